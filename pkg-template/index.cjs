@@ -1,0 +1,3 @@
+"use strict";
+// Bundler entry for `require()` consumers.
+module.exports = require("./cjs-api.cjs")(() => import("./index.js"));

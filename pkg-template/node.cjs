@@ -1,0 +1,3 @@
+"use strict";
+// Node entry (CommonJS).
+module.exports = require("./cjs-api.cjs")(() => import("./node.js"));

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Builds the npm package into pkg/: cargo (wasm32, release) → wasm-bindgen (--target web, one
+// .wasm for every entry) → wasm-opt -Oz (binaryen from npm; never Debian's old wasm-opt) →
+// the pkg-template files, plus the files derived from them (errors.cjs, index.d.cts) and the
+// platform simulator. Fails loudly when any step is skipped.
+
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = join(root, "pkg");
+const template = join(root, "pkg-template");
+const crate = "iot_upgrade_task";
+
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+
+run("cargo", ["build", "--release", "--locked", "--target", "wasm32-unknown-unknown", "--lib"]);
+
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(pkg, { recursive: true });
+const input = join(root, "target", "wasm32-unknown-unknown", "release", `${crate}.wasm`);
+run("wasm-bindgen", ["--target", "web", "--no-typescript", "--omit-default-module-path", "--out-dir", pkg, "--out-name", crate, input]);
+
+const wasmFile = join(pkg, `${crate}_bg.wasm`);
+const before = statSync(wasmFile).size;
+const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
+if (!existsSync(wasmOpt)) throw new Error("wasm-opt from the npm package binaryen is missing: run npm ci");
+run(wasmOpt, [
+  "-Oz",
+  "--enable-bulk-memory",
+  "--enable-nontrapping-float-to-int",
+  "--enable-sign-ext",
+  "--enable-mutable-globals",
+  "--enable-reference-types",
+  "--enable-multivalue",
+  "--strip-debug",
+  "--strip-producers",
+  wasmFile,
+  "-o",
+  wasmFile,
+]);
+const after = statSync(wasmFile).size;
+if (after >= before) throw new Error(`wasm-opt did not shrink the module (${before} → ${after} bytes)`);
+
+for (const name of ["package.json", "api.js", "errors.js", "cjs-api.cjs", "index.js", "index.cjs", "index.d.ts", "node.js", "node.cjs", "README.md"]) {
+  cpSync(join(template, name), join(pkg, name));
+}
+for (const name of ["LICENSE"]) {
+  if (existsSync(join(root, name))) cpSync(join(root, name), join(pkg, name));
+}
+
+// errors.cjs: the same class, as CommonJS (instanceof works across both through the brand).
+const errorsEsm = readFileSync(join(template, "errors.js"), "utf8");
+const errorsCjs =
+  '"use strict";\n// Generated from errors.js by scripts/build-pkg.mjs.\n' +
+  errorsEsm.replace(/^export (class|function) /gm, "$1 ") +
+  "\nmodule.exports = { UpgradeTaskError, toUpgradeTaskError };\n";
+if (/^export /m.test(errorsCjs)) throw new Error("errors.js has an export the CommonJS conversion does not handle");
+writeFileSync(join(pkg, "errors.cjs"), errorsCjs);
+
+// index.d.cts: the same declarations for `require` consumers under moduleResolution node16.
+cpSync(join(template, "index.d.ts"), join(pkg, "index.d.cts"));
+
+// The platform simulator, shipped as a Node-only subpath export and a bin.
+if (existsSync(join(root, "simulator"))) {
+  cpSync(join(root, "simulator"), join(pkg, "simulator"), { recursive: true, filter: (src) => !src.includes("node_modules") });
+}
+
+const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
+const sizes = ["iot_upgrade_task_bg.wasm", "iot_upgrade_task.js", "api.js", "errors.js", "index.js"].map((f) => [f, statSync(join(pkg, f)).size, gz(join(pkg, f))]);
+for (const [f, raw, gzip] of sizes) console.log(`pkg/${f}: ${raw} bytes, ${gzip} gzip`);

@@ -1,0 +1,208 @@
+//! Error kinds, classification from HTTP status and platform code, hints, and secret scrubbing.
+
+use serde::Serialize;
+
+use super::problem::Problem;
+
+/// What went wrong, as one word users can branch on (contract section 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Bad input to the call; nothing was sent.
+    InvalidArgument,
+    /// 400 with `120015` (or another 400).
+    BadRequest,
+    /// 400 with `123029`.
+    PageLimit,
+    /// 403 with `1010009`, or 429.
+    Throttled,
+    /// 401, or any other 403 (`1010005`).
+    Unauthorized,
+    /// 404 (`123009`).
+    NotFound,
+    /// 5xx.
+    Server,
+    /// Any other non-2xx.
+    Http,
+    /// No response: refused, reset, DNS, CORS.
+    Network,
+    /// The call's deadline passed.
+    Timeout,
+    /// The caller's signal fired.
+    Aborted,
+    /// A 2xx whose body breaks the contract.
+    InvalidResponse,
+}
+
+impl ErrorKind {
+    /// The kind's name as JS sees it (`"not_found"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidArgument => "invalid_argument",
+            Self::BadRequest => "bad_request",
+            Self::PageLimit => "page_limit",
+            Self::Throttled => "throttled",
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::Server => "server",
+            Self::Http => "http",
+            Self::Network => "network",
+            Self::Timeout => "timeout",
+            Self::Aborted => "aborted",
+            Self::InvalidResponse => "invalid_response",
+        }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            Self::Throttled | Self::Server | Self::Network | Self::Timeout
+        )
+    }
+
+    /// What the user should do, in the product's own words.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Self::InvalidArgument => "Fix the arguments named in `problems`; nothing was sent to the platform.",
+            Self::BadRequest => "The platform refused the request as malformed: check that the operationId is one the platform returned when the task was created.",
+            Self::PageLimit => "The platform reports pageNo or pageSize beyond its limit: use smaller, valid paging values.",
+            Self::Throttled => "The application exceeded the platform's flow-control threshold (100 calls per minute by default): slow down and retry later, or ask the platform's maintainers to raise the threshold.",
+            Self::Unauthorized => "The access token or app key was refused: check the app key, and log in again for a fresh access token (each login invalidates the previous token).",
+            Self::NotFound => "The task does not exist: check the operationId.",
+            Self::Server => "The platform failed to answer: retry later.",
+            Self::Http => "The platform answered with an unexpected HTTP status: check baseUrl and any proxy or gateway in between.",
+            Self::Network => "No answer came: check baseUrl, the network, TLS, and (in browsers) that the platform or proxy allows this origin (CORS); retry later.",
+            Self::Timeout => "The call took longer than timeoutMs: retry later, or allow more time.",
+            Self::Aborted => "The call was cancelled by its AbortSignal.",
+            Self::InvalidResponse => "The platform's answer broke the documented format (see `problems`): report it to the platform's maintainers or check what sits between you and the platform.",
+        }
+    }
+}
+
+/// Everything an `UpgradeTaskError` carries, built in the core and handed to JS as is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorReport {
+    /// The error's kind.
+    pub kind: ErrorKind,
+    /// The full, human-readable message.
+    pub message: String,
+    /// The HTTP status, when response headers arrived.
+    pub http_status: Option<u16>,
+    /// The platform's `error_code` (or `resultcode`), as a string.
+    pub error_code: Option<String>,
+    /// The platform's `error_desc` (or `resultmsg`).
+    pub error_desc: Option<String>,
+    /// What to do about it.
+    pub hint: &'static str,
+    /// Whether trying again later may succeed.
+    pub retryable: bool,
+    /// Every problem, for `invalid_argument` and `invalid_response`.
+    pub problems: Vec<Problem>,
+}
+
+impl ErrorReport {
+    /// Builds a report and its message from its parts.
+    pub fn new(
+        kind: ErrorKind,
+        http_status: Option<u16>,
+        error_code: Option<String>,
+        error_desc: Option<String>,
+        detail: Option<&str>,
+        problems: Vec<Problem>,
+    ) -> Self {
+        let mut message = kind.as_str().to_owned();
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(status) = http_status {
+            parts.push(format!("HTTP {status}"));
+        }
+        match (&error_code, &error_desc) {
+            (Some(code), Some(desc)) => parts.push(format!("platform error {code}: {desc}")),
+            (Some(code), None) => parts.push(format!("platform error {code}")),
+            (None, Some(desc)) => parts.push(format!("platform said: {desc}")),
+            (None, None) => {}
+        }
+        if let Some(detail) = detail {
+            parts.push(detail.to_owned());
+        }
+        if let Some(first) = problems.first() {
+            let location = if first.path.is_empty() {
+                "body".to_owned()
+            } else {
+                first.path.clone()
+            };
+            let more = match problems.len() {
+                1 => String::new(),
+                n => format!(
+                    " (and {} more problem{})",
+                    n - 1,
+                    if n == 2 { "" } else { "s" }
+                ),
+            };
+            parts.push(format!("{location} {}{more}", first.message));
+        }
+        if !parts.is_empty() {
+            message.push_str(": ");
+            message.push_str(&parts.join("; "));
+        }
+        Self {
+            kind,
+            message,
+            http_status,
+            error_code,
+            error_desc,
+            hint: kind.hint(),
+            retryable: kind.retryable(),
+            problems,
+        }
+    }
+
+    /// A report with only a kind and a detail sentence (network, timeout, aborted, …).
+    pub fn simple(kind: ErrorKind, http_status: Option<u16>, detail: &str) -> Self {
+        Self::new(kind, http_status, None, None, Some(detail), Vec::new())
+    }
+
+    /// Removes every occurrence of each secret from every text the report carries.
+    pub fn scrub(mut self, secrets: &[&str]) -> Self {
+        let clean = |text: &mut String| {
+            for secret in secrets.iter().filter(|s| !s.is_empty()) {
+                if text.contains(secret) {
+                    *text = text.replace(secret, "[redacted]");
+                }
+            }
+        };
+        clean(&mut self.message);
+        if let Some(code) = self.error_code.as_mut() {
+            clean(code);
+        }
+        if let Some(desc) = self.error_desc.as_mut() {
+            clean(desc);
+        }
+        for problem in &mut self.problems {
+            clean(&mut problem.path);
+            clean(&mut problem.message);
+        }
+        self
+    }
+}
+
+/// The kind for a platform answer: the platform code first, the HTTP status second.
+pub fn classify(status: u16, error_code: Option<&str>) -> ErrorKind {
+    match error_code {
+        Some("120015") => return ErrorKind::BadRequest,
+        Some("123029") => return ErrorKind::PageLimit,
+        Some("1010009") => return ErrorKind::Throttled,
+        Some("1010005") => return ErrorKind::Unauthorized,
+        Some("123009") => return ErrorKind::NotFound,
+        _ => {}
+    }
+    match status {
+        400 => ErrorKind::BadRequest,
+        401 | 403 => ErrorKind::Unauthorized,
+        404 => ErrorKind::NotFound,
+        429 => ErrorKind::Throttled,
+        500..=599 => ErrorKind::Server,
+        _ => ErrorKind::Http,
+    }
+}

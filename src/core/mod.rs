@@ -1,0 +1,16 @@
+//! The pure core: everything that can be decided without JavaScript. No wasm types live here,
+//! so every rule is unit-tested natively with `cargo test`.
+
+pub mod errors;
+pub mod problem;
+pub mod request;
+pub mod response;
+pub mod task;
+pub mod time;
+pub mod validate;
+
+pub use errors::{classify, ErrorKind, ErrorReport};
+pub use problem::Problem;
+pub use request::{build_request, Argument, RawArguments, WireRequest};
+pub use response::{interpret, MAX_BODY_BYTES};
+pub use task::UpgradeTask;

@@ -1,0 +1,287 @@
+//! Argument checks and the wire request: base URL rules, the encoded id, the headers.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use super::problem::{Problem, Problems};
+
+/// The platform's path for one operation task, after the base URL.
+pub const OPERATIONS_PATH: &str = "/iodm/northbound/v1.5.0/operations/";
+/// The default whole-call deadline in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
+/// The largest deadline a JS timer accepts (`2^31 - 1` ms); larger values are clamped to it.
+pub const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
+/// The longest `operationId` accepted, in bytes of UTF-8 (real ids are far shorter).
+pub const MAX_OPERATION_ID_BYTES: usize = 4096;
+
+/// Everything except RFC 3986 unreserved characters is percent-encoded in the id segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The checked inputs of one call, ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireRequest {
+    /// The full URL, with the id percent-encoded as one path segment.
+    pub url: String,
+    /// Header name/value pairs, in sending order.
+    pub headers: Vec<(&'static str, String)>,
+    /// The whole-call deadline in milliseconds (already clamped).
+    pub timeout_ms: f64,
+}
+
+/// The call's arguments as they came from JS, before any check.
+#[derive(Debug, Clone, Default)]
+pub struct RawArguments {
+    /// `operationId`, when it was a string without lone surrogates.
+    pub operation_id: Argument,
+    /// `accessToken`.
+    pub access_token: Argument,
+    /// `options.baseUrl`.
+    pub base_url: Argument,
+    /// `options.appKey`.
+    pub app_key: Argument,
+    /// `options.timeoutMs`: `None` when absent, `Some(Err)` when not a number.
+    pub timeout_ms: Option<Result<f64, String>>,
+}
+
+/// One string argument as read from JS.
+#[derive(Debug, Clone, Default)]
+pub enum Argument {
+    /// Absent (`undefined` or `null`).
+    #[default]
+    Missing,
+    /// A well-formed string.
+    Text(String),
+    /// Something else: the reason it was refused ("must be a string, got number").
+    Refused(String),
+}
+
+/// Checks every argument, listing every problem; on success builds the wire request.
+pub fn build_request(args: &RawArguments) -> Result<WireRequest, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let operation_id = required(&mut problems, "operationId", &args.operation_id);
+    let token = required(&mut problems, "accessToken", &args.access_token)
+        .filter(|t| header_safe(&mut problems, "accessToken", t));
+    let app_key = required(&mut problems, "options.appKey", &args.app_key)
+        .filter(|k| header_safe(&mut problems, "options.appKey", k));
+    let base = required(&mut problems, "options.baseUrl", &args.base_url).and_then(|b| {
+        check_base_url(b)
+            .map_err(|m| problems.add("options.baseUrl", m))
+            .ok()
+    });
+    let segment = operation_id.and_then(|id| {
+        encode_segment(id)
+            .map_err(|m| problems.add("operationId", m))
+            .ok()
+    });
+    let timeout_ms = match &args.timeout_ms {
+        None => DEFAULT_TIMEOUT_MS,
+        Some(Ok(ms)) if ms.is_finite() && *ms > 0.0 => ms.min(MAX_TIMEOUT_MS),
+        Some(Ok(_)) => {
+            problems.add(
+                "options.timeoutMs",
+                "must be a positive, finite number of milliseconds",
+            );
+            DEFAULT_TIMEOUT_MS
+        }
+        Some(Err(got)) => {
+            problems.add(
+                "options.timeoutMs",
+                format!("must be a positive, finite number of milliseconds, got {got}"),
+            );
+            DEFAULT_TIMEOUT_MS
+        }
+    };
+    match (base, segment, token, app_key) {
+        (Some(base), Some(segment), Some(token), Some(app_key)) if problems.is_empty() => {
+            Ok(WireRequest {
+                url: format!("{base}{OPERATIONS_PATH}{segment}"),
+                headers: vec![
+                    ("app_key", app_key.clone()),
+                    ("Authorization", format!("Bearer {token}")),
+                    ("Accept", "application/json".to_owned()),
+                ],
+                timeout_ms,
+            })
+        }
+        _ => Err(problems.into_vec()),
+    }
+}
+
+fn required<'a>(problems: &mut Problems, path: &str, argument: &'a Argument) -> Option<&'a String> {
+    match argument {
+        Argument::Text(text) if !text.is_empty() => Some(text),
+        Argument::Text(_) => {
+            problems.add(path, "must be a non-empty string");
+            None
+        }
+        Argument::Missing => {
+            problems.add(path, "is required (a non-empty string)");
+            None
+        }
+        Argument::Refused(why) => {
+            problems.add(path, why.clone());
+            None
+        }
+    }
+}
+
+/// A header value must hold no control characters (CR, LF, …) and nothing beyond Latin-1,
+/// which HTTP headers cannot carry. The message never repeats the value (it is a secret).
+fn header_safe(problems: &mut Problems, path: &str, value: &str) -> bool {
+    if value.chars().any(char::is_control) {
+        problems.add(
+            path,
+            "must not contain control characters (CR, LF, tab, NUL, …)",
+        );
+        false
+    } else if value.chars().any(|c| u32::from(c) > 0xFF) {
+        problems.add(
+            path,
+            "must contain only characters an HTTP header can carry (Latin-1)",
+        );
+        false
+    } else {
+        true
+    }
+}
+
+/// Percent-encodes an operation id as exactly one path segment.
+pub fn encode_segment(id: &str) -> Result<String, String> {
+    if id == "." || id == ".." {
+        return Err(format!("{id:?} cannot travel as a path segment"));
+    }
+    if id.len() > MAX_OPERATION_ID_BYTES {
+        return Err(format!(
+            "is {} bytes long; at most {MAX_OPERATION_ID_BYTES} are accepted",
+            id.len()
+        ));
+    }
+    Ok(utf8_percent_encode(id, SEGMENT).to_string())
+}
+
+/// Checks a base URL and returns it without trailing slashes, ready for the API path.
+///
+/// Rules: an absolute `https:` URL (or `http:` to `localhost`, `127.0.0.0/8` or `[::1]`),
+/// a host, no credentials, no query, no fragment. Anything this strict parser does not fully
+/// understand is refused rather than guessed, so the token never goes where it was not meant to.
+pub fn check_base_url(input: &str) -> Result<String, String> {
+    if input
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return Err("must not contain spaces, control characters or backslashes".into());
+    }
+    let Some((scheme, rest)) = input.split_once("://") else {
+        return Err("must be an absolute URL such as https://host:8743".into());
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err(format!("must use https: (got {scheme}:)"));
+    }
+    let (before_fragment, fragment) = match rest.split_once('#') {
+        Some((before, _)) => (before, true),
+        None => (rest, false),
+    };
+    if fragment {
+        return Err("must not carry a fragment (#…)".into());
+    }
+    if before_fragment.contains('?') {
+        return Err("must not carry a query (?…)".into());
+    }
+    let (authority, path) = match before_fragment.find('/') {
+        Some(at) => before_fragment.split_at(at),
+        None => (before_fragment, ""),
+    };
+    if authority.contains('@') {
+        return Err("must not carry credentials (user:password@)".into());
+    }
+    let (host, port) = split_host_port(authority)?;
+    if let Some(port) = port {
+        if port.is_empty()
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || port.parse::<u32>().map_or(true, |p| p > 65_535)
+        {
+            return Err("has an invalid port".into());
+        }
+    }
+    check_host(host)?;
+    if scheme == "http" && !is_loopback(host) {
+        return Err(
+            "must use https: (plain http: is allowed only to localhost, 127.0.0.0/8 or [::1])"
+                .into(),
+        );
+    }
+    Ok(format!(
+        "{scheme}://{authority}{}",
+        path.trim_end_matches('/')
+    ))
+}
+
+fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), String> {
+    if authority.starts_with('[') {
+        let Some(end) = authority.find(']') else {
+            return Err("has an unterminated [IPv6] host".into());
+        };
+        let (host, rest) = authority.split_at(end + 1);
+        match rest.strip_prefix(':') {
+            Some(port) => Ok((host, Some(port))),
+            None if rest.is_empty() => Ok((host, None)),
+            None => Err("has characters after its [IPv6] host".into()),
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => Ok((host, Some(port))),
+            None => Ok((authority, None)),
+        }
+    }
+}
+
+fn check_host(host: &str) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("must name a host".into());
+    }
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let ok = !inner.is_empty()
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        return if ok {
+            Ok(())
+        } else {
+            Err("has an invalid [IPv6] host".into())
+        };
+    }
+    let ok = host
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err("has a host with characters a host name cannot hold".into())
+    }
+}
+
+/// `localhost`, a dotted-quad `127.x.y.z`, or `[::1]`.
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
+        return true;
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts.first() == Some(&"127")
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
+/// Refusal reasons for call arguments that are not strings, for [`Argument::Refused`].
+pub fn not_a_string(js_type: &str) -> String {
+    format!("must be a string, got {js_type}")
+}

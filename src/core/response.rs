@@ -1,0 +1,103 @@
+//! Turns what the platform answered (status + body bytes) into a task or an error report.
+
+use serde_json::Value;
+
+use super::errors::{classify, ErrorKind, ErrorReport};
+use super::problem::Problem;
+use super::task::UpgradeTask;
+use super::validate::normalise_task;
+
+/// The largest body accepted, in bytes (4 MiB), however it arrives.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The platform's error fields, when the body carries them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlatformError {
+    /// `error_code` or `resultcode`, as a string.
+    pub code: Option<String>,
+    /// `error_desc` or `resultmsg`.
+    pub desc: Option<String>,
+}
+
+/// Interprets a complete answer. `body` is `None` when it was larger than [`MAX_BODY_BYTES`].
+pub fn interpret(status: u16, body: Option<&[u8]>) -> Result<UpgradeTask, ErrorReport> {
+    let parsed = body.map(parse_body);
+    let platform = match &parsed {
+        Some(Ok(value)) => platform_error(value),
+        _ => None,
+    };
+    let success = (200..300).contains(&status);
+    if !success || platform.is_some() {
+        let PlatformError { code, desc } = platform.unwrap_or_default();
+        let kind = classify(status, code.as_deref());
+        return Err(ErrorReport::new(
+            kind,
+            Some(status),
+            code,
+            desc,
+            None,
+            Vec::new(),
+        ));
+    }
+    let problems = match parsed {
+        None => vec![Problem::new(
+            "",
+            format!("the body is larger than {MAX_BODY_BYTES} bytes (4 MiB)"),
+        )],
+        Some(Err(problem)) => vec![problem],
+        Some(Ok(value)) => match normalise_task(&value) {
+            Ok(task) => return Ok(task),
+            Err(problems) => problems,
+        },
+    };
+    Err(ErrorReport::new(
+        ErrorKind::InvalidResponse,
+        Some(status),
+        None,
+        None,
+        None,
+        problems,
+    ))
+}
+
+/// Parses a body as JSON, describing what it is when it is not (serde_json's depth limit
+/// of 128 keeps hostile nesting from exhausting the stack).
+pub fn parse_body(body: &[u8]) -> Result<Value, Problem> {
+    let trimmed = body.trim_ascii();
+    if trimmed.is_empty() {
+        return Err(Problem::new("", "the body is empty, not a JSON object"));
+    }
+    if trimmed.first() == Some(&b'<') {
+        return Err(Problem::new("", "the body is HTML or XML, not JSON"));
+    }
+    serde_json::from_slice(body).map_err(|error| {
+        let message = if error.is_eof() {
+            format!("the body is truncated JSON ({error})")
+        } else {
+            format!("the body is not valid JSON ({error})")
+        };
+        Problem::new("", message)
+    })
+}
+
+/// Finds the platform's error fields (`error_code`/`error_desc`, or a gateway's
+/// `resultcode`/`resultmsg`) in a parsed body. Any body carrying a code is an error.
+pub fn platform_error(body: &Value) -> Option<PlatformError> {
+    let obj = body.as_object()?;
+    let code = ["error_code", "resultcode"]
+        .iter()
+        .find_map(|key| match obj.get(*key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(other) => Some(other.to_string()),
+        })?;
+    let desc = ["error_desc", "resultmsg"]
+        .iter()
+        .find_map(|key| match obj.get(*key) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        });
+    let code = if code.is_empty() { None } else { Some(code) };
+    Some(PlatformError { code, desc })
+}
