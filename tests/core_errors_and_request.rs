@@ -1,0 +1,332 @@
+//! Error classification (contract section 4), secret scrubbing, and the wire request rules
+//! (section 1 and 2), through the pure core.
+
+use iot_upgrade_task::core::request::{check_base_url, encode_segment, is_loopback};
+use iot_upgrade_task::core::{
+    build_request, classify, interpret, Argument, ErrorKind, ErrorReport, RawArguments,
+};
+
+fn error(status: u16, body: &str) -> ErrorReport {
+    interpret(status, Some(body.as_bytes())).unwrap_err()
+}
+
+#[test]
+fn the_contract_error_table() {
+    let rows: &[(u16, &str, ErrorKind, bool)] = &[
+        (
+            400,
+            r#"{"error_code":"120015","error_desc":"Bad request error."}"#,
+            ErrorKind::BadRequest,
+            false,
+        ),
+        (
+            400,
+            r#"{"error_code":"999999","error_desc":"other"}"#,
+            ErrorKind::BadRequest,
+            false,
+        ),
+        (
+            400,
+            r#"{"error_code":"123029","error_desc":"pageNo or pageSize beyond the limit."}"#,
+            ErrorKind::PageLimit,
+            false,
+        ),
+        (
+            403,
+            r#"{"error_code":"1010009","error_desc":"app throttle exceed."}"#,
+            ErrorKind::Throttled,
+            true,
+        ),
+        (429, "", ErrorKind::Throttled, true),
+        (401, "", ErrorKind::Unauthorized, false),
+        (
+            403,
+            r#"{"error_code":"1010005","error_desc":"App_key or access_token is invalid."}"#,
+            ErrorKind::Unauthorized,
+            false,
+        ),
+        (
+            403,
+            r#"{"error_code":"000001"}"#,
+            ErrorKind::Unauthorized,
+            false,
+        ),
+        (
+            404,
+            r#"{"error_code":"123009","error_desc":"The requested task does not exist."}"#,
+            ErrorKind::NotFound,
+            false,
+        ),
+        (404, "not json", ErrorKind::NotFound, false),
+        (500, "", ErrorKind::Server, true),
+        (
+            502,
+            "<html><body>Bad Gateway</body></html>",
+            ErrorKind::Server,
+            true,
+        ),
+        (503, r#"{"error_code":"50252"}"#, ErrorKind::Server, true),
+        (302, "", ErrorKind::Http, false),
+        (418, "", ErrorKind::Http, false),
+    ];
+    for (status, body, kind, retryable) in rows {
+        let report = error(*status, body);
+        assert_eq!(report.kind, *kind, "{status} {body}");
+        assert_eq!(report.retryable, *retryable, "{status} {body}");
+        assert_eq!(report.http_status, Some(*status));
+        assert!(report.problems.is_empty());
+        assert!(
+            report.message.starts_with(kind.as_str()),
+            "{}",
+            report.message
+        );
+        assert!(
+            report.message.contains(&status.to_string()),
+            "{}",
+            report.message
+        );
+        assert!(!report.hint.is_empty());
+    }
+}
+
+#[test]
+fn platform_code_wins_over_status_even_on_2xx() {
+    for (code, kind) in [
+        ("123009", ErrorKind::NotFound),
+        ("1010009", ErrorKind::Throttled),
+        ("1010005", ErrorKind::Unauthorized),
+        ("120015", ErrorKind::BadRequest),
+        ("123029", ErrorKind::PageLimit),
+        ("777", ErrorKind::Http),
+    ] {
+        let report = error(
+            200,
+            &format!(r#"{{"error_code":"{code}","error_desc":"d"}}"#),
+        );
+        assert_eq!(report.kind, kind, "{code}");
+        assert_eq!(report.error_code.as_deref(), Some(code));
+        assert_eq!(report.error_desc.as_deref(), Some("d"));
+    }
+    assert_eq!(
+        error(200, r#"{"error_code":123009}"#).error_code.as_deref(),
+        Some("123009")
+    );
+    assert_eq!(
+        error(500, r#"{"error_code":"123009"}"#).kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(classify(200, Some("1010009")), ErrorKind::Throttled);
+}
+
+#[test]
+fn gateway_resultcode_shape_means_the_same() {
+    let report = error(
+        403,
+        r#"{"resultcode":"1010005","resultmsg":"App_key or access_token is invalid."}"#,
+    );
+    assert_eq!(report.kind, ErrorKind::Unauthorized);
+    assert_eq!(report.error_code.as_deref(), Some("1010005"));
+    assert_eq!(
+        report.error_desc.as_deref(),
+        Some("App_key or access_token is invalid.")
+    );
+    assert_eq!(
+        error(200, r#"{"resultcode":"1010009","resultmsg":"x"}"#).kind,
+        ErrorKind::Throttled
+    );
+}
+
+#[test]
+fn messages_name_kind_status_code_and_text() {
+    let report = error(
+        404,
+        r#"{"error_code":"123009","error_desc":"The requested task does not exist."}"#,
+    );
+    assert_eq!(
+        report.message,
+        "not_found: HTTP 404; platform error 123009: The requested task does not exist."
+    );
+}
+
+#[test]
+fn secrets_are_scrubbed_from_every_text() {
+    let report = error(403, r#"{"error_code":"1010005","error_desc":"token tok-SECRET-123 for app app-KEY-9 is invalid"}"#)
+        .scrub(&["tok-SECRET-123", "app-KEY-9"]);
+    let all = format!("{report:?}");
+    assert!(
+        !all.contains("tok-SECRET-123") && !all.contains("app-KEY-9"),
+        "{all}"
+    );
+    assert_eq!(
+        report.error_desc.as_deref(),
+        Some("token [redacted] for app [redacted] is invalid")
+    );
+    let invalid = interpret(
+        200,
+        Some(br#"{"operationId":"x","status":"tok-SECRET-123"}"#),
+    )
+    .unwrap_err()
+    .scrub(&["tok-SECRET-123"]);
+    assert!(!format!("{invalid:?}").contains("tok-SECRET-123"));
+    assert_eq!(
+        ErrorReport::simple(ErrorKind::Network, None, "x")
+            .scrub(&[""])
+            .message,
+        "network: x"
+    );
+}
+
+fn args(id: &str, token: &str, base: &str, key: &str) -> RawArguments {
+    RawArguments {
+        operation_id: Argument::Text(id.into()),
+        access_token: Argument::Text(token.into()),
+        base_url: Argument::Text(base.into()),
+        app_key: Argument::Text(key.into()),
+        timeout_ms: None,
+    }
+}
+
+#[test]
+fn the_wire_request() {
+    let request =
+        build_request(&args("op-1", "tok", "https://gw.example.com:8743", "app")).unwrap();
+    assert_eq!(
+        request.url,
+        "https://gw.example.com:8743/iodm/northbound/v1.5.0/operations/op-1"
+    );
+    assert_eq!(
+        request.headers,
+        vec![
+            ("app_key", "app".to_owned()),
+            ("Authorization", "Bearer tok".to_owned()),
+            ("Accept", "application/json".to_owned())
+        ]
+    );
+    assert_eq!(request.timeout_ms, 30_000.0);
+}
+
+#[test]
+fn base_url_prefix_and_trailing_slash() {
+    for base in [
+        "https://gw.example.com/iot",
+        "https://gw.example.com/iot/",
+        "HTTPS://gw.example.com/iot//",
+    ] {
+        let url = build_request(&args("x", "t", base, "k")).unwrap().url;
+        assert_eq!(
+            url, "https://gw.example.com/iot/iodm/northbound/v1.5.0/operations/x",
+            "{base}"
+        );
+    }
+    assert_eq!(check_base_url("https://gw").unwrap(), "https://gw");
+    assert_eq!(check_base_url("https://gw/").unwrap(), "https://gw");
+}
+
+#[test]
+fn ids_travel_as_exactly_one_segment() {
+    assert_eq!(
+        encode_segment("a/b?c#d%e f").unwrap(),
+        "a%2Fb%3Fc%23d%25e%20f"
+    );
+    assert_eq!(encode_segment("é=x;y&z+").unwrap(), "%C3%A9%3Dx%3By%26z%2B");
+    assert_eq!(encode_segment("a.b-c_d~e").unwrap(), "a.b-c_d~e");
+    assert_eq!(encode_segment("...").unwrap(), "...");
+    assert!(encode_segment(".").is_err());
+    assert!(encode_segment("..").is_err());
+    assert!(encode_segment(&"x".repeat(4097)).is_err());
+}
+
+#[test]
+fn base_url_rules() {
+    for good in [
+        "https://gw.example.com",
+        "https://gw.example.com:8743/prefix",
+        "http://localhost:8743",
+        "http://LOCALHOST",
+        "http://127.0.0.1:9",
+        "http://127.255.1.2",
+        "http://[::1]:8080/x",
+        "https://[2001:db8::1]:8743",
+        "https://例え.jp",
+    ] {
+        assert!(check_base_url(good).is_ok(), "{good} should pass");
+    }
+    for bad in [
+        "",
+        "gw.example.com",
+        "/relative",
+        "ftp://gw",
+        "http://gw.example.com",
+        "http://10.0.0.1",
+        "http://127.0.0.1.evil.com",
+        "http://localhost.evil.com",
+        "http://0127.0.0.1",
+        "http://127.1",
+        "https://user:pw@gw",
+        "https://gw@evil",
+        "https://gw/path?x=1",
+        "https://gw/path#frag",
+        "https://gw:99999",
+        "https://gw:abc",
+        "https://",
+        "https://gw /x",
+        "https://gw\\@evil",
+        "https://gw\n.com",
+        "https://[::1",
+        "https://g%77",
+    ] {
+        assert!(check_base_url(bad).is_err(), "{bad:?} should be refused");
+    }
+    assert!(is_loopback("127.0.0.1") && is_loopback("[::1]") && !is_loopback("128.0.0.1"));
+}
+
+#[test]
+fn argument_problems_are_all_listed_and_never_echo_secrets() {
+    let mut raw = args("", "tok\r\nX-Evil: 1", "http://gw.example.com", "key\u{0}");
+    raw.timeout_ms = Some(Ok(-1.0));
+    let problems = build_request(&raw).unwrap_err();
+    let found: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        found,
+        [
+            "operationId",
+            "accessToken",
+            "options.appKey",
+            "options.baseUrl",
+            "options.timeoutMs"
+        ]
+    );
+    let text = format!("{problems:?}");
+    assert!(
+        !text.contains("tok") && !text.contains("key\\u{0}"),
+        "{text}"
+    );
+}
+
+#[test]
+fn argument_types_and_values() {
+    let raw = RawArguments {
+        timeout_ms: Some(Err("string".into())),
+        ..RawArguments::default()
+    };
+    let problems = build_request(&raw).unwrap_err();
+    assert_eq!(problems.len(), 5);
+    let mut raw = args("x", "t", "https://gw", "k");
+    raw.operation_id = Argument::Refused("must be a string, got number".into());
+    assert_eq!(
+        build_request(&raw).unwrap_err()[0].message,
+        "must be a string, got number"
+    );
+    for bad in [0.0, -5.0, f64::NAN, f64::INFINITY] {
+        let mut raw = args("x", "t", "https://gw", "k");
+        raw.timeout_ms = Some(Ok(bad));
+        assert!(build_request(&raw).is_err(), "{bad}");
+    }
+    let mut raw = args("x", "t", "https://gw", "k");
+    raw.timeout_ms = Some(Ok(1e12));
+    assert_eq!(build_request(&raw).unwrap().timeout_ms, 2_147_483_647.0);
+    let raw = args("x", "t\u{100}", "https://gw", "k");
+    assert_eq!(build_request(&raw).unwrap_err()[0].path, "accessToken");
+    let raw = args("x", "tab\there", "https://gw", "k");
+    assert!(build_request(&raw).is_err());
+}
