@@ -1,6 +1,13 @@
 //! Error classification (contract section 4), secret scrubbing, and the wire request rules
 //! (section 1 and 2), through the pure core.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code asserts freely
+
 use iot_upgrade_task::core::request::{check_base_url, encode_segment, is_loopback};
 use iot_upgrade_task::core::{
     build_request, classify, interpret, Argument, ErrorKind, ErrorReport, RawArguments,
@@ -183,6 +190,7 @@ fn args(id: &str, token: &str, base: &str, key: &str) -> RawArguments {
         base_url: Argument::Text(base.into()),
         app_key: Argument::Text(key.into()),
         timeout_ms: None,
+        options_missing: false,
     }
 }
 

@@ -1,6 +1,13 @@
 //! Every normalisation and validation rule of the contract (section 3), rule by rule,
 //! through the pure core: `interpret(status, body)`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code asserts freely
+
 use iot_upgrade_task::core::task::{ExecuteType, OperateType, TaskStatus};
 use iot_upgrade_task::core::{interpret, ErrorKind, Problem, UpgradeTask};
 use serde_json::{json, Value};

@@ -44,6 +44,8 @@ pub struct RawArguments {
     pub app_key: Argument,
     /// `options.timeoutMs`: `None` when absent, `Some(Err)` when not a number.
     pub timeout_ms: Option<Result<f64, String>>,
+    /// The options argument itself was absent or not an object (one problem, not one per key).
+    pub options_missing: bool,
 }
 
 /// One string argument as read from JS.
@@ -64,13 +66,19 @@ pub fn build_request(args: &RawArguments) -> Result<WireRequest, Vec<Problem>> {
     let operation_id = required(&mut problems, "operationId", &args.operation_id);
     let token = required(&mut problems, "accessToken", &args.access_token)
         .filter(|t| header_safe(&mut problems, "accessToken", t));
-    let app_key = required(&mut problems, "options.appKey", &args.app_key)
-        .filter(|k| header_safe(&mut problems, "options.appKey", k));
-    let base = required(&mut problems, "options.baseUrl", &args.base_url).and_then(|b| {
-        check_base_url(b)
-            .map_err(|m| problems.add("options.baseUrl", m))
-            .ok()
-    });
+    let (app_key, base) = if args.options_missing {
+        problems.add("options", "is required: an object with baseUrl and appKey");
+        (None, None)
+    } else {
+        let app_key = required(&mut problems, "options.appKey", &args.app_key)
+            .filter(|k| header_safe(&mut problems, "options.appKey", k));
+        let base = required(&mut problems, "options.baseUrl", &args.base_url).and_then(|b| {
+            check_base_url(b)
+                .map_err(|m| problems.add("options.baseUrl", m))
+                .ok()
+        });
+        (app_key, base)
+    };
     let segment = operation_id.and_then(|id| {
         encode_segment(id)
             .map_err(|m| problems.add("operationId", m))

@@ -49,10 +49,7 @@ pub fn read_arguments(
             }
         }
     } else {
-        problems.push(Problem::new(
-            "options",
-            "is required: an object with baseUrl and appKey",
-        ));
+        raw.options_missing = true;
     }
     JsArguments {
         raw,

@@ -1,0 +1,83 @@
+// Compiled with `tsc --strict --noEmit` in `make test`: the declarations must describe the
+// contract exactly. Each @ts-expect-error line fails the build if the types became too loose.
+
+import {
+  queryUpgradeTask,
+  UpgradeTaskError,
+  type QueryOptions,
+  type UpgradeTask,
+  type UpgradeTaskErrorKind,
+  type Problem,
+  type TaskStatus,
+  type OperateType,
+  type ExecuteType,
+} from "iot-upgrade-task";
+
+const options: QueryOptions = { baseUrl: "https://iot.example.com:8743", appKey: "app", timeoutMs: 5000, signal: new AbortController().signal };
+
+async function main(): Promise<void> {
+  const task: UpgradeTask = await queryUpgradeTask("op-1", "token", options);
+  const status: TaskStatus = task.status;
+  const operate: OperateType = task.operateType;
+  const execute: ExecuteType = task.policy.executeType;
+  const created: string | null = task.createTime;
+  const groups: string[] = task.targets.deviceGroups;
+  const retries: number | null = task.policy.retryTimes;
+  const done: number = task.staResult.success + task.staResult.fail + task.staResult.timeout;
+  const version: string | null = task.extendPara.fileVersion;
+  const extra: unknown = task.extendPara["checksum"];
+  void [status, operate, execute, created, groups, retries, done, version, extra];
+
+  // @ts-expect-error status is a closed union
+  const wrongStatus: TaskStatus = "finished";
+  // @ts-expect-error createTime may be null
+  const notNull: string = task.createTime;
+  // @ts-expect-error baseUrl is required
+  const missingBase: QueryOptions = { appKey: "x" };
+  // @ts-expect-error appKey is required
+  const missingKey: QueryOptions = { baseUrl: "x" };
+  // @ts-expect-error the operation id is a string
+  await queryUpgradeTask(42, "token", options);
+  void [wrongStatus, notNull, missingBase, missingKey];
+
+  try {
+    await queryUpgradeTask("op-1", "token", options);
+  } catch (error) {
+    if (error instanceof UpgradeTaskError) {
+      const kind: UpgradeTaskErrorKind = error.kind;
+      const status: number | null = error.httpStatus;
+      const code: string | null = error.errorCode;
+      const desc: string | null = error.errorDesc;
+      const hint: string = error.hint;
+      const retryable: boolean = error.retryable;
+      const problems: Problem[] = error.problems;
+      const first: string | undefined = problems[0]?.path;
+      const name: "UpgradeTaskError" = error.name;
+      void [kind, status, code, desc, hint, retryable, first, name];
+      // @ts-expect-error kind is a closed union
+      const wrongKind: UpgradeTaskErrorKind = "teapot";
+      void wrongKind;
+      switch (error.kind) {
+        case "invalid_argument":
+        case "bad_request":
+        case "page_limit":
+        case "throttled":
+        case "unauthorized":
+        case "not_found":
+        case "server":
+        case "http":
+        case "network":
+        case "timeout":
+        case "aborted":
+        case "invalid_response":
+          break;
+        default: {
+          const exhaustive: never = error.kind;
+          void exhaustive;
+        }
+      }
+    }
+  }
+}
+
+void main;
