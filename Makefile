@@ -1,0 +1,41 @@
+# The two commands of the README: `make demo` and `make test`. Both install what is missing.
+.PHONY: all setup setup-browser build demo test lint test-native test-types test-js test-packaging clean
+
+all: build
+
+setup:
+	scripts/setup.sh
+
+setup-browser:
+	scripts/setup.sh --browser
+
+## Build the npm package into pkg/ (cargo → wasm-bindgen → wasm-opt → pkg-template).
+build: setup
+	node scripts/build-pkg.mjs
+
+## Build, start the platform simulator and the demo console, print the URL.
+demo: build
+	node scripts/demo.mjs
+
+## Everything: lints, native Rust tests, the built package in Node and Chromium, packaging.
+test: setup setup-browser lint test-native build test-types test-packaging test-js
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets --locked -- -D warnings
+
+test-native:
+	cargo test --locked
+
+test-types:
+	node_modules/.bin/tsc -p tests/types/tsconfig.json
+
+test-packaging:
+	@if [ -f tests/packaging/run.mjs ]; then node tests/packaging/run.mjs; fi
+
+# Last, so the run closes with node's test-runner summary.
+test-js:
+	node --test --test-concurrency=1 tests/simulator/ tests/e2e/ $(wildcard tests/browser)
+
+clean:
+	rm -rf pkg target/wasm32-unknown-unknown
