@@ -88,7 +88,6 @@ export function createSimulator(o) {
   let requestLog = [];
   let seq = 0;
   let closing = false;
-  const sockets = new Set();
   const timers = new Set();
 
   // ---- small helpers -------------------------------------------------------
@@ -616,11 +615,6 @@ export function createSimulator(o) {
   // ---- server ----------------------------------------------------------------------
 
   const server = http.createServer(onRequest);
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    if (closing) s.destroy();
-  });
   server.on("clientError", (err, socket) => {
     if (!socket.writable || err.code === "ECONNRESET") return void socket.destroy();
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
@@ -649,8 +643,7 @@ export function createSimulator(o) {
       server.close(() => resolve());
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      server.closeAllConnections?.();
-      for (const s of sockets) s.destroy();
+      server.closeAllConnections(); // idle, busy and hung ones alike
     });
     return closed;
   }
