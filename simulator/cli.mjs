@@ -116,6 +116,9 @@ try {
 }
 
 const o = sim.options;
+if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(o.host)) {
+  process.stderr.write(`warning: bound to ${o.host}; the /__sim/ control endpoints have no authentication. This is a local test tool.\n`);
+}
 process.stdout.write(
   [
     `iot-upgrade-task simulator ${VERSION} listening on ${sim.url}`,
