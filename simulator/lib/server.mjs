@@ -57,6 +57,8 @@ function readBody(req, limit) {
   });
 }
 
+const toBuffer = (body) => (Buffer.isBuffer(body) ? body : Buffer.from(body ?? "", "utf8"));
+
 function header(req, name) {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(", ") : v;
@@ -126,7 +128,7 @@ export function createSimulator(o) {
   /** Sends a complete answer ({status, headers, body}). */
   function send(res, { status, headers = {}, body = "" }) {
     if (res.destroyed || res.headersSent) return;
-    const buf = Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
+    const buf = toBuffer(body);
     res.writeHead(status, { ...headers, "content-length": buf.length });
     res.end(buf);
   }
@@ -352,10 +354,10 @@ export function createSimulator(o) {
   /** A task's JSON for faults that need one: the requested task, else the first seeded one. */
   function sampleTask(id) {
     const own = id === null ? undefined : tasks.render(id);
-    if (own !== undefined) return Buffer.isBuffer(own) ? own : Buffer.from(own, "utf8");
+    if (own !== undefined) return toBuffer(own);
     const first = tasks.list().find((t) => t.kind !== "stored");
     const body = first ? tasks.render(first.operationId) : undefined;
-    return Buffer.from(body ?? JSON.stringify({ operationId: "sample", operateType: "firmware_upgrade", status: "wait", targets: { devices: ["d1"] } }), "utf8");
+    return toBuffer(body ?? JSON.stringify({ operationId: "sample", operateType: "firmware_upgrade", status: "wait", targets: { devices: ["d1"] } }));
   }
 
   /** The answer of an answer fault, or null when the fault handled the connection itself. */
@@ -435,7 +437,7 @@ export function createSimulator(o) {
   function deliver(res, answer, transport) {
     if (!transport) return send(res, answer);
     if (res.destroyed) return;
-    const body = Buffer.isBuffer(answer.body) ? answer.body : Buffer.from(answer.body ?? "", "utf8");
+    const body = toBuffer(answer.body);
     res.writeHead(answer.status, { ...answer.headers, "content-length": body.length });
     const half = body.subarray(0, Math.floor(body.length / 2));
     if (transport.name === "hang-body") {
