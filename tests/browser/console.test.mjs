@@ -1,0 +1,318 @@
+// The demo console in a real Chromium: log in, pick and query tasks, watch one to its end,
+// errors as the product defines them, local times, a phone-sized screen.
+
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { APP, ROOT, legendCounts, logIn, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
+
+let stack;
+before(async () => {
+  stack = await startStack({ progressMs: 3000 });
+});
+after(async () => {
+  await stack?.close();
+});
+
+/** The token as the page holds it (read from the password field, as a user's clipboard would). */
+const tokenOf = (page) => page.inputValue("#token");
+
+test("log in, pick a demo task, query it: status badge, counts, targets, policy, times, raw JSON", { timeout: 30000 }, async () => {
+  // A viewer in Shanghai: the platform's UTC times must be shown in local time (UTC+8).
+  const { page, seen, close } = await newPage(stack, { timezoneId: "Asia/Shanghai" });
+  try {
+    await openConsole(stack, page);
+    assert.equal(await page.inputValue("#base-url"), stack.sim.baseUrl, "the base URL defaults to the simulator");
+    assert.equal(await page.inputValue("#app-key"), APP.appId);
+    assert.equal(await page.getAttribute("#secret", "type"), "password");
+    assert.equal(await page.getAttribute("#token", "type"), "password");
+
+    // The picker lists the simulator's demo tasks with their descriptions.
+    await page.waitForSelector("#picker:not([disabled]) option[value='sw-group-online']", { state: "attached" });
+    const listed = await page.$$eval("#picker option", (os) => os.map((o) => o.value).filter(Boolean));
+    assert.deepEqual(listed.sort(), stack.sim.tasks().map((t) => t.operationId).sort());
+
+    await logIn(page);
+    const token = await tokenOf(page);
+    assert.match(token, /^[0-9a-f]{32}$/, "the login filled in the token field");
+    assert.equal(await page.inputValue("#secret"), "", "the secret is cleared after logging in");
+    assert.match(await page.textContent("#session"), /Logged in as demo-app/);
+
+    await page.selectOption("#picker", "sw-group-online");
+    assert.equal(await page.inputValue("#operation-id"), "sw-group-online", "choosing a task fills in its id");
+    await page.click("#query-button");
+    await page.waitForSelector("#task:not([hidden]) #task-status");
+
+    assert.equal(await page.textContent("#task-title"), "sw-group-online");
+    assert.equal(await page.getAttribute("#task-status", "data-status"), "processing");
+    assert.equal(await page.textContent("#task-status"), "Processing");
+    assert.match(await page.textContent(".eyebrow"), /Software upgrade/);
+    assert.deepEqual(await legendCounts(page), { success: 20, fail: 3, timeout: 2, stop: 0, processing: 5, wait: 10 });
+    assert.equal(await page.textContent(".progress-headline"), "25 of 40 devices done (63%)");
+    const bar = page.locator("[role=progressbar]");
+    assert.equal(await bar.getAttribute("aria-valuenow"), "25");
+    assert.equal(await bar.getAttribute("aria-valuemax"), "40");
+    // Segment widths follow the counts (success 20/40 = half the bar).
+    const widths = await page.$$eval(".seg", (segs) => Object.fromEntries(segs.map((s) => [s.dataset.bucket, s.style.width])));
+    assert.deepEqual(widths, { success: "50%", fail: "7.5%", timeout: "5%", stop: "0%", processing: "12.5%", wait: "25%" });
+
+    // Targets, policy, extendPara.
+    assert.deepEqual(await page.$$eval("ul[data-list=groups] li", (l) => l.map((x) => x.textContent)), ["warehouse-north", "warehouse-south"]);
+    const text = await page.textContent("#task");
+    for (const s of ["WaterMeter", "WM-200", "Acme Metering", "When each device comes online", "Yes, up to 3 times", "app-4.7.1", "packageSize", "1048576"]) {
+      assert.ok(text.includes(s), `the task view shows ${s}`);
+    }
+    // createTime 2024-03-02T09:30:00Z is 17:30 in Shanghai, with a relative time beside it.
+    const created = page.locator("time[datetime='2024-03-02T09:30:00Z']");
+    assert.match(await created.textContent(), /05:30:00\s?PM/);
+    assert.match(await created.getAttribute("title"), /2024-03-02T09:30:00Z \(UTC\)/);
+    assert.match(await page.locator(".relative").first().textContent(), /\((\d+|a|an|last) .*ago\)|\(last year\)/);
+
+    // Raw JSON toggle: hidden, shown, and it is the normalised task.
+    assert.equal(await page.isVisible("#raw-json"), false);
+    assert.equal(await page.getAttribute("#raw-toggle", "aria-expanded"), "false");
+    await screenshot(page, "task-view");
+    await page.click("#raw-toggle");
+    assert.equal(await page.getAttribute("#raw-toggle", "aria-expanded"), "true");
+    const raw = JSON.parse(await page.textContent("#raw-json"));
+    assert.equal(raw.operationId, "sw-group-online");
+    assert.equal(raw.createTime, "2024-03-02T09:30:00Z");
+    assert.deepEqual(raw.staResult, { total: 40, wait: 10, processing: 5, success: 20, fail: 3, stop: 0, timeout: 2 });
+
+    // The status line announced it (role=status).
+    assert.match(await page.textContent("#status"), /Loaded sw-group-online: Processing, 25 of 40 devices done/);
+    assert.deepEqual(seen.errors, []);
+    assert.deepEqual(await page.evaluate(() => window.__violations), [], "no CSP violation in normal use");
+  } finally {
+    await close();
+  }
+});
+
+test("long target lists are collapsed with their count, and open on demand", { timeout: 30000 }, async () => {
+  const { page, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    await logIn(page);
+    await query(page, "fw-256-devices");
+    assert.equal(await page.getAttribute("#task-status", "data-status"), "failed");
+    assert.equal(await page.textContent("#task-status"), "Failed");
+    const box = page.locator("details[data-list=devices]");
+    assert.equal(await box.evaluate((d) => d.open), false, "256 devices start collapsed");
+    assert.match(await box.locator("summary").textContent(), /Devices\s+\(256\)/);
+    assert.equal(await page.locator("ul[data-list=devices] li").count(), 256);
+    await box.locator("summary").click();
+    assert.equal(await box.evaluate((d) => d.open), true);
+    assert.equal(await page.locator("ul[data-list=devices] li").last().textContent(), "device-255");
+    assert.deepEqual(await legendCounts(page), { success: 250, fail: 4, timeout: 2, stop: 0, processing: 0, wait: 0 });
+
+    // A short list is open from the start.
+    await query(page, "fw-now-devices");
+    assert.equal(await page.locator("details[data-list=devices]").evaluate((d) => d.open), true);
+    assert.equal(await page.textContent("#task-status"), "Success");
+  } finally {
+    await close();
+  }
+});
+
+test("watch mode polls a progressing task until it ends, animating the progress", { timeout: 30000 }, async () => {
+  const { page, seen, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    await logIn(page);
+    await page.fill("#operation-id", "demo-progress-success");
+    // Record every value the progress bar and the badge take while watching.
+    await page.evaluate(() => {
+      window.__progress = [];
+      new MutationObserver(() => {
+        const bar = document.querySelector("#task [role=progressbar]");
+        const badge = document.getElementById("task-status");
+        if (bar && badge) {
+          const v = `${badge.dataset.status}:${bar.getAttribute("aria-valuenow")}`;
+          if (window.__progress.at(-1) !== v) window.__progress.push(v);
+        }
+      }).observe(document.getElementById("task"), { subtree: true, attributes: true, childList: true, characterData: true });
+    });
+    stack.sim.restartTask("demo-progress-success", { progressMs: 3000 });
+    await page.click("#watch-button");
+    assert.equal(await page.getAttribute("#watch-button", "aria-pressed"), "true");
+    assert.equal(await page.textContent("#watch-button"), "Stop watching");
+
+    await page.waitForSelector("#task-status[data-status='processing']");
+    await page.waitForFunction(() => Number(document.querySelector("[role=progressbar]").getAttribute("aria-valuenow")) > 0);
+    assert.ok(await page.locator("#task.watching").count(), "the processing segment animates while watching");
+    await screenshot(page, "watching");
+
+    await page.waitForSelector("#task-status[data-status='success']", { timeout: 10000 });
+    await page.waitForFunction(() => document.getElementById("watch-button").getAttribute("aria-pressed") === "false");
+    assert.equal(await page.textContent("#task-status"), "Success");
+    assert.equal(await page.textContent(".progress-headline"), "24 of 24 devices done (100%)");
+    assert.deepEqual(await legendCounts(page), { success: 24, fail: 0, timeout: 0, stop: 0, processing: 0, wait: 0 });
+    assert.match(await page.textContent("#status"), /^Finished: demo-progress-success ended Success, 24 of 24 devices done/);
+    assert.equal(await page.locator("#task.watching").count(), 0);
+    assert.ok(await page.locator("time[datetime]").count() >= 3, "created, started and stopped times are shown");
+
+    const progress = await page.evaluate(() => window.__progress);
+    assert.equal(progress.at(-1), "success:24");
+    const done = progress.filter((v) => v.startsWith("processing:")).map((v) => Number(v.split(":")[1]));
+    assert.ok(new Set(done).size >= 2, `the bar moved through several values while processing: ${progress.join(" → ")}`);
+    assert.ok(done.every((n, i) => i === 0 || n >= done[i - 1]), `progress never goes backwards: ${done}`);
+    await page.waitForTimeout(900); // let the last transition finish for the picture
+    await screenshot(page, "finished");
+
+    // It stopped polling once the task ended.
+    const polls = () => stack.sim.requests().filter((r) => r.path.endsWith("/demo-progress-success") && r.method === "GET").length;
+    const n = polls();
+    await page.waitForTimeout(600);
+    assert.equal(polls(), n, "no polls after the end");
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test("Stop watching cancels the polling", { timeout: 30000 }, async () => {
+  const { page, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    await logIn(page);
+    stack.sim.restartTask("demo-progress-failed", { progressMs: 60000 });
+    await page.fill("#operation-id", "demo-progress-failed");
+    await page.click("#watch-button");
+    await page.waitForSelector("#task-status");
+    await page.click("#watch-button");
+    assert.equal(await page.getAttribute("#watch-button", "aria-pressed"), "false");
+    assert.equal(await page.textContent("#status"), "Stopped watching.");
+    const polls = () => stack.sim.requests().filter((r) => r.path.endsWith("/demo-progress-failed")).length;
+    const n = polls();
+    await page.waitForTimeout(700);
+    assert.equal(polls(), n, "no polls after stopping");
+    assert.equal(await page.locator(".error-card").count(), 0, "stopping is not an error");
+  } finally {
+    await close();
+    stack.sim.restartTask("demo-progress-failed", { progressMs: 3000 });
+  }
+});
+
+test("an unknown id shows not_found as the product defines it, and the token never appears", { timeout: 30000 }, async () => {
+  const { page, seen, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    await logIn(page);
+    const token = await tokenOf(page);
+    await query(page, "no-such-task-42");
+    const card = page.locator(".error-card");
+    assert.equal(await card.getAttribute("data-kind"), "not_found");
+    assert.match(await card.locator(".error-title").textContent(), /Task not found/);
+    const field = (name) => card.locator(`dd[data-field='${name}']`).textContent();
+    assert.equal(await field("kind"), "not_found");
+    assert.equal(await field("http-status"), "404");
+    assert.equal(await field("platform-code"), "123009");
+    assert.equal(await field("platform-text"), "The requested task does not exist.");
+    assert.equal(await field("retry-may-help"), "No");
+    assert.ok((await card.locator(".hint").textContent()).length > 20, "a hint says what to do");
+    assert.equal(await page.isHidden("#task"), true);
+    assert.equal(await page.getAttribute("#errors", "role"), "alert", "errors are announced");
+    assert.match(await page.textContent("#status"), /Could not load no-such-task-42/);
+    await screenshot(page, "error-not-found");
+
+    // The token is nowhere: not in the text, not in the markup, not in any console line.
+    const everything = await page.evaluate(() => [document.body.innerText, document.documentElement.outerHTML, document.title].join("\n"));
+    assert.ok(!everything.includes(token), "the token is not in the page");
+    assert.ok(!seen.console.some((l) => l.includes(token)), "the token is not logged");
+  } finally {
+    await close();
+  }
+});
+
+test("a bad pasted token and a wrong secret are shown as errors without echoing either", { timeout: 30000 }, async () => {
+  const { page, seen, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    const fake = "0123456789abcdef-pasted-token";
+    await page.fill("#token", fake);
+    assert.match(await page.textContent("#session"), /pasted token/);
+    await query(page, "fw-now-devices");
+    const card = page.locator(".error-card");
+    assert.equal(await card.getAttribute("data-kind"), "unauthorized");
+    assert.equal(await card.locator("dd[data-field='http-status']").textContent(), "403");
+    assert.equal(await card.locator("dd[data-field='platform-code']").textContent(), "1010005");
+
+    const wrong = "not-the-demo-secret";
+    await page.fill("#secret", wrong);
+    await page.click("#login-button");
+    await page.waitForSelector(".error-card .error-title:has-text('Log in')");
+    // 400 / 100208 ("AppId or secret is not right"): the package's kind for it, with a hint.
+    assert.ok(["unauthorized", "bad_request"].includes(await card.getAttribute("data-kind")));
+    assert.equal(await card.locator("dd[data-field='kind']").textContent(), await card.getAttribute("data-kind"));
+    assert.equal(await card.locator("dd[data-field='http-status']").textContent(), "400");
+    assert.equal(await card.locator("dd[data-field='platform-code']").textContent(), "100208");
+    assert.ok((await card.locator(".hint").textContent()).length > 15, "a hint");
+    const everything = await page.evaluate(() => document.body.innerText + document.documentElement.outerHTML);
+    assert.ok(!everything.includes(fake) && !everything.includes(wrong));
+    assert.ok(!seen.console.some((l) => l.includes(fake) || l.includes(wrong)));
+  } finally {
+    await close();
+  }
+});
+
+test("phone width: one column, nothing wider than the screen", { timeout: 30000 }, async () => {
+  const { page, close } = await newPage(stack, { viewport: { width: 390, height: 844 } });
+  try {
+    await openConsole(stack, page);
+    await logIn(page);
+    await query(page, "fw-largest-valid");
+    assert.equal(await page.textContent("#task-status"), "Processing");
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+    assert.ok(scrollWidth <= innerWidth, `no horizontal scrolling (${scrollWidth} > ${innerWidth})`);
+    const panels = await page.$$eval(".panel", (ps) => ps.map((p) => p.getBoundingClientRect().left));
+    assert.equal(new Set(panels).size, 1, "the two panels stack");
+    await screenshot(page, "phone");
+  } finally {
+    await close();
+  }
+});
+
+test("with a package that has only queryUpgradeTask, the console's own login and polling take over", { timeout: 30000 }, async () => {
+  const { page, seen, close } = await newPage(stack);
+  try {
+    // Serve an "older package": the same module, re-exporting only the first release's API.
+    await page.route("**/pkg/index.js", (route) =>
+      route.fulfill({
+        contentType: "text/javascript; charset=utf-8",
+        body: 'export { queryUpgradeTask, UpgradeTaskError } from "./index.js?full";\n',
+      }),
+    );
+    const full = await readFile(path.join(ROOT, "pkg", "index.js"), "utf8");
+    await page.route("**/pkg/index.js?full", (route) => route.fulfill({ contentType: "text/javascript; charset=utf-8", body: full }));
+    await openConsole(stack, page);
+    const exported = await page.evaluate(async () => Object.keys(await import("/pkg/index.js")).sort());
+    assert.deepEqual(exported, ["UpgradeTaskError", "queryUpgradeTask"]);
+
+    await logIn(page);
+    const logins = stack.sim.requests().filter((r) => r.path === "/iocm/app/sec/v1.1.0/login" && r.method === "POST");
+    assert.equal(logins.at(-1).status, 200);
+    assert.match(logins.at(-1).headers["content-type"], /application\/x-www-form-urlencoded/);
+
+    stack.sim.restartTask("demo-progress-stop", { progressMs: 3000 });
+    await page.fill("#operation-id", "demo-progress-stop");
+    await page.click("#watch-button");
+    await page.waitForSelector("#task-status[data-status='stop']", { timeout: 10000 });
+    await page.waitForFunction(() => /^Finished: demo-progress-stop ended Stopped/.test(document.getElementById("status").textContent));
+    const counts = await legendCounts(page);
+    assert.ok(counts.stop > 0 && counts.success > 0, JSON.stringify(counts));
+    assert.equal(counts.processing + counts.wait, 0, "a stopped task has nothing left to do");
+    assert.equal(await page.textContent("#task-status"), "Stopped");
+
+    // Its login errors follow the product's shape too.
+    await page.fill("#secret", "wrong-secret");
+    await page.click("#login-button");
+    const card = page.locator(".error-card");
+    await card.waitFor();
+    assert.equal(await card.locator("dd[data-field='platform-code']").textContent(), "100208");
+    assert.equal(await card.locator("dd[data-field='http-status']").textContent(), "400");
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await close();
+  }
+});

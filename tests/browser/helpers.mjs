@@ -1,0 +1,129 @@
+// Shared set-up for the browser tests (not a test file itself): a simulator and the demo's
+// static server on free ports, and a real headless Chromium driven by playwright-core.
+
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startSimulator } from "../../simulator/index.mjs";
+import { startStaticServer } from "../../scripts/demo.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, "../..");
+export const FIXTURES = path.join(HERE, "fixtures");
+export const ARTIFACTS = path.join(ROOT, "tests", "artifacts");
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+];
+export const APP = { appId: "demo-app", secret: "demo-secret" };
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Fails loudly (never skips) when the browser or the built package is missing. */
+export function checkPrerequisites() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. The browser tests need a real Chromium: install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH to its executable.`,
+    );
+  }
+  for (const f of ["index.js", "iot_upgrade_task_bg.wasm"]) {
+    if (!existsSync(path.join(ROOT, "pkg", f))) {
+      throw new Error(`pkg/${f} is missing: build the package first (node scripts/build-pkg.mjs).`);
+    }
+  }
+}
+
+export async function launchBrowser() {
+  checkPrerequisites();
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30000 });
+}
+
+/**
+ * Starts a simulator (port 0), the static server (port 0; /config.json points the page at the
+ * simulator and polls fast) and a browser. `close()` stops all three.
+ */
+export async function startStack({ progressMs = 3000, sim: simOptions = {}, config = {} } = {}) {
+  checkPrerequisites();
+  const closers = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+  };
+  try {
+    const sim = await startSimulator({ port: 0, progressMs, throttle: false, ...simOptions });
+    closers.push(() => sim.close());
+    const server = await startStaticServer({
+      port: 0,
+      config: { baseUrl: sim.baseUrl, appKey: APP.appId, pollMs: 200, ...config },
+      mounts: { "/fixtures/": FIXTURES },
+    });
+    closers.push(() => server.close());
+    const browser = await launchBrowser();
+    closers.push(() => browser.close());
+    return { sim, server, browser, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/**
+ * A fresh browser context and page, with everything that would betray a bug recorded:
+ * dialogs (dismissed), page errors, console lines and CSP violations.
+ */
+export async function newPage(stack, { viewport = { width: 1280, height: 900 }, timezoneId = "UTC", locale = "en-US" } = {}) {
+  const context = await stack.browser.newContext({ viewport, timezoneId, locale });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  const seen = { dialogs: [], errors: [], console: [] };
+  page.on("dialog", (d) => {
+    seen.dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  page.on("pageerror", (e) => seen.errors.push(e.message));
+  page.on("console", (m) => seen.console.push(`${m.type()}: ${m.text()}`));
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__violations.push({ directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample });
+    });
+  });
+  return { context, page, seen, close: () => context.close() };
+}
+
+/** Opens the console and waits until it has read its settings. */
+export async function openConsole(stack, page, query = "") {
+  const response = await page.goto(`${stack.server.url}/${query}`);
+  await page.waitForSelector("html[data-ready='true']");
+  return response;
+}
+
+/** Logs in through the form (mouse-free fill + click). */
+export async function logIn(page) {
+  await page.fill("#secret", APP.secret);
+  await page.click("#login-button");
+  await page.waitForSelector("#session[data-state='ok']");
+}
+
+/** Types an operation id and presses Query; waits for the task or an error. */
+export async function query(page, operationId) {
+  await page.fill("#operation-id", operationId);
+  await page.click("#query-button");
+  await page.waitForFunction(() => document.body.dataset.busy === "" && (!document.getElementById("task").hidden || document.querySelector(".error-card")));
+}
+
+export async function legendCounts(page) {
+  return page.$$eval(".legend-count", (els) => Object.fromEntries(els.map((e) => [e.dataset.count, Number(e.textContent.replace(/\D/g, ""))])));
+}
+
+export async function screenshot(page, name, options = {}) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true, ...options });
+  return file;
+}
