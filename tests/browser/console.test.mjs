@@ -37,7 +37,7 @@ test("log in, pick a demo task, query it: status badge, counts, targets, policy,
     const token = await tokenOf(page);
     assert.match(token, /^[0-9a-f]{32}$/, "the login filled in the token field");
     assert.equal(await page.inputValue("#secret"), "", "the secret is cleared after logging in");
-    assert.match(await page.textContent("#session"), /Logged in as demo-app/);
+    assert.match(await page.textContent("#session"), /^Logged in as demo-app\. The token is valid until .+ \(in (60 minutes|1 hour)\)\.$/);
 
     await page.selectOption("#picker", "sw-group-online");
     assert.equal(await page.inputValue("#operation-id"), "sw-group-online", "choosing a task fills in its id");
@@ -216,6 +216,14 @@ test("an unknown id shows not_found as the product defines it, and the token nev
     assert.match(await page.textContent("#status"), /Could not load no-such-task-42/);
     await screenshot(page, "error-not-found");
 
+    // Watching it fails the same way (not_found is not worth retrying) and ends the watch.
+    await page.evaluate(() => document.getElementById("errors").replaceChildren());
+    await page.click("#watch-button");
+    await card.waitFor();
+    assert.equal(await card.getAttribute("data-kind"), "not_found");
+    assert.match(await card.locator(".error-title").textContent(), /^Watch: Task not found/);
+    await page.waitForFunction(() => document.getElementById("watch-button").getAttribute("aria-pressed") === "false");
+
     // The token is nowhere: not in the text, not in the markup, not in any console line.
     const everything = await page.evaluate(() => [document.body.innerText, document.documentElement.outerHTML, document.title].join("\n"));
     assert.ok(!everything.includes(token), "the token is not in the page");
@@ -293,6 +301,7 @@ test("with a package that has only queryUpgradeTask, the console's own login and
     const logins = stack.sim.requests().filter((r) => r.path === "/iocm/app/sec/v1.1.0/login" && r.method === "POST");
     assert.equal(logins.at(-1).status, 200);
     assert.match(logins.at(-1).headers["content-type"], /application\/x-www-form-urlencoded/);
+    assert.match(await page.textContent("#session"), /^Logged in as demo-app\. The token is valid until .+ \(in (60 minutes|1 hour)\)\.$/);
 
     stack.sim.restartTask("demo-progress-stop", { progressMs: 3000 });
     await page.fill("#operation-id", "demo-progress-stop");

@@ -3,7 +3,7 @@
 // fields; they are never logged, rendered or put in a URL.
 
 import { h, replaceChildren } from "./dom.js";
-import { FINAL_STATUSES, STATUS_LABELS, clockTime, count, percentOf } from "./format.js";
+import { FINAL_STATUSES, STATUS_LABELS, clockTime, count, percentOf, relativeTime } from "./format.js";
 import { login, queryUpgradeTask, simulatorTasks, waitForUpgradeTask } from "./platform.js";
 import { TaskView, errorCard, refreshRelativeTimes } from "./render.js";
 
@@ -121,8 +121,8 @@ ui.loginForm.addEventListener("submit", async (event) => {
     ui.token.value = answer.accessToken;
     ui.secret.value = "";
     clearError();
-    const expires = Number(answer.expiresIn) > 0 ? Date.now() + Number(answer.expiresIn) * 1000 : null;
-    const text = `Logged in as ${appId}.${expires ? ` The token is valid until ${clockTime(expires)}.` : ""}`;
+    const expires = Number(answer.expiresAt) > Date.now() ? Number(answer.expiresAt) : null;
+    const text = `Logged in as ${appId}.${expires ? ` The token is valid until ${clockTime(expires)} (${relativeTime(expires)}).` : ""}`;
     ui.session.textContent = text;
     ui.session.dataset.state = "ok";
     announce(text);

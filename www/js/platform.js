@@ -13,7 +13,7 @@ const FINAL = new Set(["success", "failed", "stop"]);
 export const packageHas = (name) => typeof pkg[name] === "function";
 
 /**
- * Logs in: `{ baseUrl, appId, secret }` → `{ accessToken, expiresIn, ... }`.
+ * Logs in: `{ baseUrl, appId, secret }` → `{ accessToken, refreshToken, expiresAt }` (epoch ms).
  * Rejects with an UpgradeTaskError; neither the secret nor the token ever appears in it.
  */
 export function login(options) {
@@ -142,7 +142,13 @@ async function loginWithFetch({ baseUrl, appId, secret, timeoutMs = 30000, signa
       problems: [{ path: "accessToken", message: "missing" }],
     });
   }
-  return body;
+  // The package's login answer shape: the token, the refresh token, and when the token expires.
+  const expiresIn = Number(body.expiresIn);
+  return {
+    accessToken: body.accessToken,
+    refreshToken: typeof body.refreshToken === "string" ? body.refreshToken : null,
+    expiresAt: Number.isFinite(expiresIn) && expiresIn > 0 ? Date.now() + expiresIn * 1000 : Date.now(),
+  };
 }
 
 function scrub(text, secrets) {
