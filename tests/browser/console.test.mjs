@@ -325,3 +325,17 @@ test("with a package that has only queryUpgradeTask, the console's own login and
     await close();
   }
 });
+
+test("without the package the console says what is missing instead of failing silently", { timeout: 30000 }, async () => {
+  const { page, close } = await newPage(stack);
+  try {
+    await page.route("**/pkg/index.js", (route) => route.fulfill({ status: 404, contentType: "text/plain", body: "Not found" }));
+    await page.goto(`${stack.server.url}/`);
+    await page.waitForSelector("html[data-ready='failed']");
+    assert.match(await page.textContent(".error-card .error-title"), /could not start/);
+    assert.match(await page.textContent(".error-card"), /build-pkg\.mjs/);
+    assert.equal(await page.isDisabled("#login-button"), true);
+  } finally {
+    await close();
+  }
+});
