@@ -1,9 +1,12 @@
 // The package's public functions, shared by every entry point. Each entry supplies `load`,
-// which initialises the WebAssembly module once (a promise or a synchronous call); the first
-// call of any function initialises it, so users never call an init function.
+// which initialises the WebAssembly module once; the first call of any function initialises
+// it, so users never call an init function. Rules (retries, backoff, rate limit, validation,
+// polling schedule, hints) live in the Rust core; this file only sequences calls.
 
-import { toUpgradeTaskError } from "./errors.js";
+import { UpgradeTaskError, assertClientConfig, toUpgradeTaskError } from "./errors.js";
 import * as wasm from "./iot_upgrade_task.js";
+
+const FINAL = new Set(["success", "failed", "stop"]);
 
 /** @param {() => unknown} load */
 export function createApi(load) {
@@ -20,14 +23,192 @@ export function createApi(load) {
     return ready;
   };
 
-  async function queryUpgradeTask(operationId, accessToken, options) {
+  /** Runs a wasm export after initialisation; every rejection becomes an UpgradeTaskError. */
+  async function guarded(fn, ...args) {
     try {
       await init();
-      return await wasm.queryUpgradeTask(operationId, accessToken, options);
+      return await fn(...args);
     } catch (raw) {
       throw toUpgradeTaskError(raw);
     }
   }
 
-  return { queryUpgradeTask };
+  /** An UpgradeTaskError for a failure this file detects (message and hint from the core). */
+  async function fail(kind, detail, { attempts = 0, secrets = [], cause, problems } = {}) {
+    await guarded(() => undefined);
+    const record = wasm.errorRecord(kind, detail, attempts, secrets.filter((s) => typeof s === "string" && s !== ""));
+    if (problems) record.problems = problems;
+    return new UpgradeTaskError(record, cause === undefined ? undefined : { cause });
+  }
+
+  const queryUpgradeTask = (operationId, accessToken, options) => guarded(wasm.queryUpgradeTask, operationId, accessToken, options);
+  const login = (options) => guarded(wasm.login, options);
+  const refreshToken = (options) => guarded(wasm.refreshToken, options);
+
+  /** Polls `poll(signal)` until the task ends; the schedule comes from the core. */
+  async function waitFor(poll, options) {
+    const opts = options ?? {};
+    const policy = await guarded(wasm.waitPolicy, opts);
+    const onProgress = typeof opts.onProgress === "function" ? opts.onProgress : null;
+    const outer = opts.signal;
+    if (outer?.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent");
+    const stop = new AbortController();
+    let reason = null;
+    const halt = (why) => {
+      if (reason === null) {
+        reason = why;
+        stop.abort();
+      }
+    };
+    const onAbort = () => halt("aborted");
+    outer?.addEventListener?.("abort", onAbort);
+    const timer = policy.maxWaitMs === null ? null : setTimeout(() => halt("timeout"), policy.maxWaitMs);
+    let last = null;
+    let lastText = null;
+    let delay = Number.NaN;
+    let polls = 0;
+    const stopped = () =>
+      reason === "timeout"
+        ? fail("timeout", `the task did not end within maxWaitMs (${policy.maxWaitMs} ms; last status: ${last?.status ?? "unknown"})`, { attempts: polls })
+        : fail("aborted", "the caller's signal fired while waiting for the task", { attempts: polls });
+    try {
+      for (;;) {
+        let changed = false;
+        try {
+          polls += 1;
+          const task = await poll(stop.signal);
+          const text = JSON.stringify(task);
+          changed = text !== lastText;
+          last = task;
+          lastText = text;
+          if (changed && onProgress) {
+            try {
+              onProgress(task);
+            } catch (callbackError) {
+              // Reported like an event listener's error, never swallowed, never a rejection.
+              queueMicrotask(() => {
+                throw callbackError;
+              });
+            }
+          }
+          if (FINAL.has(task.status)) return task;
+        } catch (e) {
+          if (reason !== null) throw await stopped();
+          if (!(e instanceof UpgradeTaskError) || !e.retryable) throw e;
+        }
+        delay = wasm.nextPollDelay(delay, changed, policy.minDelayMs, policy.maxDelayMs);
+        await new Promise((resolve) => {
+          const t = setTimeout(resolve, delay);
+          stop.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+        });
+        if (reason !== null) throw await stopped();
+      }
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+      outer?.removeEventListener?.("abort", onAbort);
+    }
+  }
+
+  /** Fetches many ids with bounded concurrency; one result per id, in input order. */
+  async function batch(query, operationIds, options) {
+    if (!Array.isArray(operationIds)) {
+      const problems = [{ path: "operationIds", message: "must be an array of operation ids" }];
+      throw await fail("invalid_argument", "operationIds must be an array", { problems });
+    }
+    const concurrency = options?.concurrency ?? 8;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      const problems = [{ path: "options.concurrency", message: "must be a whole number of 1 or more" }];
+      throw await fail("invalid_argument", "options.concurrency must be a whole number of 1 or more", { problems });
+    }
+    const unique = [...new Set(operationIds)];
+    const settled = new Map();
+    let next = 0;
+    const worker = async () => {
+      while (next < unique.length) {
+        const id = unique[next++];
+        try {
+          settled.set(id, { operationId: id, ok: true, task: await query(id) });
+        } catch (e) {
+          settled.set(id, { operationId: id, ok: false, error: toUpgradeTaskError(e) });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, unique.length) }, worker));
+    return operationIds.map((id) => ({ ...settled.get(id) }));
+  }
+
+  function waitForUpgradeTask(operationId, accessToken, options) {
+    return waitFor((signal) => queryUpgradeTask(operationId, accessToken, { ...options, signal }), options);
+  }
+
+  function queryUpgradeTasks(operationIds, accessToken, options) {
+    return batch((id) => queryUpgradeTask(id, accessToken, options), operationIds, options);
+  }
+
+  /** A client bound to one platform application: tokens, rate limit and defaults in one place. */
+  class UpgradeTaskClient {
+    #config;
+
+    constructor(config) {
+      assertClientConfig(config);
+      this.#config = { ...config };
+    }
+
+    #options(options) {
+      const { accessToken, getAccessToken, ...defaults } = this.#config;
+      return { ...defaults, rateLimit: defaults.rateLimit ?? {}, ...options };
+    }
+
+    async #token(forceRefresh, secrets) {
+      const c = this.#config;
+      if (typeof c.getAccessToken !== "function") return c.accessToken;
+      let token;
+      try {
+        token = await c.getAccessToken({ forceRefresh });
+      } catch (cause) {
+        const detail = `getAccessToken failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+        throw await fail("unauthorized", detail, { secrets, cause });
+      }
+      if (typeof token !== "string" || token === "") {
+        throw await fail("unauthorized", "getAccessToken did not give a non-empty string", { secrets });
+      }
+      return token;
+    }
+
+    /** Like the function, with the client's defaults; refreshes the token once on `unauthorized`. */
+    async queryUpgradeTask(operationId, options) {
+      const merged = this.#options(options);
+      const started = Date.now();
+      const secrets = [this.#config.appKey, this.#config.accessToken];
+      const first = await this.#token(false, secrets);
+      try {
+        return await queryUpgradeTask(operationId, first, merged);
+      } catch (e) {
+        const refreshable = typeof this.#config.getAccessToken === "function" && merged.retry !== false;
+        if (!(e instanceof UpgradeTaskError) || e.kind !== "unauthorized" || !refreshable) throw e;
+        const token = await this.#token(true, [...secrets, first]);
+        const total = typeof merged.timeoutMs === "number" ? merged.timeoutMs : 30000;
+        const left = total - (Date.now() - started);
+        if (left <= 0) throw await fail("timeout", "timeoutMs passed before the refreshed token could be used", { attempts: e.attempts });
+        try {
+          return await queryUpgradeTask(operationId, token, { ...merged, timeoutMs: left });
+        } catch (again) {
+          if (again instanceof UpgradeTaskError) again.attempts += e.attempts ?? 0;
+          throw again;
+        }
+      }
+    }
+
+    /** Polls until the task ends (see the function of the same name). */
+    waitForUpgradeTask(operationId, options) {
+      return waitFor((signal) => this.queryUpgradeTask(operationId, { ...options, signal }), options);
+    }
+
+    /** Many tasks at once, in input order, sharing the client's rate limit. */
+    queryUpgradeTasks(operationIds, options) {
+      return batch((id) => this.queryUpgradeTask(id, options), operationIds, options);
+    }
+  }
+
+  return { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, login, refreshToken, UpgradeTaskClient };
 }

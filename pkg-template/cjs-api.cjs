@@ -2,7 +2,7 @@
 // Shared by the CommonJS entries: the functions are async, so they load an ESM build on first
 // use; UpgradeTaskError is available synchronously, and `instanceof` works across both builds.
 
-const { UpgradeTaskError, toUpgradeTaskError } = require("./errors.cjs");
+const { UpgradeTaskError, assertClientConfig, toUpgradeTaskError } = require("./errors.cjs");
 
 /** @param {() => Promise<any>} importBuild e.g. () => import("./node.js") */
 module.exports = function createCjsApi(importBuild) {
@@ -14,10 +14,39 @@ module.exports = function createCjsApi(importBuild) {
     });
     return build;
   };
+  const forward =
+    (name) =>
+    async (...args) =>
+      (await load())[name](...args);
+  /** The client class, loading the ESM build on its first call. */
+  class UpgradeTaskClient {
+    #client;
+    #config;
+    constructor(config) {
+      assertClientConfig(config);
+      this.#config = config;
+    }
+    async #get() {
+      this.#client ??= new (await load()).UpgradeTaskClient(this.#config);
+      return this.#client;
+    }
+    async queryUpgradeTask(...args) {
+      return (await this.#get()).queryUpgradeTask(...args);
+    }
+    async waitForUpgradeTask(...args) {
+      return (await this.#get()).waitForUpgradeTask(...args);
+    }
+    async queryUpgradeTasks(...args) {
+      return (await this.#get()).queryUpgradeTasks(...args);
+    }
+  }
   return {
     UpgradeTaskError,
-    async queryUpgradeTask(operationId, accessToken, options) {
-      return (await load()).queryUpgradeTask(operationId, accessToken, options);
-    },
+    UpgradeTaskClient,
+    queryUpgradeTask: forward("queryUpgradeTask"),
+    waitForUpgradeTask: forward("waitForUpgradeTask"),
+    queryUpgradeTasks: forward("queryUpgradeTasks"),
+    login: forward("login"),
+    refreshToken: forward("refreshToken"),
   };
 };

@@ -16,7 +16,109 @@ export interface QueryOptions {
   timeoutMs?: number;
   /** Cancels the call; it then rejects with kind `"aborted"`. */
   signal?: AbortSignal;
+  /**
+   * Retries of `throttled`, `server`, `network` and per-attempt `timeout` failures, with
+   * full-jitter exponential backoff; a `Retry-After` header is honoured (capped by
+   * `maxDelayMs`). On by default; `false` makes exactly one request.
+   */
+  retry?: false | RetryOptions;
+  /** Deadline of one request in ms (default: none); its expiry is retried. */
+  attemptTimeoutMs?: number;
+  /**
+   * Client-side rate limit shared by every call with the same `baseUrl` and `appKey`: never
+   * more than `calls` requests in any `perMs` window; calls queue in order. Off by default
+   * for the functions; `{}` means the platform's 100 calls per 60000 ms.
+   */
+  rateLimit?: false | RateLimitOptions;
 }
+
+/** Retry settings. */
+export interface RetryOptions {
+  /** Requests at most, the first included (default 3). */
+  maxAttempts?: number;
+  /** Ceiling of the first backoff in ms (default 100); doubles each retry. */
+  baseDelayMs?: number;
+  /** Longest wait between attempts in ms (default 20000). */
+  maxDelayMs?: number;
+}
+
+/** Rate-limit settings. */
+export interface RateLimitOptions {
+  /** Requests per window (default 100). */
+  calls?: number;
+  /** The window in ms (default 60000). */
+  perMs?: number;
+}
+
+/** Options of {@link waitForUpgradeTask}. */
+export interface WaitOptions extends QueryOptions {
+  /** First delay between polls, and the delay after each change (default 2000). */
+  minDelayMs?: number;
+  /** Longest delay between polls (default 30000); delays double while nothing changes. */
+  maxDelayMs?: number;
+  /** Give up with kind `"timeout"` after this many ms (default: no limit). */
+  maxWaitMs?: number;
+  /** Called with the task on the first answer and each time it changes. */
+  onProgress?: (task: UpgradeTask) => void;
+}
+
+/** Options of {@link queryUpgradeTasks}. */
+export interface BatchOptions extends QueryOptions {
+  /** Requests in flight at most (default 8). */
+  concurrency?: number;
+}
+
+/** One entry of {@link queryUpgradeTasks}'s answer. */
+export type BatchResult =
+  | { operationId: string; ok: true; task: UpgradeTask }
+  | { operationId: string; ok: false; error: UpgradeTaskError };
+
+/** A token from {@link login} or {@link refreshToken}. */
+export interface Session {
+  accessToken: string;
+  /** For {@link refreshToken}; `null` when the platform sent none. */
+  refreshToken: string | null;
+  /** When the access token expires, in epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** Options of {@link login}. */
+export interface LoginOptions {
+  baseUrl: string;
+  /** The application id (also the `app_key` of later calls). */
+  appId: string;
+  secret: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  retry?: false | RetryOptions;
+  attemptTimeoutMs?: number;
+}
+
+/** Options of {@link refreshToken}. */
+export interface RefreshOptions extends LoginOptions {
+  refreshToken: string;
+}
+
+/** Configuration of an {@link UpgradeTaskClient}: exactly one of `accessToken` or `getAccessToken`. */
+export type ClientConfig = {
+  baseUrl: string;
+  appKey: string;
+  /** Client rate limit; default `{}` (the platform's 100 calls per minute); `false` turns it off. */
+  rateLimit?: false | RateLimitOptions;
+  retry?: false | RetryOptions;
+  timeoutMs?: number;
+  attemptTimeoutMs?: number;
+} & (
+  | { accessToken: string; getAccessToken?: never }
+  | {
+      /** Awaited before each request; on `unauthorized` called once with `forceRefresh: true`. */
+      getAccessToken: (context: { forceRefresh: boolean }) => string | Promise<string>;
+      accessToken?: never;
+    }
+);
+
+/** Per-call options of a client (its configuration gives the defaults). */
+export type ClientCallOptions = Partial<Omit<QueryOptions, "baseUrl" | "appKey">>;
 
 /** The task's operation type. */
 export type OperateType = "firmware_upgrade" | "software_upgrade";
@@ -126,6 +228,8 @@ export declare class UpgradeTaskError extends Error {
   readonly retryable: boolean;
   /** For `invalid_argument` and `invalid_response`: every problem found; otherwise empty. */
   readonly problems: Problem[];
+  /** How many requests were sent (0 when none). */
+  readonly attempts: number;
   private constructor();
 }
 
@@ -138,3 +242,23 @@ export declare function queryUpgradeTask(
   accessToken: string,
   options: QueryOptions,
 ): Promise<UpgradeTask>;
+
+/** Polls a task until it is `success`, `failed` or `stop`, and resolves with the final task. */
+export declare function waitForUpgradeTask(operationId: string, accessToken: string, options: WaitOptions): Promise<UpgradeTask>;
+
+/** Fetches many tasks; never rejects for one id: one {@link BatchResult} per id, in input order. */
+export declare function queryUpgradeTasks(operationIds: readonly string[], accessToken: string, options: BatchOptions): Promise<BatchResult[]>;
+
+/** Logs in (`POST /iocm/app/sec/v1.1.0/login`, form-encoded `appId` and `secret`). */
+export declare function login(options: LoginOptions): Promise<Session>;
+
+/** Refreshes a token (`POST /iocm/app/sec/v1.1.0/refreshToken`). */
+export declare function refreshToken(options: RefreshOptions): Promise<Session>;
+
+/** A client for one platform application: token handling, a shared rate limit, defaults. */
+export declare class UpgradeTaskClient {
+  constructor(config: ClientConfig);
+  queryUpgradeTask(operationId: string, options?: ClientCallOptions): Promise<UpgradeTask>;
+  waitForUpgradeTask(operationId: string, options?: ClientCallOptions & Omit<WaitOptions, keyof QueryOptions>): Promise<UpgradeTask>;
+  queryUpgradeTasks(operationIds: readonly string[], options?: ClientCallOptions & { concurrency?: number }): Promise<BatchResult[]>;
+}

@@ -57,7 +57,7 @@ const errorsEsm = readFileSync(join(template, "errors.js"), "utf8");
 const errorsCjs =
   '"use strict";\n// Generated from errors.js by scripts/build-pkg.mjs.\n' +
   errorsEsm.replace(/^export (class|function) /gm, "$1 ") +
-  "\nmodule.exports = { UpgradeTaskError, toUpgradeTaskError };\n";
+  "\nmodule.exports = { UpgradeTaskError, toUpgradeTaskError, assertClientConfig };\n";
 if (/^export /m.test(errorsCjs)) throw new Error("errors.js has an export the CommonJS conversion does not handle");
 writeFileSync(join(pkg, "errors.cjs"), errorsCjs);
 

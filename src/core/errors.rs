@@ -53,6 +53,25 @@ impl ErrorKind {
         }
     }
 
+    /// The kind named `name` (`"not_found"`), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        const ALL: [ErrorKind; 12] = [
+            ErrorKind::InvalidArgument,
+            ErrorKind::BadRequest,
+            ErrorKind::PageLimit,
+            ErrorKind::Throttled,
+            ErrorKind::Unauthorized,
+            ErrorKind::NotFound,
+            ErrorKind::Server,
+            ErrorKind::Http,
+            ErrorKind::Network,
+            ErrorKind::Timeout,
+            ErrorKind::Aborted,
+            ErrorKind::InvalidResponse,
+        ];
+        ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
     /// Whether trying again later may succeed.
     pub fn retryable(self) -> bool {
         matches!(
@@ -100,6 +119,8 @@ pub struct ErrorReport {
     pub retryable: bool,
     /// Every problem, for `invalid_argument` and `invalid_response`.
     pub problems: Vec<Problem>,
+    /// How many requests were sent (0 when none).
+    pub attempts: u32,
 }
 
 impl ErrorReport {
@@ -155,6 +176,7 @@ impl ErrorReport {
             hint: kind.hint(),
             retryable: kind.retryable(),
             problems,
+            attempts: 0,
         }
     }
 
@@ -179,8 +201,8 @@ impl ErrorReport {
         if let Some(desc) = self.error_desc.as_mut() {
             clean(desc);
         }
+        // Paths are built from field names and indices, never from values: only messages.
         for problem in &mut self.problems {
-            clean(&mut problem.path);
             clean(&mut problem.message);
         }
         self
@@ -193,7 +215,8 @@ pub fn classify(status: u16, error_code: Option<&str>) -> ErrorKind {
         Some("120015") => return ErrorKind::BadRequest,
         Some("123029") => return ErrorKind::PageLimit,
         Some("1010009") => return ErrorKind::Throttled,
-        Some("1010005") => return ErrorKind::Unauthorized,
+        // 100208: the login's "AppId or secret is not right."
+        Some("1010005" | "100208") => return ErrorKind::Unauthorized,
         Some("123009") => return ErrorKind::NotFound,
         _ => {}
     }

@@ -2,15 +2,18 @@
 //! so every rule is unit-tested natively with `cargo test`.
 
 pub mod errors;
+pub mod limiter;
+pub mod login;
 pub mod problem;
 pub mod request;
 pub mod response;
+pub mod retry;
 pub mod task;
 pub mod time;
 pub mod validate;
 
 pub use errors::{classify, ErrorKind, ErrorReport};
 pub use problem::Problem;
-pub use request::{build_request, Argument, RawArguments, WireRequest};
+pub use request::{build_login, build_request, Argument, RawArguments, RawLogin, WireRequest};
 pub use response::{interpret, MAX_BODY_BYTES};
 pub use task::UpgradeTask;

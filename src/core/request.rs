@@ -2,7 +2,9 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::limiter::{rate_limit, RateLimit, RawRateLimit};
 use super::problem::{Problem, Problems};
+use super::retry::{duration, retry_policy, RawRetry, RetryPolicy};
 
 /// The platform's path for one operation task, after the base URL.
 pub const OPERATIONS_PATH: &str = "/iodm/northbound/v1.5.0/operations/";
@@ -23,12 +25,31 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// The checked inputs of one call, ready to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WireRequest {
+    /// `GET` for tasks, `POST` for logins.
+    pub method: &'static str,
     /// The full URL, with the id percent-encoded as one path segment.
     pub url: String,
     /// Header name/value pairs, in sending order.
     pub headers: Vec<(&'static str, String)>,
-    /// The whole-call deadline in milliseconds (already clamped).
+    /// The request body, for logins.
+    pub body: Option<String>,
+    /// The whole-call deadline in milliseconds (already clamped), retries included.
     pub timeout_ms: f64,
+    /// Retries, the per-request deadline and the rate limit.
+    pub policy: CallPolicy,
+    /// Which shared rate limiter the call uses: the base URL and the app key.
+    pub limiter_key: String,
+}
+
+/// How a call behaves beyond one request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallPolicy {
+    /// Retries of retryable failures.
+    pub retry: RetryPolicy,
+    /// The deadline of one request in ms, when set (its expiry is retried).
+    pub attempt_timeout_ms: Option<f64>,
+    /// The client-side rate limit, when on.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// The call's arguments as they came from JS, before any check.
@@ -46,6 +67,19 @@ pub struct RawArguments {
     pub timeout_ms: Option<Result<f64, String>>,
     /// The options argument itself was absent or not an object (one problem, not one per key).
     pub options_missing: bool,
+    /// `options.retry`, `options.attemptTimeoutMs` and `options.rateLimit`.
+    pub policy: RawPolicy,
+}
+
+/// The resilience options as read from JS.
+#[derive(Debug, Clone, Default)]
+pub struct RawPolicy {
+    /// `options.retry`.
+    pub retry: RawRetry,
+    /// `options.attemptTimeoutMs`.
+    pub attempt_timeout_ms: Option<Result<f64, String>>,
+    /// `options.rateLimit` (off when absent; the package's client passes its default).
+    pub rate_limit: RawRateLimit,
 }
 
 /// One string argument as read from JS.
@@ -66,25 +100,124 @@ pub fn build_request(args: &RawArguments) -> Result<WireRequest, Vec<Problem>> {
     let operation_id = required(&mut problems, "operationId", &args.operation_id);
     let token = required(&mut problems, "accessToken", &args.access_token)
         .filter(|t| header_safe(&mut problems, "accessToken", t));
-    let (app_key, base) = if args.options_missing {
-        problems.add("options", "is required: an object with baseUrl and appKey");
-        (None, None)
-    } else {
-        let app_key = required(&mut problems, "options.appKey", &args.app_key)
-            .filter(|k| header_safe(&mut problems, "options.appKey", k));
-        let base = required(&mut problems, "options.baseUrl", &args.base_url).and_then(|b| {
-            check_base_url(b)
-                .map_err(|m| problems.add("options.baseUrl", m))
-                .ok()
-        });
-        (app_key, base)
-    };
+    let (app_key, base) = base_and_key(&mut problems, args, "options.appKey");
     let segment = operation_id.and_then(|id| {
         encode_segment(id)
             .map_err(|m| problems.add("operationId", m))
             .ok()
     });
-    let timeout_ms = match &args.timeout_ms {
+    let timeout_ms = whole_call_timeout(&mut problems, &args.timeout_ms);
+    let policy = call_policy(&mut problems, &args.policy);
+    match (base, segment, token, app_key) {
+        (Some(base), Some(segment), Some(token), Some(app_key)) if problems.is_empty() => {
+            Ok(WireRequest {
+                method: "GET",
+                url: format!("{base}{OPERATIONS_PATH}{segment}"),
+                headers: vec![
+                    ("app_key", app_key.clone()),
+                    ("Authorization", format!("Bearer {token}")),
+                    ("Accept", "application/json".to_owned()),
+                ],
+                body: None,
+                timeout_ms,
+                policy,
+                limiter_key: format!("{base}\n{app_key}"),
+            })
+        }
+        _ => Err(problems.into_vec()),
+    }
+}
+
+/// The arguments of `login` and `refreshToken`, as read from JS.
+#[derive(Debug, Clone, Default)]
+pub struct RawLogin {
+    /// `baseUrl`, `timeoutMs` and the resilience options (`appKey` holds `appId`).
+    pub common: RawArguments,
+    /// `secret`.
+    pub secret: Argument,
+    /// `refreshToken`, for a refresh; `None` for a login.
+    pub refresh_token: Option<Argument>,
+}
+
+/// The platform's login path.
+pub const LOGIN_PATH: &str = "/iocm/app/sec/v1.1.0/login";
+/// The platform's token refresh path.
+pub const REFRESH_PATH: &str = "/iocm/app/sec/v1.1.0/refreshToken";
+
+/// Checks a login or refresh call and builds its request: a form-encoded `POST` of `appId`
+/// and `secret` for a login, a JSON body with the refresh token for a refresh.
+pub fn build_login(args: &RawLogin) -> Result<WireRequest, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let (app_id, base) = base_and_key(&mut problems, &args.common, "options.appId");
+    let secret = required(&mut problems, "options.secret", &args.secret);
+    let refresh = args
+        .refresh_token
+        .as_ref()
+        .map(|raw| required(&mut problems, "options.refreshToken", raw));
+    let timeout_ms = whole_call_timeout(&mut problems, &args.common.timeout_ms);
+    let policy = call_policy(&mut problems, &args.common.policy);
+    let (Some(base), Some(app_id), Some(secret)) = (base, app_id, secret) else {
+        return Err(problems.into_vec());
+    };
+    if !problems.is_empty() {
+        return Err(problems.into_vec());
+    }
+    let (path, content_type, body) = match refresh {
+        None => {
+            let form = format!(
+                "appId={}&secret={}",
+                form_encode(app_id),
+                form_encode(secret)
+            );
+            (
+                LOGIN_PATH,
+                "application/x-www-form-urlencoded;charset=UTF-8",
+                form,
+            )
+        }
+        Some(Some(token)) => {
+            let body =
+                serde_json::json!({ "appId": app_id, "secret": secret, "refreshToken": token })
+                    .to_string();
+            (REFRESH_PATH, "application/json;charset=UTF-8", body)
+        }
+        Some(None) => return Err(problems.into_vec()),
+    };
+    Ok(WireRequest {
+        method: "POST",
+        url: format!("{base}{path}"),
+        headers: vec![
+            ("Content-Type", content_type.to_owned()),
+            ("Accept", "application/json".to_owned()),
+        ],
+        body: Some(body),
+        timeout_ms,
+        policy,
+        limiter_key: format!("{base}\n{app_id}"),
+    })
+}
+
+fn base_and_key<'a>(
+    problems: &mut Problems,
+    args: &'a RawArguments,
+    key_path: &str,
+) -> (Option<&'a String>, Option<String>) {
+    if args.options_missing {
+        problems.add("options", "is required: an object with baseUrl and appKey");
+        return (None, None);
+    }
+    let key =
+        required(problems, key_path, &args.app_key).filter(|k| header_safe(problems, key_path, k));
+    let base = required(problems, "options.baseUrl", &args.base_url).and_then(|b| {
+        check_base_url(b)
+            .map_err(|m| problems.add("options.baseUrl", m))
+            .ok()
+    });
+    (key, base)
+}
+
+fn whole_call_timeout(problems: &mut Problems, raw: &Option<Result<f64, String>>) -> f64 {
+    match raw {
         None => DEFAULT_TIMEOUT_MS,
         Some(Ok(ms)) if ms.is_finite() && *ms > 0.0 => ms.min(MAX_TIMEOUT_MS),
         Some(Ok(_)) => {
@@ -95,27 +228,29 @@ pub fn build_request(args: &RawArguments) -> Result<WireRequest, Vec<Problem>> {
             DEFAULT_TIMEOUT_MS
         }
         Some(Err(got)) => {
-            problems.add(
-                "options.timeoutMs",
-                format!("must be a positive, finite number of milliseconds, got {got}"),
-            );
+            let message = format!("must be a positive, finite number of milliseconds, got {got}");
+            problems.add("options.timeoutMs", message);
             DEFAULT_TIMEOUT_MS
         }
-    };
-    match (base, segment, token, app_key) {
-        (Some(base), Some(segment), Some(token), Some(app_key)) if problems.is_empty() => {
-            Ok(WireRequest {
-                url: format!("{base}{OPERATIONS_PATH}{segment}"),
-                headers: vec![
-                    ("app_key", app_key.clone()),
-                    ("Authorization", format!("Bearer {token}")),
-                    ("Accept", "application/json".to_owned()),
-                ],
-                timeout_ms,
-            })
-        }
-        _ => Err(problems.into_vec()),
     }
+}
+
+fn call_policy(problems: &mut Problems, raw: &RawPolicy) -> CallPolicy {
+    CallPolicy {
+        retry: retry_policy(&raw.retry, problems),
+        attempt_timeout_ms: duration(
+            &raw.attempt_timeout_ms,
+            "options.attemptTimeoutMs",
+            false,
+            problems,
+        ),
+        rate_limit: rate_limit(&raw.rate_limit, problems),
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+fn form_encode(value: &str) -> String {
+    utf8_percent_encode(value, SEGMENT).to_string()
 }
 
 fn required<'a>(problems: &mut Problems, path: &str, argument: &'a Argument) -> Option<&'a String> {

@@ -19,6 +19,14 @@ pub struct UtcTime {
 }
 
 impl UtcTime {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub fn unix_seconds(&self) -> i64 {
+        days_from_civil(self.year, self.month, self.day) * 86_400
+            + i64::from(self.hour) * 3_600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second)
+    }
+
     /// Formats the instant as `YYYY-MM-DDTHH:MM:SSZ`.
     pub fn to_iso(&self) -> String {
         let mut out = String::with_capacity(20);

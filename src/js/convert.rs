@@ -1,47 +1,64 @@
-//! Rust ⇄ JS values: reading the call's arguments, and handing results and errors back as
-//! plain JS objects.
+//! Rust ⇄ JS values: reading the calls' arguments without throwing, and handing results
+//! and errors back as plain JS objects.
 
 use js_sys::{JsString, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::request::{not_a_string, MAX_OPERATION_ID_BYTES};
-use crate::core::{Argument, ErrorKind, ErrorReport, Problem, RawArguments};
+use crate::core::limiter::RawRateLimit;
+use crate::core::problem::Problems;
+use crate::core::request::{not_a_string, RawPolicy, MAX_OPERATION_ID_BYTES};
+use crate::core::retry::{wait_policy, RawRetry, WaitPolicy};
+use crate::core::{Argument, ErrorKind, ErrorReport, Problem, RawArguments, RawLogin};
 
-/// The arguments as read from JS, plus problems only the JS side can see.
-pub struct JsArguments {
+/// Arguments as read from JS, plus what only the JS side can see.
+pub struct JsArguments<T> {
     /// The string and number arguments, for the core to check.
-    pub raw: RawArguments,
+    pub raw: T,
     /// `options.signal`, when one was given and looks like an `AbortSignal`.
     pub signal: Option<web_sys::AbortSignal>,
-    /// Problems found while reading (options not an object, a bad signal, …).
+    /// Problems found while reading (a bad signal).
     pub problems: Vec<Problem>,
 }
 
-/// Reads `operationId`, `accessToken` and the options object without throwing.
+/// Reads `queryUpgradeTask`'s `operationId`, `accessToken` and options.
 pub fn read_arguments(
     operation_id: &JsValue,
     access_token: &JsValue,
     options: &JsValue,
-) -> JsArguments {
-    let mut problems = Vec::new();
-    let mut raw = RawArguments {
-        operation_id: read_string(operation_id, Some(MAX_OPERATION_ID_BYTES)),
-        access_token: read_string(access_token, None),
-        ..RawArguments::default()
+) -> JsArguments<RawArguments> {
+    let mut read = read_common(options, "appKey");
+    read.raw.operation_id = read_string(operation_id, Some(MAX_OPERATION_ID_BYTES));
+    read.raw.access_token = read_string(access_token, None);
+    read
+}
+
+/// Reads the options of `login` (`refresh == false`) or `refreshToken`.
+pub fn read_login(options: &JsValue, refresh: bool) -> JsArguments<RawLogin> {
+    let common = read_common(options, "appId");
+    let raw = RawLogin {
+        secret: read_string(&property(options, "secret"), None),
+        refresh_token: refresh.then(|| read_string(&property(options, "refreshToken"), None)),
+        common: common.raw,
     };
+    JsArguments {
+        raw,
+        signal: common.signal,
+        problems: common.problems,
+    }
+}
+
+fn read_common(options: &JsValue, key_name: &str) -> JsArguments<RawArguments> {
+    let mut raw = RawArguments::default();
+    let mut problems = Vec::new();
     let mut signal = None;
     if options.is_object() {
         raw.base_url = read_string(&property(options, "baseUrl"), None);
-        raw.app_key = read_string(&property(options, "appKey"), None);
-        let timeout = property(options, "timeoutMs");
-        raw.timeout_ms = if timeout.is_undefined() || timeout.is_null() {
-            None
-        } else {
-            Some(timeout.as_f64().ok_or_else(|| type_name(&timeout)))
-        };
+        raw.app_key = read_string(&property(options, key_name), None);
+        raw.timeout_ms = read_number(&property(options, "timeoutMs"));
+        raw.policy = read_policy(options);
         let given = property(options, "signal");
-        if !(given.is_undefined() || given.is_null()) {
+        if !is_absent(&given) {
             if looks_like_abort_signal(&given) {
                 signal = Some(given.unchecked_into());
             } else {
@@ -58,9 +75,74 @@ pub fn read_arguments(
     }
 }
 
+fn read_policy(options: &JsValue) -> RawPolicy {
+    let retry = property(options, "retry");
+    let retry = if is_absent(&retry) {
+        RawRetry::Default
+    } else if retry.as_bool() == Some(false) {
+        RawRetry::Off
+    } else if retry.is_object() && !js_sys::Array::is_array(&retry) {
+        RawRetry::Custom {
+            max_attempts: read_number(&property(&retry, "maxAttempts")),
+            base_delay_ms: read_number(&property(&retry, "baseDelayMs")),
+            max_delay_ms: read_number(&property(&retry, "maxDelayMs")),
+        }
+    } else {
+        RawRetry::Refused(type_name(&retry))
+    };
+    let limit = property(options, "rateLimit");
+    let rate_limit = if is_absent(&limit) || limit.as_bool() == Some(false) {
+        RawRateLimit::Off
+    } else if limit.is_object() && !js_sys::Array::is_array(&limit) {
+        RawRateLimit::Custom {
+            calls: read_number(&property(&limit, "calls")),
+            per_ms: read_number(&property(&limit, "perMs")),
+        }
+    } else {
+        RawRateLimit::Refused(type_name(&limit))
+    };
+    RawPolicy {
+        retry,
+        attempt_timeout_ms: read_number(&property(options, "attemptTimeoutMs")),
+        rate_limit,
+    }
+}
+
+/// Reads and checks `minDelayMs`, `maxDelayMs` and `maxWaitMs`.
+pub fn read_wait_policy(options: &JsValue) -> Result<WaitPolicy, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let policy = wait_policy(
+        &read_number(&property(options, "minDelayMs")),
+        &read_number(&property(options, "maxDelayMs")),
+        &read_number(&property(options, "maxWaitMs")),
+        &mut problems,
+    );
+    let callback = property(options, "onProgress");
+    if !is_absent(&callback) && !callback.is_function() {
+        problems.add("options.onProgress", "must be a function");
+    }
+    if problems.is_empty() {
+        Ok(policy)
+    } else {
+        Err(problems.into_vec())
+    }
+}
+
 /// Reads `target[key]`; a throwing getter or proxy reads as `undefined`.
 pub fn property(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn is_absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+fn read_number(value: &JsValue) -> Option<Result<f64, String>> {
+    if is_absent(value) {
+        None
+    } else {
+        Some(value.as_f64().ok_or_else(|| type_name(value)))
+    }
 }
 
 fn type_name(value: &JsValue) -> String {
@@ -77,7 +159,7 @@ fn type_name(value: &JsValue) -> String {
 }
 
 fn read_string(value: &JsValue, max_len: Option<usize>) -> Argument {
-    if value.is_undefined() || value.is_null() {
+    if is_absent(value) {
         return Argument::Missing;
     }
     let Some(text) = value.dyn_ref::<JsString>() else {
@@ -100,26 +182,53 @@ fn looks_like_abort_signal(value: &JsValue) -> bool {
         && property(value, "addEventListener").is_function()
 }
 
+/// The secrets among the arguments: scrubbed from every error before it leaves Rust.
+pub fn secrets(arguments: &[&Argument]) -> Vec<String> {
+    arguments
+        .iter()
+        .filter_map(|arg| match arg {
+            Argument::Text(text) if !text.is_empty() => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Converts a call's outcome: the value as a plain object, or the scrubbed error record.
+pub fn settle<T: Serialize>(
+    outcome: Result<T, ErrorReport>,
+    secrets: &[String],
+) -> Result<JsValue, JsValue> {
+    let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let report = match outcome {
+        Ok(value) => match to_plain(&value) {
+            Ok(plain) => return Ok(plain),
+            Err(_) => ErrorReport::simple(
+                ErrorKind::InvalidResponse,
+                None,
+                "the answer could not be converted",
+            ),
+        },
+        Err(report) => report,
+    };
+    Err(error_value(&report.scrub(&secret_refs)))
+}
+
 /// Turns a serialisable Rust value into a plain JS value (objects, arrays, `null`).
 ///
 /// The value goes through JSON text and the engine's own `JSON.parse`: plain objects, `null`
 /// for `None`, and numbers beyond 2^53 in `extendPara` read exactly as `JSON.parse` reads them.
-pub fn to_plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+fn to_plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value).map_err(|e| JsValue::from_str(&e.to_string()))?;
     JSON::parse(&text)
 }
 
 /// The JS value a failed call rejects with: the report's fields as a plain object
 /// (the package's JS wraps it in an `UpgradeTaskError`).
-pub fn error_value(report: &ErrorReport) -> JsValue {
+fn error_value(report: &ErrorReport) -> JsValue {
     to_plain(report).unwrap_or_else(|_| {
         // Serialising a report cannot fail; keep a minimal value all the same.
         let fallback = js_sys::Object::new();
-        let _ = Reflect::set(
-            &fallback,
-            &"kind".into(),
-            &ErrorKind::Network.as_str().into(),
-        );
+        let _ = Reflect::set(&fallback, &"kind".into(), &report.kind.as_str().into());
         let _ = Reflect::set(&fallback, &"message".into(), &report.kind.as_str().into());
         fallback.into()
     })

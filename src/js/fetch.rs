@@ -1,5 +1,7 @@
-//! The gloo-net request with a whole-call deadline, the caller's signal, and a body read
-//! capped at 4 MiB, however the body arrives (chunked, compressed or not).
+//! Timers, cancellation and the request itself: the gloo-net request sent through the global
+//! `fetch`, the whole-call deadline and the caller's signal (a [`Stopper`] for the call), an
+//! optional per-request deadline (a [`Stopper`] per attempt), and a body read capped at
+//! 4 MiB however the body arrives (chunked, compressed or not).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -16,7 +18,8 @@ use crate::core::{ErrorKind, ErrorReport, WireRequest, MAX_BODY_BYTES};
 #[wasm_bindgen]
 extern "C" {
     /// The global `fetch` (Node 18+, browsers, workers), called directly so that a fetch
-    /// that resolves to something other than a `Response` is an error, not a trap.
+    /// that resolves to something other than a `Response` is an error, not a trap (gloo-net's
+    /// own `send` panics there).
     #[wasm_bindgen(js_name = fetch, catch)]
     fn global_fetch(request: &web_sys::Request) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = setTimeout)]
@@ -25,112 +28,151 @@ extern "C" {
     fn clear_timeout(handle: &JsValue);
 }
 
-/// A complete answer: status, headers of interest and the body (`None`: over the cap).
+/// A complete answer.
 pub struct Answer {
     /// The HTTP status.
     pub status: u16,
     /// The body, or `None` when it was larger than [`MAX_BODY_BYTES`].
     pub body: Option<Vec<u8>>,
+    /// The `Retry-After` header, when sent (and, cross-origin, exposed by CORS).
+    pub retry_after: Option<String>,
 }
 
-/// Why the call stopped early: our deadline or the caller's signal.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stop {
+/// Why a [`Stopper`] fired.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Stop {
+    /// Not fired.
     Running,
+    /// Its timer ran out.
     Deadline,
+    /// The caller's signal fired.
     Caller,
 }
 
-/// Everything that must be undone when the call ends: the timer and the signal listener.
-struct Cancellation {
-    controller: AbortController,
+/// A promise that rejects when a timer runs out or a signal fires, whichever comes first;
+/// the timer is cleared and the listener removed when it is dropped.
+pub struct Stopper {
     state: Rc<Cell<Stop>>,
-    /// Rejects as soon as the deadline passes or the caller aborts.
     stopped: Promise,
-    timer: JsValue,
+    timer: Option<JsValue>,
     caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
-    _on_deadline: Closure<dyn FnMut()>,
+    _on_deadline: Option<Closure<dyn FnMut()>>,
     _swallow: Closure<dyn FnMut(JsValue)>,
 }
 
-impl Cancellation {
-    fn new(timeout_ms: f64, caller: Option<AbortSignal>) -> Result<Self, ErrorReport> {
-        let controller = AbortController::new().map_err(|_| {
-            ErrorReport::simple(
-                ErrorKind::Network,
-                None,
-                "AbortController is not available in this runtime",
-            )
-        })?;
+impl Stopper {
+    /// Starts the timer (when `timeout_ms` is set) and listens to `signal` (when given).
+    pub fn new(timeout_ms: Option<f64>, signal: Option<&AbortSignal>) -> Self {
         let state = Rc::new(Cell::new(Stop::Running));
         let reject_slot: Rc<Cell<Option<Function>>> = Rc::new(Cell::new(None));
         let slot = reject_slot.clone();
         let stopped = Promise::new(&mut |_resolve, reject| slot.set(Some(reject)));
         let swallow = Closure::<dyn FnMut(JsValue)>::new(|_| {});
-        // Handled once here, so a late rejection is never reported as unhandled.
+        // Handled once here, so a rejection nobody awaits is never reported as unhandled.
         let _ = stopped.catch(&swallow);
         let stop_with = {
-            let (controller, state, reject_slot) =
-                (controller.clone(), state.clone(), reject_slot.clone());
+            let state = state.clone();
             move |why: Stop| {
                 if state.get() == Stop::Running {
                     state.set(why);
-                    controller.abort();
                     if let Some(reject) = reject_slot.take() {
                         let _ = reject.call1(&JsValue::UNDEFINED, &JsValue::NULL);
                     }
                 }
             }
         };
-        let on_deadline = {
+        let on_deadline = timeout_ms.map(|_| {
             let stop_with = stop_with.clone();
             Closure::<dyn FnMut()>::new(move || stop_with(Stop::Deadline))
-        };
-        let timer = set_timeout(on_deadline.as_ref().unchecked_ref(), timeout_ms);
-        let caller = caller.map(|signal| {
+        });
+        let timer = timeout_ms
+            .zip(on_deadline.as_ref())
+            .map(|(ms, handler)| set_timeout(handler.as_ref().unchecked_ref(), ms));
+        let caller = signal.map(|signal| {
             let listener = Closure::<dyn FnMut()>::new(move || stop_with(Stop::Caller));
             let _ =
                 signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
-            (signal, listener)
+            (signal.clone(), listener)
         });
-        Ok(Self {
-            controller,
+        Self {
             state,
             stopped,
             timer,
             caller,
             _on_deadline: on_deadline,
             _swallow: swallow,
-        })
+        }
     }
 
-    /// Awaits `promise`, or the deadline, or the caller's abort, whichever comes first.
+    /// Why it fired, if it did.
+    pub fn state(&self) -> Stop {
+        self.state.get()
+    }
+
+    /// Waits `ms`, unless `call` fires first (then `Err` with why).
+    pub async fn sleep(ms: f64, call: &Stopper) -> Result<(), Stop> {
+        let timer = Stopper::new(Some(ms), None);
+        let both = Array::of2(&call.stopped, &timer.stopped);
+        let _ = JsFuture::from(Promise::race(&both)).await;
+        match call.state() {
+            Stop::Running => Ok(()),
+            why => Err(why),
+        }
+    }
+}
+
+impl Drop for Stopper {
+    fn drop(&mut self) {
+        if let Some(timer) = &self.timer {
+            clear_timeout(timer);
+        }
+        if let Some((signal, listener)) = &self.caller {
+            let _ = signal
+                .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// One request: its own abort controller and optional deadline, inside the call's stopper.
+struct Attempt<'c> {
+    call: &'c Stopper,
+    own: Stopper,
+    controller: AbortController,
+}
+
+impl Attempt<'_> {
+    /// Awaits `promise`, or whichever stopper fires first; on failure the request is aborted.
     async fn race(
         &self,
         promise: &JsValue,
         status: Option<u16>,
         what: &str,
     ) -> Result<JsValue, ErrorReport> {
-        let both = Array::of2(promise, &self.stopped);
-        match JsFuture::from(Promise::race(&both)).await {
-            Ok(value) => Ok(value),
-            Err(error) => Err(self.failure(status, &error, what)),
-        }
+        let all = Array::of3(promise, &self.call.stopped, &self.own.stopped);
+        JsFuture::from(Promise::race(&all)).await.map_err(|error| {
+            self.controller.abort();
+            self.failure(status, &error, what)
+        })
     }
 
     fn failure(&self, status: Option<u16>, error: &JsValue, what: &str) -> ErrorReport {
-        match self.state.get() {
-            Stop::Deadline => ErrorReport::simple(
+        match (self.call.state(), self.own.state()) {
+            (Stop::Deadline, _) => ErrorReport::simple(
                 ErrorKind::Timeout,
                 status,
                 &format!("no complete answer within timeoutMs ({what})"),
             ),
-            Stop::Caller => ErrorReport::simple(
+            (Stop::Caller, _) => ErrorReport::simple(
                 ErrorKind::Aborted,
                 status,
                 &format!("the caller's signal fired ({what})"),
             ),
-            Stop::Running => ErrorReport::simple(
+            (_, Stop::Deadline) => ErrorReport::simple(
+                ErrorKind::Timeout,
+                status,
+                &format!("no complete answer within attemptTimeoutMs ({what})"),
+            ),
+            _ => ErrorReport::simple(
                 ErrorKind::Network,
                 status,
                 &format!("{what}: {}", describe_js_error(error)),
@@ -139,28 +181,34 @@ impl Cancellation {
     }
 }
 
-impl Drop for Cancellation {
-    fn drop(&mut self) {
-        clear_timeout(&self.timer);
-        if let Some((signal, listener)) = &self.caller {
-            let _ = signal
-                .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
-        }
-    }
-}
-
-/// Sends the request and reads the whole answer within the deadline and the caller's signal.
-pub async fn fetch_answer(
-    request: &WireRequest,
-    caller: Option<AbortSignal>,
-) -> Result<Answer, ErrorReport> {
-    let cancel = Cancellation::new(request.timeout_ms, caller)?;
-    let signal = cancel.controller.signal();
+/// Sends one request and reads the whole answer, within the call's stopper and the
+/// attempt's own deadline.
+pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answer, ErrorReport> {
+    let controller = AbortController::new().map_err(|_| {
+        ErrorReport::simple(
+            ErrorKind::Network,
+            None,
+            "AbortController is not available in this runtime",
+        )
+    })?;
+    let attempt = Attempt {
+        call,
+        own: Stopper::new(request.policy.attempt_timeout_ms, None),
+        controller,
+    };
+    let signal = attempt.controller.signal();
     let mut builder = gloo_net::http::Request::get(&request.url).abort_signal(Some(&signal));
+    if request.method == "POST" {
+        builder = builder.method(gloo_net::http::Method::POST);
+    }
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    let built = builder.build().map_err(|e| {
+    let built = match &request.body {
+        Some(body) => builder.body(body.as_str()),
+        None => builder.build(),
+    };
+    let built = built.map_err(|e| {
         ErrorReport::simple(
             ErrorKind::Network,
             None,
@@ -169,8 +217,8 @@ pub async fn fetch_answer(
     })?;
     let raw_request: web_sys::Request = built.into();
     let pending =
-        global_fetch(&raw_request).map_err(|e| cancel.failure(None, &e, "fetch threw"))?;
-    let sent = cancel.race(&pending, None, "the request failed").await?;
+        global_fetch(&raw_request).map_err(|e| attempt.failure(None, &e, "fetch threw"))?;
+    let sent = attempt.race(&pending, None, "the request failed").await?;
     let Ok(raw_response) = sent.dyn_into::<web_sys::Response>() else {
         return Err(ErrorReport::simple(
             ErrorKind::Network,
@@ -180,22 +228,27 @@ pub async fn fetch_answer(
     };
     let response = gloo_net::http::Response::from(raw_response);
     let status = response.status();
+    let retry_after = response.headers().get("retry-after");
     let body = match response.body() {
         None => Some(Vec::new()),
-        Some(stream) => read_capped(&cancel, stream.get_reader().unchecked_into(), status).await?,
+        Some(stream) => read_capped(&attempt, stream.get_reader().unchecked_into(), status).await?,
     };
-    Ok(Answer { status, body })
+    Ok(Answer {
+        status,
+        body,
+        retry_after,
+    })
 }
 
 /// Reads a body stream chunk by chunk, stopping (and cancelling the stream) past the cap.
 async fn read_capped(
-    cancel: &Cancellation,
+    attempt: &Attempt<'_>,
     reader: ReadableStreamDefaultReader,
     status: u16,
 ) -> Result<Option<Vec<u8>>, ErrorReport> {
     let mut body = Vec::new();
     loop {
-        let chunk = cancel
+        let chunk = attempt
             .race(
                 &reader.read(),
                 Some(status),
@@ -215,7 +268,7 @@ async fn read_capped(
         let length = usize::try_from(bytes.length()).unwrap_or(usize::MAX);
         if length > MAX_BODY_BYTES.saturating_sub(body.len()) {
             let _ = reader.cancel();
-            cancel.controller.abort();
+            attempt.controller.abort();
             return Ok(None);
         }
         let start = body.len();

@@ -1,15 +1,32 @@
 //! The `wasm-bindgen` edge: the exported functions, kept thin. Every rule lives in
-//! [`crate::core`]; this layer reads JS values, fetches and converts back.
+//! [`crate::core`]; this layer reads JS values, runs the timers and the fetch, and converts
+//! back. The package's JS (`pkg-template/api.js`) wraps these exports.
 
 mod convert;
 mod fetch;
 
+use std::cell::RefCell;
+
+use js_sys::{Date, Math};
 use wasm_bindgen::prelude::*;
 
-use crate::core::{build_request, interpret, ErrorKind, ErrorReport};
+use crate::core::limiter::{Limiter, RateLimit, Ticket, Turn};
+use crate::core::login::interpret_login;
+use crate::core::retry::{next_poll_delay as poll_delay, parse_retry_after};
+use crate::core::{
+    build_login, build_request, interpret, ErrorKind, ErrorReport, Problem, WireRequest,
+};
+use fetch::{fetch_answer, Answer, Stop, Stopper};
 
-/// Queries one upgrade task. Resolves to the normalised task as a plain object, or rejects
-/// with a plain error record that the package's JS turns into an `UpgradeTaskError`.
+thread_local! {
+    /// One rate limiter per (base URL, app key), shared by every call in this instance (a few
+    /// entries at most: a list keeps hashing code out of the wasm).
+    static LIMITERS: RefCell<Vec<(String, Limiter)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Queries one upgrade task, with retries, deadlines and the optional rate limit. Resolves to
+/// the normalised task as a plain object, or rejects with a plain error record that the
+/// package's JS turns into an `UpgradeTaskError`.
 #[wasm_bindgen(js_name = queryUpgradeTask)]
 pub async fn query_upgrade_task(
     operation_id: JsValue,
@@ -17,57 +34,227 @@ pub async fn query_upgrade_task(
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let args = convert::read_arguments(&operation_id, &access_token, &options);
-    let secrets = secrets_of(&args.raw);
-    let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let outcome = run(args).await;
-    match outcome {
-        Ok(task) => convert::to_plain(&task).map_err(|_| {
-            let report = ErrorReport::simple(
-                ErrorKind::InvalidResponse,
-                None,
-                "the task could not be converted",
-            );
-            convert::error_value(&report.scrub(&secret_refs))
-        }),
-        Err(report) => Err(convert::error_value(&report.scrub(&secret_refs))),
+    let secrets = convert::secrets(&[&args.raw.access_token, &args.raw.app_key]);
+    let request = checked(build_request(&args.raw), args.problems);
+    let outcome = match request {
+        Ok(request) => {
+            run(&request, args.signal.as_ref(), |answer| {
+                interpret(answer.status, answer.body.as_deref())
+            })
+            .await
+        }
+        Err(report) => Err(report),
+    };
+    convert::settle(outcome, &secrets)
+}
+
+/// Logs in (`POST /iocm/app/sec/v1.1.0/login`) and resolves to
+/// `{ accessToken, refreshToken, expiresAt }` (epoch milliseconds).
+#[wasm_bindgen(js_name = login)]
+pub async fn login(options: JsValue) -> Result<JsValue, JsValue> {
+    session(options, false).await
+}
+
+/// Refreshes a token (`POST /iocm/app/sec/v1.1.0/refreshToken`); same answer as [`login`].
+#[wasm_bindgen(js_name = refreshToken)]
+pub async fn refresh_token(options: JsValue) -> Result<JsValue, JsValue> {
+    session(options, true).await
+}
+
+/// The waiter's next polling delay (the schedule lives in the core).
+#[wasm_bindgen(js_name = nextPollDelay)]
+pub fn next_poll_delay(current_ms: f64, changed: bool, min_ms: f64, max_ms: f64) -> f64 {
+    poll_delay(current_ms, changed, min_ms, max_ms)
+}
+
+/// Checks `waitForUpgradeTask`'s own options; resolves to `{minDelayMs, maxDelayMs,
+/// maxWaitMs}` or throws an `invalid_argument` error record.
+#[wasm_bindgen(js_name = waitPolicy)]
+pub fn wait_policy(options: JsValue) -> Result<JsValue, JsValue> {
+    convert::settle(
+        convert::read_wait_policy(&options).map_err(invalid_argument),
+        &[],
+    )
+}
+
+/// An error record of `kind` for failures the package's JS detects itself (the waiter's
+/// `maxWaitMs`, a failing `getAccessToken`), with the secrets scrubbed from `detail`.
+#[wasm_bindgen(js_name = errorRecord)]
+pub fn error_record(kind: &str, detail: &str, attempts: u32, secrets: Vec<String>) -> JsValue {
+    let kind = ErrorKind::from_name(kind).unwrap_or(ErrorKind::Network);
+    let mut report = ErrorReport::simple(kind, None, detail);
+    report.attempts = attempts;
+    match convert::settle::<()>(Err(report), &secrets) {
+        Ok(value) | Err(value) => value,
     }
 }
 
-async fn run(args: convert::JsArguments) -> Result<crate::core::UpgradeTask, ErrorReport> {
-    let request = build_request(&args.raw);
-    let request = match (request, args.problems.is_empty()) {
-        (Ok(request), true) => request,
-        (Ok(_), false) => return Err(invalid_argument(args.problems)),
-        (Err(mut problems), _) => {
-            problems.extend(args.problems);
-            return Err(invalid_argument(problems));
+async fn session(options: JsValue, refresh: bool) -> Result<JsValue, JsValue> {
+    let args = convert::read_login(&options, refresh);
+    let mut secret_args = vec![&args.raw.common.app_key, &args.raw.secret];
+    secret_args.extend(args.raw.refresh_token.as_ref());
+    let secrets = convert::secrets(&secret_args);
+    let outcome = match checked(build_login(&args.raw), args.problems) {
+        Ok(request) => {
+            run(&request, args.signal.as_ref(), |answer| {
+                interpret_login(answer.status, answer.body.as_deref(), Date::now())
+            })
+            .await
         }
+        Err(report) => Err(report),
     };
-    if args
-        .signal
-        .as_ref()
-        .is_some_and(web_sys::AbortSignal::aborted)
-    {
+    convert::settle(outcome, &secrets)
+}
+
+/// Merges the core's argument check with the problems only the JS side could see.
+fn checked(
+    request: Result<WireRequest, Vec<Problem>>,
+    js_problems: Vec<Problem>,
+) -> Result<WireRequest, ErrorReport> {
+    match (request, js_problems.is_empty()) {
+        (Ok(request), true) => Ok(request),
+        (Ok(_), false) => Err(invalid_argument(js_problems)),
+        (Err(mut problems), _) => {
+            problems.extend(js_problems);
+            Err(invalid_argument(problems))
+        }
+    }
+}
+
+fn invalid_argument(problems: Vec<Problem>) -> ErrorReport {
+    ErrorReport::new(ErrorKind::InvalidArgument, None, None, None, None, problems)
+}
+
+/// Runs a call: waits for the rate limiter, sends, interprets, and retries retryable
+/// failures with backoff, all within the whole-call deadline and the caller's signal.
+async fn run<T>(
+    request: &WireRequest,
+    signal: Option<&web_sys::AbortSignal>,
+    read: impl Fn(&Answer) -> Result<T, ErrorReport>,
+) -> Result<T, ErrorReport> {
+    if signal.is_some_and(web_sys::AbortSignal::aborted) {
         return Err(ErrorReport::simple(
             ErrorKind::Aborted,
             None,
             "the caller's signal was already aborted; nothing was sent",
         ));
     }
-    let answer = fetch::fetch_answer(&request, args.signal).await?;
-    interpret(answer.status, answer.body.as_deref())
+    let deadline_at = Date::now() + request.timeout_ms;
+    let call = Stopper::new(Some(request.timeout_ms), signal);
+    let policy = request.policy;
+    let mut attempts: u32 = 0;
+    loop {
+        let ticket = match policy.rate_limit {
+            Some(limit) => Some(
+                wait_for_turn(&request.limiter_key, limit, &call)
+                    .await
+                    .map_err(|why| stopped(why, attempts))?,
+            ),
+            None => None,
+        };
+        attempts = attempts.saturating_add(1);
+        let fetched = fetch_answer(request, &call).await;
+        if let Some(ticket) = ticket {
+            // The send's window starts when its answer came back (see core::limiter).
+            with_limiter(&request.limiter_key, None, &mut |limiter| {
+                limiter.finish(ticket, Date::now());
+                Turn::Go
+            });
+        }
+        let (mut report, retry_after) = match fetched {
+            Ok(answer) => match read(&answer) {
+                Ok(value) => return Ok(value),
+                Err(report) => (report, answer.retry_after),
+            },
+            Err(report) => (report, None),
+        };
+        report.attempts = attempts;
+        if !report.retryable
+            || attempts >= policy.retry.max_attempts
+            || call.state() != Stop::Running
+        {
+            return Err(report);
+        }
+        let retry_after_ms = retry_after.and_then(|value| parse_retry_after(&value, Date::now()));
+        let delay = policy
+            .retry
+            .delay_ms(attempts, Math::random(), retry_after_ms);
+        if Date::now() + delay >= deadline_at {
+            // The wait would outlast timeoutMs: the last failure is the most useful answer.
+            return Err(report);
+        }
+        Stopper::sleep(delay, &call)
+            .await
+            .map_err(|why| stopped(why, attempts))?;
+    }
 }
 
-fn invalid_argument(problems: Vec<crate::core::Problem>) -> ErrorReport {
-    ErrorReport::new(ErrorKind::InvalidArgument, None, None, None, None, problems)
+/// Runs `act` on the shared limiter of `key` (created, or given `limit`, when one is passed).
+fn with_limiter(
+    key: &str,
+    limit: Option<RateLimit>,
+    act: &mut dyn FnMut(&mut Limiter) -> Turn,
+) -> Turn {
+    LIMITERS.with(|all| match all.try_borrow_mut() {
+        Ok(mut all) => {
+            if let Some(limit) = limit.filter(|_| !all.iter().any(|(k, _)| k == key)) {
+                all.push((key.to_owned(), Limiter::new(limit)));
+            }
+            match all.iter_mut().find(|(k, _)| k == key) {
+                Some((_, limiter)) => {
+                    if let Some(limit) = limit {
+                        limiter.set_limit(limit);
+                    }
+                    act(limiter)
+                }
+                None => Turn::Go,
+            }
+        }
+        // Never borrowed across an await, so this cannot happen; going on is safe.
+        Err(_) => Turn::Go,
+    })
 }
 
-fn secrets_of(raw: &crate::core::RawArguments) -> Vec<String> {
-    [&raw.access_token, &raw.app_key]
-        .into_iter()
-        .filter_map(|arg| match arg {
-            crate::core::Argument::Text(text) if !text.is_empty() => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
+/// Waits in the shared queue of this (base URL, app key) until the rate limit lets the call
+/// go; returns the ticket whose send must be finished when its answer comes back.
+async fn wait_for_turn(key: &str, limit: RateLimit, call: &Stopper) -> Result<Ticket, Stop> {
+    let mut ticket = 0;
+    with_limiter(key, Some(limit), &mut |limiter| {
+        ticket = limiter.enqueue();
+        Turn::Go
+    });
+    loop {
+        match with_limiter(key, Some(limit), &mut |limiter| {
+            limiter.poll(ticket, Date::now())
+        }) {
+            Turn::Go => return Ok(ticket),
+            Turn::Wait(ms) => {
+                if let Err(why) = Stopper::sleep(ms, call).await {
+                    with_limiter(key, None, &mut |limiter| {
+                        limiter.cancel(ticket);
+                        Turn::Go
+                    });
+                    return Err(why);
+                }
+            }
+        }
+    }
+}
+
+/// The report for a call stopped while waiting (between attempts or in the queue).
+fn stopped(why: Stop, attempts: u32) -> ErrorReport {
+    let mut report = match why {
+        Stop::Caller => ErrorReport::simple(
+            ErrorKind::Aborted,
+            None,
+            "the caller's signal fired while waiting to send",
+        ),
+        _ => ErrorReport::simple(
+            ErrorKind::Timeout,
+            None,
+            "timeoutMs passed while waiting to send or retry",
+        ),
+    };
+    report.attempts = attempts;
+    report
 }

@@ -1,0 +1,163 @@
+//! The platform's login and refresh answers: `{accessToken, tokenType, refreshToken,
+//! expiresIn, scope}`, checked like every other answer.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::errors::{classify, ErrorKind, ErrorReport};
+use super::problem::{Problem, Problems};
+use super::response::{parse_body, platform_error, PlatformError};
+use super::validate::describe;
+
+/// A fresh token, as users get it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    /// The access token for `Authorization: Bearer`.
+    pub access_token: String,
+    /// The token for `refreshToken`, when the platform sent one.
+    pub refresh_token: Option<String>,
+    /// When the access token expires, in epoch milliseconds.
+    pub expires_at: f64,
+}
+
+/// Interprets a login or refresh answer received at `now_ms` (epoch milliseconds).
+pub fn interpret_login(
+    status: u16,
+    body: Option<&[u8]>,
+    now_ms: f64,
+) -> Result<Session, ErrorReport> {
+    let parsed = body.map(parse_body);
+    let platform = match &parsed {
+        Some(Ok(value)) => platform_error(value),
+        _ => None,
+    };
+    if !(200..300).contains(&status) || platform.is_some() {
+        let PlatformError { code, desc } = platform.unwrap_or_default();
+        let kind = match classify(status, code.as_deref()) {
+            // A login refused for its credentials answers 400/401 with platform-specific codes.
+            ErrorKind::BadRequest if code.is_none() => ErrorKind::Unauthorized,
+            kind => kind,
+        };
+        return Err(ErrorReport::new(
+            kind,
+            Some(status),
+            code,
+            desc,
+            None,
+            Vec::new(),
+        ));
+    }
+    let value = match parsed {
+        None => {
+            return Err(invalid(
+                status,
+                vec![Problem::new("", "the body is larger than 4 MiB")],
+            ))
+        }
+        Some(Err(problem)) => return Err(invalid(status, vec![problem])),
+        Some(Ok(value)) => value,
+    };
+    let mut problems = Problems::default();
+    let Some(obj) = value.as_object() else {
+        return Err(invalid(
+            status,
+            vec![Problem::new(
+                "",
+                format!("the body is {}, not a JSON object", describe(&value)),
+            )],
+        ));
+    };
+    let access_token = match obj.get("accessToken") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => {
+            problems.add("accessToken", "is required and must be a non-empty string");
+            String::new()
+        }
+    };
+    let refresh_token = match obj.get("refreshToken") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        None | Some(Value::Null) | Some(Value::String(_)) => None,
+        Some(_) => {
+            problems.add("refreshToken", "must be a string");
+            None
+        }
+    };
+    let expires_in = match obj.get("expiresIn") {
+        Some(Value::Number(n)) => n.as_f64().filter(|f| *f >= 0.0 && f.is_finite()),
+        Some(Value::String(s)) => s.parse::<u64>().ok().map(|n| n as f64),
+        _ => None,
+    };
+    if expires_in.is_none() {
+        problems.add(
+            "expiresIn",
+            "is required and must be a non-negative number of seconds",
+        );
+    }
+    if !problems.is_empty() {
+        return Err(invalid(status, problems.into_vec()));
+    }
+    Ok(Session {
+        access_token,
+        refresh_token,
+        expires_at: now_ms + expires_in.unwrap_or(0.0) * 1000.0,
+    })
+}
+
+fn invalid(status: u16, problems: Vec<Problem>) -> ErrorReport {
+    ErrorReport::new(
+        ErrorKind::InvalidResponse,
+        Some(status),
+        None,
+        None,
+        None,
+        problems,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_answer_becomes_a_session() {
+        let body = br#"{"accessToken":"a1","tokenType":"bearer","refreshToken":"r1","expiresIn":3600,"scope":"default"}"#;
+        let session = interpret_login(200, Some(body), 1_000.0).unwrap();
+        assert_eq!(
+            session,
+            Session {
+                access_token: "a1".into(),
+                refresh_token: Some("r1".into()),
+                expires_at: 3_601_000.0
+            }
+        );
+    }
+
+    #[test]
+    fn refused_credentials_are_unauthorized() {
+        let body = br#"{"error_code":"100208","error_desc":"AppId or secret is not right."}"#;
+        let report = interpret_login(400, Some(body), 0.0).unwrap_err();
+        assert_eq!(report.kind, ErrorKind::Unauthorized);
+        assert_eq!(
+            interpret_login(401, Some(b""), 0.0).unwrap_err().kind,
+            ErrorKind::Unauthorized
+        );
+        assert_eq!(
+            interpret_login(400, Some(b""), 0.0).unwrap_err().kind,
+            ErrorKind::Unauthorized
+        );
+        assert_eq!(
+            interpret_login(503, None, 0.0).unwrap_err().kind,
+            ErrorKind::Server
+        );
+    }
+
+    #[test]
+    fn a_broken_answer_lists_its_problems() {
+        let report = interpret_login(200, Some(br#"{"accessToken":"","expiresIn":"soon"}"#), 0.0)
+            .unwrap_err();
+        assert_eq!(report.kind, ErrorKind::InvalidResponse);
+        let paths: Vec<&str> = report.problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["accessToken", "expiresIn"]);
+    }
+}
