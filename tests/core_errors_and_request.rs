@@ -191,6 +191,7 @@ fn args(id: &str, token: &str, base: &str, key: &str) -> RawArguments {
         app_key: Argument::Text(key.into()),
         timeout_ms: None,
         options_missing: false,
+        policy: Default::default(),
     }
 }
 
