@@ -1,0 +1,167 @@
+// Each error kind's exit code, and what the CLI says about it on stderr.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { EXIT, closedPort, setup } from "./helpers.mjs";
+
+let ctx;
+before(async () => {
+  ctx = await setup();
+});
+after(() => ctx.close());
+
+/** stderr names the kind, the HTTP status, the platform code and the hint. */
+function assertReport(stderr, { kind, status, code }) {
+  assert.match(stderr, new RegExp(`^error: ${kind}\\b`, "m"));
+  assert.match(stderr, new RegExp(`HTTP status:\\s+${status}`));
+  assert.match(stderr, new RegExp(`platform code:\\s+${code}`));
+  assert.match(stderr, /hint:\s+\S/);
+}
+
+test("not_found exits 3", async () => {
+  const r = await ctx.run(["get", "no-such-task"], { env: ctx.env() });
+  assert.equal(r.code, EXIT.notFound);
+  assert.equal(r.stdout, "");
+  assertReport(r.stderr, { kind: "not_found", status: "404", code: "123009 \\(The requested task does not exist\\.\\)" });
+});
+
+test("unauthorized (a wrong token) exits 4", async () => {
+  const r = await ctx.run(["get", "fw-now-devices"], { env: ctx.env({ IOT_ACCESS_TOKEN: "wrong-token-000000" }) });
+  assert.equal(r.code, EXIT.unauthorized);
+  assertReport(r.stderr, { kind: "unauthorized", status: "403", code: "1010005" });
+});
+
+test("unauthorized (a wrong app key) exits 4", async () => {
+  const r = await ctx.run(["get", "fw-now-devices", "--app-key", "other-app"], { env: ctx.env() });
+  assert.equal(r.code, EXIT.unauthorized);
+  assertReport(r.stderr, { kind: "unauthorized", status: "403", code: "1010005" });
+});
+
+test("invalid_response exits 7 and lists every problem", async () => {
+  ctx.sim.setTask("cli-invalid", JSON.stringify({ operationId: "cli-invalid", operateType: "reboot", status: "done", targets: { devices: [] } }));
+  const r = await ctx.run(["get", "cli-invalid"], { env: ctx.env() });
+  assert.equal(r.code, EXIT.invalidResponse);
+  assertReport(r.stderr, { kind: "invalid_response", status: "200", code: "none" });
+  assert.match(r.stderr, /problems:\n/);
+  assert.match(r.stderr, /- operateType: /);
+  assert.match(r.stderr, /- status: /);
+  assert.match(r.stderr, /- targets: /);
+});
+
+test("invalid_response: a body that is not JSON exits 7", async () => {
+  ctx.sim.setTask("cli-html", "<html><body>maintenance</body></html>");
+  const r = await ctx.run(["get", "cli-html"], { env: ctx.env() });
+  assert.equal(r.code, EXIT.invalidResponse);
+  assertReport(r.stderr, { kind: "invalid_response", status: "200", code: "none" });
+  assert.match(r.stderr, /- \(body\): /);
+});
+
+test("network (nothing listening) exits 6", async () => {
+  const port = await closedPort();
+  const r = await ctx.run(["get", "fw-now-devices"], { env: ctx.env({ IOT_BASE_URL: `http://127.0.0.1:${port}` }) });
+  assert.equal(r.code, EXIT.transient);
+  assertReport(r.stderr, { kind: "network", status: "none", code: "none" });
+});
+
+test("server (503) exits 6", async () => {
+  ctx.sim.setFault("status=503", { operationId: "sw-stopped", count: 20 });
+  try {
+    const r = await ctx.run(["get", "sw-stopped"], { env: ctx.env() });
+    assert.equal(r.code, EXIT.transient);
+    assertReport(r.stderr, { kind: "server", status: "503", code: "50252" });
+  } finally {
+    ctx.sim.clearFaults();
+  }
+});
+
+test("timeout (--timeout passes, nothing answers) exits 6", async () => {
+  ctx.sim.setFault("hang-headers", { operationId: "sw-stopped", count: 20 });
+  try {
+    const started = Date.now();
+    const r = await ctx.run(["get", "sw-stopped", "--timeout", "400ms"], { env: ctx.env() });
+    assert.equal(r.code, EXIT.transient);
+    assertReport(r.stderr, { kind: "timeout", status: "none", code: "none" });
+    assert.ok(Date.now() - started < 10000);
+  } finally {
+    ctx.sim.clearFaults();
+  }
+});
+
+test("throttled exits 5", async () => {
+  ctx.sim.setFault("status=429", { operationId: "sw-stopped", count: 20 });
+  try {
+    const r = await ctx.run(["get", "sw-stopped"], { env: ctx.env() });
+    assert.equal(r.code, EXIT.throttled);
+    assertReport(r.stderr, { kind: "throttled", status: "429", code: "1010009" });
+  } finally {
+    ctx.sim.clearFaults();
+  }
+});
+
+test("any other kind (bad_request) exits 8", async () => {
+  ctx.sim.setFault("status=400", { operationId: "sw-stopped", count: 20 });
+  try {
+    const r = await ctx.run(["get", "sw-stopped"], { env: ctx.env() });
+    assert.equal(r.code, EXIT.other);
+    assertReport(r.stderr, { kind: "bad_request", status: "400", code: "120015" });
+  } finally {
+    ctx.sim.clearFaults();
+  }
+});
+
+test("invalid_argument exits 2 and sends nothing", async () => {
+  ctx.sim.clearRequests();
+  const dots = await ctx.run(["get", ".."], { env: ctx.env() });
+  assert.equal(dots.code, EXIT.usage);
+  assert.match(dots.stderr, /^error: invalid_argument\b/m);
+  assert.match(dots.stderr, /- operationId: /);
+  const url = await ctx.run(["get", "fw-now-devices", "--base-url", "http://example.com"], { env: ctx.env() });
+  assert.equal(url.code, EXIT.usage);
+  assert.match(url.stderr, /^error: invalid_argument\b/m);
+  assert.equal(ctx.sim.requests().length, 0);
+});
+
+test("usage errors exit 2 with a pointer to --help", async (t) => {
+  const env = ctx.env();
+  const cases = [
+    [[], /Usage: iot-upgrade-task <command>/],
+    [["frobnicate", "x"], /unknown command "frobnicate"/],
+    [["get"], /get needs at least one operation id/],
+    [["watch"], /watch needs an operation id/],
+    [["watch", "a", "b"], /one operation id at a time/],
+    [["get", "x", "--bogus"], /Unknown option '--bogus'/],
+    [["get", "x", "--timeout"], /--timeout/],
+    [["get", "x", "--timeout", "soon"], /--timeout must be a duration/],
+    [["get", "x", "--timeout", "0"], /--timeout must be more than 0/],
+    [["watch", "x", "--min-delay", "fast"], /--min-delay must be a whole number/],
+    [["get", "x", "--min-delay", "10"], /only apply to watch/],
+    [["help", "nope"], /unknown command "nope"/],
+  ];
+  for (const [args, message] of cases) {
+    await t.test(args.join(" ") || "(no arguments)", async () => {
+      const r = await ctx.run(args, { env });
+      assert.equal(r.code, EXIT.usage, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, "");
+    });
+  }
+});
+
+test("missing configuration is a usage error (2)", async () => {
+  const noUrl = await ctx.run(["get", "x"], { env: { IOT_ACCESS_TOKEN: "some-token-1234", IOT_APP_KEY: "demo-app" } });
+  assert.equal(noUrl.code, EXIT.usage);
+  assert.match(noUrl.stderr, /--base-url or set IOT_BASE_URL/);
+  const noAuth = await ctx.run(["get", "x"], { env: { IOT_BASE_URL: ctx.sim.baseUrl, IOT_APP_KEY: "demo-app" } });
+  assert.equal(noAuth.code, EXIT.usage);
+  assert.match(noAuth.stderr, /no credentials/);
+  const secretOnly = await ctx.run(["get", "x"], { env: { IOT_BASE_URL: ctx.sim.baseUrl, IOT_SECRET: "demo-secret" } });
+  assert.equal(secretOnly.code, EXIT.usage);
+  const noKey = await ctx.run(["get", "x"], { env: { IOT_BASE_URL: ctx.sim.baseUrl, IOT_ACCESS_TOKEN: "some-token-1234" } });
+  assert.equal(noKey.code, EXIT.usage);
+  assert.match(noKey.stderr, /no app key/);
+});
+
+test("errors are not coloured when stderr is not a terminal", async () => {
+  const r = await ctx.run(["get", "no-such-task"], { env: ctx.env() });
+  assert.doesNotMatch(r.stderr, /\x1b\[/);
+});

@@ -1,0 +1,117 @@
+// `iot-upgrade-task watch`: following progressing tasks to their end, plain and on a terminal.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { EXIT, hasScript, runCliOnTty, setup } from "./helpers.mjs";
+
+let ctx;
+before(async () => {
+  ctx = await setup({ progressMs: 1500 });
+});
+after(() => ctx.close());
+
+const FAST = ["--min-delay", "50", "--max-delay", "200"];
+const PROGRESS_LINE = /^\[\d\d:\d\d:\d\d\] (wait|processing|success|failed|stop) (\d+)\/(\d+) done \((\d+)%\): success \d+, fail \d+, timeout \d+, stop \d+, processing \d+, wait \d+$/;
+
+function progressLines(stderr) {
+  const lines = stderr.trimEnd().split("\n").filter(Boolean);
+  for (const l of lines) assert.match(l, PROGRESS_LINE);
+  return lines.map((l) => PROGRESS_LINE.exec(l));
+}
+
+test("watch follows a progressing task to success: plain progress lines, exit 0", async () => {
+  ctx.sim.restartTask("demo-progress-success", { progressMs: 1500 });
+  const r = await ctx.run(["watch", "demo-progress-success", ...FAST], { env: ctx.env() });
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const lines = progressLines(r.stderr);
+  assert.ok(lines.length >= 3, `several progress lines, got ${lines.length}:\n${r.stderr}`);
+  assert.ok(lines.some((m) => m[1] === "processing"), "saw it processing");
+  assert.equal(lines.at(-1)[1], "success");
+  assert.equal(lines.at(-1)[4], "100");
+  const done = lines.map((m) => Number(m[2]));
+  assert.deepEqual(done, [...done].sort((a, b) => a - b), "done counts never go down");
+  assert.match(r.stdout, /^Task demo-progress-success\n/);
+  assert.match(r.stdout, /Status\s+success/);
+  assert.match(r.stdout, /24 of 24 done \(100%\)/);
+  assert.doesNotMatch(r.stdout + r.stderr, /\x1b|\r/, "no terminal control when not a TTY");
+});
+
+test("watch exits 1 when the task ends failed", async () => {
+  ctx.sim.restartTask("demo-progress-failed", { progressMs: 1500 });
+  const r = await ctx.run(["watch", "demo-progress-failed", ...FAST], { env: ctx.env() });
+  assert.equal(r.code, EXIT.taskEnded, r.stderr);
+  assert.equal(progressLines(r.stderr).at(-1)[1], "failed");
+  assert.match(r.stdout, /Status\s+failed/);
+});
+
+test("watch exits 1 when the task ends stop; --json prints the final task only", async () => {
+  ctx.sim.restartTask("demo-progress-stop", { progressMs: 1500 });
+  const r = await ctx.run(["watch", "demo-progress-stop", "--json", ...FAST], { env: ctx.env() });
+  assert.equal(r.code, EXIT.taskEnded, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 1);
+  const task = JSON.parse(lines[0]);
+  assert.equal(task.operationId, "demo-progress-stop");
+  assert.equal(task.status, "stop");
+  assert.ok(task.staResult.stop > 0);
+  assert.equal(progressLines(r.stderr).at(-1)[1], "stop");
+});
+
+test("the polling delays can come from the environment", async () => {
+  ctx.sim.restartTask("demo-progress-success", { progressMs: 1000 });
+  const started = Date.now();
+  const r = await ctx.run(["watch", "demo-progress-success"], { env: ctx.env({ IOT_MIN_DELAY_MS: "50", IOT_MAX_DELAY_MS: "100" }) });
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  assert.ok(Date.now() - started < 8000, "the default 2 s first delay was not used");
+  assert.ok(progressLines(r.stderr).length >= 3);
+});
+
+test("watch on a task that has already ended returns at once", async () => {
+  const ok = await ctx.run(["watch", "fw-now-devices"], { env: ctx.env() });
+  assert.equal(ok.code, EXIT.ok, ok.stderr);
+  const failed = await ctx.run(["watch", "fw-256-devices"], { env: ctx.env() });
+  assert.equal(failed.code, EXIT.taskEnded, failed.stderr);
+  const stopped = await ctx.run(["watch", "sw-stopped", "--json"], { env: ctx.env() });
+  assert.equal(stopped.code, EXIT.taskEnded, stopped.stderr);
+  assert.equal(JSON.parse(stopped.stdout).status, "stop");
+});
+
+test("watch --timeout gives up on a task that does not end (exit 6)", async () => {
+  const started = Date.now();
+  const r = await ctx.run(["watch", "fw-custom-window", "--timeout", "700ms", ...FAST], { env: ctx.env() });
+  assert.equal(r.code, EXIT.transient, r.stderr);
+  assert.match(r.stderr, /^error: timeout\b/m);
+  assert.match(r.stderr, /hint:/);
+  assert.equal(r.stdout, "");
+  assert.ok(Date.now() - started < 8000);
+});
+
+test("watch on an unknown id exits 3", async () => {
+  const r = await ctx.run(["watch", "no-such-task", ...FAST], { env: ctx.env() });
+  assert.equal(r.code, EXIT.notFound);
+  assert.match(r.stderr, /^error: not_found\b/m);
+});
+
+test("watch on a terminal draws a live progress bar, in colour", async (t) => {
+  if (!(await hasScript())) return t.skip("util-linux script is not installed");
+  ctx.sim.restartTask("demo-progress-success", { progressMs: 1500 });
+  const r = await runCliOnTty(ctx.cli, ["watch", "demo-progress-success", ...FAST], { env: ctx.env() });
+  assert.equal(r.code, EXIT.ok, r.output);
+  assert.match(r.output, /Watching demo-progress-success/);
+  assert.match(r.output, /\r\x1b\[2K/, "the line is redrawn in place");
+  assert.match(r.output, /█/);
+  assert.match(r.output, /100% success 24\/24/);
+  assert.match(r.output, /\x1b\[32m/, "colours on a terminal");
+  assert.doesNotMatch(r.output, /^\[\d\d:\d\d:\d\d\] /m, "no plain progress lines on a terminal");
+});
+
+test("NO_COLOR turns colours off on a terminal; the bar stays", async (t) => {
+  if (!(await hasScript())) return t.skip("util-linux script is not installed");
+  ctx.sim.restartTask("demo-progress-failed", { progressMs: 1500 });
+  const r = await runCliOnTty(ctx.cli, ["watch", "demo-progress-failed", ...FAST], { env: ctx.env({ NO_COLOR: "1" }) });
+  assert.equal(r.code, EXIT.taskEnded, r.output);
+  assert.match(r.output, /\r\x1b\[2K/);
+  assert.match(r.output, /█/);
+  assert.doesNotMatch(r.output, /\x1b\[[0-9;]*m/, "no SGR (colour) sequences");
+  assert.match(r.output, /Status\s+failed/);
+});
