@@ -500,6 +500,13 @@ function progressDisplay(id, verbose) {
   }
 
   return {
+    /** A --verbose line that does not tear the progress bar. */
+    log(line) {
+      if (!verbose) return;
+      if (tty && drawn) write(stream, "\r\x1b[2K");
+      err(paint.dim(`verbose: ${line}`));
+      if (tty && drawn) draw();
+    },
     start() {
       if (tty) {
         write(stream, `Watching ${safe(id)} (Ctrl-C to stop)\n`);
@@ -566,9 +573,26 @@ async function commandWatch(id, values, cfg, log) {
     display.start();
     let task;
     try {
-      task = await api.waitForUpgradeTask(id, token, {
+      // With an app id and secret, a token that expires during a long watch is replaced by a
+      // new login (the client asks for one when the platform refuses the token).
+      const canLogin = cfg.appId.value !== undefined && cfg.secret.value !== undefined;
+      const getAccessToken = async ({ forceRefresh }) => {
+        if (forceRefresh) {
+          display.log("the platform refused the token: logging in again");
+          const session = await api.login({ baseUrl: cfg.baseUrl.value, appId: cfg.appId.value, secret: cfg.secret.value });
+          addSecret(session.accessToken);
+          addSecret(session.refreshToken);
+          token = session.accessToken;
+        }
+        return token;
+      };
+      const client = new api.UpgradeTaskClient({
         baseUrl: cfg.baseUrl.value,
         appKey: cfg.appKey.value,
+        rateLimit: false,
+        ...(canLogin ? { getAccessToken } : { accessToken: token }),
+      });
+      task = await client.waitForUpgradeTask(id, {
         signal: controller.signal,
         onProgress: (t) => display.update(t),
         ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
@@ -656,6 +680,14 @@ async function main(argv) {
 // waitForUpgradeTask adds an abort listener to its internal signal on every poll and does not
 // remove it; after ten polls Node warns about a possible leak, which is noise on a terminal.
 setMaxListeners(0);
+
+// A reader that goes away (`| head -1`) is not an error of this tool: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e?.code === "EPIPE") process.exit(process.exitCode ?? EXIT.ok);
+    throw e;
+  });
+}
 
 const code = await main(process.argv.slice(2));
 // Let stdout/stderr drain (pipes are asynchronous) before leaving with the code.

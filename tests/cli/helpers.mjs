@@ -68,6 +68,19 @@ export function runCli(cli, args, { env = {}, timeoutMs = 30000 } = {}) {
   });
 }
 
+/** Starts the CLI and returns the child (for signals) and a promise of {code, signal, stdout, stderr}. */
+export function spawnCli(cli, args, { env = {} } = {}) {
+  const child = spawn(process.execPath, [cli, ...args], { env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  const result = { stdout: "", stderr: "" };
+  child.stdout.setEncoding("utf8").on("data", (d) => (result.stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d) => (result.stderr += d));
+  const done = new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ ...result, code, signal }));
+  });
+  return { child, result, done };
+}
+
 const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
 /** Whether util-linux `script` is there to give the CLI a pseudo-terminal. */

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { EXIT, hasScript, runCliOnTty, setup } from "./helpers.mjs";
+import { EXIT, hasScript, runCliOnTty, setup, spawnCli } from "./helpers.mjs";
 
 let ctx;
 before(async () => {
@@ -114,4 +114,32 @@ test("NO_COLOR turns colours off on a terminal; the bar stays", async (t) => {
   assert.match(r.output, /█/);
   assert.doesNotMatch(r.output, /\x1b\[[0-9;]*m/, "no SGR (colour) sequences");
   assert.match(r.output, /Status\s+failed/);
+});
+
+test("Ctrl-C (SIGINT) stops watching: exit 130, 'interrupted'", async () => {
+  const { child, result, done } = spawnCli(ctx.cli, ["watch", "fw-custom-window", ...FAST], { env: ctx.env() });
+  for (let i = 0; i < 200 && !result.stderr.includes("wait 0/12"); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(result.stderr, /wait 0\/12/, "it started watching");
+  child.kill("SIGINT");
+  const r = await done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /^interrupted$/m);
+  assert.equal(r.stdout, "");
+});
+
+test("a token that expires during a long watch is replaced by a new login (app id and secret given)", async (t) => {
+  const short = await setup({ progressMs: 4000, tokenTtlSeconds: 0.5 });
+  t.after(() => short.close());
+  short.sim.restartTask("demo-progress-success", { progressMs: 4000 });
+  const r = await short.run(["watch", "demo-progress-success", "--verbose", ...FAST], {
+    env: { IOT_BASE_URL: short.sim.baseUrl, IOT_APP_ID: "demo-app", IOT_SECRET: "demo-secret" },
+  });
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  assert.match(r.stderr, /refused the token: logging in again/);
+  assert.match(r.stdout, /Status\s+success/);
+  // With a bare token there is nothing to log in with: unauthorized (4).
+  short.sim.restartTask("demo-progress-success", { progressMs: 4000 });
+  const bare = await short.run(["watch", "demo-progress-success", ...FAST], { env: short.env() });
+  assert.equal(bare.code, EXIT.unauthorized, bare.stderr);
+  assert.match(bare.stderr, /^error: unauthorized\b/m);
 });
