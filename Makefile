@@ -35,7 +35,7 @@ test-packaging:
 
 # Last, so the run closes with node's test-runner summary.
 test-js:
-	node --test --test-concurrency=1 tests/simulator/ tests/e2e/ $(wildcard tests/browser)
+	node --test --test-concurrency=1 tests/simulator/ tests/e2e/ tests/cli/ $(wildcard tests/browser)
 
 clean:
 	rm -rf pkg target/wasm32-unknown-unknown

@@ -98,8 +98,13 @@ export function createApi(load) {
         }
         delay = wasm.nextPollDelay(delay, changed, policy.minDelayMs, policy.maxDelayMs);
         await new Promise((resolve) => {
-          const t = setTimeout(resolve, delay);
-          stop.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+          const wake = () => {
+            clearTimeout(pause);
+            stop.signal.removeEventListener("abort", wake);
+            resolve();
+          };
+          const pause = setTimeout(wake, delay);
+          stop.signal.addEventListener("abort", wake, { once: true });
         });
         if (reason !== null) throw await stopped();
       }

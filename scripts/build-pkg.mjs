@@ -45,7 +45,7 @@ run(wasmOpt, [
 const after = statSync(wasmFile).size;
 if (after >= before) throw new Error(`wasm-opt did not shrink the module (${before} → ${after} bytes)`);
 
-for (const name of ["package.json", "api.js", "errors.js", "cjs-api.cjs", "index.js", "index.cjs", "index.d.ts", "node.js", "node.cjs", "README.md"]) {
+for (const name of ["package.json", "api.js", "errors.js", "cjs-api.cjs", "index.js", "index.cjs", "index.d.ts", "node.js", "node.cjs", "README.md", "cli.mjs"]) {
   cpSync(join(template, name), join(pkg, name));
 }
 for (const name of ["LICENSE"]) {
