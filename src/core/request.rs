@@ -294,7 +294,7 @@ fn header_safe(problems: &mut Problems, path: &str, value: &str) -> bool {
 /// Percent-encodes an operation id as exactly one path segment.
 pub fn encode_segment(id: &str) -> Result<String, String> {
     if id == "." || id == ".." {
-        return Err(format!("{id:?} cannot travel as a path segment"));
+        return Err(format!("\"{id}\" cannot travel as a path segment"));
     }
     if id.len() > MAX_OPERATION_ID_BYTES {
         return Err(format!(

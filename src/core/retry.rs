@@ -40,13 +40,14 @@ impl RetryPolicy {
     /// (in ms) capped by `max_delay` when it sent one.
     pub fn delay_ms(&self, retry: u32, random: f64, retry_after_ms: Option<f64>) -> f64 {
         if let Some(after) = retry_after_ms {
-            return after.clamp(0.0, self.max_delay_ms);
+            // max/min, not clamp: f64::clamp panics on a NaN bound (and pulls in float formatting).
+            return after.max(0.0).min(self.max_delay_ms);
         }
         let exponent = i32::try_from(retry.saturating_sub(1))
             .unwrap_or(i32::MAX)
             .min(1023);
         let ceiling = (self.base_delay_ms * 2f64.powi(exponent)).min(self.max_delay_ms);
-        random.clamp(0.0, 1.0) * ceiling
+        random.max(0.0).min(1.0) * ceiling
     }
 }
 

@@ -424,8 +424,9 @@ impl Walker<'_> {
                 self.problems.add(field_path("staResult", key), message);
             }
         }
-        let sum: u128 = parts.iter().map(|(_, n)| u128::from(*n)).sum();
-        if sum > u128::from(result.total) {
+        // Each count is at most 2^53, so the sum of six cannot overflow a u64.
+        let sum: u64 = parts.iter().map(|(_, n)| *n).fold(0, u64::saturating_add);
+        if sum > result.total {
             let message = format!(
                 "wait + processing + success + fail + stop + timeout is {sum}, more than total {}",
                 result.total
