@@ -38,6 +38,7 @@ impl RetryPolicy {
     /// The wait before retry number `retry` (1 for the first retry): full jitter,
     /// `random * min(max_delay, base * 2^(retry-1))`, or the server's `Retry-After`
     /// (in ms) capped by `max_delay` when it sent one.
+    #[allow(clippy::manual_clamp)] // f64::clamp panics on NaN bounds: max/min never does
     pub fn delay_ms(&self, retry: u32, random: f64, retry_after_ms: Option<f64>) -> f64 {
         if let Some(after) = retry_after_ms {
             // max/min, not clamp: f64::clamp panics on a NaN bound (and pulls in float formatting).
