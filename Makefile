@@ -29,6 +29,7 @@ test-native:
 
 test-types:
 	node_modules/.bin/tsc -p tests/types/tsconfig.json
+	node_modules/.bin/tsc -p tests/types/tsconfig.simulator.json
 
 test-packaging:
 	@if [ -f tests/packaging/run.mjs ]; then node tests/packaging/run.mjs; fi
