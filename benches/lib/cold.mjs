@@ -1,0 +1,36 @@
+// Cold start in a fresh Node process: node benches/lib/cold.mjs <project|peer|floor> <baseUrl> <fixture>
+// performance.now() counts from the process's start (timeOrigin), so `boot` is Node's own
+// start-up, `import` the module graph (for the project: its JS, not yet the wasm), `first` the
+// first call (for the project: reading + compiling + instantiating the wasm, then the call) and
+// `warm` the median of 30 later calls. Prints one JSON line. Variant `wasm-compile` only
+// reads and compiles the .wasm.
+
+const t0 = performance.now();
+const [variant, baseUrl, fixture] = process.argv.slice(2);
+if (variant === "wasm-compile") {
+  // Only reading and compiling the package's .wasm (what the project's first call starts with).
+  const { readFileSync } = await import("node:fs");
+  const t = performance.now();
+  new WebAssembly.Module(readFileSync(new URL("../../pkg/iot_upgrade_task_bg.wasm", import.meta.url)));
+  console.log(JSON.stringify({ variant, boot: t0, compile: performance.now() - t }));
+  process.exit(0);
+}
+let call;
+if (variant === "project") {
+  const { queryUpgradeTask } = await import("../../pkg/node.js");
+  call = () => queryUpgradeTask(fixture, "bench-token", { baseUrl, appKey: "bench-app", retry: false });
+} else {
+  const fn = variant === "peer" ? (await import("./peer.mjs")).peerQuery : (await import("./floor.mjs")).floorQuery;
+  call = () => fn(fixture, "bench-token", { baseUrl, appKey: "bench-app" });
+}
+const t1 = performance.now();
+await call();
+const t2 = performance.now();
+const warm = [];
+for (let i = 0; i < 30; i++) {
+  const t = performance.now();
+  await call();
+  warm.push(performance.now() - t);
+}
+warm.sort((a, b) => a - b);
+console.log(JSON.stringify({ variant, boot: t0, import: t1 - t0, first: t2 - t1, warm: warm[15], startToFirst: t2 }));

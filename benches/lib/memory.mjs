@@ -1,0 +1,36 @@
+// Memory over many calls:
+//   node --expose-gc benches/lib/memory.mjs <project|floor> <baseUrl> <fixture> <checkpoints…>
+// After each checkpoint (total calls so far) it forces two GCs and records the process RSS, the
+// JS heap, the wasm linear memory and wasm-bindgen's externref table size (read from the glue's exports: initSync() hands back the
+// already-initialised instance, so this is the package's own memory). Prints one JSON line.
+
+import { queryUpgradeTask } from "../../pkg/node.js";
+import { initSync } from "../../pkg/iot_upgrade_task.js";
+import { floorQuery } from "./floor.mjs";
+
+const [variant, baseUrl, fixture, ...marks] = process.argv.slice(2);
+const opts = { baseUrl, appKey: "bench-app", retry: false };
+// The floor in the same harness shows what Node itself (fetch, the allocator) does to RSS.
+const call = variant === "floor" ? floorQuery : queryUpgradeTask;
+const sample = (calls, seconds) => {
+  globalThis.gc();
+  globalThis.gc();
+  const m = process.memoryUsage();
+  let wasmBytes = null;
+  let externrefs = null;
+  if (variant === "project" && calls > 0) {
+    const wasm = initSync();
+    wasmBytes = wasm.memory.buffer.byteLength;
+    // wasm-bindgen's table of JS values held by Rust: grows if the core leaks JS objects.
+    externrefs = wasm.__wbindgen_externrefs?.length ?? null;
+  }
+  return { calls, seconds, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, wasmBytes, externrefs };
+};
+const points = [sample(0, 0)];
+const started = performance.now();
+let done = 0;
+for (const mark of marks.map(Number)) {
+  for (; done < mark; done++) await call(fixture, "bench-token", opts);
+  points.push(sample(done, (performance.now() - started) / 1000));
+}
+console.log(JSON.stringify({ variant, fixture, points }));

@@ -1,0 +1,62 @@
+// Download size: raw, gzip (zlib level 9, as `gzip -9`) and brotli (quality 11) bytes of each
+// file a browser fetches from the package, of the package bundled by esbuild (JS minified, the
+// .wasm emitted beside it as is), and of the peer (zod + its schema + fetch code) and floor
+// bundles, minified by esbuild the same way.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import { HERE, ROOT } from "./stats.mjs";
+
+export const PKG = path.join(ROOT, "pkg");
+export const BROWSER_FILES = ["iot_upgrade_task_bg.wasm", "index.js", "api.js", "errors.js", "iot_upgrade_task.js"];
+
+export const gzipSize = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
+export const brotliSize = (buf) =>
+  zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length;
+const measure = (name, buf) => ({ name, raw: buf.length, gzip: gzipSize(buf), brotli: brotliSize(buf) });
+
+async function bundle(esbuild, entry, outfile) {
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    outfile,
+    logLevel: "error",
+    // The package's .wasm stays a separate file, exactly as bundlers emit it.
+    external: ["*.wasm"],
+  });
+  return readFileSync(outfile);
+}
+
+/** Measures everything; `outDir` receives the bundles (the Chromium run serves them too). */
+export async function measureSizes(outDir) {
+  const esbuild = await import("esbuild");
+  const files = BROWSER_FILES.map((f) => measure(`pkg/${f}`, readFileSync(path.join(PKG, f))));
+  const sum = (rows, name) => ({ name, raw: rows.reduce((a, r) => a + r.raw, 0), gzip: rows.reduce((a, r) => a + r.gzip, 0), brotli: rows.reduce((a, r) => a + r.brotli, 0) });
+
+  const projectEntry = path.join(outDir, "project-entry.mjs");
+  writeFileSync(projectEntry, `export { queryUpgradeTask } from ${JSON.stringify(path.join(PKG, "index.js"))};\n`);
+  const projectJs = measure("project JS, bundled + minified (esbuild)", await bundle(esbuild, projectEntry, path.join(outDir, "project.min.js")));
+  const wasm = files[0];
+
+  const peerEntry = path.join(outDir, "peer-entry.mjs");
+  writeFileSync(peerEntry, `export { peerQuery } from ${JSON.stringify(path.join(HERE, "peer.mjs"))};\n`);
+  const peer = measure("peer: zod + schema + fetch, bundled + minified (esbuild)", await bundle(esbuild, peerEntry, path.join(outDir, "peer.min.js")));
+  const floorEntry = path.join(outDir, "floor-entry.mjs");
+  writeFileSync(floorEntry, `export { floorQuery } from ${JSON.stringify(path.join(HERE, "floor.mjs"))};\n`);
+  const floor = measure("floor: fetch + JSON.parse, bundled + minified (esbuild)", await bundle(esbuild, floorEntry, path.join(outDir, "floor.min.js")));
+
+  return {
+    esbuildVersion: esbuild.version,
+    files,
+    shipped: sum(files, "package as shipped (the 5 files above)"),
+    bundled: sum([projectJs, wasm], "package bundled: minified JS + .wasm"),
+    projectJs,
+    peer,
+    floor,
+  };
+}

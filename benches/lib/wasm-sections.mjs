@@ -1,0 +1,33 @@
+// Section sizes of a .wasm file (what its bytes are spent on), from the binary's own headers.
+
+const NAMES = ["custom", "type", "import", "function", "table", "memory", "global", "export", "start", "element", "code", "data", "datacount", "tag"];
+
+function leb(buf, at) {
+  let result = 0;
+  let shift = 0;
+  let byte;
+  do {
+    byte = buf[at++];
+    result += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [result, at];
+}
+
+export function wasmSections(buf) {
+  const out = [];
+  let at = 8;
+  while (at < buf.length) {
+    const id = buf[at++];
+    let size;
+    [size, at] = leb(buf, at);
+    let name = NAMES[id] ?? `section ${id}`;
+    if (id === 0) {
+      const [len, p] = leb(buf, at);
+      name = `custom "${buf.subarray(p, p + len).toString("utf8")}"`;
+    }
+    out.push({ name, bytes: size });
+    at += size;
+  }
+  return out;
+}
