@@ -1,0 +1,672 @@
+// Hostile inputs against the built package (wasm): odd strings (NUL, lone surrogates, 10 MB),
+// values of every JS type where strings or objects belong (Symbols, BigInts, Proxies, frozen
+// objects, getters that throw), hostile bodies (1e309, 2^64, deep nesting, bad UTF-8) and a
+// hostile runtime (a fetch that throws, lies or never answers). Every case checks that the
+// call settles the documented way, that no secret reaches the error or the console, that no
+// rejection goes unhandled, and that a normal call works right after (contract section 5:
+// "after any failure the next call works").
+//
+// Known bugs in src/ are `todo` tests: they run and report, and do not fail the suite.
+
+import assert from "node:assert/strict";
+import { format } from "node:util";
+import { after, afterEach, before, describe, test } from "node:test";
+import { APP_KEY, TOKEN, assertNoSecrets, json, options, pkg, platformTask, scriptedServer } from "./helpers.mjs";
+
+const { queryUpgradeTask, UpgradeTaskError } = pkg;
+const MB10 = 10 * 1024 * 1024;
+
+const unhandled = [];
+const onUnhandled = (reason) => unhandled.push(reason);
+process.on("unhandledRejection", onUnhandled);
+
+let server;
+let route;
+const answerTask = (req, res) => json(res, 200, platformTask());
+
+before(async () => {
+  route = answerTask;
+  server = await scriptedServer((req, res) => route(req, res));
+});
+
+after(async () => {
+  process.off("unhandledRejection", onUnhandled);
+  await server.close();
+});
+
+function answer(fn) {
+  route = fn;
+  server.requests.length = 0;
+}
+
+/** Options for one request: the recognisable app key, no retries, a bounded deadline. */
+function opts(more = {}) {
+  return options(server.baseUrl, { retry: false, timeoutMs: 10_000, ...more });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `fn` with console and stderr captured; returns what it resolved or threw, and the output. */
+async function captured(fn) {
+  const lines = [];
+  const methods = ["log", "info", "warn", "error", "debug", "trace", "dir"];
+  const saved = methods.map((m) => console[m]);
+  const savedWrite = process.stderr.write;
+  for (const m of methods) console[m] = (...args) => lines.push(format(...args));
+  process.stderr.write = (chunk, ...rest) => {
+    lines.push(String(chunk));
+    rest.find((r) => typeof r === "function")?.();
+    return true;
+  };
+  try {
+    return { value: await fn(), lines };
+  } catch (error) {
+    return { error, lines };
+  } finally {
+    methods.forEach((m, i) => {
+      console[m] = saved[i];
+    });
+    process.stderr.write = savedWrite;
+  }
+}
+
+function assertCleanOutput(lines, secrets = []) {
+  const text = lines.join("\n");
+  for (const secret of [TOKEN, APP_KEY, ...secrets]) {
+    assert.ok(!text.includes(secret), `a secret reached the console: ${text.slice(0, 200)}`);
+  }
+}
+
+/** The error of a call that must reject, checked as a clean UpgradeTaskError without secrets. */
+async function rejects(call, kinds, { secrets = [] } = {}) {
+  const { value, error, lines } = await captured(call);
+  assert.equal(value, undefined, `expected a rejection, got ${JSON.stringify(value)?.slice(0, 200)}`);
+  assert.ok(error instanceof UpgradeTaskError, `not an UpgradeTaskError: ${error}`);
+  assert.ok(error instanceof Error);
+  const wanted = [kinds].flat();
+  assert.ok(wanted.includes(error.kind), `kind ${error.kind} (${error.message.slice(0, 200)}), expected ${wanted}`);
+  for (const key of ["kind", "httpStatus", "errorCode", "errorDesc", "hint", "retryable", "problems"]) {
+    assert.notEqual(error[key], undefined, `${key} is undefined`);
+  }
+  assertNoSecrets(error);
+  for (const secret of secrets) assertNoSecrets(error, secret, APP_KEY);
+  assertCleanOutput(lines, secrets);
+  // An error never carries a huge echo of its input.
+  assert.ok(JSON.stringify(error).length < 20_000, `a ${JSON.stringify(error).length}-character error`);
+  return error;
+}
+
+/** The task of a call that must resolve. */
+async function resolves(call) {
+  const { value, error, lines } = await captured(call);
+  assert.equal(error, undefined, `expected a task, got ${error?.kind}: ${error?.message}`);
+  assertCleanOutput(lines);
+  return value;
+}
+
+function paths(error) {
+  return error.problems.map((p) => p.path);
+}
+
+/** Waits at most `ms` for a call: `{value}`, `{error}` or `{hung: true}`. */
+async function settlesWithin(call, ms) {
+  let timer;
+  const hung = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ hung: true }), ms);
+  });
+  try {
+    return await Promise.race([
+      call().then(
+        (value) => ({ value }),
+        (error) => ({ error }),
+      ),
+      hung,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Nothing was sent. */
+function nothingSent() {
+  assert.equal(server.requests.length, 0, "a request was sent");
+}
+
+/** After every case: no unhandled rejection, and a normal call works. */
+afterEach(async () => {
+  await sleep(10);
+  assert.deepEqual(unhandled.splice(0), [], "unhandled rejections");
+  answer(answerTask);
+  const task = await queryUpgradeTask("op-1", TOKEN, opts());
+  assert.equal(task.operationId, "op-1");
+  assert.equal(task.status, "processing");
+});
+
+describe("hostile strings", () => {
+  test("NUL in the id travels percent-encoded", async () => {
+    answer(answerTask);
+    await resolves(() => queryUpgradeTask("a\u0000b", TOKEN, opts()));
+    assert.equal(server.requests[0].url, "/iodm/northbound/v1.5.0/operations/a%00b");
+  });
+
+  test("NUL in the token, app key or base URL is refused before sending", async () => {
+    answer(answerTask);
+    const withNul = `${TOKEN}\u0000x`;
+    let e = await rejects(() => queryUpgradeTask("op-1", withNul, opts()), "invalid_argument", { secrets: [withNul] });
+    assert.deepEqual(paths(e), ["accessToken"]);
+    e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts({ appKey: `${APP_KEY}\u0000` })), "invalid_argument");
+    assert.deepEqual(paths(e), ["options.appKey"]);
+    e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts({ baseUrl: `${server.baseUrl}\u0000/x` })), "invalid_argument");
+    assert.deepEqual(paths(e), ["options.baseUrl"]);
+    nothingSent();
+  });
+
+  test("lone surrogates anywhere are refused before sending", async () => {
+    answer(answerTask);
+    for (const [id, token, more, path] of [
+      ["\uD800", TOKEN, {}, "operationId"],
+      ["op\uDC00-1", TOKEN, {}, "operationId"],
+      ["op-1", `${TOKEN}\uD83D`, {}, "accessToken"],
+      ["op-1", TOKEN, { appKey: `\uDFFF${APP_KEY}` }, "options.appKey"],
+      ["op-1", TOKEN, { baseUrl: `${server.baseUrl}/\uD800` }, "options.baseUrl"],
+    ]) {
+      const e = await rejects(() => queryUpgradeTask(id, token, opts(more)), "invalid_argument", { secrets: [token] });
+      assert.ok(paths(e).includes(path), `${path} not in ${paths(e)}`);
+    }
+    nothingSent();
+  });
+
+  test("a whole surrogate pair is fine and percent-encoded", async () => {
+    answer(answerTask);
+    await resolves(() => queryUpgradeTask("op-💥", TOKEN, opts()));
+    assert.equal(server.requests[0].url, "/iodm/northbound/v1.5.0/operations/op-%F0%9F%92%A5");
+  });
+
+  test("a 10 MB id is refused at once, without echoing it", async () => {
+    answer(answerTask);
+    const started = Date.now();
+    const e = await rejects(() => queryUpgradeTask("x".repeat(MB10), TOKEN, opts()), "invalid_argument");
+    assert.deepEqual(paths(e), ["operationId"]);
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    nothingSent();
+  });
+
+  test("a 10 MB token or app key fails cleanly and is never echoed", async () => {
+    answer(answerTask);
+    const bigToken = TOKEN + "t".repeat(MB10);
+    const bigKey = APP_KEY + "k".repeat(MB10);
+    // Node's HTTP server refuses such headers (431) or drops the connection.
+    await rejects(() => queryUpgradeTask("op-1", bigToken, opts()), ["http", "network"], { secrets: [bigToken] });
+    await rejects(() => queryUpgradeTask("op-1", TOKEN, opts({ appKey: bigKey })), ["http", "network"], { secrets: [bigKey] });
+  });
+
+  test("a 10 MB base URL path fails cleanly", async () => {
+    answer(answerTask);
+    await rejects(() => queryUpgradeTask("op-1", TOKEN, opts({ baseUrl: `${server.baseUrl}/${"p".repeat(MB10)}` })), ["http", "network"]);
+  });
+});
+
+describe("values of the wrong type", () => {
+  test("Symbols are refused with the path they came in", async () => {
+    answer(answerTask);
+    const s = Symbol("hostile");
+    for (const [call, path] of [
+      [() => queryUpgradeTask(s, TOKEN, opts()), "operationId"],
+      [() => queryUpgradeTask("op-1", s, opts()), "accessToken"],
+      [() => queryUpgradeTask("op-1", TOKEN, opts({ appKey: s })), "options.appKey"],
+      [() => queryUpgradeTask("op-1", TOKEN, opts({ baseUrl: s })), "options.baseUrl"],
+      [() => queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: s })), "options.timeoutMs"],
+      [() => queryUpgradeTask("op-1", TOKEN, s), "options"],
+    ]) {
+      const e = await rejects(call, "invalid_argument");
+      assert.ok(paths(e).includes(path), `${path} not in ${paths(e)}`);
+    }
+    // Symbol keys and values elsewhere in the options are ignored: only this call is sent.
+    await resolves(() => queryUpgradeTask("op-1", TOKEN, { ...opts(), [s]: s, extra: s }));
+    assert.equal(server.requests.length, 1);
+  });
+
+  test("BigInts are refused, never coerced", async () => {
+    answer(answerTask);
+    for (const [call, path] of [
+      [() => queryUpgradeTask(1n, TOKEN, opts()), "operationId"],
+      [() => queryUpgradeTask("op-1", 2n ** 70n, opts()), "accessToken"],
+      [() => queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: 1000n })), "options.timeoutMs"],
+      [() => queryUpgradeTask("op-1", TOKEN, opts({ retry: { maxAttempts: 2n } })), "options.retry.maxAttempts"],
+    ]) {
+      const e = await rejects(call, "invalid_argument");
+      assert.ok(paths(e).some((p) => p.startsWith(path)), `${path} not in ${paths(e)}`);
+    }
+    nothingSent();
+  });
+
+  test("objects posing as strings are refused without calling toString/valueOf", async () => {
+    answer(answerTask);
+    let coerced = 0;
+    const sly = {
+      toString() {
+        coerced += 1;
+        throw new Error("toString");
+      },
+      valueOf() {
+        coerced += 1;
+        return "op-1";
+      },
+      [Symbol.toPrimitive]() {
+        coerced += 1;
+        return "op-1";
+      },
+    };
+    for (const call of [
+      () => queryUpgradeTask(sly, TOKEN, opts()),
+      () => queryUpgradeTask("op-1", sly, opts()),
+      () => queryUpgradeTask("op-1", TOKEN, opts({ baseUrl: sly })),
+      () => queryUpgradeTask(new String("op-1"), TOKEN, opts()),
+      () => queryUpgradeTask(["op-1"], TOKEN, opts()),
+    ]) {
+      await rejects(call, "invalid_argument");
+    }
+    assert.equal(coerced, 0);
+    nothingSent();
+  });
+
+  test("options that are not a plain object", async () => {
+    answer(answerTask);
+    for (const bad of [undefined, null, 42, "opts", true, () => opts(), [server.baseUrl, APP_KEY], new String("x")]) {
+      await rejects(() => queryUpgradeTask("op-1", TOKEN, bad), "invalid_argument");
+    }
+    nothingSent();
+  });
+
+  test("timeoutMs that is not a positive finite number", async () => {
+    answer(answerTask);
+    for (const timeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, "1000", {}, []]) {
+      const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs })), "invalid_argument");
+      assert.ok(paths(e).includes("options.timeoutMs"), `${String(timeoutMs)}: ${paths(e)}`);
+    }
+    nothingSent();
+  });
+});
+
+describe("getters that throw and Proxies", () => {
+  test("a throwing getter reads as absent", async () => {
+    answer(answerTask);
+    const throwing = (key) =>
+      Object.defineProperty({ ...opts() }, key, {
+        enumerable: true,
+        get() {
+          throw new Error(`getter ${key}`);
+        },
+      });
+    // Required options: the call is refused with that path.
+    for (const key of ["baseUrl", "appKey"]) {
+      const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, throwing(key)), "invalid_argument");
+      assert.ok(paths(e).includes(`options.${key}`), paths(e));
+    }
+    // Optional ones take their default, and the call goes through.
+    for (const key of ["timeoutMs", "signal", "attemptTimeoutMs", "rateLimit"]) {
+      await resolves(() => queryUpgradeTask("op-1", TOKEN, throwing(key)));
+    }
+  });
+
+  test("a Proxy as options works like the object it wraps", async () => {
+    answer(answerTask);
+    const read = [];
+    const proxy = new Proxy(opts(), {
+      get(target, key, receiver) {
+        read.push(key);
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    await resolves(() => queryUpgradeTask("op-1", TOKEN, proxy));
+    assert.ok(read.includes("baseUrl") && read.includes("appKey"));
+  });
+
+  test("a Proxy whose every trap throws, and a revoked Proxy", async () => {
+    answer(answerTask);
+    const hostile = new Proxy(
+      {},
+      Object.fromEntries(
+        ["get", "has", "ownKeys", "getOwnPropertyDescriptor", "getPrototypeOf", "defineProperty", "set", "apply"].map((trap) => [
+          trap,
+          () => {
+            throw new Error(`trap ${trap}`);
+          },
+        ]),
+      ),
+    );
+    const { proxy: revoked, revoke } = Proxy.revocable(opts(), {});
+    revoke();
+    for (const bad of [hostile, revoked]) {
+      const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, bad), "invalid_argument");
+      assert.ok(paths(e).includes("options.baseUrl"), paths(e));
+    }
+    // As the id or the token, a Proxy is not a string.
+    await rejects(() => queryUpgradeTask(hostile, TOKEN, opts()), "invalid_argument");
+    await rejects(() => queryUpgradeTask("op-1", hostile, opts()), "invalid_argument");
+    nothingSent();
+  });
+
+  test("a Proxy as the signal or the retry options settles cleanly", async () => {
+    answer(answerTask);
+    const controller = new AbortController();
+    for (const more of [
+      { signal: new Proxy(controller.signal, {}) },
+      { retry: new Proxy({ maxAttempts: 1 }, {}) },
+      { retry: Proxy.revocable({}, {}).proxy },
+    ]) {
+      const { value, error } = await captured(() => queryUpgradeTask("op-1", TOKEN, opts(more)));
+      if (error !== undefined) {
+        assert.ok(error instanceof UpgradeTaskError, String(error));
+        assert.equal(error.kind, "invalid_argument");
+        assertNoSecrets(error);
+      } else {
+        assert.equal(value.operationId, "op-1");
+      }
+    }
+  });
+
+  test("inherited options are read, and nothing is written to the options", async () => {
+    answer(answerTask);
+    const frozen = Object.freeze(Object.create(Object.freeze(opts())));
+    await resolves(() => queryUpgradeTask("op-1", TOKEN, frozen));
+  });
+});
+
+describe("frozen objects", () => {
+  test("frozen options, retry and rate-limit objects work", async () => {
+    answer(answerTask);
+    const frozen = Object.freeze({
+      ...opts(),
+      retry: Object.freeze({ maxAttempts: 2, baseDelayMs: 1 }),
+      rateLimit: Object.freeze({ calls: 100, perMs: 1000 }),
+    });
+    await resolves(() => queryUpgradeTask("op-1", TOKEN, frozen));
+  });
+
+  test("a signal inside frozen options still cancels", async () => {
+    // (An AbortSignal itself cannot be frozen: Node's abort() then throws on its own field.)
+    answer((req, res) => setTimeout(() => json(res, 200, platformTask()), 2000));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const frozen = Object.freeze(opts({ signal: controller.signal }));
+    const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, frozen), "aborted");
+    assert.equal(e.retryable, false);
+  });
+});
+
+describe("hostile bodies", () => {
+  const task = (patch) => JSON.stringify(platformTask()).replace(/}$/, `,${patch}}`);
+
+  test("numbers beyond f64 (1e309) are a whole-body problem", async () => {
+    for (const patch of ['"extendPara":{"x":1e309}', '"staResult":{"total":1e309}', '"extendPara":{"x":-1E400}']) {
+      answer((req, res) => json(res, 200, task(patch)));
+      const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "invalid_response");
+      assert.deepEqual(paths(e), [""]);
+    }
+  });
+
+  test("integers beyond u64 and 2^53 are refused as counts, kept as JSON.parse reads them elsewhere", async () => {
+    answer((req, res) => json(res, 200, task('"staResult":{"total":123456789012345678901234567890}')));
+    const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "invalid_response");
+    assert.deepEqual(paths(e), ["staResult.total"]);
+    answer((req, res) => json(res, 200, task('"staResult":{"total":9007199254740992}')));
+    const big = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "invalid_response");
+    assert.deepEqual(paths(big), ["staResult.total"]);
+    const extend = '"extendPara":{"u64":18446744073709551615,"over":18446744073709551616,"tiny":1e-400,"negzero":-0.0}';
+    answer((req, res) => json(res, 200, task(extend)));
+    const t = await resolves(() => queryUpgradeTask("op-1", TOKEN, opts()));
+    const expected = JSON.parse(`{${extend}}`).extendPara;
+    assert.equal(t.extendPara.u64, expected.u64);
+    assert.equal(t.extendPara.over, expected.over);
+    assert.equal(t.extendPara.tiny, 0);
+  });
+
+  test("nesting beyond the parser's limit is a whole-body problem; within it, kept intact", async () => {
+    const deep = (n) => `${"[".repeat(n)}${"]".repeat(n)}`;
+    for (const n of [129, 10_000, 1_000_000]) {
+      answer((req, res) => json(res, 200, task(`"extendPara":{"deep":${deep(n)}}`)));
+      const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "invalid_response");
+      assert.deepEqual(paths(e), [""]);
+    }
+    answer((req, res) => json(res, 200, task(`"extendPara":{"deep":${deep(100)}}`)));
+    const t = await resolves(() => queryUpgradeTask("op-1", TOKEN, opts()));
+    let depth = 0;
+    for (let v = t.extendPara.deep; Array.isArray(v); v = v[0]) depth += 1;
+    assert.equal(depth, 100);
+  });
+
+  test("a body of 4 MiB of '[' and one of 4 MiB of '{' are refused", async () => {
+    for (const c of ["[", "{"]) {
+      answer((req, res) => json(res, 200, c.repeat(4 * 1024 * 1024 - 16)));
+      const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "invalid_response");
+      assert.deepEqual(paths(e), [""]);
+    }
+  });
+
+  test("NUL, lone-surrogate escapes and invalid UTF-8 in the body", async () => {
+    answer((req, res) => json(res, 200, task('"extendPara":{"nul":"a\\u0000b"}')));
+    const t = await resolves(() => queryUpgradeTask("op-1", TOKEN, opts()));
+    assert.equal(t.extendPara.nul, "a\u0000b");
+    // A lone surrogate escape: refused as not valid JSON text, or kept; never a crash.
+    answer((req, res) => json(res, 200, task('"extendPara":{"lone":"\\ud800"}')));
+    const { value, error } = await captured(() => queryUpgradeTask("op-1", TOKEN, opts()));
+    if (error) {
+      assert.equal(error.kind, "invalid_response");
+      assert.deepEqual(paths(error), [""]);
+    } else {
+      assert.equal(typeof value.extendPara.lone, "string");
+    }
+    answer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(Buffer.concat([Buffer.from('{"operationId":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]));
+    });
+    const bad = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "invalid_response");
+    assert.deepEqual(paths(bad), [""]);
+  });
+
+  test("keys named __proto__ and constructor pollute nothing", async () => {
+    answer((req, res) =>
+      json(res, 200, task('"extendPara":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted2":true}}}')),
+    );
+    const t = await resolves(() => queryUpgradeTask("op-1", TOKEN, opts()));
+    assert.equal({}.polluted, undefined);
+    assert.equal({}.polluted2, undefined);
+    assert.ok(Object.hasOwn(t.extendPara, "__proto__"));
+    assert.deepEqual(t.extendPara.__proto__, { polluted: true });
+  });
+
+  test("secrets echoed in platform text are scrubbed", async () => {
+    answer((req, res) =>
+      json(res, 401, { error_code: "1010005", error_desc: `bad token ${req.headers.authorization} for ${req.headers.app_key}` }),
+    );
+    const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "unauthorized");
+    assert.match(e.errorDesc, /bad token Bearer .+ for .+/);
+  });
+
+  test(
+    "a 4 MiB-class body of thousands of bad items gives a bounded report",
+    { todo: "bug: every bad item is one problem; a 4 MiB body of 2M bad devices gives 2M problems, ~300 MB of error, ~20 s" },
+    async () => {
+      const items = Array(50_000).fill("0").join(",");
+      answer((req, res) => json(res, 200, task(`"targets":{"devices":[${items}]}`)));
+      const started = Date.now();
+      const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "invalid_response");
+      assert.ok(e.problems.length <= 1000, `${e.problems.length} problems`);
+      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+    },
+  );
+});
+
+describe("a hostile runtime", () => {
+  const realFetch = globalThis.fetch;
+
+  /** Runs one call with `fetch` replaced; waits at most `ms` for it to settle. */
+  async function withFetch(fake, call, ms = 3000) {
+    globalThis.fetch = fake;
+    let timer;
+    try {
+      return await captured(() =>
+        Promise.race([
+          call(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`the call did not settle within ${ms} ms`)), ms);
+          }),
+        ]),
+      );
+    } finally {
+      clearTimeout(timer);
+      globalThis.fetch = realFetch;
+    }
+  }
+
+  function assertKind({ value, error, lines }, kind) {
+    assert.equal(value, undefined);
+    assert.ok(error instanceof UpgradeTaskError, String(error));
+    assert.equal(error.kind, kind, error.message);
+    assertNoSecrets(error);
+    assertCleanOutput(lines);
+    return error;
+  }
+
+  test("fetch that throws, or resolves to something else than a Response", async () => {
+    const call = () => queryUpgradeTask("op-1", TOKEN, opts());
+    assertKind(
+      await withFetch(() => {
+        throw new Error(`fetch exploded with ${TOKEN}`);
+      }, call),
+      "network",
+    );
+    assertKind(await withFetch(async () => ({ status: 200, body: null }), call), "network");
+    assertKind(await withFetch(async () => null, call), "network");
+    assertKind(await withFetch(() => Promise.reject(new TypeError(`failed ${APP_KEY}`)), call), "network");
+  });
+
+  test("a body stream of strings, an endless stream, a failing stream", async () => {
+    const call = () => queryUpgradeTask("op-1", TOKEN, opts());
+    const stream = (pull) => async () => new Response(new ReadableStream({ pull }), { status: 200 });
+    assertKind(await withFetch(stream((c) => c.enqueue("not bytes")), call), "network");
+    const endless = assertKind(await withFetch(stream((c) => c.enqueue(new Uint8Array(1 << 20))), call), "invalid_response");
+    assert.match(endless.problems[0].message, /4 MiB/);
+    assertKind(await withFetch(stream((c) => c.error(new Error("stream broke"))), call), "network");
+  });
+
+  test("a fetch that never settles ends at timeoutMs", async () => {
+    const e = assertKind(
+      await withFetch(() => new Promise(() => {}), () => queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: 300 }))),
+      "timeout",
+    );
+    assert.equal(e.httpStatus, null);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Known bugs whose exception escapes uncaught through the wasm: each runs in a child process,
+// so the uncaught exception (and the call that never settles) cannot disturb this file. Each
+// asserts the contract's behaviour: the call settles (here within 1.5 s), with no uncaught
+// exception. They are `todo` until src/js is fixed (every JS access that can throw must go
+// through an import declared with `catch`, or Reflect).
+
+const CHILD = (body) => `
+const pkg = await import(${JSON.stringify(new URL("../../pkg/node.js", import.meta.url).href)});
+const uncaught = [];
+process.on("uncaughtException", (e) => uncaught.push(String(e?.message ?? e)));
+const outcome = await Promise.race([
+  (async () => { ${body} })().then(
+    (value) => ({ settled: true, kind: "ok" }),
+    (error) => ({ settled: true, kind: error?.kind ?? String(error) }),
+  ),
+  new Promise((resolve) => setTimeout(() => resolve({ settled: false }), 1500)),
+]);
+await new Promise((resolve) => setTimeout(resolve, 50));
+console.log(JSON.stringify({ ...outcome, uncaught }));
+process.exit(0);
+`;
+
+const CHILD_OPTIONS = `{ baseUrl: "http://127.0.0.1:9", appKey: ${JSON.stringify(APP_KEY)}, retry: false, timeoutMs: 1000 }`;
+
+async function inChild(body) {
+  const { execFile } = await import("node:child_process");
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--input-type=module", "-e", CHILD(body)], { timeout: 20_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`child failed: ${error.message}\n${stderr}`));
+      const last = stdout.trim().split("\n").pop();
+      try {
+        resolve({ ...JSON.parse(last), output: stdout + stderr });
+      } catch {
+        reject(new Error(`child printed: ${stdout}${stderr}`));
+      }
+    });
+  });
+}
+
+function assertSettledCleanly(outcome, kinds) {
+  assert.doesNotMatch(outcome.output, new RegExp(`${TOKEN}|${APP_KEY}`));
+  assert.deepEqual(outcome.uncaught, [], "an exception escaped uncaught");
+  assert.equal(outcome.settled, true, "the call never settled");
+  assert.ok(kinds.includes(outcome.kind), `kind ${outcome.kind}`);
+}
+
+describe("known bugs (todo): exceptions escaping the wasm", () => {
+  test(
+    "a revoked Proxy where a string or number belongs is refused",
+    {
+      todo:
+        "bug: src/js/convert.rs type_name() and read_policy() call Array.isArray through js_sys without catch; " +
+        "on a revoked Proxy it throws, the TypeError escapes uncaught and the call never settles",
+    },
+    async () => {
+      const revoked = "(() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; })()";
+      const outcomes = await Promise.all([
+        inChild(`return pkg.queryUpgradeTask(${revoked}, ${JSON.stringify(TOKEN)}, ${CHILD_OPTIONS});`),
+        inChild(`return pkg.queryUpgradeTask("op-1", ${revoked}, ${CHILD_OPTIONS});`),
+        inChild(`return pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, { ...${CHILD_OPTIONS}, timeoutMs: ${revoked} });`),
+        inChild(`return pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, { ...${CHILD_OPTIONS}, retry: ${revoked} });`),
+      ]);
+      for (const outcome of outcomes) assertSettledCleanly(outcome, ["invalid_argument"]);
+    },
+  );
+
+  test(
+    "a Response whose body, status or headers getter throws settles as a network error",
+    {
+      todo:
+        "bug: src/js/fetch.rs reads response.status/headers/body and body.getReader() through imports without catch: " +
+        "the exception escapes uncaught and the call never settles (timeoutMs ignored)",
+    },
+    async () => {
+      const outcomes = await Promise.all(
+        ["body", "status", "headers"].map((getter) =>
+          inChild(`
+            globalThis.fetch = async () => {
+              const response = new Response("{}", { status: 200 });
+              Object.defineProperty(response, ${JSON.stringify(getter)}, { get() { throw new Error("${getter} getter"); } });
+              return response;
+            };
+            return pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, ${CHILD_OPTIONS});`),
+        ),
+      );
+      for (const outcome of outcomes) assertSettledCleanly(outcome, ["network"]);
+    },
+  );
+
+  test(
+    "a signal-like object whose aborted getter throws later settles cleanly",
+    {
+      todo:
+        "bug: src/js/mod.rs reads signal.aborted through web_sys without catch: " +
+        "the exception escapes uncaught and the call never settles",
+    },
+    async () => {
+      const outcome = await inChild(`
+        let reads = 0;
+        const signal = {
+          get aborted() { if (++reads > 1) throw new Error("aborted getter"); return false; },
+          addEventListener() {},
+          removeEventListener() {},
+        };
+        return pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, { ...${CHILD_OPTIONS}, signal });`);
+      assertSettledCleanly(outcome, ["invalid_argument", "network", "aborted"]);
+    },
+  );
+});
