@@ -387,24 +387,27 @@ fn check_host(host: &str) -> Result<(), String> {
         return Err("must name a host".into());
     }
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        let ok = !inner.is_empty()
-            && inner
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
-        return if ok {
-            Ok(())
-        } else {
-            Err("has an invalid [IPv6] host".into())
+        return match inner.parse::<std::net::Ipv6Addr>() {
+            Ok(_) => Ok(()),
+            Err(_) => Err("has an invalid [IPv6] host".into()),
         };
     }
-    let ok = host
+    if !host
         .chars()
-        .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
-    if ok {
-        Ok(())
-    } else {
-        Err("has a host with characters a host name cannot hold".into())
+        .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+    {
+        return Err("has a host with characters a host name cannot hold".into());
     }
+    // A host whose last label is numeric is an IPv4 address to URL parsers; accept only the
+    // plain dotted quad (no 127.1, octal or hex forms, no octet over 255).
+    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    if !last.is_empty()
+        && last.bytes().all(|b| b.is_ascii_digit())
+        && host.parse::<std::net::Ipv4Addr>().is_err()
+    {
+        return Err("has a numeric host that is not a dotted-quad IPv4 address".into());
+    }
+    Ok(())
 }
 
 /// `localhost`, a dotted-quad `127.x.y.z`, or `[::1]`.
