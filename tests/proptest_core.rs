@@ -1572,13 +1572,12 @@ big_stack_tests!(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Known bugs, found by these tests and the fuzzers; ignored so the suite stays green until the
-// core is fixed. Run with `cargo test --test proptest_core -- --ignored`.
+// Regressions and limitations found by these tests and the fuzzers. Ignored ones are
+// accepted limitations: run them with `cargo test --test proptest_core -- --ignored`.
 
-/// Hosts that the WHATWG URL parser (browsers, Node's fetch) refuses pass `check_base_url`,
-/// so the call fails later as a retryable `network` error instead of `invalid_argument`
-/// (contract section 2: "a `baseUrl` that is not an absolute URL ... rejects with kind
-/// `invalid_argument` and no request is made").
+/// Regression: hosts the WHATWG URL parser (browsers, Node's fetch) refuses used to pass
+/// `check_base_url`, so the call failed later as a retryable `network` error instead of
+/// `invalid_argument` (contract section 2).
 #[test]
 fn hosts_that_no_url_parser_accepts_are_refused() {
     for input in [
@@ -1592,16 +1591,12 @@ fn hosts_that_no_url_parser_accepts_are_refused() {
     }
 }
 
-/// Numbers are read by serde_json without its `float_roundtrip` feature, whose float parser
-/// may be one unit in the last place off for long decimals. A count sent as
-/// `9007199254740991.0` becomes 9007199254740990 (so a valid `staResult` can be refused as
-/// "more than total"), and a float kept in `extendPara` reaches JS differing from what
-/// `JSON.parse` reads from the same text, which `src/js/convert.rs::to_plain` promises.
-/// Fix: `serde_json = { ..., features = ["std", "float_roundtrip"] }`.
 /// Known limitation, kept out of the wasm on purpose (serde_json's `float_roundtrip` costs
-/// 9 KB gzip; carrying raw text costs more): a number written with 16+ significant digits
-/// (a count as `9007199254740991.0`, a float inside `extendPara`) may be read one unit in the
-/// last place off from what `JSON.parse` reads. Platform counts are integers, read exactly.
+/// 9 KB gzip; carrying raw text costs more): without it, serde_json may read a number written
+/// with 16+ significant digits one unit in the last place off from what `JSON.parse` reads.
+/// A count sent as `9007199254740991.0` becomes 9007199254740990 (and a valid `staResult` can
+/// then be refused as "more than total"); a float kept in `extendPara` reaches JS an ulp off.
+/// Platform counts are integers, which are read exactly.
 #[test]
 #[ignore = "limitation: long decimals are parsed without serde_json's float_roundtrip"]
 fn numbers_are_read_exactly_as_json_parse_reads_them() {

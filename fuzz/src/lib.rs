@@ -251,9 +251,9 @@ pub fn check_task(task: &UpgradeTask) {
 /// Serialising the normalised task and interpreting it again gives the same task.
 ///
 /// Floats kept in `extendPara` may move by an ulp per pass: serde_json's default float
-/// parser is not correctly rounded (tests/proptest_core.rs,
-/// `numbers_are_read_exactly_as_json_parse_reads_them`). That known bug is tolerated here
-/// so the fuzzers look for others; everything else must match exactly.
+/// parser is not correctly rounded, a known and accepted limitation (tests/proptest_core.rs,
+/// `numbers_are_read_exactly_as_json_parse_reads_them`). It is tolerated here; everything
+/// else must match exactly.
 pub fn check_round_trip(task: &UpgradeTask) {
     let text = serde_json::to_vec(task).expect("a task serialises");
     let again = match interpret(200, Some(&text)) {
