@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both install what is missing.
-.PHONY: all setup setup-browser build demo test lint test-native test-types test-js test-packaging clean
+.PHONY: all setup setup-browser build demo test bench lint test-native test-types test-js test-packaging clean
 
 all: build
 
@@ -36,7 +36,12 @@ test-packaging:
 
 # Last, so the run closes with node's test-runner summary.
 test-js:
-	node --test --test-concurrency=1 tests/simulator/ tests/e2e/ tests/cli/ $(wildcard tests/browser)
+	node --test --test-concurrency=1 tests/size-budget.test.mjs tests/simulator/ tests/e2e/ tests/cli/ $(wildcard tests/browser)
+
+## Benchmarks: the package vs a plain-fetch floor and a zod peer; rewrites BENCHMARKS.md.
+bench: setup-browser build
+	cd benches && npm ci --no-audit --no-fund
+	node benches/run.mjs
 
 clean:
 	rm -rf pkg target/wasm32-unknown-unknown
