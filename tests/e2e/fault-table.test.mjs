@@ -331,12 +331,12 @@ describe("the fault table", () => {
   });
 
   test("throttle storm", async () => {
-    const tight = await startSimulator({ port: 0, apps: APPS, throttle: { calls: 3, perMs: 600 } });
+    const tight = await startSimulator({ port: 0, apps: APPS, throttle: { calls: 3, perMs: 1000 } });
     try {
       const tightToken = tight.login().accessToken;
       let outcomes;
       await row(
-        "throttle storm (8 at once, 3 per 600 ms)",
+        "throttle storm (8 at once, 3 per 1 s)",
         "throttled",
         async () => {
           const calls = Array.from({ length: 8 }, () =>
@@ -362,7 +362,7 @@ describe("the fault table", () => {
           },
           // Once the window has passed, the same app is served again.
           healthy: async () => {
-            await sleep(650);
+            await sleep(1050);
             await healthyCall(tight, tightToken);
             await healthyCall();
           },
