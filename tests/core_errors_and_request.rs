@@ -256,7 +256,7 @@ fn base_url_rules() {
         "http://127.255.1.2",
         "http://[::1]:8080/x",
         "https://[2001:db8::1]:8743",
-        "https://例え.jp",
+        "https://xn--r8jz45g.jp",
     ] {
         assert!(check_base_url(good).is_ok(), "{good} should pass");
     }
@@ -283,6 +283,9 @@ fn base_url_rules() {
         "https://gw\n.com",
         "https://[::1",
         "https://g%77",
+        "https://例え.jp",
+        "https://a.0x1",
+        "https://1.2.3.999",
     ] {
         assert!(check_base_url(bad).is_err(), "{bad:?} should be refused");
     }

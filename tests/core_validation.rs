@@ -648,3 +648,20 @@ fn huge_numbers_and_odd_unicode_do_not_panic() {
         let _ = interpret(200, Some(body));
     }
 }
+
+#[test]
+fn a_huge_list_of_bad_items_gives_a_bounded_report() {
+    let bad: Vec<Value> = (0..100_000).map(|_| json!(null)).collect();
+    let found = problems(&with(valid(), "/targets/devices", json!(bad)));
+    // The count problem, 100 listed items, and one summary.
+    assert_eq!(found.len(), 102);
+    assert_eq!(found[0].path, "targets.devices");
+    assert_eq!(found[1].path, "targets.devices[0]");
+    assert_eq!(found[100].path, "targets.devices[99]");
+    assert_eq!(found[101].path, "targets.devices");
+    assert!(
+        found[101].message.contains("99900 more"),
+        "{}",
+        found[101].message
+    );
+}

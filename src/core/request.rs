@@ -392,19 +392,20 @@ fn check_host(host: &str) -> Result<(), String> {
             Err(_) => Err("has an invalid [IPv6] host".into()),
         };
     }
+    // ASCII only: an internationalised name is given in its punycode form (xn--…), which
+    // every URL parser reads the same way.
     if !host
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
     {
-        return Err("has a host with characters a host name cannot hold".into());
+        return Err("has a host with characters a host name cannot hold (give internationalised names in their xn-- form)".into());
     }
-    // A host whose last label is numeric is an IPv4 address to URL parsers; accept only the
-    // plain dotted quad (no 127.1, octal or hex forms, no octet over 255).
+    // A host whose last label is numeric (decimal, or 0x hex) is an IPv4 address to URL
+    // parsers; accept only the plain dotted quad (no 127.1, octal or hex forms, no octet > 255).
     let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
-    if !last.is_empty()
-        && last.bytes().all(|b| b.is_ascii_digit())
-        && host.parse::<std::net::Ipv4Addr>().is_err()
-    {
+    let numeric = last.bytes().all(|b| b.is_ascii_digit())
+        || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
+    if !last.is_empty() && numeric && host.parse::<std::net::Ipv4Addr>().is_err() {
         return Err("has a numeric host that is not a dotted-quad IPv4 address".into());
     }
     Ok(())

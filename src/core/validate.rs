@@ -11,6 +11,9 @@ use super::time::parse_timestamp;
 
 /// At most this many `deviceGroups` and this many `devices` (platform text).
 pub const MAX_TARGETS: usize = 256;
+/// Item problems listed one by one per list; the rest of a (hostile, oversized) list is
+/// summed up in one problem at the list's path. A valid list has at most 256 items.
+pub const MAX_LISTED_ITEM_PROBLEMS: usize = 100;
 /// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
 pub const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
 
@@ -216,15 +219,22 @@ impl Walker<'_> {
             );
             self.problems.add(path.clone(), message);
         }
-        let mut list = Vec::with_capacity(items.len());
+        let mut list = Vec::with_capacity(items.len().min(MAX_TARGETS));
+        let mut unlisted = 0usize;
         for (index, item) in items.iter().enumerate() {
             match item {
                 Value::String(s) if !s.is_empty() => list.push(s.clone()),
+                // A hostile body could hold millions of bad items: list the first ones only.
+                _ if index >= MAX_LISTED_ITEM_PROBLEMS => unlisted += 1,
                 other => {
                     let message = format!("must be a non-empty string, got {}", describe(other));
                     self.problems.add(format!("{path}[{index}]"), message);
                 }
             }
+        }
+        if unlisted > 0 {
+            let message = format!("has {unlisted} more items that are not non-empty strings (after index {MAX_LISTED_ITEM_PROBLEMS}; not listed one by one)");
+            self.problems.add(path, message);
         }
         list
     }

@@ -81,7 +81,9 @@ fn read_policy(options: &JsValue) -> RawPolicy {
         RawRetry::Default
     } else if retry.as_bool() == Some(false) {
         RawRetry::Off
-    } else if retry.is_object() && !js_sys::Array::is_array(&retry) {
+    } else if checked_is_array(&retry).is_err() {
+        RawRetry::Refused("an object that cannot be read (a revoked Proxy)".into())
+    } else if retry.is_object() && !is_array(&retry) {
         RawRetry::Custom {
             max_attempts: read_number(&property(&retry, "maxAttempts")),
             base_delay_ms: read_number(&property(&retry, "baseDelayMs")),
@@ -93,7 +95,9 @@ fn read_policy(options: &JsValue) -> RawPolicy {
     let limit = property(options, "rateLimit");
     let rate_limit = if is_absent(&limit) || limit.as_bool() == Some(false) {
         RawRateLimit::Off
-    } else if limit.is_object() && !js_sys::Array::is_array(&limit) {
+    } else if checked_is_array(&limit).is_err() {
+        RawRateLimit::Refused("an object that cannot be read (a revoked Proxy)".into())
+    } else if limit.is_object() && !is_array(&limit) {
         RawRateLimit::Custom {
             calls: read_number(&property(&limit, "calls")),
             per_ms: read_number(&property(&limit, "perMs")),
@@ -128,6 +132,18 @@ pub fn read_wait_policy(options: &JsValue) -> Result<WaitPolicy, Vec<Problem>> {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `Array.isArray`, catching the TypeError a revoked Proxy throws.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn checked_is_array(value: &JsValue) -> Result<bool, JsValue>;
+}
+
+/// Whether `value` is an array; a value that cannot be inspected (a revoked Proxy) is not.
+fn is_array(value: &JsValue) -> bool {
+    checked_is_array(value).unwrap_or(false)
+}
+
 /// Reads `target[key]`; a throwing getter or proxy reads as `undefined`.
 pub fn property(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -149,7 +165,7 @@ fn type_name(value: &JsValue) -> String {
     if value.is_null() {
         return "null".into();
     }
-    if js_sys::Array::is_array(value) {
+    if is_array(value) {
         return "an array".into();
     }
     value

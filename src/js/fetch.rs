@@ -10,7 +10,7 @@ use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, ReadableStreamDefaultReader};
+use web_sys::{AbortController, AbortSignal};
 
 use super::convert::property;
 use crate::core::{ErrorKind, ErrorReport, WireRequest, MAX_BODY_BYTES};
@@ -226,12 +226,38 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
             "fetch resolved to something that is not a Response",
         ));
     };
-    let response = gloo_net::http::Response::from(raw_response);
-    let status = response.status();
-    let retry_after = response.headers().get("retry-after");
-    let body = match response.body() {
-        None => Some(Vec::new()),
-        Some(stream) => read_capped(&attempt, stream.get_reader().unchecked_into(), status).await?,
+    // Every read of the response goes through Reflect (which catches): a Response whose
+    // getters throw (a test double, a proxy) becomes a network error, never an escaped throw.
+    let unreadable = |what: &str| {
+        ErrorReport::simple(
+            ErrorKind::Network,
+            None,
+            &format!("the response's {what} could not be read"),
+        )
+    };
+    let status = js_sys::Reflect::get(&raw_response, &"status".into())
+        .ok()
+        .and_then(|s| s.as_f64())
+        .filter(|s| (0.0..=999.0).contains(s))
+        .map(|s| s as u16)
+        .ok_or_else(|| unreadable("status"))?;
+    let retry_after = header(&raw_response, "retry-after").map_err(|()| unreadable("headers"))?;
+    let body = match js_sys::Reflect::get(&raw_response, &"body".into()) {
+        Err(_) => return Err(unreadable("body")),
+        Ok(stream) if stream.is_undefined() || stream.is_null() => Some(Vec::new()),
+        Ok(stream) => {
+            let reader = call_method(&stream, "getReader")
+                .ok()
+                .filter(|reader| reader.is_object())
+                .ok_or_else(|| {
+                    ErrorReport::simple(
+                        ErrorKind::Network,
+                        Some(status),
+                        "the response body could not be read",
+                    )
+                })?;
+            read_capped(&attempt, reader, status).await?
+        }
     };
     Ok(Answer {
         status,
@@ -240,21 +266,35 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
     })
 }
 
+/// Calls `target[name]()`, catching whatever it throws.
+fn call_method(target: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    property(target, name).dyn_into::<Function>()?.call0(target)
+}
+
+/// One response header (`None` when absent); `Err` when the headers cannot be read at all.
+fn header(response: &web_sys::Response, name: &str) -> Result<Option<String>, ()> {
+    let headers = js_sys::Reflect::get(response, &"headers".into()).map_err(|_| ())?;
+    let get = property(&headers, "get")
+        .dyn_into::<Function>()
+        .map_err(|_| ())?;
+    let value = get
+        .call1(&headers, &JsValue::from_str(name))
+        .map_err(|_| ())?;
+    Ok(value.as_string())
+}
+
 /// Reads a body stream chunk by chunk, stopping (and cancelling the stream) past the cap.
 async fn read_capped(
     attempt: &Attempt<'_>,
-    reader: ReadableStreamDefaultReader,
+    reader: JsValue,
     status: u16,
 ) -> Result<Option<Vec<u8>>, ErrorReport> {
     let mut body = Vec::new();
     loop {
-        let chunk = attempt
-            .race(
-                &reader.read(),
-                Some(status),
-                "the connection failed while reading the body",
-            )
-            .await?;
+        let what = "the connection failed while reading the body";
+        let next =
+            call_method(&reader, "read").map_err(|e| attempt.failure(Some(status), &e, what))?;
+        let chunk = attempt.race(&next, Some(status), what).await?;
         if property(&chunk, "done").as_bool().unwrap_or(true) {
             return Ok(Some(body));
         }
@@ -267,7 +307,7 @@ async fn read_capped(
         };
         let length = usize::try_from(bytes.length()).unwrap_or(usize::MAX);
         if length > MAX_BODY_BYTES.saturating_sub(body.len()) {
-            let _ = reader.cancel();
+            let _ = call_method(&reader, "cancel");
             attempt.controller.abort();
             return Ok(None);
         }

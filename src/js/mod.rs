@@ -112,6 +112,14 @@ fn checked(
     js_problems: Vec<Problem>,
 ) -> Result<WireRequest, ErrorReport> {
     match (request, js_problems.is_empty()) {
+        // The core's rules are strict; the runtime's own URL parser has the last word (it
+        // knows IDNA, which the core does not carry).
+        (Ok(request), true) if web_sys::Url::new(&request.url).is_err() => {
+            Err(invalid_argument(vec![Problem::new(
+                "options.baseUrl",
+                "is not a URL this runtime's fetch accepts",
+            )]))
+        }
         (Ok(request), true) => Ok(request),
         (Ok(_), false) => Err(invalid_argument(js_problems)),
         (Err(mut problems), _) => {
@@ -132,7 +140,7 @@ async fn run<T>(
     signal: Option<&web_sys::AbortSignal>,
     read: impl Fn(&Answer) -> Result<T, ErrorReport>,
 ) -> Result<T, ErrorReport> {
-    if signal.is_some_and(web_sys::AbortSignal::aborted) {
+    if signal.is_some_and(|s| convert::property(s, "aborted").as_bool() == Some(true)) {
         return Err(ErrorReport::simple(
             ErrorKind::Aborted,
             None,
