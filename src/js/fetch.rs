@@ -197,25 +197,13 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
         controller,
     };
     let signal = attempt.controller.signal();
-    let mut builder = gloo_net::http::Request::get(&request.url).abort_signal(Some(&signal));
-    if request.method == "POST" {
-        builder = builder.method(gloo_net::http::Method::POST);
-    }
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    let built = match &request.body {
-        Some(body) => builder.body(body.as_str()),
-        None => builder.build(),
-    };
-    let built = built.map_err(|e| {
+    let raw_request = build_request(request, &signal).map_err(|e| {
         ErrorReport::simple(
             ErrorKind::Network,
             None,
-            &format!("the request could not be built: {e}"),
+            &format!("the request could not be built: {}", describe_js_error(&e)),
         )
     })?;
-    let raw_request: web_sys::Request = built.into();
     let pending =
         global_fetch(&raw_request).map_err(|e| attempt.failure(None, &e, "fetch threw"))?;
     let sent = attempt.race(&pending, None, "the request failed").await?;
@@ -264,6 +252,27 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
         body,
         retry_after,
     })
+}
+
+/// Builds the one `Request` of an attempt (a gloo-net `Request` around the `web_sys` one);
+/// every step catches, so a header value the runtime refuses is an error, not a throw.
+fn build_request(request: &WireRequest, signal: &AbortSignal) -> Result<web_sys::Request, JsValue> {
+    let headers = web_sys::Headers::new()?;
+    for (name, value) in &request.headers {
+        headers.set(name, value)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(request.method);
+    init.set_headers(&headers);
+    init.set_signal(Some(signal));
+    if let Some(body) = &request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let built = gloo_net::http::Request::from(web_sys::Request::new_with_str_and_init(
+        &request.url,
+        &init,
+    )?);
+    Ok(built.into())
 }
 
 /// Calls `target[name]()`, catching whatever it throws.
