@@ -6,11 +6,14 @@
 //!   fragment or trailing slash, and the WHATWG parser (the `url` crate) accepts it too, with
 //!   the same scheme, no credentials, a loopback host for http, and the API path at the end;
 //! - `parse_timestamp`: what passes prints as `YYYY-MM-DDTHH:MM:SSZ` and reads back the same,
-//!   and every RFC 3339 text chrono reads (leap seconds aside) gives chrono's instant.
+//!   and every RFC 3339 text chrono reads (leap seconds aside) gives chrono's instant;
+//! - `parse_retry_after` (a header the server controls): a wait is finite and never negative,
+//!   delta-seconds give exactly that many seconds, and an IMF-fixdate gives chrono's instant.
 #![no_main]
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use iot_upgrade_task::core::request::{check_base_url, encode_segment, MAX_OPERATION_ID_BYTES};
+use iot_upgrade_task::core::retry::parse_retry_after;
 use iot_upgrade_task::core::time::parse_timestamp;
 use libfuzzer_sys::fuzz_target;
 
@@ -65,7 +68,8 @@ fn last_label_is_hex(authority: &str) -> bool {
         .rsplit_once(':')
         .map_or(authority, |(host, _)| host);
     let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
-    last.get(..2).is_some_and(|prefix| prefix.eq_ignore_ascii_case("0x"))
+    last.get(..2)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("0x"))
 }
 
 fn check_base(input: &str) {
@@ -146,9 +150,33 @@ fn check_time(text: &str) {
     }
 }
 
+fn check_retry_after(text: &str) {
+    // 2026-11-25T00:00:00Z, as the epoch milliseconds a caller would pass.
+    const NOW_MS: f64 = 1_795_564_800_000.0;
+    let Some(wait) = parse_retry_after(text, NOW_MS) else {
+        return;
+    };
+    assert!(wait.is_finite() && wait >= 0.0, "{text:?} → {wait}");
+    let trimmed = text.trim();
+    if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds: f64 = trimmed.parse().unwrap_or(f64::NAN);
+        assert!(
+            (wait - seconds * 1000.0).abs() <= seconds * 1e-12 * 1000.0,
+            "{text:?} → {wait}"
+        );
+    } else if let Ok(date) = DateTime::parse_from_rfc2822(trimmed) {
+        if date.timezone().local_minus_utc() == 0 && date.nanosecond() < 1_000_000_000 {
+            #[allow(clippy::cast_precision_loss)]
+            let expected = (date.timestamp_millis() as f64 - NOW_MS).max(0.0);
+            assert_eq!(wait, expected, "{text:?}");
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     check_segment(&text);
     check_base(&text);
     check_time(&text);
+    check_retry_after(&text);
 });
