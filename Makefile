@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both install what is missing.
-.PHONY: all setup setup-browser build demo test bench lint test-native test-types test-js test-packaging clean
+.PHONY: all setup setup-browser build demo test bench fuzz lint test-native test-types test-js test-packaging test-fuzz test-supply-chain clean
 
 all: build
 
@@ -18,7 +18,7 @@ demo: build
 	node scripts/demo.mjs
 
 ## Everything: lints, native Rust tests, the built package in Node and Chromium, packaging.
-test: setup setup-browser lint test-native build test-types test-packaging test-js
+test: setup setup-browser lint test-native build test-types test-packaging test-fuzz test-supply-chain test-js
 
 lint:
 	cargo fmt --check
@@ -33,6 +33,17 @@ test-types:
 
 test-packaging:
 	@if [ -f tests/packaging/run.mjs ]; then node tests/packaging/run.mjs; fi
+
+## A short fuzz run of every target of the pure core (cargo-fuzz; `make fuzz` runs longer).
+test-fuzz:
+	scripts/fuzz.sh 20
+
+## cargo deny (licences, bans, sources) and the built package's npm dependencies (none).
+test-supply-chain:
+	scripts/supply-chain.sh
+
+fuzz:
+	scripts/fuzz.sh 300
 
 # Last, so the run closes with node's test-runner summary.
 test-js:
