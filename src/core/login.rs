@@ -4,9 +4,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::errors::{classify, ErrorKind, ErrorReport};
+use super::errors::{ErrorKind, ErrorReport};
 use super::problem::{Problem, Problems};
-use super::response::{parse_body, platform_error, PlatformError};
+use super::response::{answer_body, invalid_response};
 use super::validate::describe;
 
 /// A fresh token, as users get it.
@@ -27,40 +27,22 @@ pub fn interpret_login(
     body: Option<&[u8]>,
     now_ms: f64,
 ) -> Result<Session, ErrorReport> {
-    let parsed = body.map(parse_body);
-    let platform = match &parsed {
-        Some(Ok(value)) => platform_error(value),
-        _ => None,
-    };
-    if !(200..300).contains(&status) || platform.is_some() {
-        let PlatformError { code, desc } = platform.unwrap_or_default();
-        let kind = match classify(status, code.as_deref()) {
-            // A login refused for its credentials answers 400/401 with platform-specific codes.
-            ErrorKind::BadRequest if code.is_none() => ErrorKind::Unauthorized,
-            kind => kind,
-        };
-        return Err(ErrorReport::new(
-            kind,
-            Some(status),
-            code,
-            desc,
+    let value = answer_body(status, body).map_err(|report| match report.kind {
+        // A login refused for its credentials answers 400/401 with platform-specific codes.
+        ErrorKind::BadRequest if report.error_code.is_none() => refused_login(ErrorReport::new(
+            ErrorKind::Unauthorized,
+            report.http_status,
+            None,
+            report.error_desc,
             None,
             Vec::new(),
-        ));
-    }
-    let value = match parsed {
-        None => {
-            return Err(invalid(
-                status,
-                vec![Problem::new("", "the body is larger than 4 MiB")],
-            ))
-        }
-        Some(Err(problem)) => return Err(invalid(status, vec![problem])),
-        Some(Ok(value)) => value,
-    };
+        )),
+        ErrorKind::Unauthorized => refused_login(report),
+        _ => report,
+    })?;
     let mut problems = Problems::default();
     let Some(obj) = value.as_object() else {
-        return Err(invalid(
+        return Err(invalid_response(
             status,
             vec![Problem::new(
                 "",
@@ -95,7 +77,7 @@ pub fn interpret_login(
         );
     }
     if !problems.is_empty() {
-        return Err(invalid(status, problems.into_vec()));
+        return Err(invalid_response(status, problems.into_vec()));
     }
     Ok(Session {
         access_token,
@@ -104,15 +86,9 @@ pub fn interpret_login(
     })
 }
 
-fn invalid(status: u16, problems: Vec<Problem>) -> ErrorReport {
-    ErrorReport::new(
-        ErrorKind::InvalidResponse,
-        Some(status),
-        None,
-        None,
-        None,
-        problems,
-    )
+fn refused_login(mut report: ErrorReport) -> ErrorReport {
+    report.hint = "The platform refused the login: check the appId and secret (and, for a refresh, that the refresh token is the latest one).";
+    report
 }
 
 #[cfg(test)]

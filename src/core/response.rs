@@ -21,13 +21,20 @@ pub struct PlatformError {
 
 /// Interprets a complete answer. `body` is `None` when it was larger than [`MAX_BODY_BYTES`].
 pub fn interpret(status: u16, body: Option<&[u8]>) -> Result<UpgradeTask, ErrorReport> {
+    let value = answer_body(status, body)?;
+    normalise_task(&value).map_err(|problems| invalid_response(status, problems))
+}
+
+/// The first step of reading any answer: a platform error (a non-2xx status, or a body that
+/// carries an error code) becomes its report, kind from the code first and the status second;
+/// otherwise the body parsed as JSON, or an `invalid_response` naming what the body is.
+pub fn answer_body(status: u16, body: Option<&[u8]>) -> Result<Value, ErrorReport> {
     let parsed = body.map(parse_body);
     let platform = match &parsed {
         Some(Ok(value)) => platform_error(value),
         _ => None,
     };
-    let success = (200..300).contains(&status);
-    if !success || platform.is_some() {
+    if !(200..300).contains(&status) || platform.is_some() {
         let PlatformError { code, desc } = platform.unwrap_or_default();
         let kind = classify(status, code.as_deref());
         return Err(ErrorReport::new(
@@ -39,25 +46,29 @@ pub fn interpret(status: u16, body: Option<&[u8]>) -> Result<UpgradeTask, ErrorR
             Vec::new(),
         ));
     }
-    let problems = match parsed {
-        None => vec![Problem::new(
-            "",
-            format!("the body is larger than {MAX_BODY_BYTES} bytes (4 MiB)"),
-        )],
-        Some(Err(problem)) => vec![problem],
-        Some(Ok(value)) => match normalise_task(&value) {
-            Ok(task) => return Ok(task),
-            Err(problems) => problems,
-        },
-    };
-    Err(ErrorReport::new(
+    match parsed {
+        None => Err(invalid_response(
+            status,
+            vec![Problem::new(
+                "",
+                format!("the body is larger than {MAX_BODY_BYTES} bytes (4 MiB)"),
+            )],
+        )),
+        Some(Err(problem)) => Err(invalid_response(status, vec![problem])),
+        Some(Ok(value)) => Ok(value),
+    }
+}
+
+/// An `invalid_response` report listing `problems`.
+pub fn invalid_response(status: u16, problems: Vec<Problem>) -> ErrorReport {
+    ErrorReport::new(
         ErrorKind::InvalidResponse,
         Some(status),
         None,
         None,
         None,
         problems,
-    ))
+    )
 }
 
 /// Parses a body as JSON, describing what it is when it is not (serde_json's depth limit
