@@ -318,3 +318,54 @@ test("concurrent calls from one page are independent", { timeout: 20000 }, async
   );
   assert.deepEqual(results, ["fw-now-devices:success", "sw-stopped:stop", "no-such-task:not_found", "sw-group-online:processing", "fw-256-devices:failed"]);
 });
+
+test("resilience in the browser build: retries with Retry-After, login, rate-limited client, batches, waiter", { timeout: 30000 }, async () => {
+  // A 503 with Retry-After: 1, then the real answer: one call, two requests, the wait honoured
+  // (the simulator exposes Retry-After through CORS).
+  stack.sim.setFault("status=503;retry-after=1", { operationId: "fw-now-devices", count: 1 });
+  const retried = await page.evaluate(async ([base, t]) => {
+    const started = performance.now();
+    const task = await window.__pkg.queryUpgradeTask("fw-now-devices", t, { baseUrl: base, appKey: "demo-app", retry: { baseDelayMs: 1 } });
+    return { status: task.status, ms: performance.now() - started };
+  }, [stack.sim.baseUrl, token]);
+  assert.equal(retried.status, "success");
+  assert.ok(retried.ms >= 900, `Retry-After honoured (waited ${retried.ms} ms)`);
+
+  // A failure after every attempt carries the number of requests.
+  stack.sim.setFault("status=503", { operationId: "fw-now-devices", count: 2 });
+  const attempts = await page.evaluate(async ([base, t]) => {
+    try {
+      await window.__pkg.queryUpgradeTask("fw-now-devices", t, { baseUrl: base, appKey: "demo-app", retry: { maxAttempts: 2, baseDelayMs: 1 } });
+      return "resolved";
+    } catch (e) {
+      return `${e.kind}/${e.attempts}`;
+    }
+  }, [stack.sim.baseUrl, token]);
+  assert.equal(attempts, "server/2");
+
+  // login, then a client with a tight rate limit and a batch with a duplicate and a bad id.
+  const batch = await page.evaluate(async (base) => {
+    const { login, UpgradeTaskClient } = window.__pkg;
+    const session = await login({ baseUrl: base, appId: "demo-app", secret: "demo-secret" });
+    const client = new UpgradeTaskClient({ baseUrl: base, appKey: "demo-app", accessToken: session.accessToken, rateLimit: { calls: 2, perMs: 300 } });
+    const started = performance.now();
+    const results = await client.queryUpgradeTasks(["fw-now-devices", "sw-stopped", "no-such-task", "fw-now-devices", "sw-group-online"]);
+    return { ms: performance.now() - started, results: results.map((r) => (r.ok ? `${r.operationId}:${r.task.status}` : `${r.operationId}:${r.error.kind}`)), expiresIn: session.expiresAt - Date.now() };
+  }, stack.sim.baseUrl);
+  assert.deepEqual(batch.results, ["fw-now-devices:success", "sw-stopped:stop", "no-such-task:not_found", "fw-now-devices:success", "sw-group-online:processing"]);
+  assert.ok(batch.ms >= 300, `4 distinct requests at 2 per 300 ms need at least one full window (took ${batch.ms} ms)`);
+  assert.ok(batch.expiresIn > 60_000);
+  token = stack.sim.login().accessToken; // the page's login invalidated the earlier token
+
+  // The waiter follows a progressing task to its end, reporting each change.
+  const id = stack.sim.tasks().map((t) => t.operationId).find((i) => /progress-success/.test(i));
+  stack.sim.restartTask(id, { progressMs: 1500 });
+  const waited = await page.evaluate(async ([base, t, taskId]) => {
+    const seen = [];
+    const task = await window.__pkg.waitForUpgradeTask(taskId, t, { baseUrl: base, appKey: "demo-app", minDelayMs: 50, maxDelayMs: 200, onProgress: (x) => seen.push(x.status) });
+    return { status: task.status, seen };
+  }, [stack.sim.baseUrl, token, id]);
+  assert.equal(waited.status, "success");
+  assert.ok(waited.seen.length >= 2 && waited.seen.at(-1) === "success", waited.seen.join(","));
+  await assertStillWorks();
+});
