@@ -10,10 +10,9 @@
 
 import assert from "node:assert/strict";
 import net from "node:net";
-import { format } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { startSimulator } from "../../simulator/index.mjs";
-import { APP_KEY, TOKEN, assertNoSecrets, pkg } from "./helpers.mjs";
+import { APP_KEY, TOKEN, assertNoSecrets, captured, pkg } from "./helpers.mjs";
 
 const { queryUpgradeTask, UpgradeTaskError } = pkg;
 
@@ -51,31 +50,6 @@ function options(more = {}) {
   return { baseUrl: sim.baseUrl, appKey: APP_KEY, retry: false, timeoutMs: 5000, ...more };
 }
 
-/** Everything written to the console or stderr while `fn` runs. */
-async function capturingOutput(fn) {
-  const lines = [];
-  const methods = ["log", "info", "warn", "error", "debug", "trace", "dir"];
-  const saved = methods.map((m) => console[m]);
-  const savedWrite = process.stderr.write;
-  for (const m of methods) console[m] = (...args) => lines.push(format(...args));
-  process.stderr.write = (chunk, ...rest) => {
-    lines.push(String(chunk));
-    const callback = rest.find((r) => typeof r === "function");
-    callback?.();
-    return true;
-  };
-  try {
-    return { result: await fn(), lines };
-  } catch (error) {
-    return { error, lines };
-  } finally {
-    methods.forEach((m, i) => {
-      console[m] = saved[i];
-    });
-    process.stderr.write = savedWrite;
-  }
-}
-
 function assertNoSecretIn(text, secrets) {
   for (const secret of secrets) assert.ok(!text.includes(secret), `a secret leaked into: ${text.slice(0, 300)}`);
 }
@@ -99,7 +73,7 @@ async function healthyCall(on = sim, accessToken = token) {
  */
 async function row(name, expected, call, { httpStatus, secrets = [], check, healthy = healthyCall } = {}) {
   const started = performance.now();
-  const { result, error, lines } = await capturingOutput(call);
+  const { value: result, error, lines } = await captured(call);
   const ms = Math.round(performance.now() - started);
   const got = error === undefined ? "ok" : error instanceof UpgradeTaskError ? error.kind : `not an UpgradeTaskError: ${error}`;
   table.push({ row: name, expected, got, httpStatus: error === undefined ? 200 : error?.httpStatus ?? null, ms });

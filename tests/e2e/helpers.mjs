@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import http from "node:http";
+import { format } from "node:util";
 
 export const TOKEN = "tok-E2E-SECRET-7f3a9c";
 export const APP_KEY = "appkey-E2E-SECRET-51d2";
@@ -93,3 +94,28 @@ export function assertNoSecrets(error, token = TOKEN, appKey = APP_KEY) {
 export function options(baseUrl, more = {}) {
   return { baseUrl, appKey: APP_KEY, ...more };
 }
+
+/** Runs `fn` with console and stderr captured; returns what it resolved or threw, and the output. */
+export async function captured(fn) {
+  const lines = [];
+  const methods = ["log", "info", "warn", "error", "debug", "trace", "dir"];
+  const saved = methods.map((m) => console[m]);
+  const savedWrite = process.stderr.write;
+  for (const m of methods) console[m] = (...args) => lines.push(format(...args));
+  process.stderr.write = (chunk, ...rest) => {
+    lines.push(String(chunk));
+    rest.find((r) => typeof r === "function")?.();
+    return true;
+  };
+  try {
+    return { value: await fn(), lines };
+  } catch (error) {
+    return { error, lines };
+  } finally {
+    methods.forEach((m, i) => {
+      console[m] = saved[i];
+    });
+    process.stderr.write = savedWrite;
+  }
+}
+

@@ -10,9 +10,8 @@
 // suite), then becomes a plain regression test once fixed.
 
 import assert from "node:assert/strict";
-import { format } from "node:util";
 import { after, afterEach, before, describe, test } from "node:test";
-import { APP_KEY, TOKEN, assertNoSecrets, json, options, pkg, platformTask, scriptedServer } from "./helpers.mjs";
+import { APP_KEY, TOKEN, assertNoSecrets, captured, json, options, pkg, platformTask, scriptedServer } from "./helpers.mjs";
 
 const { queryUpgradeTask, UpgradeTaskError } = pkg;
 const MB10 = 10 * 1024 * 1024;
@@ -46,30 +45,6 @@ function opts(more = {}) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `fn` with console and stderr captured; returns what it resolved or threw, and the output. */
-async function captured(fn) {
-  const lines = [];
-  const methods = ["log", "info", "warn", "error", "debug", "trace", "dir"];
-  const saved = methods.map((m) => console[m]);
-  const savedWrite = process.stderr.write;
-  for (const m of methods) console[m] = (...args) => lines.push(format(...args));
-  process.stderr.write = (chunk, ...rest) => {
-    lines.push(String(chunk));
-    rest.find((r) => typeof r === "function")?.();
-    return true;
-  };
-  try {
-    return { value: await fn(), lines };
-  } catch (error) {
-    return { error, lines };
-  } finally {
-    methods.forEach((m, i) => {
-      console[m] = saved[i];
-    });
-    process.stderr.write = savedWrite;
-  }
-}
 
 function assertCleanOutput(lines, secrets = []) {
   const text = lines.join("\n");
