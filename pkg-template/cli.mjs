@@ -426,7 +426,16 @@ async function commandGet(ids, values, cfg, log) {
   } catch (e) {
     return reportError(e, { context: "login failed", verbose: values.verbose });
   }
-  const options = { baseUrl: cfg.baseUrl.value, appKey: cfg.appKey.value, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+  // Several ids share the platform's own rate (100 calls a minute per app) instead of tripping
+  // its throttle; without --timeout, a queued call may wait for its window on top of the
+  // usual 30 s.
+  const queued = ids.length > 100 ? { timeoutMs: 30000 + Math.ceil(ids.length / 100) * 60000 } : {};
+  const options = {
+    baseUrl: cfg.baseUrl.value,
+    appKey: cfg.appKey.value,
+    ...(ids.length > 1 ? { rateLimit: {} } : {}),
+    ...(timeoutMs === undefined ? queued : { timeoutMs }),
+  };
   log(`querying ${plural(ids.length, "task")} at ${safe(cfg.baseUrl.value)}${timeoutMs === undefined ? "" : ` (timeout ${timeoutMs} ms each)`}`);
   const started = Date.now();
   let results;
