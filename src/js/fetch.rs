@@ -136,7 +136,8 @@ impl Drop for Stopper {
 /// One request: its own abort controller and optional deadline, inside the call's stopper.
 struct Attempt<'c> {
     call: &'c Stopper,
-    own: Stopper,
+    /// The per-request deadline, when `attemptTimeoutMs` is set (none: nothing to race).
+    own: Option<Stopper>,
     controller: AbortController,
 }
 
@@ -148,7 +149,10 @@ impl Attempt<'_> {
         status: Option<u16>,
         what: &str,
     ) -> Result<JsValue, ErrorReport> {
-        let all = Array::of3(promise, &self.call.stopped, &self.own.stopped);
+        let all = match &self.own {
+            Some(own) => Array::of3(promise, &self.call.stopped, &own.stopped),
+            None => Array::of2(promise, &self.call.stopped),
+        };
         JsFuture::from(Promise::race(&all)).await.map_err(|error| {
             self.controller.abort();
             self.failure(status, &error, what)
@@ -156,7 +160,8 @@ impl Attempt<'_> {
     }
 
     fn failure(&self, status: Option<u16>, error: &JsValue, what: &str) -> ErrorReport {
-        match (self.call.state(), self.own.state()) {
+        let own = self.own.as_ref().map_or(Stop::Running, Stopper::state);
+        match (self.call.state(), own) {
             (Stop::Deadline, _) => ErrorReport::simple(
                 ErrorKind::Timeout,
                 status,
@@ -193,7 +198,10 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
     })?;
     let attempt = Attempt {
         call,
-        own: Stopper::new(request.policy.attempt_timeout_ms, None),
+        own: request
+            .policy
+            .attempt_timeout_ms
+            .map(|ms| Stopper::new(Some(ms), None)),
         controller,
     };
     let signal = attempt.controller.signal();
