@@ -10,8 +10,6 @@ use super::retry::{duration, retry_policy, RawRetry, RetryPolicy};
 pub const OPERATIONS_PATH: &str = "/iodm/northbound/v1.5.0/operations/";
 /// The default whole-call deadline in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
-/// The largest deadline a JS timer accepts (`2^31 - 1` ms); larger values are clamped to it.
-pub const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 /// The longest `operationId` accepted, in bytes of UTF-8 (real ids are far shorter).
 pub const MAX_OPERATION_ID_BYTES: usize = 4096;
 
@@ -217,22 +215,7 @@ fn base_and_key<'a>(
 }
 
 fn whole_call_timeout(problems: &mut Problems, raw: &Option<Result<f64, String>>) -> f64 {
-    match raw {
-        None => DEFAULT_TIMEOUT_MS,
-        Some(Ok(ms)) if ms.is_finite() && *ms > 0.0 => ms.min(MAX_TIMEOUT_MS),
-        Some(Ok(_)) => {
-            problems.add(
-                "options.timeoutMs",
-                "must be a positive, finite number of milliseconds",
-            );
-            DEFAULT_TIMEOUT_MS
-        }
-        Some(Err(got)) => {
-            let message = format!("must be a positive, finite number of milliseconds, got {got}");
-            problems.add("options.timeoutMs", message);
-            DEFAULT_TIMEOUT_MS
-        }
-    }
+    duration(raw, "options.timeoutMs", false, problems).unwrap_or(DEFAULT_TIMEOUT_MS)
 }
 
 fn call_policy(problems: &mut Problems, raw: &RawPolicy) -> CallPolicy {

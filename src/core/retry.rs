@@ -144,17 +144,17 @@ pub fn duration(
     zero_ok: bool,
     problems: &mut Problems,
 ) -> Option<f64> {
+    let what = if zero_ok {
+        "zero or more"
+    } else {
+        "a positive"
+    };
     match raw {
         None => None,
         Some(Ok(ms)) if ms.is_finite() && (*ms > 0.0 || (zero_ok && *ms == 0.0)) => {
             Some(ms.min(MAX_TIMER_MS))
         }
         Some(Ok(_)) => {
-            let what = if zero_ok {
-                "zero or more"
-            } else {
-                "a positive"
-            };
             problems.add(
                 path,
                 format!("must be {what}, finite number of milliseconds"),
@@ -162,7 +162,8 @@ pub fn duration(
             None
         }
         Some(Err(got)) => {
-            problems.add(path, format!("must be a number of milliseconds, got {got}"));
+            let message = format!("must be {what}, finite number of milliseconds, got {got}");
+            problems.add(path, message);
             None
         }
     }

@@ -36,16 +36,10 @@ pub async fn query_upgrade_task(
     let args = convert::read_arguments(&operation_id, &access_token, &options);
     let secrets = convert::secrets(&[&args.raw.access_token, &args.raw.app_key]);
     let request = checked(build_request(&args.raw), args.problems);
-    let outcome = match request {
-        Ok(request) => {
-            run(&request, args.signal.as_ref(), |answer| {
-                interpret(answer.status, answer.body.as_deref())
-            })
-            .await
-        }
-        Err(report) => Err(report),
-    };
-    convert::settle(outcome, &secrets)
+    execute(request, args.signal.as_ref(), &secrets, |answer| {
+        interpret(answer.status, answer.body.as_deref())
+    })
+    .await
 }
 
 /// Logs in (`POST /iocm/app/sec/v1.1.0/login`) and resolves to
@@ -94,16 +88,26 @@ async fn session(options: JsValue, refresh: bool) -> Result<JsValue, JsValue> {
     let mut secret_args = vec![&args.raw.common.app_key, &args.raw.secret];
     secret_args.extend(args.raw.refresh_token.as_ref());
     let secrets = convert::secrets(&secret_args);
-    let outcome = match checked(build_login(&args.raw), args.problems) {
-        Ok(request) => {
-            run(&request, args.signal.as_ref(), |answer| {
-                interpret_login(answer.status, answer.body.as_deref(), Date::now())
-            })
-            .await
-        }
+    let request = checked(build_login(&args.raw), args.problems);
+    execute(request, args.signal.as_ref(), &secrets, |answer| {
+        interpret_login(answer.status, answer.body.as_deref(), Date::now())
+    })
+    .await
+}
+
+/// Runs a checked call (or reports why it could not start) and converts the outcome for JS,
+/// with the call's secrets scrubbed from any error.
+async fn execute<T: serde::Serialize>(
+    request: Result<WireRequest, ErrorReport>,
+    signal: Option<&web_sys::AbortSignal>,
+    secrets: &[String],
+    read: impl Fn(&Answer) -> Result<T, ErrorReport>,
+) -> Result<JsValue, JsValue> {
+    let outcome = match request {
+        Ok(request) => run(&request, signal, read).await,
         Err(report) => Err(report),
     };
-    convert::settle(outcome, &secrets)
+    convert::settle(outcome, secrets)
 }
 
 /// Merges the core's argument check with the problems only the JS side could see.
