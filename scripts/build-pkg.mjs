@@ -45,7 +45,10 @@ run(wasmOpt, [
 const after = statSync(wasmFile).size;
 if (after >= before) throw new Error(`wasm-opt did not shrink the module (${before} → ${after} bytes)`);
 
-for (const name of ["package.json", "api.js", "errors.js", "cjs-api.cjs", "index.js", "index.cjs", "index.d.ts", "node.js", "node.cjs", "README.md", "cli.mjs"]) {
+// The template's own files: package.json and every entry of its "files" list that lives in
+// pkg-template/ (the rest are generated below or by wasm-bindgen), so the list is kept once.
+const shipped = JSON.parse(readFileSync(join(template, "package.json"), "utf8")).files;
+for (const name of ["package.json", ...shipped.filter((f) => existsSync(join(template, f)))]) {
   cpSync(join(template, name), join(pkg, name));
 }
 for (const name of ["LICENSE"]) {
