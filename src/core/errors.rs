@@ -1,12 +1,10 @@
 //! Error kinds, classification from HTTP status and platform code, hints, and secret scrubbing.
 
-use serde::Serialize;
-
+use super::json::{ObjectWriter, ToJson};
 use super::problem::Problem;
 
 /// What went wrong, as one word users can branch on (contract section 4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Bad input to the call; nothing was sent.
     InvalidArgument,
@@ -100,8 +98,7 @@ impl ErrorKind {
 }
 
 /// Everything an `UpgradeTaskError` carries, built in the core and handed to JS as is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorReport {
     /// The error's kind.
     pub kind: ErrorKind,
@@ -206,6 +203,33 @@ impl ErrorReport {
             clean(&mut problem.message);
         }
         self
+    }
+}
+
+impl ToJson for ErrorReport {
+    fn write_json(&self, out: &mut String) {
+        let mut report = ObjectWriter::new(out);
+        report.string("kind", self.kind.as_str());
+        report.string("message", &self.message);
+        match self.http_status {
+            Some(status) => report.number("httpStatus", u64::from(status)),
+            None => report.raw("httpStatus", "null"),
+        }
+        report.optional_string("errorCode", self.error_code.as_deref());
+        report.optional_string("errorDesc", self.error_desc.as_deref());
+        report.string("hint", self.hint);
+        report.boolean("retryable", self.retryable);
+        let problems = report.key("problems");
+        problems.push('[');
+        for (index, problem) in self.problems.iter().enumerate() {
+            if index > 0 {
+                problems.push(',');
+            }
+            problem.write_json(problems);
+        }
+        problems.push(']');
+        report.number("attempts", u64::from(self.attempts));
+        report.finish();
     }
 }
 

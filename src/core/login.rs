@@ -1,17 +1,14 @@
 //! The platform's login and refresh answers: `{accessToken, tokenType, refreshToken,
 //! expiresIn, scope}`, checked like every other answer.
 
-use serde::Serialize;
-use serde_json::Value;
-
 use super::errors::{ErrorKind, ErrorReport};
+use super::json::{Value, Whole};
 use super::problem::{Problem, Problems};
 use super::response::{answer_body, invalid_response};
 use super::validate::describe;
 
 /// A fresh token, as users get it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     /// The access token for `Authorization: Bearer`.
     pub access_token: String,
@@ -51,14 +48,14 @@ pub fn interpret_login(
         ));
     };
     let access_token = match obj.get("accessToken") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::String(s)) if !s.is_empty() => s.to_string(),
         _ => {
             problems.add("accessToken", "is required and must be a non-empty string");
             String::new()
         }
     };
     let refresh_token = match obj.get("refreshToken") {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::String(s)) if !s.is_empty() => Some(s.to_string()),
         None | Some(Value::Null) | Some(Value::String(_)) => None,
         Some(_) => {
             problems.add("refreshToken", "must be a string");
@@ -66,14 +63,19 @@ pub fn interpret_login(
         }
     };
     let expires_in = match obj.get("expiresIn") {
-        Some(Value::Number(n)) => n.as_f64().filter(|f| *f >= 0.0 && f.is_finite()),
-        Some(Value::String(s)) => s.parse::<u64>().ok().map(|n| n as f64),
+        Some(Value::Number(n)) => match n.whole() {
+            Whole::Exact(seconds) => Some(seconds as f64),
+            Whole::TooLarge | Whole::NotWhole => None,
+        },
+        Some(Value::String(s)) if s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse::<u64>().ok().map(|n| n as f64)
+        }
         _ => None,
     };
     if expires_in.is_none() {
         problems.add(
             "expiresIn",
-            "is required and must be a non-negative number of seconds",
+            "is required and must be a whole, non-negative number of seconds",
         );
     }
     if !problems.is_empty() {

@@ -2,6 +2,7 @@
 //! so every rule is unit-tested natively with `cargo test`.
 
 pub mod errors;
+pub mod json;
 pub mod limiter;
 pub mod login;
 pub mod problem;

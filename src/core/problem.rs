@@ -1,9 +1,9 @@
 //! One thing wrong with an argument or a response, located by a path in JS field names.
 
-use serde::Serialize;
+use super::json::{ObjectWriter, ToJson};
 
 /// A single problem: where (`targets.devices[3]`, `""` for the whole body) and what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The path in JS field names; empty for a problem with the whole body.
     pub path: String,
@@ -18,6 +18,15 @@ impl Problem {
             path: path.into(),
             message: message.into(),
         }
+    }
+}
+
+impl ToJson for Problem {
+    fn write_json(&self, out: &mut String) {
+        let mut problem = ObjectWriter::new(out);
+        problem.string("path", &self.path);
+        problem.string("message", &self.message);
+        problem.finish();
     }
 }
 

@@ -2,6 +2,7 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::json::ObjectWriter;
 use super::limiter::{rate_limit, RateLimit, RawRateLimit};
 use super::problem::{Problem, Problems};
 use super::retry::{duration, retry_policy, RawRetry, RetryPolicy};
@@ -174,9 +175,12 @@ pub fn build_login(args: &RawLogin) -> Result<WireRequest, Vec<Problem>> {
             )
         }
         Some(Some(token)) => {
-            let body =
-                serde_json::json!({ "appId": app_id, "secret": secret, "refreshToken": token })
-                    .to_string();
+            let mut body = String::new();
+            let mut object = ObjectWriter::new(&mut body);
+            object.string("appId", app_id);
+            object.string("refreshToken", token);
+            object.string("secret", secret);
+            object.finish();
             (REFRESH_PATH, "application/json;charset=UTF-8", body)
         }
         Some(None) => return Err(problems.into_vec()),

@@ -1,8 +1,7 @@
 //! Turns what the platform answered (status + body bytes) into a task or an error report.
 
-use serde_json::Value;
-
 use super::errors::{classify, ErrorKind, ErrorReport};
+use super::json::{self, Value};
 use super::problem::Problem;
 use super::task::UpgradeTask;
 use super::validate::normalise_task;
@@ -28,7 +27,7 @@ pub fn interpret(status: u16, body: Option<&[u8]>) -> Result<UpgradeTask, ErrorR
 /// The first step of reading any answer: a platform error (a non-2xx status, or a body that
 /// carries an error code) becomes its report, kind from the code first and the status second;
 /// otherwise the body parsed as JSON, or an `invalid_response` naming what the body is.
-pub fn answer_body(status: u16, body: Option<&[u8]>) -> Result<Value, ErrorReport> {
+pub fn answer_body(status: u16, body: Option<&[u8]>) -> Result<Value<'_>, ErrorReport> {
     let parsed = body.map(parse_body);
     let platform = match &parsed {
         Some(Ok(value)) => platform_error(value),
@@ -71,9 +70,9 @@ pub fn invalid_response(status: u16, problems: Vec<Problem>) -> ErrorReport {
     )
 }
 
-/// Parses a body as JSON, describing what it is when it is not (serde_json's depth limit
-/// of 128 keeps hostile nesting from exhausting the stack).
-pub fn parse_body(body: &[u8]) -> Result<Value, Problem> {
+/// Parses a body as JSON, describing what it is when it is not (the parser's depth limit
+/// keeps hostile nesting from exhausting the stack).
+pub fn parse_body(body: &[u8]) -> Result<Value<'_>, Problem> {
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() {
         return Err(Problem::new("", "the body is empty, not a JSON object"));
@@ -81,11 +80,11 @@ pub fn parse_body(body: &[u8]) -> Result<Value, Problem> {
     if trimmed.first() == Some(&b'<') {
         return Err(Problem::new("", "the body is HTML or XML, not JSON"));
     }
-    serde_json::from_slice(body).map_err(|error| {
-        let message = if error.is_eof() {
-            format!("the body is truncated JSON ({error})")
+    json::parse(body).map_err(|error| {
+        let message = if error.eof {
+            format!("the body is truncated JSON ({})", error.message)
         } else {
-            format!("the body is not valid JSON ({error})")
+            format!("the body is not valid JSON ({})", error.message)
         };
         Problem::new("", message)
     })
@@ -93,20 +92,23 @@ pub fn parse_body(body: &[u8]) -> Result<Value, Problem> {
 
 /// Finds the platform's error fields (`error_code`/`error_desc`, or a gateway's
 /// `resultcode`/`resultmsg`) in a parsed body. Any body carrying a code is an error.
-pub fn platform_error(body: &Value) -> Option<PlatformError> {
+pub fn platform_error(body: &Value<'_>) -> Option<PlatformError> {
     let obj = body.as_object()?;
     let code = ["error_code", "resultcode"]
         .iter()
-        .find_map(|key| match obj.get(*key) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            Some(other) => Some(other.to_string()),
+        .find_map(|key| match obj.member(key) {
+            None => None,
+            Some(member) => match &member.value {
+                Value::Null => None,
+                Value::String(s) => Some(s.to_string()),
+                // Numbers, booleans, arrays and objects as the JSON text sent.
+                _ => Some(member.raw.to_owned()),
+            },
         })?;
     let desc = ["error_desc", "resultmsg"]
         .iter()
-        .find_map(|key| match obj.get(*key) {
-            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        .find_map(|key| match obj.get(key) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.to_string()),
             _ => None,
         });
     let code = if code.is_empty() { None } else { Some(code) };

@@ -2,8 +2,6 @@
 //! standard mode), `Retry-After` parsing, and the waiter's polling schedule. Pure functions:
 //! the caller supplies the random number and the clock.
 
-use serde::Serialize;
-
 use super::problem::Problems;
 
 /// How a call retries. `max_attempts == 1` means a single request.
@@ -215,8 +213,7 @@ fn http_date_ms(value: &str) -> Option<f64> {
 }
 
 /// The waiter's schedule: `minDelayMs`, `maxDelayMs`, `maxWaitMs`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WaitPolicy {
     /// The first delay, and the delay after each change (default 2000).
     pub min_delay_ms: f64,

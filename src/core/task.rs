@@ -1,11 +1,9 @@
 //! The normalised upgrade task: exactly what users get (contract section 3).
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use super::json::{write_string_array, ObjectWriter, ToJson};
 
 /// One firmware/software upgrade task, validated and normalised.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpgradeTask {
     /// The task's id, as the platform returned it.
     pub operation_id: String,
@@ -30,8 +28,7 @@ pub struct UpgradeTask {
 }
 
 /// The task's operation type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OperateType {
     /// A firmware upgrade.
     FirmwareUpgrade,
@@ -40,8 +37,7 @@ pub enum OperateType {
 }
 
 /// The task's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskStatus {
     /// Waiting to be executed.
     Wait,
@@ -63,8 +59,7 @@ impl TaskStatus {
 }
 
 /// When the task executes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecuteType {
     /// At once.
     Now,
@@ -75,8 +70,7 @@ pub enum ExecuteType {
 }
 
 /// The devices a task operates on (the platform's `OperateDevices`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Targets {
     /// Device group names (at most 256).
     pub device_groups: Vec<String>,
@@ -91,8 +85,7 @@ pub struct Targets {
 }
 
 /// The execution policy (the platform's `OperatePolicy`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// When the task executes; `now` when the platform omits it.
     pub execute_type: ExecuteType,
@@ -107,7 +100,7 @@ pub struct Policy {
 }
 
 /// Per-device outcome counts (the platform's `OperationStaResult`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StaResult {
     /// Devices operated on.
     pub total: u64,
@@ -126,12 +119,115 @@ pub struct StaResult {
 }
 
 /// Extended parameters: the documented `fileVersion` and every unknown key, kept as sent.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExtendPara {
     /// The target version.
     pub file_version: Option<String>,
-    /// Keys the platform text does not document.
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
+    /// Keys the platform text does not document, in the order sent, each with its value's
+    /// JSON text as sent, without layout whitespace (a repeated key appears each time; JS
+    /// keeps the last).
+    pub other: Vec<(String, String)>,
+}
+
+impl OperateType {
+    /// The name users see (`firmware_upgrade`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FirmwareUpgrade => "firmware_upgrade",
+            Self::SoftwareUpgrade => "software_upgrade",
+        }
+    }
+}
+
+impl TaskStatus {
+    /// The name users see (`processing`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Wait => "wait",
+            Self::Processing => "processing",
+            Self::Failed => "failed",
+            Self::Success => "success",
+            Self::Stop => "stop",
+        }
+    }
+}
+
+impl ExecuteType {
+    /// The name users see (`device_online`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Now => "now",
+            Self::DeviceOnline => "device_online",
+            Self::Custom => "custom",
+        }
+    }
+}
+
+impl ToJson for UpgradeTask {
+    fn write_json(&self, out: &mut String) {
+        let mut task = ObjectWriter::new(out);
+        task.string("operationId", &self.operation_id);
+        task.optional_string("createTime", self.create_time.as_deref());
+        task.optional_string("startTime", self.start_time.as_deref());
+        task.optional_string("stopTime", self.stop_time.as_deref());
+        task.string("operateType", self.operate_type.as_str());
+        task.string("status", self.status.as_str());
+        self.targets.write_json(task.key("targets"));
+        self.policy.write_json(task.key("policy"));
+        self.sta_result.write_json(task.key("staResult"));
+        self.extend_para.write_json(task.key("extendPara"));
+        task.finish();
+    }
+}
+
+impl ToJson for Targets {
+    fn write_json(&self, out: &mut String) {
+        let mut targets = ObjectWriter::new(out);
+        write_string_array(targets.key("deviceGroups"), &self.device_groups);
+        targets.optional_string("deviceType", self.device_type.as_deref());
+        targets.optional_string("model", self.model.as_deref());
+        targets.optional_string("manufacturerName", self.manufacturer_name.as_deref());
+        write_string_array(targets.key("devices"), &self.devices);
+        targets.finish();
+    }
+}
+
+impl ToJson for Policy {
+    fn write_json(&self, out: &mut String) {
+        let mut policy = ObjectWriter::new(out);
+        policy.string("executeType", self.execute_type.as_str());
+        policy.optional_string("startTime", self.start_time.as_deref());
+        policy.optional_string("endTime", self.end_time.as_deref());
+        policy.boolean("retryType", self.retry_type);
+        match self.retry_times {
+            Some(times) => policy.number("retryTimes", u64::from(times)),
+            None => policy.raw("retryTimes", "null"),
+        }
+        policy.finish();
+    }
+}
+
+impl ToJson for StaResult {
+    fn write_json(&self, out: &mut String) {
+        let mut counts = ObjectWriter::new(out);
+        counts.number("total", self.total);
+        counts.number("wait", self.wait);
+        counts.number("processing", self.processing);
+        counts.number("success", self.success);
+        counts.number("fail", self.fail);
+        counts.number("stop", self.stop);
+        counts.number("timeout", self.timeout);
+        counts.finish();
+    }
+}
+
+impl ToJson for ExtendPara {
+    fn write_json(&self, out: &mut String) {
+        let mut para = ObjectWriter::new(out);
+        para.optional_string("fileVersion", self.file_version.as_deref());
+        for (key, json) in &self.other {
+            para.raw(key, json);
+        }
+        para.finish();
+    }
 }

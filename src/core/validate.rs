@@ -1,8 +1,7 @@
 //! Every documented rule of the platform text, applied to a parsed body: collects every
 //! problem (never stops at the first) and, when there is none, yields the normalised task.
 
-use serde_json::{Map, Value};
-
+use super::json::{compact, Object, Value, Whole};
 use super::problem::{field_path, quote, Problem, Problems};
 use super::task::{
     ExecuteType, ExtendPara, OperateType, Policy, StaResult, Targets, TaskStatus, UpgradeTask,
@@ -14,8 +13,7 @@ pub const MAX_TARGETS: usize = 256;
 /// Item problems listed one by one per list; the rest of a (hostile, oversized) list is
 /// summed up in one problem at the list's path. A valid list has at most 256 items.
 pub const MAX_LISTED_ITEM_PROBLEMS: usize = 100;
-/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
-pub const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
+pub use super::json::MAX_SAFE_INTEGER;
 
 const OPERATE_TYPES: &[(&str, OperateType)] = &[
     ("firmwareupgrade", OperateType::FirmwareUpgrade),
@@ -35,7 +33,7 @@ const EXECUTE_TYPES: &[(&str, ExecuteType)] = &[
 ];
 
 /// Validates a parsed response body and normalises it, or lists every problem found.
-pub fn normalise_task(body: &Value) -> Result<UpgradeTask, Vec<Problem>> {
+pub fn normalise_task(body: &Value<'_>) -> Result<UpgradeTask, Vec<Problem>> {
     let mut problems = Problems::default();
     let Some(root) = body.as_object() else {
         problems.add(
@@ -85,11 +83,11 @@ pub fn spelling_key(text: &str) -> String {
 }
 
 /// Names a JSON value's type for messages ("an array", "the number 3", …).
-pub fn describe(value: &Value) -> String {
+pub fn describe(value: &Value<'_>) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {}", quote(&n.to_string())),
+        Value::Number(n) => format!("the number {}", quote(n.as_str())),
         Value::String(s) => format!("the string {}", quote(s)),
         Value::Array(_) => "an array".into(),
         Value::Object(_) => "an object".into(),
@@ -102,11 +100,11 @@ struct Walker<'p> {
 
 impl Walker<'_> {
     /// A text field: missing, `null` and `""` are `None`; anything but a string is a problem.
-    fn text(&mut self, obj: &Map<String, Value>, parent: &str, key: &str) -> Option<String> {
+    fn text(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Option<String> {
         match obj.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
-            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::String(s)) => Some(s.to_string()),
             Some(other) => {
                 let message = format!("must be a string, got {}", describe(other));
                 self.problems.add(field_path(parent, key), message);
@@ -115,12 +113,7 @@ impl Walker<'_> {
         }
     }
 
-    fn required_text(
-        &mut self,
-        obj: &Map<String, Value>,
-        parent: &str,
-        key: &str,
-    ) -> Option<String> {
+    fn required_text(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Option<String> {
         let present = matches!(
             obj.get(key),
             None | Some(Value::Null) | Some(Value::String(_))
@@ -135,7 +128,7 @@ impl Walker<'_> {
         value
     }
 
-    fn time(&mut self, obj: &Map<String, Value>, parent: &str, key: &str) -> Option<String> {
+    fn time(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Option<String> {
         let text = self.text(obj, parent, key)?;
         match parse_timestamp(&text) {
             Ok(time) => Some(time.to_iso()),
@@ -151,7 +144,7 @@ impl Walker<'_> {
 
     fn enumeration<T: Copy>(
         &mut self,
-        obj: &Map<String, Value>,
+        obj: &Object<'_>,
         parent: &str,
         key: &str,
         table: &[(&str, T)],
@@ -183,11 +176,11 @@ impl Walker<'_> {
         found
     }
 
-    fn object<'v>(
+    fn object<'v, 'a>(
         &mut self,
-        value: Option<&'v Value>,
+        value: Option<&'v Value<'a>>,
         path: &str,
-    ) -> Option<&'v Map<String, Value>> {
+    ) -> Option<&'v Object<'a>> {
         match value {
             None | Some(Value::Null) => None,
             Some(Value::Object(map)) => Some(map),
@@ -199,7 +192,7 @@ impl Walker<'_> {
         }
     }
 
-    fn string_list(&mut self, obj: &Map<String, Value>, parent: &str, key: &str) -> Vec<String> {
+    fn string_list(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Vec<String> {
         let path = field_path(parent, key);
         let items = match obj.get(key) {
             None | Some(Value::Null) => return Vec::new(),
@@ -223,7 +216,7 @@ impl Walker<'_> {
         let mut unlisted = 0usize;
         for (index, item) in items.iter().enumerate() {
             match item {
-                Value::String(s) if !s.is_empty() => list.push(s.clone()),
+                Value::String(s) if !s.is_empty() => list.push(s.to_string()),
                 // A hostile body could hold millions of bad items: list the first ones only.
                 _ if index >= MAX_LISTED_ITEM_PROBLEMS => unlisted += 1,
                 other => {
@@ -239,8 +232,8 @@ impl Walker<'_> {
         list
     }
 
-    fn targets(&mut self, value: Option<&Value>) -> Targets {
-        let empty = Map::new();
+    fn targets(&mut self, value: Option<&Value<'_>>) -> Targets {
+        let empty = Object::default();
         let obj = self.object(value, "targets").unwrap_or(&empty);
         let device_groups = self.string_list(obj, "targets", "deviceGroups");
         let device_type = self.text(obj, "targets", "deviceType");
@@ -250,7 +243,7 @@ impl Walker<'_> {
         let non_empty_array = |key: &str| {
             obj.get(key)
                 .and_then(Value::as_array)
-                .is_some_and(|a| !a.is_empty())
+                .is_some_and(|items| !items.is_empty())
         };
         let groups_given = non_empty_array("deviceGroups");
         let devices_given = non_empty_array("devices");
@@ -287,8 +280,8 @@ impl Walker<'_> {
         }
     }
 
-    fn policy(&mut self, value: Option<&Value>) -> Policy {
-        let empty = Map::new();
+    fn policy(&mut self, value: Option<&Value<'_>>) -> Policy {
+        let empty = Object::default();
         let obj = self.object(value, "policy").unwrap_or(&empty);
         let execute_type = self.enumeration(
             obj,
@@ -352,13 +345,13 @@ impl Walker<'_> {
     }
 
     /// Whether `key` holds a string that failed to parse as a time (already reported).
-    fn has_time_problem(&self, obj: &Map<String, Value>, key: &str) -> bool {
+    fn has_time_problem(&self, obj: &Object<'_>, key: &str) -> bool {
         obj.get(key)
             .and_then(Value::as_str)
             .is_some_and(|s| !s.is_empty())
     }
 
-    fn boolean(&mut self, obj: &Map<String, Value>, parent: &str, key: &str) -> Option<bool> {
+    fn boolean(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Option<bool> {
         match obj.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::Bool(b)) => Some(*b),
@@ -373,26 +366,25 @@ impl Walker<'_> {
     }
 
     /// A non-negative integer: a JSON number without a fraction, or a decimal-integer string.
-    fn integer(&mut self, value: &Value, path: &str) -> Option<u64> {
+    fn integer(&mut self, value: &Value<'_>, path: &str) -> Option<u64> {
         let parsed = match value {
-            Value::Number(n) => n.as_u64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= MAX_SAFE_INTEGER as f64)
-                    .map(|f| f as u64)
-            }),
+            Value::Number(n) => n.whole(),
             Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-                s.parse::<u64>().ok()
+                match s.parse::<u64>() {
+                    Ok(n) if n <= MAX_SAFE_INTEGER => Whole::Exact(n),
+                    _ => Whole::TooLarge,
+                }
             }
-            _ => None,
+            _ => Whole::NotWhole,
         };
         match parsed {
-            Some(n) if n <= MAX_SAFE_INTEGER => Some(n),
-            Some(_) => {
+            Whole::Exact(n) => Some(n),
+            Whole::TooLarge => {
                 self.problems
                     .add(path, format!("{} is too large", describe(value)));
                 None
             }
-            None => {
+            Whole::NotWhole => {
                 self.problems.add(
                     path,
                     format!("must be a non-negative integer, got {}", describe(value)),
@@ -402,8 +394,8 @@ impl Walker<'_> {
         }
     }
 
-    fn sta_result(&mut self, value: Option<&Value>) -> StaResult {
-        let empty = Map::new();
+    fn sta_result(&mut self, value: Option<&Value<'_>>) -> StaResult {
+        let empty = Object::default();
         let obj = self.object(value, "staResult").unwrap_or(&empty);
         let mut count = |key: &str| match obj.get(key) {
             None | Some(Value::Null) => 0,
@@ -446,16 +438,20 @@ impl Walker<'_> {
         result
     }
 
-    fn extend_para(&mut self, value: Option<&Value>) -> ExtendPara {
+    fn extend_para(&mut self, value: Option<&Value<'_>>) -> ExtendPara {
         let Some(obj) = self.object(value, "extendPara") else {
             return ExtendPara {
                 file_version: None,
-                other: Map::new(),
+                other: Vec::new(),
             };
         };
         let file_version = self.text(obj, "extendPara", "fileVersion");
-        let mut other = obj.clone();
-        other.remove("fileVersion");
+        let other = obj
+            .members()
+            .iter()
+            .filter(|member| member.key != "fileVersion")
+            .map(|member| (member.key.to_string(), compact(member.raw)))
+            .collect();
         ExtendPara {
             file_version,
             other,

@@ -1,11 +1,12 @@
 //! Rust ⇄ JS values: reading the calls' arguments without throwing, and handing results
 //! and errors back as plain JS objects.
 
-use js_sys::{JsString, Reflect, JSON};
-use serde::Serialize;
+use js_sys::{JsString, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::core::json::ToJson;
 use crate::core::limiter::RawRateLimit;
+use crate::core::login::Session;
 use crate::core::problem::Problems;
 use crate::core::request::{not_a_string, RawPolicy, MAX_OPERATION_ID_BYTES};
 use crate::core::retry::{wait_policy, RawRetry, WaitPolicy};
@@ -209,14 +210,70 @@ pub fn secrets(arguments: &[&Argument]) -> Vec<String> {
         .collect()
 }
 
+/// What a call resolves to, as a plain JS value.
+pub trait ToJs {
+    /// The plain JS value (objects, arrays, `null`).
+    fn to_js(&self) -> Result<JsValue, JsValue>;
+}
+
+/// A task goes through JSON text and the engine's own `JSON.parse`: one crossing for the
+/// whole object, and unknown `extendPara` values read exactly as `JSON.parse` reads them.
+impl ToJs for crate::core::UpgradeTask {
+    fn to_js(&self) -> Result<JsValue, JsValue> {
+        JSON::parse(&self.to_json())
+    }
+}
+
+impl ToJs for Session {
+    fn to_js(&self) -> Result<JsValue, JsValue> {
+        let refresh = self
+            .refresh_token
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str);
+        plain_object(&[
+            ("accessToken", JsValue::from_str(&self.access_token)),
+            ("refreshToken", refresh),
+            ("expiresAt", JsValue::from_f64(self.expires_at)),
+        ])
+    }
+}
+
+impl ToJs for WaitPolicy {
+    fn to_js(&self) -> Result<JsValue, JsValue> {
+        plain_object(&[
+            ("minDelayMs", JsValue::from_f64(self.min_delay_ms)),
+            ("maxDelayMs", JsValue::from_f64(self.max_delay_ms)),
+            (
+                "maxWaitMs",
+                self.max_wait_ms.map_or(JsValue::NULL, JsValue::from_f64),
+            ),
+        ])
+    }
+}
+
+impl ToJs for () {
+    fn to_js(&self) -> Result<JsValue, JsValue> {
+        Ok(JsValue::NULL)
+    }
+}
+
+/// A plain object with these properties.
+fn plain_object(entries: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+    let object = Object::new();
+    for (key, value) in entries {
+        Reflect::set(&object, &JsValue::from_str(key), value)?;
+    }
+    Ok(object.into())
+}
+
 /// Converts a call's outcome: the value as a plain object, or the scrubbed error record.
-pub fn settle<T: Serialize>(
+pub fn settle<T: ToJs>(
     outcome: Result<T, ErrorReport>,
     secrets: &[String],
 ) -> Result<JsValue, JsValue> {
     let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let report = match outcome {
-        Ok(value) => match to_plain(&value) {
+        Ok(value) => match value.to_js() {
             Ok(plain) => return Ok(plain),
             Err(_) => ErrorReport::simple(
                 ErrorKind::InvalidResponse,
@@ -229,20 +286,11 @@ pub fn settle<T: Serialize>(
     Err(error_value(&report.scrub(&secret_refs)))
 }
 
-/// Turns a serialisable Rust value into a plain JS value (objects, arrays, `null`).
-///
-/// The value goes through JSON text and the engine's own `JSON.parse`: plain objects, `null`
-/// for `None`, and numbers beyond 2^53 in `extendPara` read exactly as `JSON.parse` reads them.
-fn to_plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    JSON::parse(&text)
-}
-
 /// The JS value a failed call rejects with: the report's fields as a plain object
 /// (the package's JS wraps it in an `UpgradeTaskError`).
 fn error_value(report: &ErrorReport) -> JsValue {
-    to_plain(report).unwrap_or_else(|_| {
-        // Serialising a report cannot fail; keep a minimal value all the same.
+    JSON::parse(&report.to_json()).unwrap_or_else(|_| {
+        // The report's JSON is always valid; keep a minimal value all the same.
         let fallback = js_sys::Object::new();
         let _ = Reflect::set(&fallback, &"kind".into(), &report.kind.as_str().into());
         let _ = Reflect::set(&fallback, &"message".into(), &report.kind.as_str().into());

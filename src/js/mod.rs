@@ -97,7 +97,7 @@ async fn session(options: JsValue, refresh: bool) -> Result<JsValue, JsValue> {
 
 /// Runs a checked call (or reports why it could not start) and converts the outcome for JS,
 /// with the call's secrets scrubbed from any error.
-async fn execute<T: serde::Serialize>(
+async fn execute<T: convert::ToJs>(
     request: Result<WireRequest, ErrorReport>,
     signal: Option<&web_sys::AbortSignal>,
     secrets: &[String],
