@@ -51,8 +51,9 @@ const shipped = JSON.parse(readFileSync(join(template, "package.json"), "utf8"))
 for (const name of ["package.json", ...shipped.filter((f) => existsSync(join(template, f)))]) {
   cpSync(join(template, name), join(pkg, name));
 }
-for (const name of ["LICENSE"]) {
-  if (existsSync(join(root, name))) cpSync(join(root, name), join(pkg, name));
+// The licence texts (MIT OR Apache-2.0) live at the repository root.
+for (const name of ["LICENSE-MIT", "LICENSE-APACHE"]) {
+  cpSync(join(root, name), join(pkg, name));
 }
 
 // errors.cjs: the same class, as CommonJS (instanceof works across both through the brand).

@@ -436,12 +436,7 @@ impl<'a> Parser<'a> {
         let mut owned: Option<String> = None;
         let mut start = self.pos;
         loop {
-            let run = self
-                .bytes
-                .get(self.pos..)
-                .unwrap_or_default()
-                .iter()
-                .position(|b| *b == b'"' || *b == b'\\' || *b < 0x20);
+            let run = find_special(self.bytes.get(self.pos..).unwrap_or_default());
             let Some(run) = run else {
                 self.pos = self.bytes.len();
                 return Err(self.eof("EOF while parsing a string"));
@@ -591,6 +586,37 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Whether a byte ends a run of plain string text: `"`, `\` or a control character.
+fn is_special(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+/// The index of the first [`is_special`] byte, tested eight bytes at a time (most strings
+/// have none, and the size-optimised build does not vectorise a byte loop).
+fn find_special(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut offset = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        // Exact tests for "some byte is zero" and "some byte is below 0x20".
+        let flagged = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (word.wrapping_sub(ONES * 0x20) & !word))
+            & HIGHS;
+        if flagged != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    let tail = bytes.get(offset..)?;
+    tail.iter()
+        .position(|b| is_special(*b))
+        .map(|at| offset + at)
+}
+
 /// The JSON text `raw` without the whitespace between tokens (strings untouched), so equal
 /// values sent with different layouts compare equal.
 pub fn compact(raw: &str) -> String {
@@ -623,10 +649,7 @@ pub fn write_string(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
     out.push('"');
     let mut rest = text;
-    while let Some(at) = rest
-        .bytes()
-        .position(|b| b == b'"' || b == b'\\' || b < 0x20)
-    {
+    while let Some(at) = find_special(rest.as_bytes()) {
         let (clean, tail) = rest.split_at(at);
         out.push_str(clean);
         let mut chars = tail.chars();
@@ -867,6 +890,25 @@ mod tests {
         assert_eq!(out, "\"a\\\"b\\\\c\\n\\u0001\\u001fé😀\u{7f}\"");
         let back = parse(out.as_bytes()).unwrap();
         assert_eq!(back.as_str(), Some("a\"b\\c\n\u{1}\u{1f}é😀\u{7f}"));
+    }
+
+    #[test]
+    fn find_special_agrees_with_a_byte_loop() {
+        let mut text = Vec::new();
+        for i in 0..300u32 {
+            text.push(b"abcdefgh\xc3\xa9 ~\x7f"[(i % 13) as usize]);
+        }
+        for at in 0..text.len() {
+            for special in [b'"', b'\\', 0u8, 0x1f, b'\n'] {
+                let mut bytes = text.clone();
+                bytes[at] = special;
+                assert_eq!(find_special(&bytes), Some(at));
+                assert_eq!(find_special(&bytes[..at]), None);
+            }
+        }
+        for b in 0..=255u8 {
+            assert_eq!(find_special(&[b; 9]).is_some(), is_special(b), "{b}");
+        }
     }
 
     #[test]

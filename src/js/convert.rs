@@ -1,6 +1,8 @@
 //! Rust ⇄ JS values: reading the calls' arguments without throwing, and handing results
 //! and errors back as plain JS objects.
 
+use std::cell::RefCell;
+
 use js_sys::{JsString, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -49,7 +51,7 @@ pub fn read_login(options: &JsValue, refresh: bool) -> JsArguments<RawLogin> {
     }
 }
 
-fn read_common(options: &JsValue, key_name: &str) -> JsArguments<RawArguments> {
+fn read_common(options: &JsValue, key_name: &'static str) -> JsArguments<RawArguments> {
     let mut raw = RawArguments::default();
     let mut problems = Vec::new();
     let mut signal = None;
@@ -145,9 +147,40 @@ fn is_array(value: &JsValue) -> bool {
     checked_is_array(value).unwrap_or(false)
 }
 
+thread_local! {
+    /// The JS strings of the property and header names read on every call, made once per
+    /// instance (making a JS string from Rust text is a copy and a decode each time).
+    static NAMES: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `use_name` with the JS string for `name`, made once and kept.
+pub fn with_name<R>(name: &'static str, use_name: impl FnOnce(&JsValue) -> R) -> R {
+    NAMES.with(|names| {
+        let Ok(mut names) = names.try_borrow_mut() else {
+            return use_name(&JsValue::from_str(name));
+        };
+        let at = match names.iter().position(|(known, _)| *known == name) {
+            Some(at) => at,
+            None => {
+                names.push((name, JsValue::from_str(name)));
+                names.len() - 1
+            }
+        };
+        match names.get(at) {
+            Some((_, value)) => use_name(value),
+            None => use_name(&JsValue::from_str(name)),
+        }
+    })
+}
+
+/// Reads `target[key]`, catching what a getter or proxy throws.
+pub fn get(target: &JsValue, key: &'static str) -> Result<JsValue, JsValue> {
+    with_name(key, |name| Reflect::get(target, name))
+}
+
 /// Reads `target[key]`; a throwing getter or proxy reads as `undefined`.
-pub fn property(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+pub fn property(target: &JsValue, key: &'static str) -> JsValue {
+    get(target, key).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn is_absent(value: &JsValue) -> bool {

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::convert::property;
+use super::convert::{get, property, with_name};
 use crate::core::{ErrorKind, ErrorReport, WireRequest, MAX_BODY_BYTES};
 
 #[wasm_bindgen]
@@ -26,6 +26,19 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
+    /// The runtime's `Headers`, bound here so names can be passed as JS strings made once
+    /// (see `convert::with_name`).
+    #[wasm_bindgen(js_name = Headers)]
+    type RequestHeaders;
+    #[wasm_bindgen(constructor, js_class = "Headers", catch)]
+    fn new() -> Result<RequestHeaders, JsValue>;
+    #[wasm_bindgen(method, catch, js_class = "Headers", js_name = set)]
+    fn set(this: &RequestHeaders, name: &JsValue, value: &str) -> Result<(), JsValue>;
+}
+
+thread_local! {
+    /// One do-nothing rejection handler shared by every [`Stopper`]'s promise.
+    static SWALLOW: Closure<dyn FnMut(JsValue)> = Closure::new(|_| {});
 }
 
 /// A complete answer.
@@ -57,7 +70,6 @@ pub struct Stopper {
     timer: Option<JsValue>,
     caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
     _on_deadline: Option<Closure<dyn FnMut()>>,
-    _swallow: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Stopper {
@@ -67,9 +79,10 @@ impl Stopper {
         let reject_slot: Rc<Cell<Option<Function>>> = Rc::new(Cell::new(None));
         let slot = reject_slot.clone();
         let stopped = Promise::new(&mut |_resolve, reject| slot.set(Some(reject)));
-        let swallow = Closure::<dyn FnMut(JsValue)>::new(|_| {});
         // Handled once here, so a rejection nobody awaits is never reported as unhandled.
-        let _ = stopped.catch(&swallow);
+        SWALLOW.with(|swallow| {
+            let _ = stopped.catch(swallow);
+        });
         let stop_with = {
             let state = state.clone();
             move |why: Stop| {
@@ -100,7 +113,6 @@ impl Stopper {
             timer,
             caller,
             _on_deadline: on_deadline,
-            _swallow: swallow,
         }
     }
 
@@ -231,14 +243,14 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
             &format!("the response's {what} could not be read"),
         )
     };
-    let status = js_sys::Reflect::get(&raw_response, &"status".into())
+    let status = get(&raw_response, "status")
         .ok()
         .and_then(|s| s.as_f64())
         .filter(|s| (0.0..=999.0).contains(s))
         .map(|s| s as u16)
         .ok_or_else(|| unreadable("status"))?;
     let retry_after = header(&raw_response, "retry-after").map_err(|()| unreadable("headers"))?;
-    let body = match js_sys::Reflect::get(&raw_response, &"body".into()) {
+    let body = match get(&raw_response, "body") {
         Err(_) => return Err(unreadable("body")),
         Ok(stream) if stream.is_undefined() || stream.is_null() => Some(Vec::new()),
         Ok(stream) => {
@@ -265,12 +277,16 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
 /// Builds the one `Request` of an attempt (a gloo-net `Request` around the `web_sys` one);
 /// every step catches, so a header value the runtime refuses is an error, not a throw.
 fn build_request(request: &WireRequest, signal: &AbortSignal) -> Result<web_sys::Request, JsValue> {
-    let headers = web_sys::Headers::new()?;
+    let headers = RequestHeaders::new()?;
     for (name, value) in &request.headers {
-        headers.set(name, value)?;
+        with_name(name, |name| headers.set(name, value))?;
     }
     let init = web_sys::RequestInit::new();
-    init.set_method(request.method);
+    with_name("method", |key| {
+        with_name(request.method, |method| {
+            js_sys::Reflect::set(&init, key, method)
+        })
+    })?;
     init.set_headers(&headers);
     init.set_signal(Some(signal));
     if let Some(body) = &request.body {
@@ -284,19 +300,17 @@ fn build_request(request: &WireRequest, signal: &AbortSignal) -> Result<web_sys:
 }
 
 /// Calls `target[name]()`, catching whatever it throws.
-fn call_method(target: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+fn call_method(target: &JsValue, name: &'static str) -> Result<JsValue, JsValue> {
     property(target, name).dyn_into::<Function>()?.call0(target)
 }
 
 /// One response header (`None` when absent); `Err` when the headers cannot be read at all.
-fn header(response: &web_sys::Response, name: &str) -> Result<Option<String>, ()> {
-    let headers = js_sys::Reflect::get(response, &"headers".into()).map_err(|_| ())?;
-    let get = property(&headers, "get")
+fn header(response: &web_sys::Response, name: &'static str) -> Result<Option<String>, ()> {
+    let headers = get(response, "headers").map_err(|_| ())?;
+    let read = property(&headers, "get")
         .dyn_into::<Function>()
         .map_err(|_| ())?;
-    let value = get
-        .call1(&headers, &JsValue::from_str(name))
-        .map_err(|_| ())?;
+    let value = with_name(name, |name| read.call1(&headers, name)).map_err(|_| ())?;
     Ok(value.as_string())
 }
 

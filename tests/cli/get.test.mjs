@@ -44,7 +44,7 @@ test("get summary: device groups, custom window, retries, missing times", async 
   assert.match(o, /Policy\s+run in a window: 2029-12-31 19:00:00 -05:00 → 2030-01-02 01:00:00 -05:00; retry failed devices up to 5 times/);
   assert.match(o, /Started\s+—/);
   assert.match(o, /Stopped\s+—/);
-  assert.match(o, /maintenanceTicket: \{"approved":true,"id":"CHG-1042"\}/);
+  assert.match(o, /maintenanceTicket: \{"id":"CHG-1042","approved":true\}/);
 });
 
 test("get summary shortens long device lists unless --verbose", async () => {
