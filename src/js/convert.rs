@@ -153,29 +153,24 @@ thread_local! {
     static NAMES: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `use_name` with the JS string for `name`, made once and kept.
-pub fn with_name<R>(name: &'static str, use_name: impl FnOnce(&JsValue) -> R) -> R {
+/// The JS string for `name`, made once and kept (a handle to the kept string).
+pub fn name(name: &'static str) -> JsValue {
     NAMES.with(|names| {
         let Ok(mut names) = names.try_borrow_mut() else {
-            return use_name(&JsValue::from_str(name));
+            return JsValue::from_str(name);
         };
-        let at = match names.iter().position(|(known, _)| *known == name) {
-            Some(at) => at,
-            None => {
-                names.push((name, JsValue::from_str(name)));
-                names.len() - 1
-            }
-        };
-        match names.get(at) {
-            Some((_, value)) => use_name(value),
-            None => use_name(&JsValue::from_str(name)),
+        if let Some((_, value)) = names.iter().find(|(known, _)| *known == name) {
+            return value.clone();
         }
+        let value = JsValue::from_str(name);
+        names.push((name, value.clone()));
+        value
     })
 }
 
 /// Reads `target[key]`, catching what a getter or proxy throws.
 pub fn get(target: &JsValue, key: &'static str) -> Result<JsValue, JsValue> {
-    with_name(key, |name| Reflect::get(target, name))
+    Reflect::get(target, &name(key))
 }
 
 /// Reads `target[key]`; a throwing getter or proxy reads as `undefined`.

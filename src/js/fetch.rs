@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::convert::{get, property, with_name};
+use super::convert::{get, name, property};
 use crate::core::{ErrorKind, ErrorReport, WireRequest, MAX_BODY_BYTES};
 
 #[wasm_bindgen]
@@ -27,7 +27,7 @@ extern "C" {
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
     /// The runtime's `Headers`, bound here so names can be passed as JS strings made once
-    /// (see `convert::with_name`).
+    /// (see `convert::name`).
     #[wasm_bindgen(js_name = Headers)]
     type RequestHeaders;
     #[wasm_bindgen(constructor, js_class = "Headers", catch)]
@@ -278,15 +278,11 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
 /// every step catches, so a header value the runtime refuses is an error, not a throw.
 fn build_request(request: &WireRequest, signal: &AbortSignal) -> Result<web_sys::Request, JsValue> {
     let headers = RequestHeaders::new()?;
-    for (name, value) in &request.headers {
-        with_name(name, |name| headers.set(name, value))?;
+    for (key, value) in &request.headers {
+        headers.set(&name(key), value)?;
     }
     let init = web_sys::RequestInit::new();
-    with_name("method", |key| {
-        with_name(request.method, |method| {
-            js_sys::Reflect::set(&init, key, method)
-        })
-    })?;
+    js_sys::Reflect::set(&init, &name("method"), &name(request.method))?;
     init.set_headers(&headers);
     init.set_signal(Some(signal));
     if let Some(body) = &request.body {
@@ -305,12 +301,12 @@ fn call_method(target: &JsValue, name: &'static str) -> Result<JsValue, JsValue>
 }
 
 /// One response header (`None` when absent); `Err` when the headers cannot be read at all.
-fn header(response: &web_sys::Response, name: &'static str) -> Result<Option<String>, ()> {
+fn header(response: &web_sys::Response, header_name: &'static str) -> Result<Option<String>, ()> {
     let headers = get(response, "headers").map_err(|_| ())?;
     let read = property(&headers, "get")
         .dyn_into::<Function>()
         .map_err(|_| ())?;
-    let value = with_name(name, |name| read.call1(&headers, name)).map_err(|_| ())?;
+    let value = read.call1(&headers, &name(header_name)).map_err(|_| ())?;
     Ok(value.as_string())
 }
 
