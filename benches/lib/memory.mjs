@@ -23,8 +23,15 @@ if (MEM) {
 const opts = { baseUrl, appKey: "bench-app", retry: false };
 // The floor in the same harness shows what Node itself (fetch, the allocator) does to RSS.
 const call = variant === "floor" ? floorQuery : queryUpgradeTask;
-const sample = (calls, seconds) => {
-  globalThis.gc();
+// Forced GCs with event-loop turns between them: objects whose release waits for a
+// FinalizationRegistry callback or a macrotask (Node's Request/AbortSignal bookkeeping) are
+// only gone after a turn, so back-to-back GCs alone sample a heap that swings with timing.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+const sample = async (calls, seconds) => {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc();
+    await settle();
+  }
   globalThis.gc();
   const m = process.memoryUsage();
   let wasmBytes = null;
@@ -37,7 +44,7 @@ const sample = (calls, seconds) => {
   }
   return { calls, seconds, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, wasmBytes, externrefs };
 };
-const points = [sample(0, 0)];
+const points = [await sample(0, 0)];
 const started = performance.now();
 let done = 0;
 for (const mark of marks.map(Number)) {
@@ -45,6 +52,6 @@ for (const mark of marks.map(Number)) {
     await call(fixture, "bench-token", opts);
     if (MEM && done % 500 === 0) await new Promise((r) => setTimeout(r, 1));
   }
-  points.push(sample(done, (performance.now() - started) / 1000));
+  points.push(await sample(done, (performance.now() - started) / 1000));
 }
 console.log(JSON.stringify({ variant, target: MEM ? "mem" : "loopback", fixture, points }));

@@ -48,14 +48,14 @@ pub fn interpret_login(
         ));
     };
     let access_token = match obj.get("accessToken") {
-        Some(Value::String(s)) if !s.is_empty() => s.to_string(),
+        Some(Value::String(s)) if !s.is_empty() => String::from(s.as_ref()),
         _ => {
             problems.add("accessToken", "is required and must be a non-empty string");
             String::new()
         }
     };
     let refresh_token = match obj.get("refreshToken") {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.to_string()),
+        Some(Value::String(s)) if !s.is_empty() => Some(String::from(s.as_ref())),
         None | Some(Value::Null) | Some(Value::String(_)) => None,
         Some(_) => {
             problems.add("refreshToken", "must be a string");

@@ -100,15 +100,15 @@ pub fn platform_error(body: &Value<'_>) -> Option<PlatformError> {
             None => None,
             Some(member) => match &member.value {
                 Value::Null => None,
-                Value::String(s) => Some(s.to_string()),
-                // Numbers, booleans, arrays and objects as the JSON text sent.
-                _ => Some(member.raw.to_owned()),
+                Value::String(s) => Some(String::from(s.as_ref())),
+                // Numbers, booleans, arrays and objects as the JSON text sent (compacted).
+                _ => Some(json::compact(member.raw)),
             },
         })?;
     let desc = ["error_desc", "resultmsg"]
         .iter()
         .find_map(|key| match obj.get(key) {
-            Some(Value::String(s)) if !s.is_empty() => Some(s.to_string()),
+            Some(Value::String(s)) if !s.is_empty() => Some(String::from(s.as_ref())),
             _ => None,
         });
     let code = if code.is_empty() { None } else { Some(code) };

@@ -104,7 +104,7 @@ impl Walker<'_> {
         match obj.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
-            Some(Value::String(s)) => Some(s.to_string()),
+            Some(Value::String(s)) => Some(String::from(s.as_ref())),
             Some(other) => {
                 let message = format!("must be a string, got {}", describe(other));
                 self.problems.add(field_path(parent, key), message);
@@ -216,7 +216,7 @@ impl Walker<'_> {
         let mut unlisted = 0usize;
         for (index, item) in items.iter().enumerate() {
             match item {
-                Value::String(s) if !s.is_empty() => list.push(s.to_string()),
+                Value::String(s) if !s.is_empty() => list.push(String::from(s.as_ref())),
                 // A hostile body could hold millions of bad items: list the first ones only.
                 _ if index >= MAX_LISTED_ITEM_PROBLEMS => unlisted += 1,
                 other => {
@@ -450,7 +450,7 @@ impl Walker<'_> {
             .members()
             .iter()
             .filter(|member| member.key != "fileVersion")
-            .map(|member| (member.key.to_string(), compact(member.raw)))
+            .map(|member| (String::from(member.key.as_ref()), compact(member.raw)))
             .collect();
         ExtendPara {
             file_version,
