@@ -1,6 +1,6 @@
 //! Error kinds, classification from HTTP status and platform code, hints, and secret scrubbing.
 
-use super::json::{ObjectWriter, ToJson};
+use super::json::{write_array, ObjectWriter, ToJson};
 use super::problem::Problem;
 
 /// What went wrong, as one word users can branch on (contract section 4).
@@ -211,23 +211,12 @@ impl ToJson for ErrorReport {
         let mut report = ObjectWriter::new(out);
         report.string("kind", self.kind.as_str());
         report.string("message", &self.message);
-        match self.http_status {
-            Some(status) => report.number("httpStatus", u64::from(status)),
-            None => report.raw("httpStatus", "null"),
-        }
+        report.optional_number("httpStatus", self.http_status.map(u64::from));
         report.optional_string("errorCode", self.error_code.as_deref());
         report.optional_string("errorDesc", self.error_desc.as_deref());
         report.string("hint", self.hint);
         report.boolean("retryable", self.retryable);
-        let problems = report.key("problems");
-        problems.push('[');
-        for (index, problem) in self.problems.iter().enumerate() {
-            if index > 0 {
-                problems.push(',');
-            }
-            problem.write_json(problems);
-        }
-        problems.push(']');
+        write_array(report.key("problems"), &self.problems);
         report.number("attempts", u64::from(self.attempts));
         report.finish();
     }

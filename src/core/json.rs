@@ -60,9 +60,19 @@ impl<'a> Value<'a> {
         }
     }
 
-    /// Whether this is `null`.
-    pub fn is_null(&self) -> bool {
-        matches!(self, Self::Null)
+    /// A count as the platform sends it: a JSON number, or a string of decimal digits,
+    /// read exactly (anything else is [`Whole::NotWhole`]).
+    pub fn as_whole(&self) -> Whole {
+        match self {
+            Self::Number(n) => n.whole(),
+            Self::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                match s.parse::<u64>() {
+                    Ok(n) if n <= MAX_SAFE_INTEGER => Whole::Exact(n),
+                    _ => Whole::TooLarge,
+                }
+            }
+            _ => Whole::NotWhole,
+        }
     }
 }
 
@@ -719,6 +729,14 @@ impl<'o> ObjectWriter<'o> {
         self.raw(key, digits.format(value));
     }
 
+    /// A whole-number member, `null` when absent.
+    pub fn optional_number(&mut self, key: &str, value: Option<u64>) {
+        match value {
+            Some(value) => self.number(key, value),
+            None => self.raw(key, "null"),
+        }
+    }
+
     /// A boolean member.
     pub fn boolean(&mut self, key: &str, value: bool) {
         self.raw(key, if value { "true" } else { "false" });
@@ -735,14 +753,14 @@ impl<'o> ObjectWriter<'o> {
     }
 }
 
-/// Appends a JSON array of strings.
-pub fn write_string_array(out: &mut String, items: &[String]) {
+/// Appends a JSON array of `items`.
+pub fn write_array<T: ToJson>(out: &mut String, items: &[T]) {
     out.push('[');
     for (index, item) in items.iter().enumerate() {
         if index > 0 {
             out.push(',');
         }
-        write_string(out, item);
+        item.write_json(out);
     }
     out.push(']');
 }
@@ -757,6 +775,12 @@ pub trait ToJson {
         let mut out = String::new();
         self.write_json(&mut out);
         out
+    }
+}
+
+impl ToJson for String {
+    fn write_json(&self, out: &mut String) {
+        write_string(out, self);
     }
 }
 

@@ -62,14 +62,8 @@ pub fn interpret_login(
             None
         }
     };
-    let expires_in = match obj.get("expiresIn") {
-        Some(Value::Number(n)) => match n.whole() {
-            Whole::Exact(seconds) => Some(seconds as f64),
-            Whole::TooLarge | Whole::NotWhole => None,
-        },
-        Some(Value::String(s)) if s.bytes().all(|b| b.is_ascii_digit()) => {
-            s.parse::<u64>().ok().map(|n| n as f64)
-        }
+    let expires_in = match obj.get("expiresIn").map(Value::as_whole) {
+        Some(Whole::Exact(seconds)) => Some(seconds as f64),
         _ => None,
     };
     if expires_in.is_none() {
@@ -137,5 +131,28 @@ mod tests {
         assert_eq!(report.kind, ErrorKind::InvalidResponse);
         let paths: Vec<&str> = report.problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["accessToken", "expiresIn"]);
+    }
+
+    #[test]
+    fn expires_in_is_a_count_sent_as_a_number_or_digits() {
+        let expiry = |given: &str| {
+            let body = format!(r#"{{"accessToken":"a1","expiresIn":{given}}}"#);
+            interpret_login(200, Some(body.as_bytes()), 0.0)
+                .ok()
+                .map(|session| session.expires_at)
+        };
+        assert_eq!(expiry("3600"), Some(3_600_000.0));
+        assert_eq!(expiry("3600.0"), Some(3_600_000.0));
+        assert_eq!(expiry(r#""3600""#), Some(3_600_000.0));
+        for refused in [
+            "-1",
+            "1.5",
+            r#""+5""#,
+            r#""""#,
+            "9007199254740992",
+            r#""9007199254740992""#,
+        ] {
+            assert_eq!(expiry(refused), None, "{refused}");
+        }
     }
 }

@@ -94,17 +94,15 @@ pub fn parse_body(body: &[u8]) -> Result<Value<'_>, Problem> {
 /// `resultcode`/`resultmsg`) in a parsed body. Any body carrying a code is an error.
 pub fn platform_error(body: &Value<'_>) -> Option<PlatformError> {
     let obj = body.as_object()?;
-    let code = ["error_code", "resultcode"]
-        .iter()
-        .find_map(|key| match obj.member(key) {
-            None => None,
-            Some(member) => match &member.value {
-                Value::Null => None,
-                Value::String(s) => Some(String::from(s.as_ref())),
-                // Numbers, booleans, arrays and objects as the JSON text sent (compacted).
-                _ => Some(json::compact(member.raw)),
-            },
-        })?;
+    let code = ["error_code", "resultcode"].iter().find_map(|key| {
+        let member = obj.member(key)?;
+        match &member.value {
+            Value::Null => None,
+            Value::String(s) => Some(String::from(s.as_ref())),
+            // Numbers, booleans, arrays and objects as the JSON text sent (compacted).
+            _ => Some(json::compact(member.raw)),
+        }
+    })?;
     let desc = ["error_desc", "resultmsg"]
         .iter()
         .find_map(|key| match obj.get(key) {

@@ -1,6 +1,6 @@
 //! The normalised upgrade task: exactly what users get (contract section 3).
 
-use super::json::{write_string_array, ObjectWriter, ToJson};
+use super::json::{write_array, ObjectWriter, ToJson};
 
 /// One firmware/software upgrade task, validated and normalised.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,11 +183,11 @@ impl ToJson for UpgradeTask {
 impl ToJson for Targets {
     fn write_json(&self, out: &mut String) {
         let mut targets = ObjectWriter::new(out);
-        write_string_array(targets.key("deviceGroups"), &self.device_groups);
+        write_array(targets.key("deviceGroups"), &self.device_groups);
         targets.optional_string("deviceType", self.device_type.as_deref());
         targets.optional_string("model", self.model.as_deref());
         targets.optional_string("manufacturerName", self.manufacturer_name.as_deref());
-        write_string_array(targets.key("devices"), &self.devices);
+        write_array(targets.key("devices"), &self.devices);
         targets.finish();
     }
 }
@@ -199,10 +199,7 @@ impl ToJson for Policy {
         policy.optional_string("startTime", self.start_time.as_deref());
         policy.optional_string("endTime", self.end_time.as_deref());
         policy.boolean("retryType", self.retry_type);
-        match self.retry_times {
-            Some(times) => policy.number("retryTimes", u64::from(times)),
-            None => policy.raw("retryTimes", "null"),
-        }
+        policy.optional_number("retryTimes", self.retry_times.map(u64::from));
         policy.finish();
     }
 }

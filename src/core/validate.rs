@@ -367,17 +367,7 @@ impl Walker<'_> {
 
     /// A non-negative integer: a JSON number without a fraction, or a decimal-integer string.
     fn integer(&mut self, value: &Value<'_>, path: &str) -> Option<u64> {
-        let parsed = match value {
-            Value::Number(n) => n.whole(),
-            Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-                match s.parse::<u64>() {
-                    Ok(n) if n <= MAX_SAFE_INTEGER => Whole::Exact(n),
-                    _ => Whole::TooLarge,
-                }
-            }
-            _ => Whole::NotWhole,
-        };
-        match parsed {
+        match value.as_whole() {
             Whole::Exact(n) => Some(n),
             Whole::TooLarge => {
                 self.problems

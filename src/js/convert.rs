@@ -286,10 +286,10 @@ impl ToJs for () {
 }
 
 /// A plain object with these properties.
-fn plain_object(entries: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+fn plain_object(entries: &[(&'static str, JsValue)]) -> Result<JsValue, JsValue> {
     let object = Object::new();
     for (key, value) in entries {
-        Reflect::set(&object, &JsValue::from_str(key), value)?;
+        Reflect::set(&object, &name(key), value)?;
     }
     Ok(object.into())
 }
