@@ -8,7 +8,8 @@ import { DEFAULT_APP, VERSION, startSimulator } from "./index.mjs";
 const HELP = `Usage: iot-upgrade-task-simulator [options]
 
 A local stand-in for the Huawei IoT platform's northbound API (login,
-refreshToken, queryUpgradeTask) with demo tasks, fault injection and CORS.
+refreshToken, queryUpgradeTask, the task list and per-device subtasks) with
+demo tasks, fault injection and CORS.
 For local development and tests only: the /__sim/ control endpoints are
 unauthenticated. Binds 127.0.0.1 by default.
 
@@ -24,6 +25,8 @@ Options:
   --retry-after       send Retry-After on throttled answers
   --origin ORIGIN     allow this CORS origin (repeatable; default: any origin)
   --progress-ms MS    how long a progressing demo task runs (default 40000)
+  --total-field NAME  the list pages' total: totalCount (the API reference,
+                      default) or totalSize (what the Java/PHP SDKs read)
   --quiet             do not print one line per request
   --help              show this help
   --version           show the version
@@ -67,6 +70,7 @@ try {
       "retry-after": { type: "boolean" },
       origin: { type: "string", multiple: true },
       "progress-ms": { type: "string" },
+      "total-field": { type: "string" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
@@ -98,6 +102,10 @@ const options = {
 };
 if (args["token-ttl"] !== undefined) options.tokenTtlSeconds = number("token-ttl", args["token-ttl"], { min: 0.001 });
 if (args["progress-ms"] !== undefined) options.progressMs = number("progress-ms", args["progress-ms"]);
+if (args["total-field"] !== undefined) {
+  if (!["totalCount", "totalSize"].includes(args["total-field"])) usageError(`--total-field needs totalCount or totalSize, not "${args["total-field"]}"`);
+  options.totalField = args["total-field"];
+}
 if (args.throttle !== undefined) {
   if (args.throttle === "off") options.throttle = false;
   else {
@@ -127,6 +135,8 @@ process.stdout.write(
     `  secret    ${o.apps[0].secret}`,
     `  login     POST ${sim.baseUrl}/iocm/app/sec/v1.1.0/login  (form: appId, secret)`,
     `  query     GET  ${sim.baseUrl}/iodm/northbound/v1.5.0/operations/{operationId}`,
+    `  list      GET  ${sim.baseUrl}/iodm/northbound/v1.5.0/operations?pageNo=0&pageSize=10  (total: ${o.totalField})`,
+    `  devices   GET  ${sim.baseUrl}/iodm/northbound/v1.5.0/operations/{operationId}/subOperations`,
     `  tasks     GET  ${sim.url}/__sim/tasks`,
     `  throttle  ${o.throttle ? `${o.throttle.calls} calls / ${o.throttle.perMs} ms per app key` : "off"}`,
     `  origins   ${o.origins ? o.origins.join(", ") : "any"}`,

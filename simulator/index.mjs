@@ -1,5 +1,6 @@
 // A local stand-in for the Huawei IoT platform's northbound API: login,
-// refreshToken and queryUpgradeTask, with seeded tasks, tasks that progress
+// refreshToken, queryUpgradeTask, the task list and each task's per-device
+// subtasks, with seeded tasks, tasks that progress
 // over time, the platform's errors and throttle, fault injection, CORS and
 // /__sim/ control endpoints. Plain Node.js, no dependencies.
 //
@@ -14,13 +15,25 @@
 
 import { createSimulator } from "./lib/server.mjs";
 import { FaultSyntaxError, parseFault } from "./lib/faults.mjs";
-import { isMalformedId, progressState } from "./lib/tasks.mjs";
+import { FAULT_ROUTES } from "./lib/faults.mjs";
+import { deviceProgress, isMalformedId, progressState } from "./lib/tasks.mjs";
 import { PLATFORM_ERRORS, platformTime } from "./lib/platform.mjs";
+import { TOTAL_FIELDS } from "./lib/lists.mjs";
 
 export const VERSION = "0.1.0";
 export const DEFAULT_APP = Object.freeze({ appId: "demo-app", secret: "demo-secret" });
-export { FaultSyntaxError, PLATFORM_ERRORS, isMalformedId, parseFault, platformTime, progressState };
-export { LOGIN_PATH, OPERATIONS_PATH, REFRESH_PATH } from "./lib/server.mjs";
+export { FaultSyntaxError, PLATFORM_ERRORS, deviceProgress, isMalformedId, parseFault, platformTime, progressState };
+export { LOGIN_PATH, OPERATIONS_PATH, OPERATION_LIST_PATH, REFRESH_PATH, SUB_OPERATIONS_SUFFIX } from "./lib/server.mjs";
+export { SUBTASK_STATUSES, subOperationId } from "./lib/subtasks.mjs";
+export {
+  DEFAULT_PAGE_SIZE,
+  FILTER_MAX_LENGTH,
+  MAX_PAGE_NO,
+  MAX_PAGE_SIZE,
+  OPERATION_STATUSES,
+  OPERATION_TYPES,
+} from "./lib/lists.mjs";
+export { FAULT_ROUTES, TOTAL_FIELDS };
 
 function fail(message) {
   throw new TypeError(`startSimulator: ${message}`);
@@ -41,6 +54,7 @@ export function normalizeOptions(options = {}) {
     progressMs = 40000,
     log = false,
     clock = Date.now,
+    totalField = "totalCount",
   } = options;
 
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail("port must be an integer 0–65535");
@@ -79,6 +93,7 @@ export function normalizeOptions(options = {}) {
     fail("progressMs must be a non-negative number");
   }
   if (typeof clock !== "function") fail("clock must be a function returning milliseconds");
+  if (!TOTAL_FIELDS.includes(totalField)) fail(`totalField must be ${TOTAL_FIELDS.map((f) => `"${f}"`).join(" or ")}`);
   return {
     port,
     host,
@@ -91,6 +106,7 @@ export function normalizeOptions(options = {}) {
     progressMs,
     log,
     clock,
+    totalField,
     version: VERSION,
   };
 }
@@ -110,6 +126,8 @@ export function normalizeOptions(options = {}) {
  * @param {number} [options.progressMs=40000] how long a progressing task takes from wait to its end
  * @param {boolean | ((line: string) => void)} [options.log=false] one line per northbound request
  * @param {() => number} [options.clock=Date.now] time source (ms), for tests
+ * @param {"totalCount" | "totalSize"} [options.totalField="totalCount"] the name of the list pages' total
+ *   (the API reference says totalCount; the Java and PHP SDKs read totalSize)
  */
 export async function startSimulator(options = {}) {
   const o = normalizeOptions(options);
@@ -138,17 +156,39 @@ export async function startSimulator(options = {}) {
     },
     /** Back to the seeded tasks (progress restarted), no faults, empty log and throttle; tokens kept unless {tokens: true}. */
     reset: (opts) => sim.reset(opts),
-    /** Arms a fault: setFault("delay=500") or setFault({fault, operationId?, count?}) or setFault("reset", {operationId, count}). */
+    /**
+     * Arms a fault: setFault("delay=500") or setFault({fault, operationId?, count?, route?}) or
+     * setFault("reset", {operationId, count, route}); route "task" (default), "list", "subtasks" or "any".
+     */
     setFault(spec, more = {}) {
       const s = typeof spec === "string" ? { ...more, fault: spec } : { ...spec };
-      return sim.faults.add({ fault: s.fault, operationId: s.operationId ?? null, count: s.count ?? null });
+      return sim.faults.add({ fault: s.fault, operationId: s.operationId ?? null, count: s.count ?? null, route: s.route ?? "task" });
     },
     clearFaults: () => sim.faults.clear(),
     faults: () => sim.faults.list(),
-    /** Stores a task: a string or Buffer is served verbatim, anything else as JSON. */
-    setTask(id, body, { description } = {}) {
+    /**
+     * Stores a task: a string or Buffer is served verbatim, anything else as JSON. Its
+     * subtasks are generated from its staResult and targets, or are `subTasks` verbatim.
+     */
+    setTask(id, body, { description, subTasks } = {}) {
       if (typeof id !== "string" || id === "" || id === "." || id === "..") throw new TypeError("setTask: bad id");
+      if (subTasks !== undefined && !Array.isArray(subTasks)) throw new TypeError("setTask: subTasks must be an array");
       sim.tasks.put(id, body, description);
+      if (subTasks !== undefined) sim.tasks.setSubtasks(id, subTasks);
+    },
+    /** Serves these items (any JSON values) as the task's subtasks, in order; null: generated again. */
+    setSubTasks(id, items) {
+      if (items !== null && !Array.isArray(items)) throw new TypeError("setSubTasks: items must be an array or null");
+      const r = sim.tasks.setSubtasks(id, items);
+      if (r !== "ok") throw new Error(`setSubTasks: ${r === "missing" ? "no such task" : "a progressing task's subtasks follow its progress"}: ${id}`);
+    },
+    /** The settings that can change while running (GET /__sim/settings). */
+    settings: () => sim.settings(),
+    /** Changes them, like POST /__sim/settings: configure({ totalField: "totalSize" }); reset() restores the options'. */
+    configure(changes) {
+      const r = sim.configure(changes);
+      if (!r.ok) throw new TypeError(`configure: ${r.message}`);
+      return sim.settings();
     },
     deleteTask: (id) => sim.tasks.delete(id),
     /** Restarts a progressing task, optionally with a new duration. */

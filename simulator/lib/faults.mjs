@@ -143,23 +143,28 @@ export function parseFault(text) {
   return out;
 }
 
+/** Which query routes an armed fault applies to: one task (the default), the list, subtasks, or all. */
+export const FAULT_ROUTES = Object.freeze(["task", "list", "subtasks", "any"]);
+
 /** Faults armed through POST /__sim/faults or setFault(). First match wins. */
 export class FaultStore {
   #faults = [];
   #nextId = 1;
 
   /**
-   * @param {{ fault: string, operationId?: string | null, count?: number | null }} spec
+   * @param {{ fault: string, operationId?: string | null, count?: number | null, route?: string }} spec
    */
-  add({ fault, operationId = null, count = null }) {
+  add({ fault, operationId = null, count = null, route = "task" }) {
     const parsed = parseFault(fault);
     if (operationId !== null && (typeof operationId !== "string" || operationId === "")) {
       throw new FaultSyntaxError("operationId must be a non-empty string or null");
     }
+    if (!FAULT_ROUTES.includes(route)) throw new FaultSyntaxError(`route must be one of ${FAULT_ROUTES.join(", ")}`);
+    if (route === "list" && operationId !== null) throw new FaultSyntaxError("the task list names no operationId");
     if (count !== null && !(Number.isInteger(count) && count >= 1)) {
       throw new FaultSyntaxError("count must be a positive integer or null");
     }
-    const rec = { id: String(this.#nextId++), operationId, fault: parsed.text, count, remaining: count, parsed };
+    const rec = { id: String(this.#nextId++), operationId, route, fault: parsed.text, count, remaining: count, parsed };
     this.#faults.push(rec);
     return describe(rec);
   }
@@ -181,9 +186,14 @@ export class FaultStore {
     return n;
   }
 
-  /** The fault for a task query of `operationId` (null: undecodable id), used up by one. */
-  take(operationId) {
-    const i = this.#faults.findIndex((f) => f.operationId === null || f.operationId === operationId);
+  /**
+   * The fault for a query on `route` ("task", "list", "subtasks") about `operationId`
+   * (null: the list, or an undecodable id), used up by one.
+   */
+  take(route, operationId) {
+    const i = this.#faults.findIndex(
+      (f) => (f.route === "any" || f.route === route) && (f.operationId === null || f.operationId === operationId),
+    );
     if (i < 0) return null;
     const f = this.#faults[i];
     if (f.remaining !== null) {
@@ -194,6 +204,6 @@ export class FaultStore {
   }
 }
 
-function describe({ id, operationId, fault, count, remaining }) {
-  return { id, operationId, fault, count, remaining };
+function describe({ id, operationId, route, fault, count, remaining }) {
+  return { id, operationId, route, fault, count, remaining };
 }

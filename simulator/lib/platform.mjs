@@ -54,3 +54,27 @@ export function platformTime(ms) {
   const iso = new Date(ms).toISOString(); // 2015-12-12T12:12:12.000Z
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
+
+/**
+ * A time as the platform or the contract's lenient readers accept it — `yyyyMMdd'T'HHmmss'Z'`
+ * or RFC 3339 (offset or `Z`, `T` or a space, optional fraction) — in ms since the epoch;
+ * NaN for anything else (including impossible dates such as Feb 30).
+ */
+export function parseTime(text) {
+  if (typeof text !== "string") return NaN;
+  let m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  let offsetMin = 0;
+  if (!m) {
+    m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$/.exec(text);
+    if (!m) return NaN;
+    const z = m[7];
+    if (z !== "Z" && z !== "z") {
+      const digits = z.slice(1).replace(":", "");
+      offsetMin = (z[0] === "-" ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+    }
+  }
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59) return NaN;
+  if (d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, s) - offsetMin * 60000;
+}

@@ -15,10 +15,18 @@ import {
   errorForStatus,
   platformAnswer,
 } from "./platform.mjs";
+import { TOTAL_FIELDS, pageText, readSubtaskQuery, readTaskQuery } from "./lists.mjs";
 
 export const LOGIN_PATH = "/iocm/app/sec/v1.1.0/login";
 export const REFRESH_PATH = "/iocm/app/sec/v1.1.0/refreshToken";
 export const OPERATIONS_PATH = "/iodm/northbound/v1.5.0/operations/";
+/** The task list (GET, paged). */
+export const OPERATION_LIST_PATH = "/iodm/northbound/v1.5.0/operations";
+/** After `OPERATIONS_PATH{operationId}`: the task's per-device subtasks (GET, paged). */
+export const SUB_OPERATIONS_SUFFIX = "/subOperations";
+
+/** The northbound GET routes and the `route` an armed fault names for each. */
+const QUERY_ROUTES = { operation: "task", list: "list", subtasks: "subtasks" };
 
 const ALLOW_HEADERS = "app_key, authorization, accept, content-type, x-sim-fault";
 const ALLOW_METHODS = "GET, POST, PUT, DELETE, OPTIONS";
@@ -87,6 +95,7 @@ export function createSimulator(o) {
   const tasks = new TaskStore({ progressMs: o.progressMs, now });
   const faults = new FaultStore();
   const prefix = o.prefix;
+  let totalField = o.totalField;
   let requestLog = [];
   let seq = 0;
   let closing = false;
@@ -230,12 +239,12 @@ export function createSimulator(o) {
     }
     if (req.method === "OPTIONS") return preflight(req, res, originAllowed);
     if (sub !== null) return handleControl(req, res, sub, query);
-    return handleNorthbound(req, res, path, entry);
+    return handleNorthbound(req, res, path, query, entry);
   }
 
   // ---- northbound -----------------------------------------------------------------
 
-  async function handleNorthbound(req, res, path, entry) {
+  async function handleNorthbound(req, res, path, query, entry) {
     let rest = path;
     if (prefix) {
       if (!path.startsWith(`${prefix}/`)) return notFoundRoute(req, res);
@@ -245,12 +254,17 @@ export function createSimulator(o) {
     let seg = null;
     if (rest === LOGIN_PATH) kind = "login";
     else if (rest === REFRESH_PATH) kind = "refresh";
-    else if (rest.startsWith(OPERATIONS_PATH) && !rest.slice(OPERATIONS_PATH.length).includes("/")) {
-      kind = "operation";
-      seg = rest.slice(OPERATIONS_PATH.length);
+    else if (rest === OPERATION_LIST_PATH) kind = "list";
+    else if (rest.startsWith(OPERATIONS_PATH)) {
+      const tail = rest.slice(OPERATIONS_PATH.length);
+      const slash = tail.indexOf("/");
+      if (slash < 0) kind = "operation";
+      else if (tail.slice(slash) === SUB_OPERATIONS_SUFFIX) kind = "subtasks";
+      else return notFoundRoute(req, res);
+      seg = slash < 0 ? tail : tail.slice(0, slash);
     } else return notFoundRoute(req, res);
 
-    const method = kind === "operation" ? "GET" : "POST";
+    const method = kind in QUERY_ROUTES ? "GET" : "POST";
     if (req.method !== method) {
       return simError(res, 405, "method_not_allowed", `Use ${method} here.`, { allow: `${method}, OPTIONS` });
     }
@@ -274,19 +288,21 @@ export function createSimulator(o) {
         if (err instanceof FaultSyntaxError) return simError(res, 400, "bad_fault", err.message);
         throw err;
       }
-    } else if (kind === "operation") {
-      fault = faults.take(id);
+    } else if (kind in QUERY_ROUTES) {
+      fault = faults.take(QUERY_ROUTES[kind], kind === "list" ? null : id);
     }
     if (fault) entry.fault = fault.text;
     if (fault?.delayMs && !(await sleep(fault.delayMs, res))) return;
 
     let answer;
     if (fault?.answer) {
-      answer = faultAnswer(req, res, fault.answer, id);
+      answer = faultAnswer(req, res, fault.answer, () => sampleBody(kind, id, query));
       if (answer === null) return; // handled (hang, reset, oversized)
     } else if (kind === "login") answer = await loginAnswer(req);
     else if (kind === "refresh") answer = await refreshAnswer(req);
-    else answer = operationAnswer(req, entry, id);
+    else if (kind === "list") answer = gate(req, entry) ?? listAnswer(query);
+    else if (kind === "subtasks") answer = gate(req, entry) ?? subtasksAnswer(id, query);
+    else answer = gate(req, entry) ?? operationAnswer(id);
 
     return deliver(res, answer, fault?.transport ?? null);
   }
@@ -295,7 +311,8 @@ export function createSimulator(o) {
     simError(res, 404, "no_route", `No simulator route for ${req.method} ${req.url?.split("?")[0]}${prefix ? ` (the prefix is ${prefix})` : ""}.`);
   }
 
-  function operationAnswer(req, entry, id) {
+  /** Auth, then the throttle, for every query route: an error answer, or null to go on. */
+  function gate(req, entry) {
     const appKey = header(req, "app_key");
     const verdict = auth.check(appKey, header(req, "authorization"));
     entry.auth = verdict;
@@ -307,11 +324,33 @@ export function createSimulator(o) {
         return platformAnswer(PLATFORM_ERRORS.throttled, extra);
       }
     }
+    return null;
+  }
+
+  const jsonAnswer = (body) => ({ status: 200, headers: { "content-type": JSON_TYPE }, body });
+  const missingTask = (id) => platformAnswer(isMalformedId(id) ? PLATFORM_ERRORS.badRequest : PLATFORM_ERRORS.notFound);
+
+  function operationAnswer(id) {
     if (id === null) return platformAnswer(PLATFORM_ERRORS.badRequest);
     const body = tasks.render(id);
-    if (body !== undefined) return { status: 200, headers: { "content-type": JSON_TYPE }, body };
-    if (isMalformedId(id)) return platformAnswer(PLATFORM_ERRORS.badRequest);
-    return platformAnswer(PLATFORM_ERRORS.notFound);
+    return body === undefined ? missingTask(id) : jsonAnswer(body);
+  }
+
+  /** The page's JSON, or an error answer for a query the platform refuses. */
+  function listAnswer(query) {
+    const q = readTaskQuery(query);
+    if (!q.ok) return platformAnswer(q.error);
+    const { texts, totalCount } = tasks.listPage(q.filter, q.pageNo, q.pageSize);
+    return jsonAnswer(pageText(texts, { pageNo: q.pageNo, pageSize: q.pageSize, totalCount, totalField }));
+  }
+
+  function subtasksAnswer(id, query) {
+    if (id === null) return platformAnswer(PLATFORM_ERRORS.badRequest);
+    const q = readSubtaskQuery(query);
+    if (!q.ok) return platformAnswer(q.error);
+    const page = tasks.subtaskPage(id, q.status, q.pageNo, q.pageSize);
+    if (page === undefined) return missingTask(id);
+    return jsonAnswer(pageText(page.texts, { pageNo: q.pageNo, pageSize: q.pageSize, totalCount: page.totalCount, totalField }));
   }
 
   async function readCredentials(req) {
@@ -351,17 +390,30 @@ export function createSimulator(o) {
     return tokenAnswer(t);
   }
 
-  /** A task's JSON for faults that need one: the requested task, else the first seeded one. */
-  function sampleTask(id) {
+  /**
+   * The JSON a fault that needs one (truncated, wrong-content-type) carries: what the
+   * route would answer — the requested task (else the first seeded one), the requested
+   * page (else the first page), the requested task's subtasks (else the first seeded one's).
+   */
+  function sampleBody(kind, id, query) {
+    const first = tasks.list().find((t) => t.kind !== "stored")?.operationId;
+    const fallback = () => JSON.stringify({ operationId: "sample", operateType: "firmware_upgrade", status: "wait", targets: { devices: ["d1"] } });
+    if (kind === "list") {
+      const a = listAnswer(query);
+      return toBuffer(a.status === 200 ? a.body : listAnswer("").body);
+    }
+    if (kind === "subtasks") {
+      const own = id === null ? null : subtasksAnswer(id, query);
+      if (own?.status === 200) return toBuffer(own.body);
+      return toBuffer(first ? subtasksAnswer(first, "").body : fallback());
+    }
     const own = id === null ? undefined : tasks.render(id);
     if (own !== undefined) return toBuffer(own);
-    const first = tasks.list().find((t) => t.kind !== "stored");
-    const body = first ? tasks.render(first.operationId) : undefined;
-    return toBuffer(body ?? JSON.stringify({ operationId: "sample", operateType: "firmware_upgrade", status: "wait", targets: { devices: ["d1"] } }));
+    return toBuffer((first ? tasks.render(first) : undefined) ?? fallback());
   }
 
   /** The answer of an answer fault, or null when the fault handled the connection itself. */
-  function faultAnswer(req, res, f, id) {
+  function faultAnswer(req, res, f, sample) {
     switch (f.name) {
       case "hang-headers":
         return null; // never answers; the socket is destroyed on close()
@@ -379,11 +431,11 @@ export function createSimulator(o) {
       case "html":
         return { status: f.status, headers: { "content-type": "text/html" }, body: HTML_PAGE(f.status) };
       case "truncated": {
-        const full = sampleTask(id);
+        const full = sample();
         return { status: 200, headers: { "content-type": JSON_TYPE }, body: full.subarray(0, Math.floor(full.length / 2)) };
       }
       case "wrong-content-type":
-        return { status: 200, headers: { "content-type": "text/plain" }, body: sampleTask(id) };
+        return { status: 200, headers: { "content-type": "text/plain" }, body: sample() };
       case "json-array":
         return { status: 200, headers: { "content-type": JSON_TYPE }, body: "[]" };
       case "error-code-200":
@@ -495,10 +547,13 @@ export function createSimulator(o) {
       retryAfter: o.retryAfter,
       progressMs: o.progressMs,
       origins: o.origins,
+      totalField,
       endpoints: {
         login: `${prefix}${LOGIN_PATH}`,
         refreshToken: `${prefix}${REFRESH_PATH}`,
         queryUpgradeTask: `${prefix}${OPERATIONS_PATH}{operationId}`,
+        queryUpgradeTaskList: `${prefix}${OPERATION_LIST_PATH}`,
+        queryUpgradeSubTasks: `${prefix}${OPERATIONS_PATH}{operationId}${SUB_OPERATIONS_SUFFIX}`,
       },
     };
   }
@@ -551,6 +606,7 @@ export function createSimulator(o) {
         }
         return notAllowed("GET, PUT, DELETE");
       }
+      if (decoded.length === 3 && c === "subOperations") return subOperationsControl(req, res, id, query);
       if (decoded.length === 3 && c === "restart") {
         if (m !== "POST") return notAllowed("POST");
         const body = await readJson(req, { optional: true });
@@ -573,7 +629,7 @@ export function createSimulator(o) {
         if (m === "GET") return control(res, 200, { faults: faults.list() });
         if (m === "POST") {
           const body = await readJson(req);
-          return control(res, 201, faults.add({ fault: body.fault, operationId: body.operationId ?? null, count: body.count ?? null }));
+          return control(res, 201, faults.add({ fault: body.fault, operationId: body.operationId ?? null, count: body.count ?? null, route: body.route ?? "task" }));
         }
         if (m === "DELETE") return control(res, 200, { cleared: faults.clear() });
         return notAllowed("GET, POST, DELETE");
@@ -582,6 +638,15 @@ export function createSimulator(o) {
         if (m !== "DELETE") return notAllowed("DELETE");
         return faults.remove(b) ? control(res, 200, { id: b, deleted: true }) : simError(res, 404, "no_fault", "No such fault.");
       }
+    }
+
+    if (a === "settings" && decoded.length === 1) {
+      if (m === "GET") return control(res, 200, settings());
+      if (m === "POST") {
+        const r = configure(await readJson(req));
+        return r.ok ? control(res, 200, settings()) : simError(res, 400, "bad_value", r.message);
+      }
+      return notAllowed("GET, POST");
     }
 
     if (a === "requests" && decoded.length === 1) {
@@ -604,9 +669,52 @@ export function createSimulator(o) {
     return simError(res, 404, "no_route", `No control endpoint ${m} /__sim${sub}.`);
   }
 
+  /** GET: the page as served now (no auth); PUT: a JSON array of items served verbatim; DELETE: generated again. */
+  async function subOperationsControl(req, res, id, query) {
+    const m = req.method;
+    if (m === "GET") {
+      const a = subtasksAnswer(id, query);
+      if (a.status === 404) return simError(res, 404, "no_task", "No such task.");
+      return send(res, { ...a, headers: { ...a.headers, "cache-control": "no-store" } });
+    }
+    if (m !== "PUT" && m !== "DELETE") {
+      return simError(res, 405, "method_not_allowed", "Use GET, PUT, DELETE.", { allow: "GET, PUT, DELETE" });
+    }
+    let items = null;
+    if (m === "PUT") {
+      const text = (await readBody(req, TASK_BODY_LIMIT)).toString("utf8");
+      try {
+        items = JSON.parse(text);
+      } catch (err) {
+        return simError(res, 400, "bad_json", `The body is not JSON: ${err.message}`);
+      }
+      if (!Array.isArray(items)) return simError(res, 400, "bad_json", "The body must be a JSON array of subtask items.");
+    }
+    const r = tasks.setSubtasks(id, items);
+    if (r === "missing") return simError(res, 404, "no_task", "No such task.");
+    if (r === "progress") return simError(res, 409, "progressing", "A progressing task's subtasks follow its progress; store a task to set its subtasks.");
+    return control(res, 200, { operationId: id, subOperations: items === null ? "generated" : items.length });
+  }
+
   // ---- state ---------------------------------------------------------------------
 
+  /** The settings that can change while running. */
+  const settings = () => ({ totalField });
+
+  /** Changes settings: `{totalField}`. @returns {{ok: true} | {ok: false, message: string}} */
+  function configure(changes) {
+    if (changes === null || typeof changes !== "object") return { ok: false, message: "settings must be an object" };
+    const unknown = Object.keys(changes).filter((k) => k !== "totalField");
+    if (unknown.length > 0) return { ok: false, message: `unknown setting: ${unknown.join(", ")}` };
+    if (changes.totalField !== undefined) {
+      if (!TOTAL_FIELDS.includes(changes.totalField)) return { ok: false, message: `totalField must be ${TOTAL_FIELDS.join(" or ")}` };
+      totalField = changes.totalField;
+    }
+    return { ok: true };
+  }
+
   function reset({ tokens = false } = {}) {
+    totalField = o.totalField;
     tasks.reseed();
     faults.clear();
     throttle?.reset();
@@ -655,6 +763,8 @@ export function createSimulator(o) {
     listen,
     close,
     reset,
+    settings,
+    configure,
     auth,
     tasks,
     faults,

@@ -1,7 +1,9 @@
 // The task store: seeded demo tasks, tasks that progress over time, and tasks
 // stored verbatim by tests (PUT /__sim/tasks/{id}).
 
-import { platformTime } from "./platform.mjs";
+import { parseTime, platformTime } from "./platform.mjs";
+import { progressSubtasks, staticSubtasks, storedSubtasks } from "./subtasks.mjs";
+import { pick } from "./lists.mjs";
 
 const HOSTILE_IMG = "<img src=x onerror=alert(1)>";
 const HOSTILE_SCRIPT = "<script>alert(1)</script>";
@@ -163,6 +165,19 @@ function staticSeeds() {
         extendPara: { fileVersion: "", channel: "beta" },
         unknownTopLevelField: { kept: false },
       },
+      // Its subtasks use the same accepted variants: RFC 3339 times, "" and null, upper-case
+      // and camelCase enums, an unknown field.
+      subtaskVariant: (item, i) => ({
+        ...item,
+        createTime: "2024-03-07T16:00:00+08:00",
+        startTime: i === 0 ? "2024-03-07 08:00:05Z" : "2024-03-07T08:00:07.250z",
+        stopTime: i === 0 ? "" : "2024-03-07T16:20:00+0800",
+        operateType: "softwareUpgrade",
+        status: i === 0 ? "PROCESSING" : "Success",
+        detailInfo: i === 0 ? null : "",
+        extendInfo: i === 0 ? { channel: "beta" } : {},
+        unknownItemField: { kept: false },
+      }),
     },
     {
       id: "demo-hostile",
@@ -188,6 +203,12 @@ function staticSeeds() {
           [HOSTILE_IMG]: HOSTILE_JS,
         },
       },
+      // Its devices' reasons hold the same hostile text.
+      subtaskVariant: (item, i) => ({
+        ...item,
+        detailInfo: [HOSTILE_IMG, HOSTILE_SCRIPT, HOSTILE_JS, `Upgrade ${RLO}deliaf.exe`, `"><svg onload=alert(1)>`][i % 5],
+        extendInfo: { ...item.extendInfo, [HOSTILE_SCRIPT]: HOSTILE_IMG },
+      }),
     },
   ];
 }
@@ -254,6 +275,33 @@ function deviceOutcome(outcome, i) {
   return "success";
 }
 
+const STOP_AT = 0.5;
+
+/** The phases of a run of `durationMs`: waiting until `waitEnd`, then a processing span. */
+function phases(durationMs, elapsedMs, outcome) {
+  const waitEnd = 0.1 * durationMs;
+  const span = 0.8 * durationMs;
+  const p = durationMs <= 0 ? 1 : Math.min(1, Math.max(0, (elapsedMs - waitEnd) / span));
+  const started = durationMs <= 0 || elapsedMs >= waitEnd;
+  const stopped = started && outcome === "stop" && p >= STOP_AT;
+  return { waitEnd, span, p, started, stopped, at: stopped ? STOP_AT : p };
+}
+
+/**
+ * Device `i` of a progressing task (see {@link progressState}): its status in the
+ * platform's subtask spelling (`wait|processing|success|fail|stop|timeout`) and the
+ * instants, in ms after the (re)start, at which it started and stopped (null: not yet).
+ */
+export function deviceProgress({ outcome, total, durationMs, elapsedMs }, i, ph = phases(durationMs, elapsedMs, outcome)) {
+  if (!ph.started) return { status: "wait", startMs: null, stopMs: null };
+  const s = (0.6 * i) / total;
+  const startMs = ph.waitEnd + s * ph.span;
+  if (ph.at >= s + 0.4) return { status: deviceOutcome(outcome, i), startMs, stopMs: ph.waitEnd + (s + 0.4) * ph.span };
+  if (ph.stopped) return { status: "stop", startMs: ph.at >= s ? startMs : null, stopMs: ph.waitEnd + STOP_AT * ph.span };
+  if (ph.at >= s) return { status: "processing", startMs, stopMs: null };
+  return { status: "wait", startMs: null, stopMs: null };
+}
+
 /**
  * The state of a progressing task `elapsedMs` after it was (re)started, for a
  * run of `durationMs`:
@@ -262,44 +310,60 @@ function deviceOutcome(outcome, i) {
  *    takes 40 % of it, ending with its outcome; a "stop" task is stopped half-way,
  *    every device not done by then counting as `stop`;
  *  - at 90 % (or at the stop) it has ended and carries its final status.
- * Every device is in exactly one bucket, so each count ≤ total and the sum = total.
+ * Every device is in exactly one bucket, so each count ≤ total and the sum = total;
+ * the buckets are those of {@link deviceProgress}, device by device.
  */
-export function progressState({ outcome, total, durationMs, elapsedMs }) {
-  const waitEnd = 0.1 * durationMs;
-  const span = 0.8 * durationMs;
-  const STOP_AT = 0.5;
+export function progressState(run) {
+  const { outcome, total, durationMs, elapsedMs } = run;
+  const ph = phases(durationMs, elapsedMs, outcome);
   const counts = { total, wait: 0, processing: 0, success: 0, fail: 0, stop: 0, timeout: 0 };
-  const p = durationMs <= 0 ? 1 : Math.min(1, Math.max(0, (elapsedMs - waitEnd) / span));
-  const started = durationMs <= 0 || elapsedMs >= waitEnd;
-  if (!started) {
+  if (!ph.started) {
     counts.wait = total;
     return { status: "wait", counts, startedAtMs: null, endedAtMs: null };
   }
-  const stopped = outcome === "stop" && p >= STOP_AT;
-  const at = stopped ? STOP_AT : p;
-  for (let i = 0; i < total; i++) {
-    const s = (0.6 * i) / total;
-    if (at >= s + 0.4) counts[deviceOutcome(outcome, i)] += 1;
-    else if (stopped) counts.stop += 1;
-    else if (at >= s) counts.processing += 1;
-    else counts.wait += 1;
-  }
+  for (let i = 0; i < total; i++) counts[deviceProgress(run, i, ph).status] += 1;
   let status = "processing";
   let endedAtMs = null;
-  if (stopped) {
+  if (ph.stopped) {
     status = "stop";
-    endedAtMs = waitEnd + STOP_AT * span;
-  } else if (p >= 1) {
+    endedAtMs = ph.waitEnd + STOP_AT * ph.span;
+  } else if (ph.p >= 1) {
     status = outcome;
-    endedAtMs = waitEnd + span;
+    endedAtMs = ph.waitEnd + ph.span;
   }
-  return { status, counts, startedAtMs: waitEnd, endedAtMs };
+  return { status, counts, startedAtMs: ph.waitEnd, endedAtMs };
+}
+
+const norm = (v) => String(v ?? "").toLowerCase().replace(/[_-]/g, "");
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A stored body parsed as a JSON object, or null (invalid JSON or UTF-8, an array, …). */
+function parseStored(raw) {
+  try {
+    const text = typeof raw === "string" ? raw : utf8.decode(raw);
+    const v = JSON.parse(text);
+    return isObject(v) ? { text, body: v } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a task (its body and its subtasks) passes the task list's filter. */
+function matches(body, filter, subtasks) {
+  if (filter.operationType !== undefined && norm(body.operateType) !== norm(filter.operationType)) return false;
+  if (filter.operationStatus !== undefined && norm(body.status) !== norm(filter.operationStatus)) return false;
+  for (const k of ["deviceType", "model", "manufacturerName"]) {
+    if (filter[k] !== undefined && (!isObject(body.targets) || body.targets[k] !== filter[k])) return false;
+  }
+  return filter.deviceId === undefined || subtasks().devices.has(filter.deviceId);
 }
 
 export class TaskStore {
   #entries = new Map(); // id → entry
   #progressMs;
   #now;
+  #seq = 0;
 
   constructor({ progressMs, now }) {
     this.#progressMs = progressMs;
@@ -311,7 +375,15 @@ export class TaskStore {
   reseed() {
     this.#entries.clear();
     for (const s of staticSeeds()) {
-      this.#entries.set(s.id, { kind: "static", description: s.description, text: JSON.stringify(s.body) });
+      this.#entries.set(s.id, {
+        kind: "static",
+        description: s.description,
+        text: JSON.stringify(s.body),
+        body: s.body,
+        seq: ++this.#seq,
+        subtaskVariant: s.subtaskVariant,
+        subtasks: null,
+      });
     }
     const now = this.#now();
     for (const s of progressSeeds()) {
@@ -321,6 +393,7 @@ export class TaskStore {
         spec: s,
         startedAt: now,
         durationMs: this.#progressMs,
+        seq: ++this.#seq,
       });
     }
   }
@@ -337,18 +410,17 @@ export class TaskStore {
   render(id) {
     const e = this.#entries.get(id);
     if (!e) return undefined;
-    if (e.kind === "progress") return JSON.stringify(this.#progressBody(id, e));
+    if (e.kind === "progress") return JSON.stringify(this.#progressBody(id, e, this.#now()));
     return e.text;
   }
 
-  #progressBody(id, e) {
-    const { spec, startedAt, durationMs } = e;
-    const st = progressState({
-      outcome: spec.outcome,
-      total: spec.total,
-      durationMs,
-      elapsedMs: this.#now() - startedAt,
-    });
+  #progressRun(e, at) {
+    return { outcome: e.spec.outcome, total: e.spec.total, durationMs: e.durationMs, elapsedMs: at - e.startedAt };
+  }
+
+  #progressBody(id, e, at) {
+    const { spec, startedAt } = e;
+    const st = progressState(this.#progressRun(e, at));
     const body = { operationId: id, createTime: platformTime(startedAt) };
     if (st.startedAtMs !== null) body.startTime = platformTime(startedAt + st.startedAtMs);
     if (st.endedAtMs !== null) body.stopTime = platformTime(startedAt + st.endedAtMs);
@@ -364,15 +436,91 @@ export class TaskStore {
     };
   }
 
+  /**
+   * A task as the lists see it at instant `at`: its JSON text, parsed body (null when the
+   * body is no JSON object: such a task is served alone, never listed), creation instant
+   * and its subtasks (a function, built on demand).
+   */
+  #view(id, e, at) {
+    if (e.kind === "progress") {
+      const body = this.#progressBody(id, e, at);
+      const run = this.#progressRun(e, at);
+      return {
+        text: JSON.stringify(body),
+        body,
+        createdMs: e.startedAt,
+        subtasks: () => progressSubtasks(id, body, { total: e.spec.total, startedAt: e.startedAt, device: (i) => deviceProgress(run, i) }),
+      };
+    }
+    const subtasks = () => {
+      if (e.storedSubtasks) return storedSubtasks(e.storedSubtasks);
+      e.subtasks ??= e.body
+        ? staticSubtasks(id, e.body, { fallbackMs: e.storedAt ?? 0, variant: e.subtaskVariant })
+        : storedSubtasks([]);
+      return e.subtasks;
+    };
+    const created = parseTime(e.body?.createTime);
+    return { text: e.listText ?? e.text, body: e.body, createdMs: Number.isNaN(created) ? (e.storedAt ?? 0) : created, subtasks };
+  }
+
+  /**
+   * Page `pageNo` of the tasks passing `filter`, newest first (by createTime; a stored
+   * task without one counts from when it was stored; ties: the later added first).
+   * @returns {{ texts: string[], totalCount: number }}
+   */
+  listPage(filter, pageNo, pageSize) {
+    const at = this.#now();
+    const views = [...this.#entries]
+      .map(([id, e]) => ({ seq: e.seq, ...this.#view(id, e, at) }))
+      .filter((v) => v.body !== null)
+      .sort((a, b) => b.createdMs - a.createdMs || b.seq - a.seq);
+    const { indexes, totalCount } = pick(views.length, (i) => matches(views[i].body, filter, views[i].subtasks), pageNo, pageSize);
+    return { texts: indexes.map((i) => views[i].text), totalCount };
+  }
+
+  /**
+   * Page `pageNo` of task `id`'s subtasks in device order, only those in `status`
+   * (the platform's spelling) when given; undefined when there is no such task.
+   * @returns {{ texts: string[], totalCount: number } | undefined}
+   */
+  subtaskPage(id, status, pageNo, pageSize) {
+    const e = this.#entries.get(id);
+    if (!e) return undefined;
+    const src = this.#view(id, e, this.#now()).subtasks();
+    const { indexes, totalCount } = pick(src.total, (i) => status === undefined || src.statusAt(i) === status, pageNo, pageSize);
+    return { texts: indexes.map((i) => src.text(i)), totalCount };
+  }
+
   /** Stores a body served verbatim (string or Buffer). @returns true when it replaced a task. */
   put(id, raw, description) {
     const existed = this.#entries.has(id);
+    const text = typeof raw === "string" || Buffer.isBuffer(raw) ? raw : JSON.stringify(raw);
+    const parsed = parseStored(text);
     this.#entries.set(id, {
       kind: "stored",
       description: description ?? "Stored by a test (served verbatim)",
-      text: typeof raw === "string" || Buffer.isBuffer(raw) ? raw : JSON.stringify(raw),
+      text,
+      listText: parsed?.text,
+      body: parsed?.body ?? null,
+      storedAt: this.#now(),
+      seq: ++this.#seq,
+      subtasks: null,
+      storedSubtasks: null,
     });
     return existed;
+  }
+
+  /**
+   * Sets the subtasks of task `id` to these items, served verbatim in this order (any
+   * JSON values, odd shapes included), or back to the generated ones with `null`.
+   * @returns {"ok" | "missing" | "progress"} progressing tasks' subtasks follow their progress
+   */
+  setSubtasks(id, items) {
+    const e = this.#entries.get(id);
+    if (!e) return "missing";
+    if (e.kind === "progress") return "progress";
+    e.storedSubtasks = items === null ? null : items.map((v) => JSON.stringify(v) ?? "null");
+    return "ok";
   }
 
   delete(id) {
