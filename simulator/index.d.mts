@@ -24,6 +24,50 @@ export interface SimulatorOptions {
   log?: boolean | ((line: string) => void);
   /** Time source in ms (default Date.now), for tests. */
   clock?: () => number;
+  /**
+   * The name of the list pages' total: "totalCount" (the API reference; default) or
+   * "totalSize" (what the official Java and PHP SDKs read).
+   */
+  totalField?: TotalField;
+}
+
+/** The name of a list page's total. */
+export type TotalField = "totalCount" | "totalSize";
+
+/** Settings that can change while the simulator runs ({@link Simulator.configure}, `/__sim/settings`). */
+export interface SimulatorSettings {
+  totalField: TotalField;
+}
+
+/** The query routes an armed fault can apply to ("task", one task's query, is the default). */
+export type FaultRoute = "task" | "list" | "subtasks" | "any";
+
+/** A subtask's status as the platform spells it (`fail`, not `failed`). */
+export type SimulatorSubTaskStatus = "wait" | "processing" | "fail" | "success" | "stop" | "timeout";
+
+/** A page of either list, as served (`totalSize` instead of `totalCount` when so configured). */
+export type SimulatorPage<T> = { data: T[]; pageNo: number; pageSize: number } & (
+  | { totalCount: number; totalSize?: never }
+  | { totalSize: number; totalCount?: never }
+);
+
+/**
+ * A generated subtask item (`GET operations/{id}/subOperations`). Times are
+ * `yyyyMMdd'T'HHmmss'Z'`; `startTime` is absent while the device waits, `stopTime` until it
+ * ends. Seeds and stored items may deviate (sw-lenient-shapes, verbatim subtasks).
+ */
+export interface SimulatorSubTask {
+  subOperationId: string;
+  createTime: string;
+  startTime?: string;
+  stopTime?: string;
+  operateType: string;
+  deviceId: string;
+  status: SimulatorSubTaskStatus;
+  /** "" while waiting; the reason for fail, timeout and stop. */
+  detailInfo: string;
+  /** `fileVersion` (the target version), `retries` for failed devices of a retrying task. */
+  extendInfo: { fileVersion: string; retries?: number; [key: string]: unknown };
 }
 
 /** A token answer, as the platform's login gives it, plus the app id. */
@@ -43,6 +87,18 @@ export interface FaultSpec {
   operationId?: string | null;
   /** How many requests it applies to (default: until cleared). */
   count?: number | null;
+  /** Which query routes (default "task"); "list" takes no operationId. */
+  route?: FaultRoute;
+}
+
+/** An armed fault as `faults()` and `GET /__sim/faults` list it. */
+export interface FaultRecord {
+  id: string;
+  operationId: string | null;
+  route: FaultRoute;
+  fault: string;
+  count: number | null;
+  remaining: number | null;
 }
 
 /** A running simulator. */
@@ -59,11 +115,21 @@ export interface Simulator {
   login(appId?: string, secret?: string): SimulatorToken;
   /** Back to the seeded tasks, no faults, empty log and throttle; tokens kept unless {tokens: true}. */
   reset(options?: { tokens?: boolean }): void;
-  setFault(spec: string | FaultSpec, more?: Omit<FaultSpec, "fault">): unknown;
+  setFault(spec: string | FaultSpec, more?: Omit<FaultSpec, "fault">): FaultRecord;
   clearFaults(): number;
-  faults(): unknown[];
-  /** Stores a task: a string or Buffer is served verbatim, anything else as JSON. */
-  setTask(id: string, body: unknown, options?: { description?: string }): void;
+  faults(): FaultRecord[];
+  /**
+   * Stores a task: a string or Buffer is served verbatim, anything else as JSON. A JSON-object
+   * body is also listed and gets subtasks generated from its staResult and targets, or
+   * `subTasks` verbatim (any JSON values).
+   */
+  setTask(id: string, body: unknown, options?: { description?: string; subTasks?: unknown[] }): void;
+  /** Serves these items (any JSON values) as a task's subtasks, in order; null: generated again. Throws for unknown or progressing tasks. */
+  setSubTasks(id: string, items: unknown[] | null): void;
+  /** The settings that can change while running. */
+  settings(): SimulatorSettings;
+  /** Changes them (reset() restores the start options'); throws on bad values. */
+  configure(changes: Partial<SimulatorSettings>): SimulatorSettings;
   deleteTask(id: string): unknown;
   restartTask(id: string, options?: { progressMs?: number }): void;
   tasks(): { operationId: string; description?: string; kind?: string }[];
@@ -79,3 +145,44 @@ export declare const DEFAULT_APP: Readonly<{ appId: string; secret: string }>;
 export declare const LOGIN_PATH: string;
 export declare const REFRESH_PATH: string;
 export declare const OPERATIONS_PATH: string;
+/** The task list's path (no trailing slash). */
+export declare const OPERATION_LIST_PATH: string;
+/** After `OPERATIONS_PATH + operationId`: the subtasks' path suffix, "/subOperations". */
+export declare const SUB_OPERATIONS_SUFFIX: string;
+/** The subtask statuses in the platform's spelling. */
+export declare const SUBTASK_STATUSES: readonly SimulatorSubTaskStatus[];
+/** The task list's `operationType` values. */
+export declare const OPERATION_TYPES: readonly ("firmware_upgrade" | "software_upgrade")[];
+/** The task list's `operationStatus` values. */
+export declare const OPERATION_STATUSES: readonly ("wait" | "processing" | "failed" | "success" | "stop")[];
+export declare const DEFAULT_PAGE_SIZE: number;
+export declare const MAX_PAGE_SIZE: number;
+export declare const MAX_PAGE_NO: number;
+export declare const FILTER_MAX_LENGTH: number;
+export declare const TOTAL_FIELDS: readonly TotalField[];
+export declare const FAULT_ROUTES: readonly FaultRoute[];
+/** The subOperationId of device `index` of a task (24 hex digits, stable). */
+export declare function subOperationId(operationId: string, index: number): string;
+
+/** A progressing task's run: its outcome, devices, duration and the time since its (re)start. */
+export interface ProgressRun {
+  outcome: "success" | "failed" | "stop";
+  total: number;
+  durationMs: number;
+  elapsedMs: number;
+}
+
+/** The pure progress model: a task's status and staResult counts at one instant. */
+export declare function progressState(run: ProgressRun): {
+  status: "wait" | "processing" | "success" | "failed" | "stop";
+  counts: { total: number; wait: number; processing: number; success: number; fail: number; stop: number; timeout: number };
+  startedAtMs: number | null;
+  endedAtMs: number | null;
+};
+
+/** Device `index` of that run: its subtask status and the ms after the (re)start it started and stopped. */
+export declare function deviceProgress(run: ProgressRun, index: number): {
+  status: SimulatorSubTaskStatus;
+  startMs: number | null;
+  stopMs: number | null;
+};

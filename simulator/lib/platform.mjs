@@ -56,25 +56,12 @@ export function platformTime(ms) {
 }
 
 /**
- * A time as the platform or the contract's lenient readers accept it — `yyyyMMdd'T'HHmmss'Z'`
- * or RFC 3339 (offset or `Z`, `T` or a space, optional fraction) — in ms since the epoch;
- * NaN for anything else (including impossible dates such as Feb 30).
+ * A task's time in ms since the epoch, for ordering the list and placing subtask times:
+ * the platform's `yyyyMMdd'T'HHmmss'Z'`, else whatever `Date.parse` reads (RFC 3339 with an
+ * offset or a space); NaN when neither reads it. Not a validator: the package validates.
  */
 export function parseTime(text) {
   if (typeof text !== "string") return NaN;
-  let m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  let offsetMin = 0;
-  if (!m) {
-    m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$/.exec(text);
-    if (!m) return NaN;
-    const z = m[7];
-    if (z !== "Z" && z !== "z") {
-      const digits = z.slice(1).replace(":", "");
-      offsetMin = (z[0] === "-" ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
-    }
-  }
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
-  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59) return NaN;
-  if (d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return NaN;
-  return Date.UTC(y, mo - 1, d, h, mi, s) - offsetMin * 60000;
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) : Date.parse(text);
 }
