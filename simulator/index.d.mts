@@ -89,6 +89,8 @@ export interface FaultSpec {
   count?: number | null;
   /** Which query routes (default "task"); "list" takes no operationId. */
   route?: FaultRoute;
+  /** Only requests for this page of a list (absent pageNo counts as 0); needs a list route. */
+  pageNo?: number | null;
 }
 
 /** An armed fault as `faults()` and `GET /__sim/faults` list it. */
@@ -96,6 +98,7 @@ export interface FaultRecord {
   id: string;
   operationId: string | null;
   route: FaultRoute;
+  pageNo: number | null;
   fault: string;
   count: number | null;
   remaining: number | null;

@@ -157,12 +157,13 @@ export async function startSimulator(options = {}) {
     /** Back to the seeded tasks (progress restarted), no faults, empty log and throttle; tokens kept unless {tokens: true}. */
     reset: (opts) => sim.reset(opts),
     /**
-     * Arms a fault: setFault("delay=500") or setFault({fault, operationId?, count?, route?}) or
-     * setFault("reset", {operationId, count, route}); route "task" (default), "list", "subtasks" or "any".
+     * Arms a fault: setFault("delay=500") or setFault({fault, operationId?, count?, route?, pageNo?}) or
+     * setFault("reset", {operationId, count, route, pageNo}); route "task" (default), "list", "subtasks"
+     * or "any"; pageNo: only requests for that page of a list.
      */
     setFault(spec, more = {}) {
       const s = typeof spec === "string" ? { ...more, fault: spec } : { ...spec };
-      return sim.faults.add({ fault: s.fault, operationId: s.operationId ?? null, count: s.count ?? null, route: s.route ?? "task" });
+      return sim.faults.add({ fault: s.fault, operationId: s.operationId ?? null, count: s.count ?? null, route: s.route ?? "task", pageNo: s.pageNo ?? null });
     },
     clearFaults: () => sim.faults.clear(),
     faults: () => sim.faults.list(),

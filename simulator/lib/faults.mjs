@@ -152,19 +152,21 @@ export class FaultStore {
   #nextId = 1;
 
   /**
-   * @param {{ fault: string, operationId?: string | null, count?: number | null, route?: string }} spec
+   * @param {{ fault: string, operationId?: string | null, count?: number | null, route?: string, pageNo?: number | null }} spec
    */
-  add({ fault, operationId = null, count = null, route = "task" }) {
+  add({ fault, operationId = null, count = null, route = "task", pageNo = null }) {
     const parsed = parseFault(fault);
     if (operationId !== null && (typeof operationId !== "string" || operationId === "")) {
       throw new FaultSyntaxError("operationId must be a non-empty string or null");
     }
     if (!FAULT_ROUTES.includes(route)) throw new FaultSyntaxError(`route must be one of ${FAULT_ROUTES.join(", ")}`);
     if (route === "list" && operationId !== null) throw new FaultSyntaxError("the task list names no operationId");
+    if (pageNo !== null && !(Number.isInteger(pageNo) && pageNo >= 0)) throw new FaultSyntaxError("pageNo must be an integer ≥ 0 or null");
+    if (pageNo !== null && route === "task") throw new FaultSyntaxError("pageNo needs route list, subtasks or any");
     if (count !== null && !(Number.isInteger(count) && count >= 1)) {
       throw new FaultSyntaxError("count must be a positive integer or null");
     }
-    const rec = { id: String(this.#nextId++), operationId, route, fault: parsed.text, count, remaining: count, parsed };
+    const rec = { id: String(this.#nextId++), operationId, route, pageNo, fault: parsed.text, count, remaining: count, parsed };
     this.#faults.push(rec);
     return describe(rec);
   }
@@ -188,11 +190,14 @@ export class FaultStore {
 
   /**
    * The fault for a query on `route` ("task", "list", "subtasks") about `operationId`
-   * (null: the list, or an undecodable id), used up by one.
+   * (null: the list, or an undecodable id) asking for page `pageNo` (null: one task), used up by one.
    */
-  take(route, operationId) {
+  take(route, operationId, pageNo = null) {
     const i = this.#faults.findIndex(
-      (f) => (f.route === "any" || f.route === route) && (f.operationId === null || f.operationId === operationId),
+      (f) =>
+        (f.route === "any" || f.route === route) &&
+        (f.operationId === null || f.operationId === operationId) &&
+        (f.pageNo === null || f.pageNo === pageNo),
     );
     if (i < 0) return null;
     const f = this.#faults[i];
@@ -204,6 +209,6 @@ export class FaultStore {
   }
 }
 
-function describe({ id, operationId, route, fault, count, remaining }) {
-  return { id, operationId, route, fault, count, remaining };
+function describe({ id, operationId, route, pageNo, fault, count, remaining }) {
+  return { id, operationId, route, pageNo, fault, count, remaining };
 }

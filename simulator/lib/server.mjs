@@ -289,7 +289,7 @@ export function createSimulator(o) {
         throw err;
       }
     } else if (kind in QUERY_ROUTES) {
-      fault = faults.take(QUERY_ROUTES[kind], kind === "list" ? null : id);
+      fault = faults.take(QUERY_ROUTES[kind], kind === "list" ? null : id, kind === "operation" ? null : requestedPage(query));
     }
     if (fault) entry.fault = fault.text;
     if (fault?.delayMs && !(await sleep(fault.delayMs, res))) return;
@@ -305,6 +305,12 @@ export function createSimulator(o) {
     else answer = gate(req, entry) ?? operationAnswer(id);
 
     return deliver(res, answer, fault?.transport ?? null);
+  }
+
+  /** The pageNo a list query asks for (absent or empty: 0), for armed faults; NaN when unreadable. */
+  function requestedPage(query) {
+    const v = new URLSearchParams(query).get("pageNo");
+    return v === null || v === "" ? 0 : /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
   }
 
   function notFoundRoute(req, res) {
@@ -629,7 +635,7 @@ export function createSimulator(o) {
         if (m === "GET") return control(res, 200, { faults: faults.list() });
         if (m === "POST") {
           const body = await readJson(req);
-          return control(res, 201, faults.add({ fault: body.fault, operationId: body.operationId ?? null, count: body.count ?? null, route: body.route ?? "task" }));
+          return control(res, 201, faults.add({ fault: body.fault, operationId: body.operationId ?? null, count: body.count ?? null, route: body.route ?? "task", pageNo: body.pageNo ?? null }));
         }
         if (m === "DELETE") return control(res, 200, { cleared: faults.clear() });
         return notAllowed("GET, POST, DELETE");

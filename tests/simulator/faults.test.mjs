@@ -200,7 +200,7 @@ test("faults armed by POST /__sim/faults: per task, with a count, then gone", as
   });
   assert.equal(arm.status, 201);
   const armed = await json(arm);
-  assert.deepEqual({ ...armed, id: undefined }, { id: undefined, operationId: TASK, route: "task", fault: "status=503", count: 2, remaining: 2 });
+  assert.deepEqual({ ...armed, id: undefined }, { id: undefined, operationId: TASK, route: "task", pageNo: null, fault: "status=503", count: 2, remaining: 2 });
   // another task is not affected
   assert.equal((await query(sim, "sw-stopped", tok)).status, 200);
   assert.equal((await query(sim, TASK, tok)).status, 503);

@@ -712,6 +712,21 @@ test("faults on the list routes: the header on every call, armed ones by route",
   assert.equal((await get(ctx, `${OPS}fw-now-devices`)).text, "[]");
   assert.equal((await subPage(ctx, "fw-now-devices")).text, "[]");
   assert.equal((await listPage(ctx)).status, 200, "an operationId fault never hits the list");
+  // a pageNo limits a list fault to that page (no pageNo asks for page 0)
+  ctx.sim.clearFaults();
+  ctx.sim.setFault("status=503", { route: "list", pageNo: 1, count: 1 });
+  ctx.sim.setFault("status=502", { route: "subtasks", pageNo: 0, operationId: "sw-stopped" });
+  assert.equal((await listPage(ctx, { pageSize: 5 })).status, 200);
+  assert.equal((await listPage(ctx, { pageSize: 5, pageNo: 2 })).status, 200);
+  assert.equal((await listPage(ctx, { pageSize: 5, pageNo: 1 })).status, 503);
+  assert.equal((await listPage(ctx, { pageSize: 5, pageNo: 1 })).status, 200, "used up");
+  assert.equal((await subPage(ctx, "sw-stopped")).status, 502);
+  assert.equal((await subPage(ctx, "sw-stopped", { pageNo: 0, pageSize: 3 })).status, 502);
+  assert.equal((await subPage(ctx, "sw-stopped", { pageNo: 1, pageSize: 3 })).status, 200);
+  assert.equal((await get(ctx, `${OPS}sw-stopped`)).status, 200);
+  assert.equal(ctx.sim.faults().at(-1).pageNo, 0);
+  assert.throws(() => ctx.sim.setFault("reset", { pageNo: 1 }), /pageNo/); // route "task" has no pages
+  assert.throws(() => ctx.sim.setFault("reset", { route: "list", pageNo: -1 }), /pageNo/);
   // bad routes are refused, over HTTP too
   assert.throws(() => ctx.sim.setFault("reset", { route: "everything" }), /route/);
   assert.throws(() => ctx.sim.setFault("reset", { route: "list", operationId: "x" }), /operationId/);
