@@ -1,4 +1,8 @@
-// Types of `iot-upgrade-task/simulator` (Node only): the local platform stand-in.
+// Types of `iot-upgrade-task/simulator` (Node only): the local platform stand-in. They describe
+// exactly what index.mjs exports and returns (tests/simulator/declarations.test.mjs compares
+// the names, tests/types/simulator.ts checks the types under tsc --strict).
+
+import type { Server } from "node:http";
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -93,15 +97,67 @@ export interface FaultSpec {
   pageNo?: number | null;
 }
 
-/** An armed fault as `faults()` and `GET /__sim/faults` list it. */
+/** An armed fault, as `setFault()` returns it and `faults()` and `GET /__sim/faults` list it. */
 export interface FaultRecord {
+  /** Its id in this simulator ("1", "2", …). */
   id: string;
+  /** The task it applies to; null: every request of its route. */
   operationId: string | null;
   route: FaultRoute;
   pageNo: number | null;
+  /** The fault list as parsed, e.g. "delay=500, html-502". */
   fault: string;
+  /** How many requests it was armed for; null: until cleared. */
   count: number | null;
+  /** How many of those are left; null: until cleared. */
   remaining: number | null;
+}
+
+/** One northbound request, as `requests()` and `GET /__sim/requests` list it. */
+export interface RequestLogEntry {
+  /** 1, 2, … in arrival order. */
+  seq: number;
+  /** When it arrived (ISO-8601, by the simulator's clock). */
+  time: string;
+  method: string;
+  /** The request target as sent, query included. */
+  url: string;
+  /** The target's path (no query). */
+  path: string;
+  /** The headers as received (lower-case names); the bearer token is masked as "Bearer ***". */
+  headers: Record<string, string | string[] | undefined>;
+  /** The token check of a query: "ok", "missing", "invalid", "expired"; null otherwise. */
+  auth: "ok" | "missing" | "invalid" | "expired" | null;
+  /** The fault that answered it, if one did. */
+  fault: string | null;
+  /** The status sent; null until the answer is complete (or when none was). */
+  status: number | null;
+}
+
+/** A stored task, as `tasks()` lists it. */
+export interface SimulatorTaskEntry {
+  operationId: string;
+  description: string | undefined;
+  /** Seeded snapshot, seeded task that progresses over time, or stored by `setTask()`. */
+  kind: "static" | "progress" | "stored";
+}
+
+/** The options after defaults and checks, as `normalizeOptions()` gives them and `sim.options` holds. */
+export interface NormalizedSimulatorOptions {
+  port: number;
+  host: string;
+  /** "" or "/segment[/segment…]" (leading "/" added, trailing "/" removed). */
+  prefix: string;
+  apps: { appId: string; secret: string }[];
+  tokenTtlSeconds: number;
+  throttle: { calls: number; perMs: number } | false;
+  retryAfter: boolean;
+  origins: string[] | null;
+  progressMs: number;
+  log: boolean | ((line: string) => void);
+  clock: () => number;
+  totalField: TotalField;
+  version: string;
 }
 
 /** A running simulator. */
@@ -113,13 +169,21 @@ export interface Simulator {
   readonly port: number;
   readonly host: string;
   readonly prefix: string;
+  /** The options in force at the start, after defaults. */
+  readonly options: NormalizedSimulatorOptions;
+  /** The node:http server it listens with (for `address()`, connection counts, events). */
+  readonly server: Server;
+  /** Stops listening and drops every connection (idle, busy or hung); idempotent. */
   close(): Promise<void>;
   /** A fresh token; invalidates the app's previous token. */
   login(appId?: string, secret?: string): SimulatorToken;
   /** Back to the seeded tasks, no faults, empty log and throttle; tokens kept unless {tokens: true}. */
   reset(options?: { tokens?: boolean }): void;
+  /** Arms a fault; throws a FaultSyntaxError on a bad spec. */
   setFault(spec: string | FaultSpec, more?: Omit<FaultSpec, "fault">): FaultRecord;
+  /** Disarms every fault; answers how many were armed. */
   clearFaults(): number;
+  /** The armed faults, first match first. */
   faults(): FaultRecord[];
   /**
    * Stores a task: a string or Buffer is served verbatim, anything else as JSON. A JSON-object
@@ -133,15 +197,59 @@ export interface Simulator {
   settings(): SimulatorSettings;
   /** Changes them (reset() restores the start options'); throws on bad values. */
   configure(changes: Partial<SimulatorSettings>): SimulatorSettings;
-  deleteTask(id: string): unknown;
+  /** Removes a task; answers whether there was one. */
+  deleteTask(id: string): boolean;
+  /** Restarts a progressing task; throws for an unknown or non-progressing one. */
   restartTask(id: string, options?: { progressMs?: number }): void;
-  tasks(): { operationId: string; description?: string; kind?: string }[];
-  requests(): { method: string; path: string; headers: Record<string, string>; status?: number; [key: string]: unknown }[];
+  tasks(): SimulatorTaskEntry[];
+  /** The last northbound requests, oldest first. */
+  requests(): RequestLogEntry[];
   clearRequests(): void;
 }
 
 /** Starts a simulator of the platform's northbound API. */
 export declare function startSimulator(options?: SimulatorOptions): Promise<Simulator>;
+
+/** Checks the options and fills in the defaults (what `startSimulator` does first); throws a TypeError. */
+export declare function normalizeOptions(options?: SimulatorOptions): NormalizedSimulatorOptions;
+
+/** Thrown for a fault spec that does not parse. */
+export declare class FaultSyntaxError extends Error {}
+
+/** Parses a fault list such as "delay=500, html-502"; throws a FaultSyntaxError. */
+export declare function parseFault(text: string): {
+  /** The list, normalised ("delay=500, html-502"). */
+  text: string;
+  delayMs: number;
+  transport: { name: string; [key: string]: unknown } | null;
+  answer: { name: string; [key: string]: unknown } | null;
+};
+
+/** Whether an id is one the platform would refuse as malformed (empty, too long, odd characters). */
+export declare function isMalformedId(id: string): boolean;
+
+/** Milliseconds since the epoch in the platform's `yyyyMMdd'T'HHmmss'Z'` (UTC). */
+export declare function platformTime(ms: number): string;
+
+/** One of the platform's error answers. */
+export interface PlatformError {
+  readonly status: number;
+  readonly code: string;
+  readonly desc: string;
+}
+
+/** The platform's error answers the simulator gives (status, error_code, error_desc). */
+export declare const PLATFORM_ERRORS: Readonly<{
+  badRequest: PlatformError;
+  pageLimit: PlatformError;
+  throttled: PlatformError;
+  invalidToken: PlatformError;
+  notFound: PlatformError;
+  badCredentials: PlatformError;
+  invalidInput: PlatformError;
+  invalidRefreshToken: PlatformError;
+  internal: PlatformError;
+}>;
 
 export declare const VERSION: string;
 export declare const DEFAULT_APP: Readonly<{ appId: string; secret: string }>;

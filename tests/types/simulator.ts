@@ -1,10 +1,23 @@
+// Compiled with `tsc --strict --noEmit` in `make test` (tsconfig.simulator.json): the
+// simulator's declarations must say exactly what index.mjs returns. Each @ts-expect-error line
+// fails the build if a type became too loose.
+import type { AddressInfo } from "node:net";
 import {
   OPERATION_LIST_PATH,
   SUBTASK_STATUSES,
   deviceProgress,
   progressState,
   startSimulator,
+  normalizeOptions,
+  parseFault,
+  FaultSyntaxError,
+  isMalformedId,
+  platformTime,
+  PLATFORM_ERRORS,
+  DEFAULT_APP,
   type FaultRecord,
+  type NormalizedSimulatorOptions,
+  type RequestLogEntry,
   type Simulator,
   type SimulatorPage,
   type SimulatorSubTask,
@@ -31,5 +44,44 @@ const wrong: SimulatorSubTaskStatus = "failed";
 const statuses: readonly SimulatorSubTaskStatus[] = SUBTASK_STATUSES;
 const run = { outcome: "failed", total: 3, durationMs: 100, elapsedMs: 50 } as const;
 const n: number = progressState(run).counts.fail + (deviceProgress(run, 0).startMs ?? 0);
+
+// The node:http server itself, and the normalised options.
+const address: AddressInfo | string | null = sim.server.address();
+const listening: boolean = sim.server.listening;
+const options: NormalizedSimulatorOptions = sim.options;
+const throttle: { calls: number; perMs: number } | false = sim.options.throttle;
+const totalName: "totalCount" | "totalSize" = options.totalField;
+
+// Records and booleans, not `unknown`.
+const id: string = armed.id;
+const remaining: number | null = armed.remaining;
+const listed: FaultRecord[] = sim.faults();
+const cleared: number = sim.clearFaults();
+const ok: boolean = sim.deleteTask("fw-now-devices");
+const kinds: ("static" | "progress" | "stored")[] = sim.tasks().map((task) => task.kind);
+const firstRequest: RequestLogEntry | undefined = sim.requests()[0];
+const status: number | null | undefined = firstRequest?.status;
+const verdict: string | null | undefined = firstRequest?.auth;
+
+// The helpers exported beside startSimulator.
+const parsed: { text: string; delayMs: number } = parseFault("delay=5");
+const time: string = platformTime(0);
+const malformed: boolean = isMalformedId("a/b");
+const code: string = PLATFORM_ERRORS.notFound.code;
+const app: string = DEFAULT_APP.appId;
+const normal: NormalizedSimulatorOptions = normalizeOptions({ prefix: "/iot" });
+const syntax: Error = new FaultSyntaxError("x");
+
+// @ts-expect-error deleteTask answers whether a task was removed, not a record
+const notRecord: FaultRecord = sim.deleteTask("x");
+// @ts-expect-error faults() are records with a string id
+const numericId: number = sim.faults()[0]!.id;
+// @ts-expect-error a task's kind is one of three words
+const wrongKind: "seeded" = sim.tasks()[0]!.kind;
+// @ts-expect-error the options are read-only
+sim.options = normal;
+
 await sim.close();
+void [address, listening, throttle, totalName, id, remaining, listed, cleared, ok, kinds, status, verdict];
+void [parsed, time, malformed, code, app, syntax, notRecord, numericId, wrongKind];
 export { s, route, total, count, first, wrong, statuses, n };
