@@ -3,10 +3,19 @@
 // it, so users never call an init function. Rules (retries, backoff, rate limit, validation,
 // polling schedule, hints) live in the Rust core; this file only sequences calls.
 
-import { UpgradeTaskError, assertClientConfig, toUpgradeTaskError } from "./errors.js";
+import { assertClientConfig } from "./config.js";
+import { UpgradeTaskError, toUpgradeTaskError } from "./errors.js";
 import * as wasm from "./iot_upgrade_task.js";
 
 const FINAL = new Set(["success", "failed", "stop"]);
+
+/** An `aborted` error keeps why the caller's signal fired: `signal.reason` becomes its `cause`. */
+function keepAbortReason(error, signal) {
+  if (error instanceof UpgradeTaskError && error.kind === "aborted" && signal?.aborted === true && !Object.hasOwn(error, "cause")) {
+    Object.defineProperty(error, "cause", { value: signal.reason, writable: true, configurable: true, enumerable: false });
+  }
+  return error;
+}
 
 /** @param {() => unknown} load */
 export function createApi(load) {
@@ -23,35 +32,46 @@ export function createApi(load) {
     return ready;
   };
 
-  /** Runs a wasm export after initialisation; every rejection becomes an UpgradeTaskError. */
-  async function guarded(fn, ...args) {
+  /**
+   * Runs a wasm export after initialisation; every rejection becomes an UpgradeTaskError (an
+   * `aborted` one with the reason of `signal`, the call's options.signal).
+   */
+  async function guarded(fn, args, signal) {
     try {
       await init();
       return await fn(...args);
     } catch (raw) {
-      throw toUpgradeTaskError(raw);
+      throw keepAbortReason(toUpgradeTaskError(raw), signal);
     }
   }
 
   /** An UpgradeTaskError for a failure this file detects (message and hint from the core). */
   async function fail(kind, detail, { attempts = 0, secrets = [], cause, problems } = {}) {
-    await guarded(() => undefined);
+    await guarded(() => undefined, []);
     const record = wasm.errorRecord(kind, detail, attempts, secrets.filter((s) => typeof s === "string" && s !== ""));
     if (problems) record.problems = problems;
     return new UpgradeTaskError(record, cause === undefined ? undefined : { cause });
   }
 
-  const queryUpgradeTask = (operationId, accessToken, options) => guarded(wasm.queryUpgradeTask, operationId, accessToken, options);
-  const login = (options) => guarded(wasm.login, options);
-  const refreshToken = (options) => guarded(wasm.refreshToken, options);
+  /** `options.signal`, read without throwing (a throwing getter or a revoked Proxy give none). */
+  const signalOf = (options) => {
+    try {
+      return options !== null && typeof options === "object" ? options.signal : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const queryUpgradeTask = (operationId, accessToken, options) => guarded(wasm.queryUpgradeTask, [operationId, accessToken, options], signalOf(options));
+  const login = (options) => guarded(wasm.login, [options], signalOf(options));
+  const refreshToken = (options) => guarded(wasm.refreshToken, [options], signalOf(options));
 
   /** Polls `poll(signal)` until the task ends; the schedule comes from the core. */
   async function waitFor(poll, options) {
     const opts = options ?? {};
-    const policy = await guarded(wasm.waitPolicy, opts);
+    const policy = await guarded(wasm.waitPolicy, [opts]);
     const onProgress = typeof opts.onProgress === "function" ? opts.onProgress : null;
     const outer = opts.signal;
-    if (outer?.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent");
+    if (outer?.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent", { cause: outer.reason });
     const stop = new AbortController();
     let reason = null;
     const halt = (why) => {
@@ -70,7 +90,7 @@ export function createApi(load) {
     const stopped = () =>
       reason === "timeout"
         ? fail("timeout", `the task did not end within maxWaitMs (${policy.maxWaitMs} ms; last status: ${last?.status ?? "unknown"})`, { attempts: polls })
-        : fail("aborted", "the caller's signal fired while waiting for the task", { attempts: polls });
+        : fail("aborted", "the caller's signal fired while waiting for the task", { attempts: polls, cause: outer?.reason });
     try {
       for (;;) {
         let changed = false;

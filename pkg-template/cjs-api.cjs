@@ -2,7 +2,8 @@
 // Shared by the CommonJS entries: the functions are async, so they load an ESM build on first
 // use; UpgradeTaskError is available synchronously, and `instanceof` works across both builds.
 
-const { UpgradeTaskError, assertClientConfig, toUpgradeTaskError } = require("./errors.cjs");
+const { assertClientConfig } = require("./config.cjs");
+const { UpgradeTaskError, toUpgradeTaskError } = require("./errors.cjs");
 
 /** @param {() => Promise<any>} importBuild e.g. () => import("./node.js") */
 module.exports = function createCjsApi(importBuild) {

@@ -59,20 +59,3 @@ export function toUpgradeTaskError(raw) {
     { cause: raw },
   );
 }
-
-/**
- * Checks an UpgradeTaskClient's config synchronously (the constructor throws on a bad one):
- * exactly one of `accessToken` (a string) or `getAccessToken` (a function).
- * @param {unknown} config
- */
-export function assertClientConfig(config) {
-  const c = config !== null && typeof config === "object" ? config : {};
-  if ((typeof c.accessToken === "string") === (typeof c.getAccessToken === "function")) {
-    throw new UpgradeTaskError({
-      kind: "invalid_argument",
-      message: "invalid_argument: config.accessToken: give exactly one of accessToken (a string) or getAccessToken (a function)",
-      hint: "Fix the arguments named in `problems`; nothing was sent to the platform.",
-      problems: [{ path: "config.accessToken", message: "give exactly one of accessToken (a string) or getAccessToken (a function)" }],
-    });
-  }
-}

@@ -257,6 +257,12 @@ export declare function refreshToken(options: RefreshOptions): Promise<Session>;
 
 /** A client for one platform application: token handling, a shared rate limit, defaults. */
 export declare class UpgradeTaskClient {
+  /**
+   * Checks the whole configuration at once, with the rules every call applies (`baseUrl`,
+   * `appKey`, the token, `timeoutMs`, `attemptTimeoutMs`, `retry`, `rateLimit`).
+   * @throws {UpgradeTaskError} kind `"invalid_argument"` listing every problem (paths `config.…`);
+   *   nothing is sent.
+   */
   constructor(config: ClientConfig);
   queryUpgradeTask(operationId: string, options?: ClientCallOptions): Promise<UpgradeTask>;
   waitForUpgradeTask(operationId: string, options?: ClientCallOptions & Omit<WaitOptions, keyof QueryOptions>): Promise<UpgradeTask>;

@@ -56,14 +56,23 @@ for (const name of ["LICENSE-MIT", "LICENSE-APACHE"]) {
   cpSync(join(root, name), join(pkg, name));
 }
 
-// errors.cjs: the same class, as CommonJS (instanceof works across both through the brand).
-const errorsEsm = readFileSync(join(template, "errors.js"), "utf8");
-const errorsCjs =
-  '"use strict";\n// Generated from errors.js by scripts/build-pkg.mjs.\n' +
-  errorsEsm.replace(/^export (class|function) /gm, "$1 ") +
-  "\nmodule.exports = { UpgradeTaskError, toUpgradeTaskError, assertClientConfig };\n";
-if (/^export /m.test(errorsCjs)) throw new Error("errors.js has an export the CommonJS conversion does not handle");
-writeFileSync(join(pkg, "errors.cjs"), errorsCjs);
+// errors.cjs and config.cjs: the same code as CommonJS (instanceof works across both copies of
+// the error class through its brand). The ESM sources use only what this conversion handles:
+// exported functions and classes, and named imports of sibling files.
+for (const [name, exports] of [
+  ["errors", ["UpgradeTaskError", "toUpgradeTaskError"]],
+  ["config", ["clientConfigProblems", "assertClientConfig"]],
+]) {
+  const esm = readFileSync(join(template, `${name}.js`), "utf8");
+  const cjs =
+    `"use strict";\n// Generated from ${name}.js by scripts/build-pkg.mjs.\n` +
+    esm
+      .replace(/^import (\{[^}]*\}) from "\.\/([\w-]+)\.js";$/gm, 'const $1 = require("./$2.cjs");')
+      .replace(/^export (class|function) /gm, "$1 ") +
+    `\nmodule.exports = { ${exports.join(", ")} };\n`;
+  if (/^(export|import) /m.test(cjs)) throw new Error(`${name}.js has an import or export the CommonJS conversion does not handle`);
+  writeFileSync(join(pkg, `${name}.cjs`), cjs);
+}
 
 // index.d.cts: the same declarations for `require` consumers under moduleResolution node16.
 cpSync(join(template, "index.d.ts"), join(pkg, "index.d.cts"));

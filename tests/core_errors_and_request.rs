@@ -10,7 +10,8 @@
 
 use iot_upgrade_task::core::request::{check_base_url, encode_segment, is_loopback};
 use iot_upgrade_task::core::{
-    build_request, classify, interpret, Argument, ErrorKind, ErrorReport, RawArguments,
+    build_login, build_request, classify, interpret, Argument, ErrorKind, ErrorReport,
+    RawArguments, RawLogin,
 };
 
 fn error(status: u16, body: &str) -> ErrorReport {
@@ -191,8 +192,42 @@ fn args(id: &str, token: &str, base: &str, key: &str) -> RawArguments {
         app_key: Argument::Text(key.into()),
         timeout_ms: None,
         options_missing: false,
+        key_alias_given: None,
         policy: Default::default(),
     }
+}
+
+#[test]
+fn the_other_calls_key_name_gets_a_did_you_mean() {
+    let mut raw = args("x", "t", "https://gw", "k");
+    raw.app_key = Argument::Missing;
+    raw.key_alias_given = Some("appId");
+    let problems = build_request(&raw).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].path, "options.appKey");
+    assert_eq!(
+        problems[0].message,
+        "is required (a non-empty string); options.appId was given: did you mean appKey?"
+    );
+    // With the right key given as well, the alias says nothing.
+    let mut raw = args("x", "t", "https://gw", "k");
+    raw.key_alias_given = Some("appId");
+    assert!(build_request(&raw).is_ok());
+    // A login given appKey where appId is meant.
+    let login = RawLogin {
+        common: RawArguments {
+            base_url: Argument::Text("https://gw".into()),
+            key_alias_given: Some("appKey"),
+            ..RawArguments::default()
+        },
+        secret: Argument::Text("s".into()),
+        refresh_token: None,
+    };
+    let problems = build_login(&login).unwrap_err();
+    assert_eq!(problems[0].path, "options.appId");
+    assert!(problems[0]
+        .message
+        .ends_with("options.appKey was given: did you mean appId?"));
 }
 
 #[test]

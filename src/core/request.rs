@@ -66,6 +66,9 @@ pub struct RawArguments {
     pub timeout_ms: Option<Result<f64, String>>,
     /// The options argument itself was absent or not an object (one problem, not one per key).
     pub options_missing: bool,
+    /// The other call's name for the key, when it was given instead (`appId` to a query,
+    /// `appKey` to a login): a missing key then says "did you mean …?".
+    pub key_alias_given: Option<&'static str>,
     /// `options.retry`, `options.attemptTimeoutMs` and `options.rateLimit`.
     pub policy: RawPolicy,
 }
@@ -208,8 +211,19 @@ fn base_and_key<'a>(
         problems.add("options", "is required: an object with baseUrl and appKey");
         return (None, None);
     }
-    let key =
-        required(problems, key_path, &args.app_key).filter(|k| header_safe(problems, key_path, k));
+    let key = match (&args.app_key, args.key_alias_given) {
+        (Argument::Missing, Some(alias)) => {
+            let meant = key_path.rsplit('.').next().unwrap_or(key_path);
+            problems.add(
+                key_path,
+                format!("is required (a non-empty string); options.{alias} was given: did you mean {meant}?"),
+            );
+            None
+        }
+        (given, _) => {
+            required(problems, key_path, given).filter(|k| header_safe(problems, key_path, k))
+        }
+    };
     let base = required(problems, "options.baseUrl", &args.base_url).and_then(|b| {
         check_base_url(b)
             .map_err(|m| problems.add("options.baseUrl", m))

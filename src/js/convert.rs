@@ -58,6 +58,12 @@ fn read_common(options: &JsValue, key_name: &'static str) -> JsArguments<RawArgu
     if options.is_object() {
         raw.base_url = read_string(&property(options, "baseUrl"), None);
         raw.app_key = read_string(&property(options, key_name), None);
+        let alias = if key_name == "appKey" {
+            "appId"
+        } else {
+            "appKey"
+        };
+        raw.key_alias_given = (!is_absent(&property(options, alias))).then_some(alias);
         raw.timeout_ms = read_number(&property(options, "timeoutMs"));
         raw.policy = read_policy(options);
         let given = property(options, "signal");
