@@ -11,6 +11,9 @@
 
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
+import https from "node:https";
+import { Readable } from "node:stream";
+import tls from "node:tls";
 import { parseArgs } from "node:util";
 
 const NAME = "iot-upgrade-task";
@@ -55,6 +58,9 @@ const OPTIONS = {
   "app-id": { type: "string" },
   secret: { type: "string" },
   timeout: { type: "string" },
+  ca: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
   json: { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
@@ -73,6 +79,11 @@ const COMMON_HELP = `Connection (flags win over the environment):
   --secret SECRET     ... and this secret (used when no token is given)   [IOT_SECRET]
   Prefer the environment for the token and the secret: flags are visible to other users
   of the machine (ps). The token and the secret are never printed, not even with --verbose.
+
+TLS (files in PEM format; for a platform with a private CA or two-way TLS):
+  --ca FILE           also trust this CA (the platform's own), besides the usual ones [IOT_CA]
+  --cert FILE         present this client certificate (two-way TLS) ...             [IOT_CERT]
+  --key FILE          ... with this private key (give both)                         [IOT_KEY]
 
 Output:
   --json              print the normalised task as JSON, one object per line
@@ -202,6 +213,14 @@ function parseDuration(text, flag) {
   return Math.min(ms, 2147483647);
 }
 
+/** Milliseconds as people say them: "700 ms", "3 s", "1.5 s", "10 min", "1 h". */
+function humanDuration(ms) {
+  if (ms % 3600000 === 0) return `${ms / 3600000} h`;
+  if (ms % 60000 === 0) return `${ms / 60000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 /** A whole number of milliseconds ≥ 1 (the hidden polling flags). */
 function parseMs(text, flag) {
   if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} must be a whole number of milliseconds ≥ 1 (got "${safe(text)}")`);
@@ -234,9 +253,17 @@ function localTime(iso) {
   );
 }
 
-const done = (s) => s.success + s.fail + s.stop + s.timeout;
+/** Devices that reached an outcome of their own (upgraded, failed, timed out); stopped ones did not. */
+const done = (s) => s.success + s.fail + s.timeout;
 const percent = (s) => (s.total > 0 ? Math.floor((done(s) * 100) / s.total) : 0);
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const FINAL = new Set(["success", "failed", "stop"]);
+
+/** What ended how, for a task that has ended: "12 succeeded, 3 failed, 15 stopped, 0 not reached". */
+function outcomes(s) {
+  const notReached = Math.max(0, s.total - done(s) - s.stop);
+  return [`${s.success} succeeded`, `${s.fail} failed`, ...(s.timeout > 0 ? [`${s.timeout} timed out`] : []), `${s.stop} stopped`, `${notReached} not reached`].join(", ");
+}
 
 function statusText(status, paint) {
   const label = safe(status);
@@ -277,6 +304,7 @@ function summary(task, { verbose, paint }) {
   row("Type", task.operateType === "firmware_upgrade" ? "firmware upgrade" : task.operateType === "software_upgrade" ? "software upgrade" : safe(task.operateType));
   row("Version", task.extendPara?.fileVersion == null ? paint.dim("(not given)") : safe(task.extendPara.fileVersion));
   row("Devices", `${done(s)} of ${s.total} done (${percent(s)}%)`);
+  if (FINAL.has(task.status)) more(`ended: ${outcomes(s)}`);
   more(countsText(s));
 
   const t = task.targets;
@@ -333,6 +361,14 @@ function reportError(error, { context, verbose }) {
     if (verbose && error instanceof Error && error.stack) err(paint.dim(safe(error.stack)));
     return EXIT.other;
   }
+  const problems = Array.isArray(error.problems) ? error.problems : [];
+  if (error.kind === "invalid_argument" && problems.length > 0) {
+    // A setting of this tool was refused: say so in its words (flags and variables), not the
+    // library's option paths.
+    for (const p of problems) err(`${paint.red(paint.bold("error:"))} ${settingName(p.path)} ${safe(p.message)}`);
+    err(`Run "${NAME} --help" for usage.`);
+    return EXIT.usage;
+  }
   const field = (label, value) => err(`  ${label.padEnd(15)}${value}`);
   err(`${paint.red(paint.bold("error:"))} ${paint.bold(error.kind)}${context ? ` — ${context}` : ""}`);
   field("HTTP status:", error.httpStatus === null || error.httpStatus === undefined ? "none (no answer)" : String(error.httpStatus));
@@ -342,7 +378,6 @@ function reportError(error, { context, verbose }) {
   );
   if (error.message) field("detail:", safe(error.message));
   if (error.hint) field("hint:", safe(error.hint));
-  const problems = Array.isArray(error.problems) ? error.problems : [];
   if (problems.length > 0) {
     err(`  problems:`);
     const shown = verbose ? problems : problems.slice(0, 20);
@@ -368,6 +403,48 @@ const fromEnv = (name) => {
   return typeof v === "string" && v !== "" ? v : undefined;
 };
 
+/** A setting's name for messages: "--base-url", or "IOT_BASE_URL (or --base-url)" when it came from there. */
+const named = (setting, flag, env) => (setting.from === `--${flag}` ? `--${flag}` : setting.from === env ? `${env} (or --${flag})` : `--${flag} (or ${env})`);
+
+/** The CLI's words for the library's argument paths, filled in once the settings are known. */
+const SETTING_NAMES = new Map([
+  ["operationId", "the operation id"],
+  ["options.timeoutMs", "--timeout"],
+  ["options.maxWaitMs", "--timeout"],
+  ["options.minDelayMs", "--min-delay (or IOT_MIN_DELAY_MS)"],
+  ["options.maxDelayMs", "--max-delay (or IOT_MAX_DELAY_MS)"],
+]);
+const settingName = (path) => SETTING_NAMES.get(path) ?? safe(path);
+
+/** Reads a PEM file named by a TLS setting (a usage error when it cannot be read). */
+function readPem(setting, flag, env) {
+  if (setting.value === undefined) return undefined;
+  try {
+    return readFileSync(setting.value);
+  } catch (e) {
+    throw new UsageError(`${named(setting, flag, env)}: cannot read "${safe(setting.value)}" (${e?.code ?? e?.message ?? e})`);
+  }
+}
+
+/** The TLS files (--ca, --cert, --key), read and checked; null when none is given. */
+function tlsFiles(pick) {
+  const ca = pick("ca", "IOT_CA");
+  const cert = pick("cert", "IOT_CERT");
+  const key = pick("key", "IOT_KEY");
+  if ((cert.value === undefined) !== (key.value === undefined)) {
+    const given = cert.value === undefined ? named(key, "key", "IOT_KEY") : named(cert, "cert", "IOT_CERT");
+    throw new UsageError(`${given} is given alone: a client certificate needs both --cert FILE and --key FILE (or IOT_CERT and IOT_KEY)`);
+  }
+  if (ca.value === undefined && cert.value === undefined) return null;
+  const files = { ca: readPem(ca, "ca", "IOT_CA"), cert: readPem(cert, "cert", "IOT_CERT"), key: readPem(key, "key", "IOT_KEY") };
+  try {
+    tls.createSecureContext({ ...(files.ca ? { ca: files.ca } : {}), ...(files.cert ? { cert: files.cert, key: files.key } : {}) });
+  } catch (e) {
+    throw new UsageError(`the TLS files cannot be used (${safe(e instanceof Error ? e.message : String(e))}): give PEM files, and a --key that belongs to --cert`);
+  }
+  return { ...files, from: [ca, cert, key].filter((x) => x.value !== undefined).map((x) => `${x.from} ${safe(x.value)}`) };
+}
+
 function configure(values) {
   const pick = (flag, env) => (values[flag] !== undefined ? { value: values[flag], from: `--${flag}` } : fromEnv(env) !== undefined ? { value: fromEnv(env), from: env } : { value: undefined, from: null });
   const baseUrl = pick("base-url", "IOT_BASE_URL");
@@ -383,7 +460,47 @@ function configure(values) {
   }
   if (appKey.value === undefined && appId.value !== undefined) appKey = { value: appId.value, from: `${appId.from} (app id)` };
   if (appKey.value === undefined) throw new UsageError("no app key: pass --app-key or set IOT_APP_KEY (or give --app-id / IOT_APP_ID)");
-  return { baseUrl, token, appId, secret, appKey };
+  SETTING_NAMES.set("options.baseUrl", named(baseUrl, "base-url", "IOT_BASE_URL"));
+  SETTING_NAMES.set("options.appId", named(appId, "app-id", "IOT_APP_ID"));
+  SETTING_NAMES.set("options.secret", named(secret, "secret", "IOT_SECRET"));
+  SETTING_NAMES.set("options.appKey", appKey.from === `${appId.from} (app id)` ? `${named(appId, "app-id", "IOT_APP_ID")} (the app key too)` : named(appKey, "app-key", "IOT_APP_KEY"));
+  SETTING_NAMES.set("accessToken", token.value === undefined ? "the access token from the login" : named(token, "token", "IOT_ACCESS_TOKEN"));
+  return { baseUrl, token, appId, secret, appKey, tls: tlsFiles(pick) };
+}
+
+/**
+ * A fetch over node:https that presents the client certificate and trusts the extra CA. The
+ * package calls the global fetch, and Node's own fetch takes a client certificate only through
+ * undici's Agent, a dependency this tool does not have; so for https: URLs the CLI puts this in
+ * its place (plain http: to loopback keeps the usual fetch). Errors keep Node's TLS codes as the
+ * cause, as Node's fetch does ("fetch failed" with cause.code).
+ */
+function fetchWithTls({ ca, cert, key }) {
+  const agent = new https.Agent({ keepAlive: true, ...(ca ? { ca: [...tls.rootCertificates, ca] } : {}), ...(cert ? { cert, key } : {}) });
+  const plain = globalThis.fetch;
+  const NO_BODY = new Set([204, 205, 304]);
+  async function fetch(input, init) {
+    const request = new Request(input, init);
+    if (!request.url.startsWith("https:")) return plain(request);
+    const body = request.body === null ? undefined : Buffer.from(await request.arrayBuffer());
+    return new Promise((resolve, reject) => {
+      const options = { method: request.method, headers: Object.fromEntries(request.headers), agent, signal: request.signal };
+      const sent = https.request(request.url, options, (res) => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) for (const one of [value].flat()) if (one !== undefined) headers.append(name, one);
+        const stream = NO_BODY.has(res.statusCode) || request.method === "HEAD" ? null : Readable.toWeb(res);
+        try {
+          resolve(new Response(stream, { status: res.statusCode, statusText: res.statusMessage ?? "", headers }));
+        } catch (cause) {
+          res.destroy();
+          reject(new TypeError("fetch failed", { cause }));
+        }
+      });
+      sent.on("error", (cause) => reject(new TypeError("fetch failed", { cause })));
+      sent.end(body);
+    });
+  }
+  return { fetch, close: () => agent.destroy() };
 }
 
 /** "dem…" — enough to recognise an app key in --verbose, not enough to leak it whole. */
@@ -509,6 +626,8 @@ function progressDisplay(id, verbose) {
   }
 
   return {
+    /** The last task seen, or null. */
+    lastTask: () => last,
     /** A --verbose line that does not tear the progress bar. */
     log(line) {
       if (!verbose) return;
@@ -614,6 +733,15 @@ async function commandWatch(id, values, cfg, log) {
         err("interrupted");
         return EXIT.interrupted;
       }
+      if (error?.kind === "timeout" && maxWaitMs !== undefined) {
+        // Only --timeout ends a watch with kind timeout (slow answers are retried).
+        const last = display.lastTask();
+        const seen = last === null ? "no answer came in that time" : `the last status seen was ${safe(last.status)}, ${done(last.staResult)} of ${last.staResult.total} devices done (${percent(last.staResult)}%)`;
+        const paint = painter(process.stderr);
+        err(`${paint.red(paint.bold("error:"))} the watch timed out after ${humanDuration(maxWaitMs)} (--timeout): ${seen}`);
+        if (values.verbose && error.message) err(`  detail: ${safe(error.message)}`);
+        return EXIT.transient;
+      }
       return reportError(error, { context: `operation "${safe(id)}"`, verbose: values.verbose });
     }
     display.stop();
@@ -638,14 +766,19 @@ async function main(argv) {
       else if (a.startsWith(`${flag}=`)) addSecret(a.slice(flag.length + 1));
     }
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    const command = argv.find((a) => a === "get" || a === "watch");
-    return usageFail(safe(e instanceof Error ? e.message : String(e)), command);
+  // Parsed leniently, then checked here, so a mistake is told in this tool's words.
+  const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  for (const t of tokens) {
+    if (t.kind !== "option") continue;
+    const spec = OPTIONS[t.name];
+    const command = positionals.find((a) => a === "get" || a === "watch");
+    if (spec === undefined) {
+      const near = Object.keys(OPTIONS).filter((n) => n !== t.name && (n.startsWith(t.name) || t.name.startsWith(n)));
+      return usageFail(`unknown option ${safe(t.rawName)}${near.length === 1 ? ` (did you mean --${near[0]}?)` : ""}`, command);
+    }
+    if (spec.type === "string" && t.value === undefined) return usageFail(`${safe(t.rawName)} needs a value`, command);
+    if (spec.type === "boolean" && t.inlineValue) return usageFail(`${safe(t.rawName)} takes no value`, command);
   }
-  const { values, positionals } = parsed;
   let [command, ...args] = positionals;
 
   if (values.version) {
@@ -678,6 +811,11 @@ async function main(argv) {
   try {
     const cfg = configure(values);
     log(`${NAME} ${readVersion()} on Node ${process.version}`);
+    if (cfg.tls !== null) {
+      tlsSession = fetchWithTls(cfg.tls);
+      globalThis.fetch = tlsSession.fetch;
+      log(`TLS: ${cfg.tls.from.join(", ")}`);
+    }
     log(`platform ${safe(cfg.baseUrl.value)} (from ${cfg.baseUrl.from}); app key ${masked(cfg.appKey.value)} (from ${cfg.appKey.from})`);
     return command === "get" ? await commandGet(args, values, cfg, log) : await commandWatch(args[0], values, cfg, log);
   } catch (e) {
@@ -698,6 +836,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** The https agent behind --ca/--cert/--key, closed when the tool is done. */
+let tlsSession = null;
 const code = await main(process.argv.slice(2));
+tlsSession?.close();
 // Let stdout/stderr drain (pipes are asynchronous) before leaving with the code.
 process.exitCode = code;

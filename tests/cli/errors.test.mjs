@@ -109,15 +109,23 @@ test("any other kind (bad_request) exits 8", async () => {
   }
 });
 
-test("invalid_argument exits 2 and sends nothing", async () => {
+test("invalid_argument exits 2, sends nothing, and names the CLI's own settings", async () => {
   ctx.sim.clearRequests();
   const dots = await ctx.run(["get", ".."], { env: ctx.env() });
   assert.equal(dots.code, EXIT.usage);
-  assert.match(dots.stderr, /^error: invalid_argument\b/m);
-  assert.match(dots.stderr, /- operationId: /);
+  assert.match(dots.stderr, /^error: the operation id "\.\." cannot travel as a path segment$/m);
   const url = await ctx.run(["get", "fw-now-devices", "--base-url", "http://example.com"], { env: ctx.env() });
   assert.equal(url.code, EXIT.usage);
-  assert.match(url.stderr, /^error: invalid_argument\b/m);
+  assert.match(url.stderr, /^error: --base-url must use https: \(plain http: is allowed only to localhost, 127\.0\.0\.0\/8 or \[::1\]\)$/m);
+  // From the environment, before a token or after a login: the variable's name, not options.baseUrl.
+  for (const env of [ctx.env({ IOT_BASE_URL: "iot.example.com:8743" }), { IOT_BASE_URL: "iot.example.com:8743", IOT_APP_ID: "demo-app", IOT_SECRET: "demo-secret" }]) {
+    const r = await ctx.run(["get", "fw-now-devices"], { env });
+    assert.equal(r.code, EXIT.usage);
+    assert.equal(r.stderr, 'error: IOT_BASE_URL (or --base-url) must be an absolute URL such as https://host:8743\nRun "iot-upgrade-task --help" for usage.\n');
+  }
+  const key = await ctx.run(["get", "fw-now-devices"], { env: ctx.env({ IOT_APP_KEY: "tab\there" }) });
+  assert.match(key.stderr, /^error: IOT_APP_KEY \(or --app-key\) must not contain control characters/m);
+  for (const r of [dots, url, key]) assert.doesNotMatch(r.stderr, /options\.|problems|HTTP status/);
   assert.equal(ctx.sim.requests().length, 0);
 });
 
@@ -129,8 +137,12 @@ test("usage errors exit 2 with a pointer to --help", async (t) => {
     [["get"], /get needs at least one operation id/],
     [["watch"], /watch needs an operation id/],
     [["watch", "a", "b"], /one operation id at a time/],
-    [["get", "x", "--bogus"], /Unknown option '--bogus'/],
-    [["get", "x", "--timeout"], /--timeout/],
+    [["get", "x", "--bogus"], /^error: unknown option --bogus\nRun "iot-upgrade-task get --help" for usage\.\n$/],
+    [["get", "x", "--jsn"], /^error: unknown option --jsn\n/],
+    [["get", "x", "--base"], /^error: unknown option --base \(did you mean --base-url\?\)\n/],
+    [["watch", "x", "-q"], /^error: unknown option -q\n/],
+    [["get", "x", "--timeout"], /^error: --timeout needs a value\n/],
+    [["get", "x", "--json=yes"], /^error: --json takes no value\n/],
     [["get", "x", "--timeout", "soon"], /--timeout must be a duration/],
     [["get", "x", "--timeout", "0"], /--timeout must be more than 0/],
     [["watch", "x", "--min-delay", "fast"], /--min-delay must be a whole number/],

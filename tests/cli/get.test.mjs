@@ -31,6 +31,17 @@ test("get prints a readable summary with times in local time", async () => {
   assert.doesNotMatch(o, ANSI, "no colours when stdout is not a terminal");
 });
 
+test("get summary of an ended task: what ended how; stopped devices are not \"done\"", async () => {
+  const r = await ctx.run(["get", "sw-stopped"], { env: ctx.env() });
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  assert.match(r.stdout, /Devices\s+4 of 10 done \(40%\)\n\s+ended: 4 succeeded, 0 failed, 6 stopped, 0 not reached\n/);
+  assert.doesNotMatch(r.stdout, /10 of 10 done/);
+  const timedOut = await ctx.run(["get", "fw-256-devices"], { env: ctx.env() });
+  assert.match(timedOut.stdout, /ended: 250 succeeded, 4 failed, 2 timed out, 0 stopped, 0 not reached/);
+  const running = await ctx.run(["get", "fw-custom-window"], { env: ctx.env() });
+  assert.doesNotMatch(running.stdout, /ended:/);
+});
+
 test("get summary: device groups, custom window, retries, missing times", async () => {
   const r = await ctx.run(["get", "fw-custom-window"], { env: ctx.env({ TZ: "America/New_York" }) });
   assert.equal(r.code, EXIT.ok, r.stderr);

@@ -57,6 +57,22 @@ test("watch exits 1 when the task ends stop; --json prints the final task only",
   assert.equal(progressLines(r.stderr).at(-1)[1], "stop");
 });
 
+test("a task stopped half-way is not \"30/30 done (100%)\": the summary shows what ended how", async () => {
+  ctx.sim.restartTask("demo-progress-stop", { progressMs: 1500 });
+  const r = await ctx.run(["watch", "demo-progress-stop", ...FAST], { env: ctx.env() });
+  assert.equal(r.code, EXIT.taskEnded, r.stderr);
+  const last = progressLines(r.stderr).at(-1);
+  const [, status, finished, total, pct] = last;
+  assert.equal(status, "stop");
+  assert.equal(total, "30");
+  assert.ok(Number(finished) < 30 && Number(pct) < 100, last[0]);
+  assert.doesNotMatch(r.stdout + r.stderr, /30\/30 done|30 of 30 done|100%/);
+  const ended = /^\s+ended: (\d+) succeeded, (\d+) failed, (\d+) stopped, (\d+) not reached$/m.exec(r.stdout);
+  assert.ok(ended, r.stdout);
+  assert.equal(ended.slice(1).reduce((sum, n) => sum + Number(n), 0), 30);
+  assert.ok(Number(ended[3]) > 0, "some devices were stopped");
+});
+
 test("the polling delays can come from the environment", async () => {
   ctx.sim.restartTask("demo-progress-success", { progressMs: 1000 });
   const started = Date.now();
@@ -80,8 +96,9 @@ test("watch --timeout gives up on a task that does not end (exit 6)", async () =
   const started = Date.now();
   const r = await ctx.run(["watch", "fw-custom-window", "--timeout", "700ms", ...FAST], { env: ctx.env() });
   assert.equal(r.code, EXIT.transient, r.stderr);
-  assert.match(r.stderr, /^error: timeout\b/m);
-  assert.match(r.stderr, /hint:/);
+  // The watch's own words: how long, and the last status seen; not the library's timeoutMs.
+  assert.match(r.stderr, /^error: the watch timed out after 700 ms \(--timeout\): the last status seen was wait, 0 of 12 devices done \(0%\)$/m);
+  assert.doesNotMatch(r.stderr, /HTTP status|timeoutMs|maxWaitMs|hint:/);
   assert.equal(r.stdout, "");
   assert.ok(Date.now() - started < 8000);
 });
