@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both install what is missing.
-.PHONY: all setup setup-browser build demo test bench fuzz lint test-native test-types test-js test-packaging test-fuzz test-supply-chain clean
+.PHONY: all setup setup-browser build pack demo test bench fuzz lint test-native test-types test-js test-packaging test-fuzz test-supply-chain clean
 
 all: build
 
@@ -12,6 +12,10 @@ setup-browser:
 ## Build the npm package into pkg/ (cargo → wasm-bindgen → wasm-opt → pkg-template).
 build: setup
 	node scripts/build-pkg.mjs
+
+## Build, then pack pkg/ into iot-upgrade-task-<version>.tgz here (what `npm install ./….tgz` takes).
+pack: build
+	npm pack ./pkg --pack-destination . --no-fund --no-audit
 
 ## Build, start the platform simulator and the demo console, print the URL.
 demo: build
@@ -47,7 +51,7 @@ fuzz:
 
 # Last, so the run closes with node's test-runner summary.
 test-js:
-	node --test --test-concurrency=1 tests/size-budget.test.mjs tests/simulator/ tests/e2e/ tests/cli/ $(wildcard tests/browser)
+	node --test --test-concurrency=1 tests/size-budget.test.mjs tests/docs/ tests/simulator/ tests/e2e/ tests/cli/ $(wildcard tests/browser)
 
 ## Benchmarks: the package vs a plain-fetch floor and a zod peer; rewrites BENCHMARKS.md.
 bench: setup-browser build

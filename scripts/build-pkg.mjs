@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFil
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { packageReadmeOf } from "./package-readme.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -51,6 +52,8 @@ const shipped = JSON.parse(readFileSync(join(template, "package.json"), "utf8"))
 for (const name of ["package.json", ...shipped.filter((f) => existsSync(join(template, f)))]) {
   cpSync(join(template, name), join(pkg, name));
 }
+// README.md: the frame in pkg-template/ around the marked parts of the project README.
+writeFileSync(join(pkg, "README.md"), packageReadmeOf(root));
 // The licence texts (MIT OR Apache-2.0) live at the repository root.
 for (const name of ["LICENSE-MIT", "LICENSE-APACHE"]) {
   cpSync(join(root, name), join(pkg, name));
