@@ -46,9 +46,9 @@ export function createApi(load) {
   }
 
   /** An UpgradeTaskError for a failure this file detects (message and hint from the core). */
-  async function fail(kind, detail, { attempts = 0, secrets = [], cause, problems } = {}) {
+  async function fail(kind, detail, { outside, attempts = 0, secrets = [], cause, problems } = {}) {
     await guarded(() => undefined, []);
-    const record = wasm.errorRecord(kind, detail, attempts, secrets.filter((s) => typeof s === "string" && s !== ""));
+    const record = wasm.errorRecord(kind, detail, outside, attempts, secrets.filter((s) => typeof s === "string" && s !== ""));
     if (problems) record.problems = problems;
     return new UpgradeTaskError(record, cause === undefined ? undefined : { cause });
   }
@@ -191,8 +191,8 @@ export function createApi(load) {
       try {
         token = await c.getAccessToken({ forceRefresh });
       } catch (cause) {
-        const detail = `getAccessToken failed: ${cause instanceof Error ? cause.message : String(cause)}`;
-        throw await fail("unauthorized", detail, { secrets, cause });
+        const outside = cause instanceof Error ? cause.message : String(cause);
+        throw await fail("unauthorized", "getAccessToken failed", { outside, secrets, cause });
       }
       if (typeof token !== "string" || token === "") {
         throw await fail("unauthorized", "getAccessToken did not give a non-empty string", { secrets });

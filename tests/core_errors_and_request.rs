@@ -184,6 +184,147 @@ fn secrets_are_scrubbed_from_every_text() {
     );
 }
 
+/// The texts a user can see of a report.
+fn texts(report: &ErrorReport) -> String {
+    format!("{report:?}")
+}
+
+#[test]
+fn redaction_leaves_the_librarys_words_alone_with_short_or_common_secrets() {
+    let platform = r#"{"error_code":"1010005","error_desc":"App_key or access_token is invalid."}"#;
+    let clean = error(403, platform);
+    // 1-, 2- and 3-character secrets, and secrets equal to words of the messages: the
+    // library's words, the hint and the problem paths never change, and the marker is never
+    // scrubbed again.
+    for secrets in [
+        &["t", "a"][..],
+        &["tok"],
+        &["ab", "x"],
+        &["in", "ke"],
+        &["network", "HTTP", "403", "platform", "error"],
+        &["redacted", "[redacted]", "red"],
+        &["status", "operationId", "must", "be"],
+    ] {
+        let report = error(403, platform).scrub(secrets);
+        assert_eq!(report.message, clean.message, "{secrets:?}");
+        assert_eq!(report.hint, clean.hint);
+        let invalid = interpret(
+            200,
+            Some(br#"{"operationId":"x","status":"done","operateType":7}"#),
+        )
+        .unwrap_err();
+        let scrubbed = invalid.clone().scrub(secrets);
+        let paths = |r: &ErrorReport| {
+            r.problems
+                .iter()
+                .map(|p| p.path.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(paths(&scrubbed), paths(&invalid));
+        let baseline = invalid.clone().scrub(&[]);
+        assert_eq!(scrubbed.message, baseline.message);
+        assert_eq!(scrubbed.problems, baseline.problems);
+        assert!(
+            baseline.message.starts_with(
+                "invalid_response: HTTP 200; operateType must be a string, got the number \"7\""
+            ),
+            "{}",
+            baseline.message
+        );
+        let network = ErrorReport::simple(ErrorKind::Network, None, "the request failed")
+            .with_outside("fetch failed (ECONNREFUSED)")
+            .scrub(secrets);
+        assert_eq!(
+            network.message,
+            "network: the request failed: fetch failed (ECONNREFUSED)"
+        );
+    }
+    // The issue's cases: token `t` and app key `a`; token `tok`.
+    let arguments = build_request(&args("", "t", "https://gw", "a")).unwrap_err();
+    let report = ErrorReport::new(
+        ErrorKind::InvalidArgument,
+        None,
+        None,
+        None,
+        None,
+        arguments,
+    )
+    .scrub(&["t", "a"]);
+    assert_eq!(
+        report.message,
+        "invalid_argument: operationId must be a non-empty string"
+    );
+    let tok = error(403, platform).scrub(&["tok"]);
+    assert!(
+        tok.message.ends_with("App_key or access_token is invalid."),
+        "{}",
+        tok.message
+    );
+}
+
+#[test]
+fn redaction_still_removes_every_real_occurrence() {
+    let echo = |desc: &str| {
+        error(
+            401,
+            &format!(r#"{{"error_code":"1010005","error_desc":"{desc}"}}"#),
+        )
+    };
+    // Short secrets as whole words of the platform's text.
+    assert_eq!(
+        echo("token t for app a refused")
+            .scrub(&["t", "a"])
+            .error_desc
+            .as_deref(),
+        Some("token [redacted] for app [redacted] refused")
+    );
+    assert_eq!(
+        echo("bad token: tok.")
+            .scrub(&["tok"])
+            .error_desc
+            .as_deref(),
+        Some("bad token: [redacted].")
+    );
+    // A secret equal to a word of the platform's text is removed there (it is the secret).
+    assert_eq!(
+        echo("App_key or access_token is invalid.")
+            .scrub(&["invalid"])
+            .error_desc
+            .as_deref(),
+        Some("App_key or access_token is [redacted].")
+    );
+    // A real credential is removed even glued to other text, and in every field.
+    let secret = "tok-SECRET-123";
+    let glued = echo("Bearertok-SECRET-123x").scrub(&[secret]);
+    assert!(!texts(&glued).contains(secret), "{}", texts(&glued));
+    // A value quoted in a problem is redacted before it is shortened: a secret cut by the
+    // 60-character limit leaks no prefix.
+    let value = format!("{}{secret}{}", "A".repeat(55), "B".repeat(20));
+    let body = format!(
+        r#"{{"operationId":"x","status":"{value}","operateType":"firmware_upgrade","targets":{{"devices":["d"]}}}}"#
+    );
+    let report = interpret(200, Some(body.as_bytes()))
+        .unwrap_err()
+        .scrub(&[secret]);
+    let all = texts(&report);
+    assert!(!all.contains("tok-S"), "{all}");
+    assert!(
+        report.problems[0]
+            .message
+            .starts_with(&format!("\"{}[reda", "A".repeat(55))),
+        "{}",
+        report.problems[0].message
+    );
+    // Runtime error text (URLs included) is outside text too.
+    let network = ErrorReport::simple(ErrorKind::Network, None, "the request failed")
+        .with_outside("Failed to fetch https://gw/x?token=tok-SECRET-123")
+        .scrub(&[secret]);
+    assert_eq!(
+        network.message,
+        "network: the request failed: Failed to fetch https://gw/x?token=[redacted]"
+    );
+}
+
 fn args(id: &str, token: &str, base: &str, key: &str) -> RawArguments {
     RawArguments {
         operation_id: Argument::Text(id.into()),

@@ -1,7 +1,8 @@
 //! Error kinds, classification from HTTP status and platform code, hints, and secret scrubbing.
 
 use super::json::{write_array, ObjectWriter, ToJson};
-use super::problem::Problem;
+use super::problem::{finish, Problem};
+use super::redact::Redactor;
 
 /// What went wrong, as one word users can branch on (contract section 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +119,11 @@ pub struct ErrorReport {
     pub problems: Vec<Problem>,
     /// How many requests were sent (0 when none).
     pub attempts: u32,
+    /// The library's own sentence about what happened, when there is one.
+    pub detail: Option<String>,
+    /// Text from outside that goes with it (a runtime's error message): redacted, never the
+    /// library's words.
+    pub outside: Option<String>,
 }
 
 impl ErrorReport {
@@ -130,43 +136,9 @@ impl ErrorReport {
         detail: Option<&str>,
         problems: Vec<Problem>,
     ) -> Self {
-        let mut message = kind.as_str().to_owned();
-        let mut parts: Vec<String> = Vec::new();
-        if let Some(status) = http_status {
-            parts.push(format!("HTTP {status}"));
-        }
-        match (&error_code, &error_desc) {
-            (Some(code), Some(desc)) => parts.push(format!("platform error {code}: {desc}")),
-            (Some(code), None) => parts.push(format!("platform error {code}")),
-            (None, Some(desc)) => parts.push(format!("platform said: {desc}")),
-            (None, None) => {}
-        }
-        if let Some(detail) = detail {
-            parts.push(detail.to_owned());
-        }
-        if let Some(first) = problems.first() {
-            let location = if first.path.is_empty() {
-                "body".to_owned()
-            } else {
-                first.path.clone()
-            };
-            let more = match problems.len() {
-                1 => String::new(),
-                n => format!(
-                    " (and {} more problem{})",
-                    n - 1,
-                    if n == 2 { "" } else { "s" }
-                ),
-            };
-            parts.push(format!("{location} {}{more}", first.message));
-        }
-        if !parts.is_empty() {
-            message.push_str(": ");
-            message.push_str(&parts.join("; "));
-        }
-        Self {
+        let mut report = Self {
             kind,
-            message,
+            message: String::new(),
             http_status,
             error_code,
             error_desc,
@@ -174,7 +146,66 @@ impl ErrorReport {
             retryable: kind.retryable(),
             problems,
             attempts: 0,
+            detail: detail.map(str::to_owned),
+            outside: None,
+        };
+        report.message = report.compose(&Redactor::default());
+        report
+    }
+
+    /// The same report with text from outside after its detail ("fetch failed (ECONNRESET)").
+    pub fn with_outside(mut self, text: &str) -> Self {
+        self.outside = Some(text.to_owned());
+        self.message = self.compose(&Redactor::default());
+        self
+    }
+
+    /// The message: the kind, then the status, the platform's code and text, the detail and
+    /// the first problem; outside text redacted by `redactor`, the library's words as they are.
+    fn compose(&self, redactor: &Redactor<'_>) -> String {
+        let mut message = self.kind.as_str().to_owned();
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(status) = self.http_status {
+            parts.push(format!("HTTP {status}"));
         }
+        match (&self.error_code, &self.error_desc) {
+            (Some(code), Some(desc)) => parts.push(format!("platform error {code}: {desc}")),
+            (Some(code), None) => parts.push(format!("platform error {code}")),
+            (None, Some(desc)) => parts.push(format!("platform said: {desc}")),
+            (None, None) => {}
+        }
+        match (&self.detail, &self.outside) {
+            (Some(detail), Some(outside)) => {
+                parts.push(format!("{detail}: {}", redactor.redact(outside)))
+            }
+            (Some(detail), None) => parts.push(detail.clone()),
+            (None, Some(outside)) => parts.push(redactor.redact(outside)),
+            (None, None) => {}
+        }
+        if let Some(first) = self.problems.first() {
+            let location = if first.path.is_empty() {
+                "body".to_owned()
+            } else {
+                first.path.clone()
+            };
+            let more = match self.problems.len() {
+                1 => String::new(),
+                n => format!(
+                    " (and {} more problem{})",
+                    n - 1,
+                    if n == 2 { "" } else { "s" }
+                ),
+            };
+            parts.push(format!(
+                "{location} {}{more}",
+                finish(&first.message, redactor)
+            ));
+        }
+        if !parts.is_empty() {
+            message.push_str(": ");
+            message.push_str(&parts.join("; "));
+        }
+        message
     }
 
     /// A report with only a kind and a detail sentence (network, timeout, aborted, …).
@@ -182,25 +213,25 @@ impl ErrorReport {
         Self::new(kind, http_status, None, None, Some(detail), Vec::new())
     }
 
-    /// Removes every occurrence of each secret from every text the report carries.
+    /// Redacts the secrets from the text that came from outside — the platform's code and
+    /// text, the runtime's error message, values quoted in problems — and composes the message
+    /// again from the redacted parts. The library's own words and the problem paths are left as
+    /// they are (see [`Redactor`] for what counts as an occurrence).
     pub fn scrub(mut self, secrets: &[&str]) -> Self {
-        let clean = |text: &mut String| {
-            for secret in secrets.iter().filter(|s| !s.is_empty()) {
-                if text.contains(secret) {
-                    *text = text.replace(secret, "[redacted]");
-                }
-            }
-        };
-        clean(&mut self.message);
-        if let Some(code) = self.error_code.as_mut() {
-            clean(code);
+        let redactor = Redactor::new(secrets);
+        for text in [
+            &mut self.error_code,
+            &mut self.error_desc,
+            &mut self.outside,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *text = redactor.redact(text);
         }
-        if let Some(desc) = self.error_desc.as_mut() {
-            clean(desc);
-        }
-        // Paths are built from field names and indices, never from values: only messages.
+        self.message = self.compose(&redactor);
         for problem in &mut self.problems {
-            clean(&mut problem.message);
+            problem.message = finish(&problem.message, &redactor);
         }
         self
     }

@@ -6,6 +6,7 @@ pub mod json;
 pub mod limiter;
 pub mod login;
 pub mod problem;
+pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;

@@ -1,6 +1,7 @@
 //! One thing wrong with an argument or a response, located by a path in JS field names.
 
 use super::json::{ObjectWriter, ToJson};
+use super::redact::Redactor;
 
 /// A single problem: where (`targets.devices[3]`, `""` for the whole body) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +26,7 @@ impl ToJson for Problem {
     fn write_json(&self, out: &mut String) {
         let mut problem = ObjectWriter::new(out);
         problem.string("path", &self.path);
-        problem.string("message", &self.message);
+        problem.string("message", &finish(&self.message, &Redactor::default()));
         problem.finish();
     }
 }
@@ -62,21 +63,57 @@ pub fn field_path(parent: &str, field: &str) -> String {
     }
 }
 
-/// A short, printable rendering of a value the platform sent, for messages (at most 60 chars).
+/// Opens a value from outside inside a problem message, until the message is finished.
+const OPEN: char = '\u{E000}';
+/// Closes it.
+const CLOSE: char = '\u{E001}';
+/// How many characters of an outside value a finished message shows.
+const SHOWN: usize = 60;
+/// How many a message keeps until it is finished: more than it shows, so that a secret cut
+/// by the shown length is still recognised whole when the report is redacted.
+const KEPT: usize = SHOWN + 16 * 1024;
+
+/// A value the platform sent, for a problem message: kept marked as outside text until the
+/// report is finished ([`finish`]), which redacts the call's secrets in it, shortens it to 60
+/// characters and puts it in quotes. Control characters become U+FFFD.
 pub fn quote(text: &str) -> String {
-    const LIMIT: usize = 60;
-    let mut out = String::from("\"");
+    let mut out = String::from(OPEN);
     for (count, ch) in text.chars().enumerate() {
-        if count == LIMIT {
+        if count == KEPT {
             out.push('…');
             break;
         }
-        if ch.is_control() {
-            out.push('\u{FFFD}');
+        out.push(if ch.is_control() || ch == OPEN || ch == CLOSE {
+            '\u{FFFD}'
         } else {
-            out.push(ch);
-        }
+            ch
+        });
     }
-    out.push('"');
+    out.push(CLOSE);
+    out
+}
+
+/// A problem message as users read it: each quoted outside value redacted of the secrets,
+/// shortened to 60 characters and put in double quotes; the library's own words as they are.
+pub fn finish(message: &str, redactor: &Redactor<'_>) -> String {
+    if !message.contains(OPEN) {
+        return message.to_owned();
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some((own, after)) = rest.split_once(OPEN) {
+        out.push_str(own);
+        let (value, next) = after.split_once(CLOSE).unwrap_or((after, ""));
+        let redacted = redactor.redact(value);
+        out.push('"');
+        let mut chars = redacted.chars();
+        out.extend(chars.by_ref().take(SHOWN));
+        if chars.next().is_some() {
+            out.push('…');
+        }
+        out.push('"');
+        rest = next;
+    }
+    out.push_str(rest);
     out
 }

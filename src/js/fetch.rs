@@ -189,11 +189,8 @@ impl Attempt<'_> {
                 status,
                 &format!("no complete answer within attemptTimeoutMs ({what})"),
             ),
-            _ => ErrorReport::simple(
-                ErrorKind::Network,
-                status,
-                &format!("{what}: {}", describe_js_error(error)),
-            ),
+            _ => ErrorReport::simple(ErrorKind::Network, status, what)
+                .with_outside(&describe_js_error(error)),
         }
     }
 }
@@ -218,11 +215,8 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
     };
     let signal = attempt.controller.signal();
     let raw_request = build_request(request, &signal).map_err(|e| {
-        ErrorReport::simple(
-            ErrorKind::Network,
-            None,
-            &format!("the request could not be built: {}", describe_js_error(&e)),
-        )
+        ErrorReport::simple(ErrorKind::Network, None, "the request could not be built")
+            .with_outside(&describe_js_error(&e))
     })?;
     let pending =
         global_fetch(&raw_request).map_err(|e| attempt.failure(None, &e, "fetch threw"))?;

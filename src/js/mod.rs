@@ -72,11 +72,21 @@ pub fn wait_policy(options: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// An error record of `kind` for failures the package's JS detects itself (the waiter's
-/// `maxWaitMs`, a failing `getAccessToken`), with the secrets scrubbed from `detail`.
+/// `maxWaitMs`, a failing `getAccessToken`): `detail` in the package's words, `outside` the
+/// text that came with it (an exception's message), with the secrets redacted from that.
 #[wasm_bindgen(js_name = errorRecord)]
-pub fn error_record(kind: &str, detail: &str, attempts: u32, secrets: Vec<String>) -> JsValue {
+pub fn error_record(
+    kind: &str,
+    detail: &str,
+    outside: Option<String>,
+    attempts: u32,
+    secrets: Vec<String>,
+) -> JsValue {
     let kind = ErrorKind::from_name(kind).unwrap_or(ErrorKind::Network);
     let mut report = ErrorReport::simple(kind, None, detail);
+    if let Some(text) = outside {
+        report = report.with_outside(&text);
+    }
     report.attempts = attempts;
     match convert::settle::<()>(Err(report), &secrets) {
         Ok(value) | Err(value) => value,
