@@ -12,6 +12,7 @@ pub mod response;
 pub mod retry;
 pub mod task;
 pub mod time;
+pub mod transport;
 pub mod validate;
 
 pub use errors::{classify, ErrorKind, ErrorReport};

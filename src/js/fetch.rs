@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::convert::{get, name, property};
+use crate::core::transport::{network_failure, Failure};
 use crate::core::{ErrorKind, ErrorReport, WireRequest, MAX_BODY_BYTES};
 
 #[wasm_bindgen]
@@ -151,6 +152,8 @@ struct Attempt<'c> {
     /// The per-request deadline, when `attemptTimeoutMs` is set (none: nothing to race).
     own: Option<Stopper>,
     controller: AbortController,
+    /// Whether the request goes over TLS (for the core's reading of a failure).
+    over_tls: bool,
 }
 
 impl Attempt<'_> {
@@ -189,8 +192,16 @@ impl Attempt<'_> {
                 status,
                 &format!("no complete answer within attemptTimeoutMs ({what})"),
             ),
-            _ => ErrorReport::simple(ErrorKind::Network, status, what)
-                .with_outside(&describe_js_error(error)),
+            _ => {
+                let (codes, socket_bytes_read) = error_codes(error);
+                let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+                let failure = Failure {
+                    codes: &codes,
+                    socket_bytes_read,
+                    over_tls: self.over_tls,
+                };
+                network_failure(status, what, &describe_js_error(error), &failure)
+            }
         }
     }
 }
@@ -212,6 +223,7 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
             .attempt_timeout_ms
             .map(|ms| Stopper::new(Some(ms), None)),
         controller,
+        over_tls: request.url.starts_with("https:"),
     };
     let signal = attempt.controller.signal();
     let raw_request = build_request(request, &signal).map_err(|e| {
@@ -338,6 +350,25 @@ async fn read_capped(
             bytes.copy_to(target);
         }
     }
+}
+
+/// The error codes along a JS error's `cause` chain (outermost first; "" where none), and the
+/// bytes its socket had read, when the runtime says (undici's `UND_ERR_SOCKET` carries
+/// `socket.bytesRead`). The core decides what they mean.
+fn error_codes(error: &JsValue) -> (Vec<String>, Option<f64>) {
+    let mut codes = Vec::new();
+    let mut bytes_read = None;
+    let mut current = error.clone();
+    for _ in 0..4 {
+        if !current.is_object() {
+            break;
+        }
+        codes.push(property(&current, "code").as_string().unwrap_or_default());
+        bytes_read =
+            bytes_read.or_else(|| property(&property(&current, "socket"), "bytesRead").as_f64());
+        current = property(&current, "cause");
+    }
+    (codes, bytes_read)
 }
 
 /// A short description of a JS error (its message and, for Node's fetch, its cause's code).

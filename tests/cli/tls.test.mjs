@@ -60,13 +60,15 @@ test("--verbose names the TLS files, never their contents", async () => {
   assert.doesNotMatch(r.stderr + r.stdout, /BEGIN (EC )?PRIVATE KEY|BEGIN CERTIFICATE/);
 });
 
-test("without the client certificate, or without the CA, the platform is not reached (exit 6)", async () => {
+test("without the client certificate, or without the CA, the platform is not reached (exit 6), and the hint says why", async () => {
   const noCert = await ctx.run(["get", "fw-now-devices", "--ca", certs.ca.certFile], { env: ctx.env({ IOT_BASE_URL: front.baseUrl }) });
   assert.equal(noCert.code, EXIT.transient, noCert.stderr);
   assert.match(noCert.stderr, /^error: network\b/m);
+  assert.match(noCert.stderr, /hint: .*demands a client certificate \(two-way TLS\).*--cert and --key/);
   const noCa = await ctx.run(["get", "fw-now-devices", "--cert", certs.client.certFile, "--key", certs.client.keyFile], { env: ctx.env({ IOT_BASE_URL: front.baseUrl }) });
   assert.equal(noCa.code, EXIT.transient, noCa.stderr);
   assert.match(noCa.stderr, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN/);
+  assert.match(noCa.stderr, /hint: .*NODE_EXTRA_CA_CERTS.*--ca FILE/);
 });
 
 test("bad TLS settings are usage errors in the CLI's words (exit 2)", async () => {
