@@ -63,10 +63,11 @@ pub fn field_path(parent: &str, field: &str) -> String {
     }
 }
 
-/// Opens a value from outside inside a problem message, until the message is finished.
-const OPEN: char = '\u{E000}';
+/// Opens a value from outside inside a problem message, until the message is finished (text,
+/// not a `char`, so the searches reuse the string searcher the module already has).
+const OPEN: &str = "\u{E000}";
 /// Closes it.
-const CLOSE: char = '\u{E001}';
+const CLOSE: &str = "\u{E001}";
 /// How many characters of an outside value a finished message shows.
 const SHOWN: usize = 60;
 /// How many a message keeps until it is finished: more than it shows, so that a secret cut
@@ -83,13 +84,15 @@ pub fn quote(text: &str) -> String {
             out.push('…');
             break;
         }
-        out.push(if ch.is_control() || ch == OPEN || ch == CLOSE {
-            '\u{FFFD}'
-        } else {
-            ch
-        });
+        out.push(
+            if ch.is_control() || ('\u{E000}'..='\u{E001}').contains(&ch) {
+                '\u{FFFD}'
+            } else {
+                ch
+            },
+        );
     }
-    out.push(CLOSE);
+    out.push_str(CLOSE);
     out
 }
 
@@ -106,10 +109,12 @@ pub fn finish(message: &str, redactor: &Redactor<'_>) -> String {
         let (value, next) = after.split_once(CLOSE).unwrap_or((after, ""));
         let redacted = redactor.redact(value);
         out.push('"');
-        let mut chars = redacted.chars();
-        out.extend(chars.by_ref().take(SHOWN));
-        if chars.next().is_some() {
-            out.push('…');
+        match redacted.char_indices().nth(SHOWN) {
+            Some((cut, _)) => {
+                out.push_str(redacted.get(..cut).unwrap_or_default());
+                out.push('…');
+            }
+            None => out.push_str(&redacted),
         }
         out.push('"');
         rest = next;

@@ -20,16 +20,14 @@ pub const ANYWHERE_LEN: usize = 8;
 /// The secrets of one call, ready to redact text.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor<'s> {
-    /// Non-empty, distinct, longest first.
+    /// The non-empty ones.
     secrets: Vec<&'s str>,
 }
 
 impl<'s> Redactor<'s> {
     /// A redactor for these secrets (empty ones are ignored).
     pub fn new(secrets: &[&'s str]) -> Self {
-        let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
-        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        secrets.dedup();
+        let secrets = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
         Self { secrets }
     }
 
@@ -45,10 +43,12 @@ impl<'s> Redactor<'s> {
             let Some(next) = tail.chars().next() else {
                 break;
             };
+            // The longest secret that starts here (no sorting: a call has two or three).
             let found = self
                 .secrets
                 .iter()
-                .find(|secret| tail.starts_with(**secret) && stands_alone(text, at, secret));
+                .filter(|secret| tail.starts_with(**secret) && stands_alone(text, at, secret))
+                .max_by_key(|secret| secret.len());
             match found {
                 Some(secret) => {
                     out.push_str(text.get(copied..at).unwrap_or_default());
@@ -64,9 +64,10 @@ impl<'s> Redactor<'s> {
     }
 }
 
-/// A letter, digit or `_`: what a word is made of.
+/// What a word is made of: ASCII letters and digits, `_`, and (to stay small, without
+/// Unicode tables) any non-ASCII character.
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii()
 }
 
 /// Whether `secret`, found at byte `start` of `text`, is to be replaced there: long secrets
@@ -110,6 +111,10 @@ mod tests {
         assert_eq!(
             Redactor::new(&["é"]).redact("é café é"),
             "[redacted] café [redacted]"
+        );
+        assert_eq!(
+            Redactor::new(&["caf"]).redact("café caf"),
+            "café [redacted]"
         );
     }
 }

@@ -25,11 +25,11 @@ impl Permanent {
     /// What the user should do about it.
     pub fn hint(self) -> &'static str {
         match self {
-            Self::UntrustedCertificate => "The platform's TLS certificate is not signed by a CA this runtime trusts (a private or self-signed CA). Trust the platform's CA: in Node start with NODE_EXTRA_CA_CERTS=/path/to/platform-ca.pem (see the README's \"Two-way TLS, private CAs\" section); with the CLI give --ca FILE. Retrying will not help.",
-            Self::ExpiredCertificate => "The platform's TLS certificate has expired or is not valid yet: check this machine's clock, or have the platform's certificate renewed. Retrying will not help.",
-            Self::HostMismatch => "The platform's TLS certificate is not issued for the host in baseUrl: use the host name the certificate names (not an IP address or another alias of the platform). Retrying will not help.",
-            Self::ClientCertificate => "The platform closed the TLS connection before answering: it demands a client certificate (two-way TLS). Present one as in the README's \"Two-way TLS, private CAs\" section (an undici Agent with cert and key), or with the CLI's --cert and --key; browsers cannot. Retrying will not help.",
-            Self::Handshake => "The TLS handshake with the platform failed: check that baseUrl points at its HTTPS port, and its TLS setup (protocol versions, ciphers, a client certificate it may demand). Retrying will not help.",
+            Self::UntrustedCertificate => "The platform's certificate is not from a CA this runtime trusts: trust its CA (Node: NODE_EXTRA_CA_CERTS=ca.pem; the CLI: --ca FILE; see the README's \"Two-way TLS, private CAs\"). Retrying will not help.",
+            Self::ExpiredCertificate => "The platform's certificate has expired or is not valid yet: check this machine's clock, or have it renewed. Retrying will not help.",
+            Self::HostMismatch => "The platform's certificate does not name the host in baseUrl: use the host name it was issued for. Retrying will not help.",
+            Self::ClientCertificate => "The platform closed the TLS connection before answering: it demands a client certificate (two-way TLS). Present one as in the README's \"Two-way TLS, private CAs\" (the CLI: --cert and --key). Retrying will not help.",
+            Self::Handshake => "The TLS handshake with the platform failed: check that baseUrl is its HTTPS port, and its TLS versions, ciphers or client certificate. Retrying will not help.",
         }
     }
 }

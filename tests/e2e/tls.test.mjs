@@ -67,7 +67,7 @@ describe("TLS failures that retrying cannot heal", () => {
     ["a chain ending in an unknown self-signed CA (SELF_SIGNED_CERT_IN_CHAIN)", () => ({ key: certs.unknown.key, cert: certs.unknownWithChain.cert }), /SELF_SIGNED_CERT_IN_CHAIN/, /NODE_EXTRA_CA_CERTS/],
     ["a leaf from an unknown CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE)", () => ({ key: certs.unknown.key, cert: certs.unknown.cert }), /UNABLE_TO_VERIFY_LEAF_SIGNATURE/, /NODE_EXTRA_CA_CERTS/],
     ["an expired certificate (CERT_HAS_EXPIRED)", () => ({ key: certs.expired.key, cert: certs.expired.cert }), /CERT_HAS_EXPIRED/, /expired[\s\S]*clock/],
-    ["a certificate for another host name (ERR_TLS_CERT_ALTNAME_INVALID)", () => ({ key: certs.wrongHost.key, cert: certs.wrongHost.cert }), /ERR_TLS_CERT_ALTNAME_INVALID/, /not issued for the host in baseUrl/],
+    ["a certificate for another host name (ERR_TLS_CERT_ALTNAME_INVALID)", () => ({ key: certs.wrongHost.key, cert: certs.wrongHost.cert }), /ERR_TLS_CERT_ALTNAME_INVALID/, /does not name the host in baseUrl/],
     ["a server that demands a client certificate (UND_ERR_SOCKET)", () => ({ key: certs.server.key, cert: certs.server.cert, ca: certs.ca.cert, requestCert: true, rejectUnauthorized: true }), /UND_ERR_SOCKET/, /client certificate \(two-way TLS\)[\s\S]*Two-way TLS, private CAs/],
   ];
 
