@@ -71,8 +71,9 @@ const CLOSE: &str = "\u{E001}";
 /// How many characters of an outside value a finished message shows.
 const SHOWN: usize = 60;
 /// How many a message keeps until it is finished: more than it shows, so that a secret cut
-/// by the shown length is still recognised whole when the report is redacted.
-const KEPT: usize = SHOWN + 16 * 1024;
+/// by the shown length is still recognised whole when the report is redacted (a token travels
+/// in a header, which servers cap at a few KiB).
+const KEPT: usize = SHOWN + 4096;
 
 /// A value the platform sent, for a problem message: kept marked as outside text until the
 /// report is finished ([`finish`]), which redacts the call's secrets in it, shortens it to 60
