@@ -9,9 +9,11 @@ setup:
 setup-browser:
 	scripts/setup.sh --browser
 
-## Build the npm package into pkg/ (cargo → wasm-bindgen → wasm-opt → pkg-template).
+## Build the npm package into pkg/ (cargo → wasm-bindgen → wasm-opt → pkg-template), then the
+## gateway package into pkg-gateway/ (installs gateway/'s own npm dependencies when missing).
 build: setup
 	node scripts/build-pkg.mjs
+	node scripts/build-gateway.mjs
 
 ## Build, then pack pkg/ into iot-upgrade-task-<version>.tgz here (what `npm install ./….tgz` takes).
 pack: build
@@ -51,7 +53,7 @@ fuzz:
 
 # Last, so the run closes with node's test-runner summary.
 test-js:
-	node --test --test-concurrency=1 tests/size-budget.test.mjs tests/docs/ tests/simulator/ tests/e2e/ tests/cli/ $(wildcard tests/browser)
+	node --test --test-concurrency=1 tests/size-budget.test.mjs tests/docs/ tests/simulator/ tests/e2e/ tests/cli/ tests/gateway/ $(wildcard tests/browser)
 
 ## Benchmarks: the package vs a plain-fetch floor and a zod peer; rewrites BENCHMARKS.md.
 bench: setup-browser build
@@ -59,4 +61,4 @@ bench: setup-browser build
 	node benches/run.mjs
 
 clean:
-	rm -rf pkg target/wasm32-unknown-unknown
+	rm -rf pkg pkg-gateway target/wasm32-unknown-unknown

@@ -27,6 +27,17 @@ Options:
   --progress-ms MS    how long a progressing demo task runs (default 40000)
   --total-field NAME  the list pages' total: totalCount (the API reference,
                       default) or totalSize (what the Java/PHP SDKs read)
+
+Platform-faithful mode (what the real platform demands):
+  --tls               serve https:; test certificates (CA, server, client) are made on
+                      start into a folder it prints, unless given below
+  --cert-dir DIR      make the test certificates in DIR instead of a temporary folder
+  --tls-cert FILE     the server certificate (PEM) instead of generated ones
+  --tls-key FILE      its private key (PEM)
+  --tls-ca FILE       the CA client certificates must chain to (PEM)
+  --require-client-cert  refuse TLS clients without a certificate from that CA (two-way TLS)
+  --no-cors           answer no CORS headers and no preflight, as the platform
+
   --quiet             do not print one line per request
   --help              show this help
   --version           show the version
@@ -71,6 +82,13 @@ try {
       origin: { type: "string", multiple: true },
       "progress-ms": { type: "string" },
       "total-field": { type: "string" },
+      tls: { type: "boolean" },
+      "cert-dir": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-ca": { type: "string" },
+      "require-client-cert": { type: "boolean" },
+      "no-cors": { type: "boolean" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
@@ -115,6 +133,33 @@ if (args.throttle !== undefined) {
   }
 }
 
+const tlsFiles = ["tls-cert", "tls-key", "tls-ca"].filter((k) => args[k] !== undefined);
+if ((tlsFiles.length > 0 || args["cert-dir"] !== undefined || args["require-client-cert"]) && !args.tls) {
+  usageError("--cert-dir, --tls-cert/--tls-key/--tls-ca and --require-client-cert need --tls");
+}
+if (args.tls) {
+  if (tlsFiles.length > 0) {
+    if (args["tls-cert"] === undefined || args["tls-key"] === undefined) usageError("--tls-cert and --tls-key go together");
+    if (args["cert-dir"] !== undefined) usageError("--cert-dir makes certificates; it cannot be combined with --tls-cert/--tls-key");
+    if (args["require-client-cert"] && args["tls-ca"] === undefined) usageError("--require-client-cert with your own certificates needs --tls-ca");
+    const read = (flag) => {
+      try {
+        return readFileSync(args[flag], "utf8");
+      } catch (err) {
+        return usageError(`--${flag} ${args[flag]}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
+      }
+    };
+    options.tls = { cert: read("tls-cert"), key: read("tls-key"), ...(args["tls-ca"] !== undefined ? { ca: read("tls-ca") } : {}) };
+  } else {
+    options.tls = args["cert-dir"] !== undefined ? { dir: args["cert-dir"] } : true;
+  }
+  options.requireClientCert = Boolean(args["require-client-cert"]);
+}
+if (args["no-cors"]) {
+  if (args.origin) usageError("--origin and --no-cors contradict each other");
+  options.cors = false;
+}
+
 let sim;
 try {
   sim = await startSimulator(options);
@@ -139,7 +184,15 @@ process.stdout.write(
     `  devices   GET  ${sim.baseUrl}/iodm/northbound/v1.5.0/operations/{operationId}/subOperations`,
     `  tasks     GET  ${sim.url}/__sim/tasks`,
     `  throttle  ${o.throttle ? `${o.throttle.calls} calls / ${o.throttle.perMs} ms per app key` : "off"}`,
-    `  origins   ${o.origins ? o.origins.join(", ") : "any"}`,
+    `  origins   ${!o.cors ? "none (--no-cors: no CORS headers)" : o.origins ? o.origins.join(", ") : "any"}`,
+    ...(o.tls ? [`  tls       ${o.requireClientCert ? "two-way (a client certificate from the CA is required)" : "server certificate only"}`] : []),
+    ...(sim.certificates
+      ? [
+          `  certs     ${sim.certificates.dir}`,
+          `            CA ${sim.certificates.files.ca}`,
+          `            client certificate ${sim.certificates.files.clientCert}, key ${sim.certificates.files.clientKey}`,
+        ]
+      : []),
     "For local use only. Ctrl-C stops.",
     "",
   ].join("\n"),

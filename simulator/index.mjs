@@ -13,12 +13,14 @@
 //   // GET `${sim.baseUrl}/iodm/northbound/v1.5.0/operations/fw-now-devices`
 //   await sim.close();
 
+import { rmSync } from "node:fs";
 import { createSimulator } from "./lib/server.mjs";
 import { FaultSyntaxError, parseFault } from "./lib/faults.mjs";
 import { FAULT_ROUTES } from "./lib/faults.mjs";
 import { deviceProgress, isMalformedId, progressState } from "./lib/tasks.mjs";
 import { PLATFORM_ERRORS, platformTime } from "./lib/platform.mjs";
 import { TOTAL_FIELDS } from "./lib/lists.mjs";
+import { makeTestCertificates } from "./lib/certs.mjs";
 
 export const VERSION = "0.1.0";
 export const DEFAULT_APP = Object.freeze({ appId: "demo-app", secret: "demo-secret" });
@@ -33,7 +35,7 @@ export {
   OPERATION_STATUSES,
   OPERATION_TYPES,
 } from "./lib/lists.mjs";
-export { FAULT_ROUTES, TOTAL_FIELDS };
+export { FAULT_ROUTES, TOTAL_FIELDS, makeTestCertificates };
 
 function fail(message) {
   throw new TypeError(`startSimulator: ${message}`);
@@ -55,6 +57,9 @@ export function normalizeOptions(options = {}) {
     log = false,
     clock = Date.now,
     totalField = "totalCount",
+    tls = false,
+    requireClientCert = false,
+    cors = true,
   } = options;
 
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail("port must be an integer 0–65535");
@@ -94,6 +99,16 @@ export function normalizeOptions(options = {}) {
   }
   if (typeof clock !== "function") fail("clock must be a function returning milliseconds");
   if (!TOTAL_FIELDS.includes(totalField)) fail(`totalField must be ${TOTAL_FIELDS.map((f) => `"${f}"`).join(" or ")}`);
+  let t2 = null;
+  if (tls === true) t2 = { generate: true, dir: null };
+  else if (tls && typeof tls === "object") {
+    const given = ["key", "cert", "ca"].filter((k) => tls[k] !== undefined);
+    if (given.length === 0) t2 = { generate: true, dir: typeof tls.dir === "string" ? tls.dir : null };
+    else if (given.length === 3 || (given.length === 2 && tls.ca === undefined)) t2 = { generate: false, key: tls.key, cert: tls.cert, ca: tls.ca ?? null };
+    else fail("tls needs key and cert (and ca, to check client certificates), or nothing to generate them");
+  } else if (tls !== false && tls !== null) fail("tls must be true, false or { key, cert, ca } / { dir }");
+  if (requireClientCert && !t2) fail("requireClientCert needs tls");
+  if (requireClientCert && t2 && !t2.generate && !t2.ca) fail("requireClientCert needs tls.ca (the CA client certificates must chain to)");
   return {
     port,
     host,
@@ -107,6 +122,9 @@ export function normalizeOptions(options = {}) {
     log,
     clock,
     totalField,
+    tls: t2,
+    requireClientCert: Boolean(requireClientCert),
+    cors: cors !== false,
     version: VERSION,
   };
 }
@@ -128,13 +146,22 @@ export function normalizeOptions(options = {}) {
  * @param {() => number} [options.clock=Date.now] time source (ms), for tests
  * @param {"totalCount" | "totalSize"} [options.totalField="totalCount"] the name of the list pages' total
  *   (the API reference says totalCount; the Java and PHP SDKs read totalSize)
+ * @param {boolean | {key: string, cert: string, ca?: string} | {dir: string}} [options.tls=false]
+ *   serve https: with the given certificates, or with test certificates generated on start
+ * @param {boolean} [options.requireClientCert=false] refuse TLS clients without a certificate from the CA
+ * @param {boolean} [options.cors=true] false: no CORS headers and no preflight (as the platform)
  */
 export async function startSimulator(options = {}) {
   const o = normalizeOptions(options);
+  let certificates = null;
+  if (o.tls?.generate) {
+    certificates = makeTestCertificates(o.tls.dir ?? undefined);
+    o.tls = { generate: true, dir: certificates.dir, key: certificates.key, cert: certificates.cert, ca: certificates.ca };
+  }
   const sim = createSimulator(o);
   const port = await sim.listen();
   const hostPart = o.host.includes(":") ? `[${o.host}]` : o.host;
-  const url = `http://${hostPart}:${port}`;
+  const url = `${o.tls ? "https" : "http"}://${hostPart}:${port}`;
   const firstApp = o.apps[0];
 
   return {
@@ -147,7 +174,13 @@ export async function startSimulator(options = {}) {
     prefix: o.prefix,
     options: o,
     server: sim.server,
-    close: () => sim.close(),
+    /** Faithful mode's generated certificates (folder, file paths, PEM texts), else null. */
+    certificates,
+    close: () =>
+      sim.close().then(() => {
+        // Generated into a temporary folder: nothing is left behind.
+        if (certificates && !options.tls?.dir) rmSync(certificates.dir, { recursive: true, force: true });
+      }),
     /** A fresh token answer plus its appId; invalidates the app's previous token. */
     login(appId = firstApp.appId, secret = appId === firstApp.appId ? firstApp.secret : sim.auth.secretOf(appId)) {
       const t = sim.auth.login(appId, secret);

@@ -3,6 +3,7 @@
 // programmatic API on top of `createSimulator`.
 
 import http from "node:http";
+import https from "node:https";
 import { Auth } from "./auth.mjs";
 import { Throttle } from "./throttle.mjs";
 import { TaskStore, isMalformedId } from "./tasks.mjs";
@@ -159,6 +160,7 @@ export function createSimulator(o) {
 
   /** Sets the CORS headers for this request; returns false for a refused origin. */
   function applyCors(req, res) {
+    if (!o.cors) return true; // faithful mode: the platform answers no CORS at all
     res.setHeader("vary", "Origin");
     const origin = header(req, "origin");
     if (origin === undefined) return true;
@@ -237,7 +239,7 @@ export function createSimulator(o) {
         logLine(`${entry.method} ${entry.url} -> ${res.writableFinished ? res.statusCode : "(no complete answer)"}${entry.fault ? ` [fault: ${entry.fault}]` : ""}`);
       });
     }
-    if (req.method === "OPTIONS") return preflight(req, res, originAllowed);
+    if (req.method === "OPTIONS" && o.cors) return preflight(req, res, originAllowed);
     if (sub !== null) return handleControl(req, res, sub, query);
     return handleNorthbound(req, res, path, query, entry);
   }
@@ -462,7 +464,8 @@ export function createSimulator(o) {
 
   function resetSocket(socket) {
     if (!socket || socket.destroyed) return;
-    if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+    // A TLS socket cannot send a TCP RST itself (its handle is the TLS wrap): destroy it.
+    if (typeof socket.resetAndDestroy === "function" && !socket.encrypted) socket.resetAndDestroy();
     else socket.destroy();
   }
 
@@ -730,7 +733,11 @@ export function createSimulator(o) {
 
   // ---- server ----------------------------------------------------------------------
 
-  const server = http.createServer(onRequest);
+  // Faithful mode: TLS, optionally requiring a client certificate signed by the given CA
+  // (refused in the handshake otherwise), as the platform's two-way TLS does.
+  const server = o.tls
+    ? https.createServer({ key: o.tls.key, cert: o.tls.cert, ca: o.tls.ca, requestCert: o.requireClientCert, rejectUnauthorized: o.requireClientCert }, onRequest)
+    : http.createServer(onRequest);
   server.on("clientError", (err, socket) => {
     if (!socket.writable || err.code === "ECONNRESET") return void socket.destroy();
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;

@@ -1,0 +1,146 @@
+// Types of iot-upgrade-task-gateway.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DestinationStream, Logger, LoggerOptions } from "pino";
+import type { Registry } from "prom-client";
+
+/** Configuration of {@link createGateway}. */
+export interface GatewayConfig {
+  /** The platform's base URL: `https:`, or `http:` to loopback (e.g. "https://iot.example.com:8743"). */
+  upstream: string;
+  /** The platform application id (sent as `app_key`). */
+  appId: string;
+  /** The app secret: stays in this process. */
+  secret: string;
+  /** Client certificate (PEM) presented to the platform (two-way TLS). Goes with `key`. */
+  cert?: string | Buffer;
+  /** Its private key (PEM). */
+  key?: string | Buffer;
+  /** CA certificate(s) (PEM) the platform's certificate must chain to; default: Node's CA list. Verification is always on. */
+  ca?: string | Buffer;
+  /** Keys consoles send as `Authorization: Bearer <key>` (each at least 16 characters). */
+  consoleKeys?: string[];
+  /** Another way in (cookie sessions…): resolves true to let the request through. */
+  authorize?: (req: IncomingMessage) => boolean | Promise<boolean>;
+  /** Browser origins allowed by CORS, exactly as browsers send them (default: none). */
+  origins?: string[];
+  /** How long answers are kept, in ms (default 1000; 0 disables). Errors other than 404 are never kept. */
+  cacheMs?: number;
+  /** The platform's rate for the whole gateway (default `{ calls: 100, perMs: 60000 }`, or "100/60000"). */
+  rate?: { calls: number; perMs: number } | string;
+  /** Longest wait for a slot of the rate before 429 + Retry-After, in ms (default 10000). */
+  maxWaitMs?: number;
+  /** Deadline of one platform call, in ms (default 15000). */
+  upstreamTimeoutMs?: number;
+  /** Longest request URL accepted (default 2048 bytes; 414 beyond). */
+  maxUrlBytes?: number;
+  /** Largest request header block accepted (default 8192 bytes; 431 beyond). */
+  maxHeaderBytes?: number;
+  /** Largest platform answer relayed (default 8 MiB; 502 beyond). */
+  maxBodyBytes?: number;
+  /** Connections to the platform at most (default 16). */
+  connections?: number;
+  /** Where the token, the rate and the cached answers live (default: this process). */
+  store?: GatewayStore;
+  /**
+   * A pino logger, pino options (plus `destination`, a pino destination or writable stream),
+   * or false for none. Default: pino to stdout. Secrets are redacted by {@link LOG_OPTIONS}.
+   */
+  logger?: Logger | (LoggerOptions & { destination?: DestinationStream | NodeJS.WritableStream }) | false;
+  /** Time source (epoch ms), for tests. */
+  now?: () => number;
+}
+
+/** The platform token as a store keeps it. */
+export interface TokenRecord {
+  accessToken: string;
+  refreshToken: string | null;
+  /** Epoch ms. */
+  expiresAt: number;
+  /** Epoch ms after which the gateway refreshes it. */
+  refreshAt: number;
+}
+
+/** A relayed platform answer. */
+export interface UpstreamAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** The platform's error_code / resultcode, if the body has one. */
+  code: string | null;
+}
+
+/** A slot of the platform's rate, held from sending a call until its answer. */
+export interface RatePermit {
+  /** The answer arrived: the call stays in the window for `perMs` from now. */
+  release(): void;
+}
+
+/**
+ * The gateway's shared state. The default keeps it in this process; a shared store (Redis)
+ * implements the same three parts so that several gateway replicas act as one.
+ */
+export interface GatewayStore {
+  readonly kind?: string;
+  token: {
+    current(): Promise<TokenRecord | null>;
+    /** Single-flight: if the stored token is still `stale`, store `obtain(stale)`; else return the stored one. */
+    replace(stale: TokenRecord | null, obtain: (current: TokenRecord | null) => Promise<TokenRecord>): Promise<TokenRecord>;
+  };
+  limiter: {
+    /** Waits in a fair queue; rejects with {@link RateLimited} after `maxWaitMs`. */
+    acquire(options: { maxWaitMs: number; signal?: AbortSignal }): Promise<RatePermit>;
+    /** Callers waiting. */
+    depth(): number;
+    /** Calls counted in the current window. */
+    used?(): number;
+  };
+  responses: {
+    /** One `load()` in flight per key; its answer kept `ttlMs` when `cacheable`. */
+    load(key: string, ttlMs: number, load: () => Promise<UpstreamAnswer>, cacheable: (answer: UpstreamAnswer) => boolean): Promise<{ answer: UpstreamAnswer; source: "hit" | "coalesced" | "miss" }>;
+  };
+  close(): Promise<void>;
+}
+
+/** A `(req, res[, next])` handler for node:http and Connect/Express. */
+export interface Gateway {
+  (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void>;
+  /** Stops platform connections (and the default store's timers). Later requests get 503. */
+  close(): Promise<void>;
+  /** The gateway's prom-client registry (also served at GET /metrics). */
+  readonly metrics: Registry;
+  readonly store: GatewayStore;
+  readonly logger: Logger;
+}
+
+/** Creates a gateway; throws {@link GatewayConfigError} on a bad config. */
+export declare function createGateway(config: GatewayConfig): Gateway;
+
+/** The in-process store (the default). */
+export declare function createMemoryStore(options: { rate: { calls: number; perMs: number }; now?: () => number }): GatewayStore;
+
+export declare class GatewayConfigError extends TypeError {}
+export declare class RateLimited extends Error {
+  readonly retryAfterMs: number;
+  constructor(retryAfterMs: number);
+}
+/** An answer the gateway gives itself (platform error shape). */
+export declare class GatewayAnswer extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+}
+export declare const DEFAULTS: Readonly<{
+  cacheMs: number;
+  rate: Readonly<{ calls: number; perMs: number }>;
+  maxWaitMs: number;
+  upstreamTimeoutMs: number;
+  maxUrlBytes: number;
+  maxHeaderBytes: number;
+  maxBodyBytes: number;
+  connections: number;
+}>;
+export declare function parseRate(text: string): { calls: number; perMs: number } | null;
+export declare function matchRoute(path: string, query: string): { route: string; upstreamPath: string } | null;
+export declare const LOG_OPTIONS: Readonly<LoggerOptions>;
+export declare const REDACT_PATHS: readonly string[];

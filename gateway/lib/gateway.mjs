@@ -1,0 +1,312 @@
+// createGateway: a (req, res[, next]) handler that forwards the read-only northbound GETs of
+// many consoles to the platform with one token, the platform's rate kept for all of them, and
+// identical requests coalesced and briefly cached.
+
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { normalizeConfig } from "./config.mjs";
+import { createLogger, createMetrics } from "./observe.mjs";
+import { matchRoute } from "./routes.mjs";
+import { RateLimited, createMemoryStore } from "./store.mjs";
+import { createUpstream } from "./upstream.mjs";
+
+const JSON_TYPE = "application/json;charset=UTF-8";
+const ALLOW_HEADERS = "authorization, app_key, accept, content-type";
+const EXPOSE_HEADERS = "retry-after, x-request-id, x-gateway-cache";
+const INVALID_TOKEN = "1010005";
+const THROTTLED = "1010009";
+const NOT_FOUND = "123009";
+
+/** An answer the gateway gives itself, in the platform's error shape. */
+export class GatewayAnswer extends Error {
+  constructor(status, code, desc, headers = {}) {
+    super(desc);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+const sha = (text) => createHash("sha256").update(text).digest();
+
+/** The platform code of an answer body (`error_code` or `resultcode`), or null. */
+function platformCode(answer) {
+  if (answer.body.length === 0 || answer.body.length > 1024 * 1024) return null;
+  const first = answer.body.subarray(0, 64).toString("utf8").trimStart();
+  if (!first.startsWith("{")) return null;
+  try {
+    const v = JSON.parse(answer.body.toString("utf8"));
+    const c = v?.error_code ?? v?.resultcode;
+    return c === undefined || c === null ? null : String(c);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {import("../index.d.mts").GatewayConfig} config
+ * @returns {import("../index.d.mts").Gateway}
+ */
+export function createGateway(config) {
+  const o = normalizeConfig(config);
+  const now = o.now;
+  const store = o.store ?? createMemoryStore({ rate: o.rate, now });
+  const ownStore = o.store === null;
+  const log = createLogger(o.logger);
+  const upstream = createUpstream({
+    upstream: o.upstream,
+    appId: o.appId,
+    secret: o.secret,
+    tls: o.tls,
+    timeoutMs: o.upstreamTimeoutMs,
+    maxBodyBytes: o.maxBodyBytes,
+    connections: o.connections,
+  });
+  const metrics = createMetrics({ queueDepth: () => store.limiter.depth(), rateInUse: () => store.limiter.used?.() ?? 0 });
+  const keyDigests = o.consoleKeys.map(sha);
+  const secretTexts = [o.secret, ...o.consoleKeys, ...["key", "cert"].map((k) => (o.tls[k] ? String(o.tls[k]) : ""))].filter((s) => s.length >= 4);
+  let lastTokens = [];
+  let closed = false;
+
+  /** Removes every secret the gateway knows from a text before it is logged or answered. */
+  function scrub(text) {
+    let out = String(text);
+    for (const s of [...secretTexts, ...lastTokens]) if (s) out = out.split(s).join("[redacted]");
+    return out;
+  }
+
+  // ---- the platform token --------------------------------------------------------------
+
+  function record(session, type) {
+    const t = now();
+    const expiresAt = Number(session.expiresAt);
+    const lifetime = Math.max(0, expiresAt - t);
+    const margin = Math.min(300_000, lifetime * 0.2);
+    lastTokens = [session.accessToken, session.refreshToken].filter(Boolean);
+    metrics.logins.inc({ type, result: "ok" });
+    log.info({ event: type, expiresInMs: lifetime }, type === "login" ? "logged in to the platform" : "refreshed the platform token");
+    return { accessToken: session.accessToken, refreshToken: session.refreshToken ?? null, expiresAt, refreshAt: expiresAt - margin };
+  }
+
+  /** Before expiry: the refresh token if there is one, else a login. */
+  async function renew(current) {
+    if (current?.refreshToken && current.expiresAt > now() + 200) {
+      try {
+        return record(await upstream.refresh(current.refreshToken), "refresh");
+      } catch (err) {
+        metrics.logins.inc({ type: "refresh", result: "error" });
+        log.warn({ event: "refresh", err: scrub(err?.message ?? err) }, "token refresh failed; logging in");
+      }
+    }
+    return relogin();
+  }
+
+  /** A new login (first use, or the platform refused the token). */
+  async function relogin() {
+    try {
+      return record(await upstream.login(), "login");
+    } catch (err) {
+      metrics.logins.inc({ type: "login", result: "error" });
+      const why = err?.kind === "network" || err?.kind === "timeout" ? upstream.describe(err.connectFailure ?? err.cause ?? err) : scrub(err?.message ?? err);
+      log.error({ event: "login", kind: err?.kind ?? null, err: scrub(err?.message ?? err) }, "login to the platform failed");
+      throw new GatewayAnswer(502, "GW.LOGIN", `The gateway could not log in to the platform: ${why}.`);
+    }
+  }
+
+  async function token() {
+    const t = await store.token.current();
+    if (t && now() < t.refreshAt) return t;
+    return store.token.replace(t ?? null, renew);
+  }
+
+  // ---- one upstream call, through the rate ---------------------------------------------
+
+  async function callUpstream(route, upstreamPath, ctx) {
+    let t = await token();
+    for (let attempt = 1; ; attempt += 1) {
+      let permit;
+      try {
+        permit = await store.limiter.acquire({ maxWaitMs: o.maxWaitMs });
+      } catch (err) {
+        if (err instanceof RateLimited) {
+          metrics.throttled.inc({ source: "gateway" });
+          const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+          throw new GatewayAnswer(429, THROTTLED, `Too many requests for the platform's rate (${o.rate.calls} per ${o.rate.perMs} ms); retry after ${seconds} s.`, { "retry-after": String(seconds) });
+        }
+        throw err;
+      }
+      const started = performance.now();
+      let answer;
+      try {
+        answer = await upstream.get(upstreamPath, { token: t.accessToken });
+      } catch (err) {
+        metrics.upstreamCalls.inc({ route, status: "0" });
+        const why = err?.code === "GW_BODY_TOO_LARGE" ? err.message : upstream.describe(err);
+        log.warn({ event: "upstream", route, code: err?.code ?? err?.cause?.code ?? null }, `platform call failed: ${why}`);
+        throw new GatewayAnswer(502, "GW.UPSTREAM", `The gateway could not get an answer from the platform: ${why}.`);
+      } finally {
+        permit.release();
+        ctx.upstreamMs = Math.round((performance.now() - started) * 10) / 10;
+      }
+      metrics.upstreamCalls.inc({ route, status: String(answer.status) });
+      metrics.upstreamSeconds.observe({ route }, ctx.upstreamMs / 1000);
+      const code = platformCode(answer);
+      if (code === INVALID_TOKEN) {
+        if (attempt === 1) {
+          log.warn({ event: "token_rejected", route }, "the platform rejected the token; logging in again");
+          t = await store.token.replace(t, relogin);
+          continue;
+        }
+        throw new GatewayAnswer(502, "GW.UPSTREAM_AUTH", "The platform refused the gateway's fresh token (1010005): check the gateway's app id.");
+      }
+      if (code === THROTTLED || answer.status === 429) {
+        metrics.throttled.inc({ source: "platform" });
+        log.warn({ event: "platform_throttled", route }, "the platform throttled a call (is another process using the same app?)");
+      }
+      answer.code = code;
+      return answer;
+    }
+  }
+
+  const cacheable = (a) => (a.status === 200 && a.code === null) || a.code === NOT_FOUND || (a.status === 404 && a.code === null);
+
+  // ---- downstream ----------------------------------------------------------------------
+
+  function send(res, status, headers, body) {
+    if (res.headersSent || res.destroyed) return;
+    const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    res.writeHead(status, { "cache-control": "no-store", "x-content-type-options": "nosniff", ...headers, "content-length": buf.length });
+    res.end(buf);
+  }
+
+  function sendError(res, status, code, desc, headers = {}) {
+    send(res, status, { "content-type": JSON_TYPE, ...headers }, JSON.stringify({ error_code: code, error_desc: scrub(desc) }));
+  }
+
+  function headerBytes(req) {
+    let n = 0;
+    for (const part of req.rawHeaders) n += Buffer.byteLength(part) + 2;
+    return n;
+  }
+
+  /** Authorization: Bearer <console key> (constant time over every key), else the hook. */
+  async function authorized(req) {
+    const auth = req.headers.authorization;
+    const m = typeof auth === "string" ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth) : null;
+    if (m && keyDigests.length > 0) {
+      const d = sha(m[1]);
+      let ok = false;
+      for (const k of keyDigests) ok = timingSafeEqual(d, k) || ok;
+      if (ok) return true;
+    }
+    if (o.authorize) {
+      try {
+        return (await o.authorize(req)) === true;
+      } catch (err) {
+        log.error({ event: "authorize", err: scrub(err?.message ?? err) }, "the authorize hook threw; refusing the request");
+        return false;
+      }
+    }
+    return false;
+  }
+
+  function cors(req, res) {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    res.setHeader("vary", "Origin");
+    if (!o.origins.includes(origin)) return false;
+    res.setHeader("access-control-allow-origin", origin);
+    res.setHeader("access-control-expose-headers", EXPOSE_HEADERS);
+    return true;
+  }
+
+  async function handle(req, res, next, ctx) {
+    const url = req.url ?? "";
+    if (Buffer.byteLength(url) > o.maxUrlBytes) return sendError(res, 414, "GW.URI_TOO_LONG", `The request URL is longer than ${o.maxUrlBytes} bytes.`);
+    if (headerBytes(req) > o.maxHeaderBytes) return sendError(res, 431, "GW.HEADERS_TOO_LARGE", `The request headers are larger than ${o.maxHeaderBytes} bytes.`);
+    if (!url.startsWith("/")) return sendError(res, 400, "GW.BAD_REQUEST", "The request target must be an absolute path.");
+    const cut = url.search(/[?#]/);
+    const path = cut < 0 ? url : url.slice(0, cut);
+    const query = cut < 0 ? "" : url.slice(cut + 1).replace(/#.*$/, "");
+    const originOk = cors(req, res);
+
+    if (path === "/healthz" || path === "/metrics") {
+      ctx.route = path.slice(1);
+      if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "GW.METHOD", "Use GET here.", { allow: "GET, HEAD" });
+      if (path === "/healthz") {
+        const t = await store.token.current();
+        return send(res, closed ? 503 : 200, { "content-type": JSON_TYPE }, JSON.stringify({ status: closed ? "closing" : "ok", store: store.kind ?? "custom", loggedIn: Boolean(t && t.expiresAt > now()), queueDepth: store.limiter.depth() }));
+      }
+      return send(res, 200, { "content-type": metrics.registry.contentType }, await metrics.registry.metrics());
+    }
+
+    const match = matchRoute(path, query);
+    if (!match) {
+      if (typeof next === "function") {
+        ctx.passed = true; // not ours: the app's next handler answers (and logs) it
+        return next();
+      }
+      ctx.route = "none";
+      return sendError(res, 404, "GW.NO_ROUTE", "No such route on the gateway: it forwards only the read-only task routes (GET /iodm/northbound/v1.5.0/operations[/{id}[/subOperations]]).");
+    }
+    ctx.route = match.route;
+    ctx.path = match.upstreamPath.split("?")[0];
+    if (!originOk) return sendError(res, 403, "GW.ORIGIN", "This origin is not in the gateway's --origin list.");
+    if (req.method === "OPTIONS") {
+      return send(res, 204, { "access-control-allow-methods": "GET, OPTIONS", "access-control-allow-headers": ALLOW_HEADERS, "access-control-max-age": "600", allow: "GET, OPTIONS" }, "");
+    }
+    if (req.method !== "GET") return sendError(res, 405, "GW.METHOD", `${req.method} is not allowed: the gateway forwards only GET.`, { allow: "GET, OPTIONS" });
+    const length = req.headers["content-length"];
+    if ((length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined) {
+      return sendError(res, 400, "GW.BODY", "A GET request must not carry a body.");
+    }
+    let authorizations = 0;
+    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === "authorization") authorizations += 1;
+    if (authorizations > 1) return sendError(res, 400, "GW.BAD_REQUEST", "Send exactly one Authorization header.");
+    if (!(await authorized(req))) {
+      return sendError(res, 401, INVALID_TOKEN, "The console key is missing or not valid for this gateway.", { "www-authenticate": 'Bearer realm="iot-upgrade-task-gateway"' });
+    }
+    if (closed) return sendError(res, 503, "GW.CLOSING", "The gateway is shutting down.");
+
+    const { answer, source } = await store.responses.load(match.upstreamPath, o.cacheMs, () => callUpstream(match.route, match.upstreamPath, ctx), cacheable);
+    ctx.cache = source;
+    metrics.cache.inc({ result: source });
+    const headers = { "content-type": answer.headers["content-type"] ?? JSON_TYPE, "x-gateway-cache": source };
+    if (answer.headers["retry-after"]) headers["retry-after"] = answer.headers["retry-after"];
+    return send(res, answer.status, headers, answer.body);
+  }
+
+  async function handler(req, res, next) {
+    const started = performance.now();
+    const ctx = { id: randomUUID(), passed: false, route: "none", path: null, cache: null, upstreamMs: null };
+    res.setHeader("x-request-id", ctx.id);
+    res.on("close", () => {
+      if (ctx.passed) return;
+      const status = res.writableFinished ? res.statusCode : 0;
+      metrics.requests.inc({ route: ctx.route, status: String(status) });
+      log.info(
+        { reqId: ctx.id, method: req.method, route: ctx.route, path: ctx.path, status, ms: Math.round((performance.now() - started) * 10) / 10, upstreamMs: ctx.upstreamMs, cache: ctx.cache },
+        "request",
+      );
+    });
+    try {
+      await handle(req, res, next, ctx);
+    } catch (err) {
+      if (err instanceof GatewayAnswer) return sendError(res, err.status, err.code, err.message, err.headers);
+      log.error({ reqId: ctx.id, err: scrub(err?.stack ?? err) }, "unexpected failure");
+      sendError(res, 500, "GW.INTERNAL", "The gateway failed unexpectedly; see its log.");
+    }
+  }
+
+  handler.close = async () => {
+    if (closed) return;
+    closed = true;
+    await upstream.close();
+    if (ownStore) await store.close();
+    log.flush?.();
+  };
+  handler.metrics = metrics.registry;
+  handler.store = store;
+  handler.logger = log;
+  return handler;
+}

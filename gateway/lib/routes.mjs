@@ -1,0 +1,50 @@
+// Which requests the gateway forwards, and the one canonical upstream path for each.
+//
+// Only the read-only northbound routes exist here. The id segment is decoded once and encoded
+// again by the gateway, so what reaches the platform is always exactly one segment under
+// /operations/: a decoded id holding `/`, `\`, `%` (double encoding), control characters, or
+// being `.` / `..` is refused, and `//`, backslashes or dot segments in the raw path match no
+// route at all.
+
+const NORTHBOUND = "/iodm/northbound/v1.5.0/operations";
+const MAX_ID_LENGTH = 256;
+
+/** The route names used in logs and metrics. */
+export const ROUTES = Object.freeze({ task: "task", tasks: "tasks", subtasks: "subtasks" });
+
+function canonicalId(raw) {
+  if (raw === "" || !/^[A-Za-z0-9\-._~!$&'()*+,;=:@%]+$/.test(raw)) return null;
+  let id;
+  try {
+    id = decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+  if (id === "." || id === ".." || id.length > MAX_ID_LENGTH || /[/\\%\0-\x1f\x7f]/.test(id) || id.isWellFormed?.() === false) return null;
+  return encodeURIComponent(id);
+}
+
+/** The query string, re-serialised so only plain name=value pairs travel ("" when none). */
+function canonicalQuery(raw) {
+  if (raw === "") return "";
+  const q = new URLSearchParams(raw).toString();
+  return q === "" ? "" : `?${q}`;
+}
+
+/**
+ * Matches a request path against the forwarded routes.
+ * @param {string} path the raw path (no query)
+ * @param {string} query the raw query (no "?")
+ * @returns {{ route: string, upstreamPath: string } | null}
+ */
+export function matchRoute(path, query) {
+  if (path === NORTHBOUND) return { route: ROUTES.tasks, upstreamPath: `${NORTHBOUND}${canonicalQuery(query)}` };
+  if (!path.startsWith(`${NORTHBOUND}/`)) return null;
+  const rest = path.slice(NORTHBOUND.length + 1).split("/");
+  if (rest.length > 2 || (rest.length === 2 && rest[1] !== "subOperations")) return null;
+  const id = canonicalId(rest[0]);
+  if (id === null) return null;
+  const q = canonicalQuery(query);
+  if (rest.length === 2) return { route: ROUTES.subtasks, upstreamPath: `${NORTHBOUND}/${id}/subOperations${q}` };
+  return { route: ROUTES.task, upstreamPath: `${NORTHBOUND}/${id}${q}` };
+}

@@ -1,0 +1,237 @@
+// The gateway's shared state behind one small interface, so that a store shared by several
+// replicas (Redis: a token under a lease lock, a sliding-window limiter, a response cache with
+// cross-replica coalescing) can replace this in-memory one without touching the gateway.
+//
+// A store has three parts (see index.d.mts, `GatewayStore`):
+//
+//   token.current()                 → the platform token record, or null
+//   token.replace(stale, obtain)    → single-flight: when the stored record is still `stale`
+//                                     (same accessToken, or both null), runs `obtain(stale)` under
+//                                     the store's lock and stores its result; otherwise returns
+//                                     what another caller stored meanwhile. Never two in flight.
+//   limiter.acquire({ maxWaitMs, signal }) → a permit; rejects with RateLimited after maxWaitMs
+//   permit.release()                → the call's answer arrived: it keeps its place in the window
+//                                     until `perMs` after now (as the platform counts it)
+//   limiter.depth()                 → callers waiting
+//   responses.load(key, ttlMs, load, cacheable) → coalesced, cached answer of `load()`
+//   close()
+
+/** Thrown by `limiter.acquire` when no slot frees within the caller's wait. */
+export class RateLimited extends Error {
+  /** @param {number} retryAfterMs when a slot is expected to be free again */
+  constructor(retryAfterMs) {
+    super(`the platform's rate is used up; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+    this.name = "RateLimited";
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** One token for the process; `replace` is single-flight. */
+function memoryTokenSlot() {
+  let record = null;
+  let pending = null;
+  const same = (a, b) => (a === null || a === undefined ? b === null || b === undefined : b !== null && b !== undefined && a.accessToken === b.accessToken);
+  return {
+    async current() {
+      return record;
+    },
+    async replace(stale, obtain) {
+      if (pending) return pending;
+      if (!same(record, stale)) return record;
+      pending = (async () => {
+        try {
+          record = await obtain(record);
+          return record;
+        } finally {
+          pending = null;
+        }
+      })();
+      return pending;
+    },
+    async clear() {
+      record = null;
+    },
+  };
+}
+
+/**
+ * The platform's rate as the platform counts it: at most `calls` calls in any `perMs` window,
+ * where a call occupies the window from when it is sent until `perMs` after its answer arrives.
+ * Waiters are served strictly in arrival order (a fair queue).
+ * @param {{ calls: number, perMs: number, now: () => number }} o
+ */
+export function memoryLimiter({ calls, perMs, now }) {
+  let inFlight = 0;
+  /** answer times of finished calls still inside the window, oldest first */
+  const answered = [];
+  /** @type {{ grant: () => void, timer: NodeJS.Timeout | null }[]} */
+  const queue = [];
+  let wake = null;
+
+  const prune = (t) => {
+    while (answered.length > 0 && answered[0] <= t - perMs) answered.shift();
+  };
+  const free = (t) => {
+    prune(t);
+    return calls - inFlight - answered.length;
+  };
+  /** When the `n`-th (1-based) slot from now is expected to free (in-flight calls counted as answering now). */
+  const etaMs = (n) => {
+    const t = now();
+    prune(t);
+    const f = calls - inFlight - answered.length;
+    if (f >= n) return 0;
+    const idx = n - f - 1;
+    if (idx < answered.length) return Math.max(0, answered[idx] + perMs - t);
+    return perMs; // behind calls still in flight: at least a window after their answers
+  };
+
+  function schedule() {
+    if (wake) {
+      clearTimeout(wake);
+      wake = null;
+    }
+    if (queue.length === 0 || answered.length === 0) return; // in-flight calls wake us on release
+    const t = now();
+    const delay = Math.max(0, answered[0] + perMs - t) + 1;
+    wake = setTimeout(() => {
+      wake = null;
+      pump();
+    }, delay);
+    wake.unref?.();
+  }
+
+  function pump() {
+    while (queue.length > 0 && free(now()) > 0) {
+      const w = queue.shift();
+      if (w.timer) clearTimeout(w.timer);
+      inFlight += 1;
+      w.grant();
+    }
+    schedule();
+  }
+
+  function permit() {
+    let done = false;
+    return {
+      release() {
+        if (done) return;
+        done = true;
+        inFlight -= 1;
+        answered.push(now());
+        pump();
+      },
+    };
+  }
+
+  return {
+    calls,
+    perMs,
+    acquire({ maxWaitMs = 10000, signal } = {}) {
+      if (queue.length === 0 && free(now()) > 0) {
+        inFlight += 1;
+        return Promise.resolve(permit());
+      }
+      if (maxWaitMs <= 0) return Promise.reject(new RateLimited(Math.max(1000, etaMs(queue.length + 1))));
+      return new Promise((resolve, reject) => {
+        const w = {
+          timer: null,
+          grant: () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve(permit());
+          },
+        };
+        const leave = () => {
+          const i = queue.indexOf(w);
+          if (i >= 0) queue.splice(i, 1);
+          signal?.removeEventListener("abort", onAbort);
+          if (w.timer) clearTimeout(w.timer);
+        };
+        const onAbort = () => {
+          leave();
+          reject(signal.reason ?? new Error("aborted"));
+        };
+        w.timer = setTimeout(() => {
+          const position = queue.indexOf(w) + 1;
+          leave();
+          reject(new RateLimited(Math.max(1000, etaMs(position))));
+        }, maxWaitMs);
+        queue.push(w);
+        signal?.addEventListener("abort", onAbort, { once: true });
+        schedule();
+      });
+    },
+    depth: () => queue.length,
+    /** Calls counted in the window now (in flight + answered within perMs). */
+    used: () => {
+      prune(now());
+      return inFlight + answered.length;
+    },
+    close() {
+      if (wake) clearTimeout(wake);
+      for (const w of queue.splice(0)) {
+        if (w.timer) clearTimeout(w.timer);
+      }
+    },
+  };
+}
+
+/**
+ * Answers by key: one `load()` in flight per key (everyone asking meanwhile shares it), and the
+ * answer kept for `ttlMs` when `cacheable(answer)`.
+ * @param {{ now: () => number, maxEntries?: number }} o
+ */
+export function memoryResponses({ now, maxEntries = 10000 }) {
+  /** @type {Map<string, { answer: unknown, expiresAt: number }>} */
+  const cache = new Map();
+  /** @type {Map<string, Promise<unknown>>} */
+  const inflight = new Map();
+  const sweep = (t) => {
+    for (const [k, v] of cache) if (v.expiresAt <= t) cache.delete(k);
+  };
+  return {
+    /** @returns {Promise<{ answer: unknown, source: "hit" | "coalesced" | "miss" }>} */
+    async load(key, ttlMs, load, cacheable) {
+      const t = now();
+      const hit = cache.get(key);
+      if (hit && hit.expiresAt > t) return { answer: hit.answer, source: "hit" };
+      if (hit) cache.delete(key);
+      const shared = inflight.get(key);
+      if (shared) return { answer: await shared, source: "coalesced" };
+      const p = (async () => {
+        try {
+          const answer = await load();
+          if (ttlMs > 0 && cacheable(answer)) {
+            if (cache.size >= maxEntries) sweep(now());
+            if (cache.size >= maxEntries) cache.delete(cache.keys().next().value);
+            cache.set(key, { answer, expiresAt: now() + ttlMs });
+          }
+          return answer;
+        } finally {
+          inflight.delete(key);
+        }
+      })();
+      inflight.set(key, p);
+      return { answer: await p, source: "miss" };
+    },
+    size: () => cache.size,
+    clear: () => cache.clear(),
+  };
+}
+
+/**
+ * The default store: everything in this process.
+ * @param {{ rate: { calls: number, perMs: number }, now?: () => number }} o
+ */
+export function createMemoryStore({ rate, now = Date.now }) {
+  const limiter = memoryLimiter({ ...rate, now });
+  return {
+    kind: "memory",
+    token: memoryTokenSlot(),
+    limiter,
+    responses: memoryResponses({ now }),
+    async close() {
+      limiter.close();
+    },
+  };
+}

@@ -1,0 +1,334 @@
+// The gateway in front of the platform-faithful simulator (https, client certificate required,
+// no CORS): routes, the error table as the package reports it, the token's life (one login,
+// refresh before expiry, one re-login after a revoke), a missing client certificate, fan-in
+// (coalescing, cache, the rate with its bounded wait) and the package's API through it.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { APP, KEY, TASK_PATH, gatewayModule, listen, maxInWindow, pkg, raw, rejection, sleep, startStack, through } from "./helpers.mjs";
+
+const { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, UpgradeTaskClient, UpgradeTaskError } = pkg;
+
+describe("through the gateway over two-way TLS", () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({ gateway: { cacheMs: 0 } });
+  });
+  after(() => stack.close());
+
+  test("a task: the package gets the normalised task; the platform saw the gateway's token and app key, one login", async () => {
+    const task = await queryUpgradeTask("fw-now-devices", KEY, through(stack));
+    assert.equal(task.operationId, "fw-now-devices");
+    assert.equal(task.operateType, "firmware_upgrade");
+    const q = stack.upstreamQueries().at(-1);
+    assert.equal(q.path, `${TASK_PATH}/fw-now-devices`);
+    assert.equal(q.auth, "ok");
+    assert.equal(q.headers.app_key, APP.appId, "the caller's app_key is replaced by the platform's");
+    assert.equal(q.headers.authorization, "Bearer ***");
+    assert.equal(stack.logins().length, 1);
+  });
+
+  test("the task list and subtask routes are forwarded with their query string; the id is one canonical segment", async () => {
+    const list = await raw(stack.url, `${TASK_PATH}?pageNo=0&pageSize=10&status=processing`);
+    const subs = await raw(stack.url, `${TASK_PATH}/sw-stopped/subOperations?pageNo=1&pageSize=5`);
+    const odd = await raw(stack.url, `${TASK_PATH}/a%20b%C3%A9`);
+    const paths = stack.upstreamQueries().slice(-3).map((r) => r.url);
+    assert.deepEqual(paths, [
+      `${TASK_PATH}?pageNo=0&pageSize=10&status=processing`,
+      `${TASK_PATH}/sw-stopped/subOperations?pageNo=1&pageSize=5`,
+      `${TASK_PATH}/a%20b%C3%A9`,
+    ]);
+    // Whatever the simulator answers (these routes may not exist in it yet), it is relayed, never a gateway error.
+    for (const r of [list, subs, odd]) assert.doesNotMatch(r.json?.error_code ?? "", /^GW\./);
+    assert.equal(odd.status, 400, "the simulator's answer to an id outside its character set");
+    assert.equal(odd.json.error_code, "120015");
+  });
+
+  // Each row: an armed simulator fault → the kind the package reports through the gateway.
+  const table = [
+    ["status=400", "bad_request", 400, "120015"],
+    ["status=400;code=123029", "page_limit", 400, "123029"],
+    ["status=404", "not_found", 404, "123009"],
+    ["error-code-200", "not_found", 200, "123009"],
+    ["status=429", "throttled", 429, "1010009"],
+    ["status=403;code=1010009", "throttled", 403, "1010009"],
+    ["status=503", "server", 503, "50252"],
+    ["html-502", "server", 502, null],
+    ["status=418", "http", 418, null],
+    ["truncated", "invalid_response", 200, null],
+    ["json-array", "invalid_response", 200, null],
+  ];
+  for (const [fault, kind, httpStatus, errorCode] of table) {
+    test(`error table: ${fault} → ${kind}`, async () => {
+      stack.sim.setFault(fault, { operationId: "sw-stopped", count: 1 });
+      const e = await rejection(queryUpgradeTask("sw-stopped", KEY, through(stack)));
+      assert.ok(e instanceof UpgradeTaskError);
+      assert.equal(e.kind, kind, e.message);
+      assert.equal(e.httpStatus, httpStatus);
+      if (errorCode) assert.equal(e.errorCode, errorCode);
+      assert.doesNotMatch(e.message, new RegExp(`${KEY}|${APP.secret}`));
+    });
+  }
+
+  test("a delayed platform answer is relayed (the gateway waits, it does not time out first)", async () => {
+    stack.sim.setFault("delay=300", { operationId: "sw-stopped", count: 1 });
+    const task = await queryUpgradeTask("sw-stopped", KEY, through(stack));
+    assert.equal(task.status, "stop");
+  });
+
+  test("a platform that resets the connection: 502 in the platform's shape, kind server", async () => {
+    stack.sim.setFault("reset", { operationId: "sw-stopped", count: 1 });
+    const e = await rejection(queryUpgradeTask("sw-stopped", KEY, through(stack)));
+    assert.equal(e.kind, "server");
+    assert.equal(e.httpStatus, 502);
+    assert.equal(e.errorCode, "GW.UPSTREAM");
+    assert.match(e.errorDesc, /could not get an answer from the platform/);
+  });
+
+  test("the token is revoked at the platform (another login): the gateway logs in again once and the call succeeds", async () => {
+    const before = stack.logins().length;
+    stack.sim.login(); // a new login invalidates the gateway's token
+    const tasks = await Promise.all(Array.from({ length: 10 }, (_, i) => queryUpgradeTask(i % 2 ? "sw-stopped" : "fw-now-devices", KEY, through(stack))));
+    assert.equal(tasks.length, 10);
+    assert.equal(stack.logins().length, before + 1, "exactly one re-login for ten concurrent callers");
+    const rejected = stack.upstreamQueries().filter((r) => r.auth === "invalid");
+    assert.ok(rejected.length >= 1 && rejected.length <= 10);
+  });
+
+  test("the platform answers resultcode 1010005 once: one re-login, the caller never sees it", async () => {
+    const before = stack.logins().length;
+    stack.sim.setFault("resultcode", { operationId: "fw-now-devices", count: 1 });
+    const task = await queryUpgradeTask("fw-now-devices", KEY, through(stack));
+    assert.equal(task.operationId, "fw-now-devices");
+    assert.equal(stack.logins().length, before + 1);
+  });
+
+  test("the waiter, the batch call and the client work through the gateway unchanged", async () => {
+    stack.sim.restartTask("demo-progress-success", { progressMs: 600 });
+    const seen = [];
+    const done = await waitForUpgradeTask("demo-progress-success", KEY, { ...through(stack), minDelayMs: 100, maxDelayMs: 200, maxWaitMs: 10000, onProgress: (t) => seen.push(t.status) });
+    assert.equal(done.status, "success");
+    assert.ok(seen.length >= 2);
+    const batch = await queryUpgradeTasks(["fw-now-devices", "missing-task", "sw-stopped"], KEY, through(stack));
+    assert.deepEqual(batch.map((r) => [r.operationId, r.ok, r.ok ? r.task.status : r.error.kind]), [
+      ["fw-now-devices", true, "success"],
+      ["missing-task", false, "not_found"],
+      ["sw-stopped", true, "stop"],
+    ]);
+    const client = new UpgradeTaskClient({ baseUrl: stack.url, appKey: "console", getAccessToken: () => KEY });
+    assert.equal((await client.queryUpgradeTask("sw-group-online")).status, "processing");
+  });
+
+  test("GET /healthz and GET /metrics (Prometheus text) with requests, upstream calls, cache, queue, logins, throttled", async () => {
+    const h = await raw(stack.url, "/healthz", { key: null });
+    assert.equal(h.status, 200);
+    assert.equal(h.json.status, "ok");
+    assert.equal(h.json.loggedIn, true);
+    const m = await raw(stack.url, "/metrics", { key: null });
+    assert.equal(m.status, 200);
+    assert.match(m.headers["content-type"], /^text\/plain/);
+    for (const name of ["iot_gateway_requests_total", "iot_gateway_upstream_calls_total", "iot_gateway_cache_total", "iot_gateway_queue_depth", "iot_gateway_logins_total", "iot_gateway_throttled_total"]) {
+      assert.match(m.text, new RegExp(`^# TYPE ${name} `, "m"), name);
+    }
+    assert.match(m.text, /^iot_gateway_requests_total\{route="task",status="200"\} \d+/m);
+    assert.match(m.text, /^iot_gateway_logins_total\{type="login",result="ok"\} [2-9]/m);
+    assert.match(m.text, /^iot_gateway_throttled_total\{source="platform"\} [1-9]/m);
+  });
+
+  test("one JSON log line per request: request id, route, status, upstream ms, cache", async () => {
+    const r = await raw(stack.url, `${TASK_PATH}/fw-256-devices`);
+    await sleep(20);
+    const line = stack.logs.lines.find((l) => l.reqId === r.headers["x-request-id"]);
+    assert.ok(line, "a log line carries the request id the answer names");
+    assert.equal(line.route, "task");
+    assert.equal(line.status, 200);
+    assert.equal(line.cache, "miss");
+    assert.equal(typeof line.upstreamMs, "number");
+    assert.equal(line.path, `${TASK_PATH}/fw-256-devices`);
+  });
+});
+
+describe("the token's life", () => {
+  test("one login for many callers, then a refresh before expiresIn runs out, never a rejected call", { timeout: 20000 }, async () => {
+    const stack = await startStack({ sim: { tokenTtlSeconds: 2 }, gateway: { cacheMs: 0 } });
+    try {
+      await Promise.all(Array.from({ length: 20 }, () => queryUpgradeTask("fw-now-devices", KEY, through(stack))));
+      assert.equal(stack.logins().length, 1, "twenty concurrent first callers share one login");
+      const stop = Date.now() + 3800;
+      while (Date.now() < stop) {
+        await Promise.all([queryUpgradeTask("sw-stopped", KEY, through(stack)), queryUpgradeTask("fw-now-devices", KEY, through(stack))]);
+        await sleep(100);
+      }
+      assert.ok(stack.refreshes().length >= 2, `refreshed before expiry (${stack.refreshes().length} refreshes)`);
+      assert.equal(stack.logins().length, 1, "refreshes, not new logins");
+      const bad = stack.upstreamQueries().filter((r) => r.auth !== "ok");
+      assert.deepEqual(bad, [], "no call ever went out with an expired token");
+    } finally {
+      await stack.close();
+    }
+  });
+
+  test("without a client certificate the simulator refuses the handshake and the gateway says so", async () => {
+    const stack = await startStack({ clientCert: false });
+    try {
+      const e = await rejection(queryUpgradeTask("fw-now-devices", KEY, through(stack)));
+      assert.equal(e.kind, "server");
+      assert.equal(e.httpStatus, 502);
+      assert.equal(e.errorCode, "GW.LOGIN");
+      assert.match(e.errorDesc, /requires a client certificate.*--cert and --key/);
+      assert.equal(stack.sim.requests().length, 0, "nothing reached the platform's HTTP layer");
+      assert.ok(stack.logs.lines.some((l) => l.level >= 50 && l.event === "login"), "an error log line");
+    } finally {
+      await stack.close();
+    }
+  });
+
+  test("a platform certificate from another CA is refused (verification is always on)", async () => {
+    const stack = await startStack({ gateway: { ca: undefined } });
+    try {
+      const r = await raw(stack.url, `${TASK_PATH}/fw-now-devices`);
+      assert.equal(r.status, 502);
+      assert.match(r.json.error_desc, /certificate could not be verified/);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  test("a wrong secret: 502 GW.LOGIN naming the platform's answer", async () => {
+    const stack = await startStack({ gateway: { secret: "not-the-secret" } });
+    try {
+      const r = await raw(stack.url, `${TASK_PATH}/fw-now-devices`);
+      assert.equal(r.status, 502);
+      assert.equal(r.json.error_code, "GW.LOGIN");
+      assert.match(r.json.error_desc, /100208/);
+      assert.doesNotMatch(r.text, /not-the-secret/);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe("fan-in", () => {
+  test("50 identical concurrent requests cost one upstream call; the answer is cached for cacheMs", async () => {
+    const stack = await startStack({ gateway: { cacheMs: 800 } });
+    try {
+      stack.sim.setFault("delay=150", { operationId: "sw-stopped" }); // keep the first call in flight
+      const answers = await Promise.all(Array.from({ length: 50 }, () => raw(stack.url, `${TASK_PATH}/sw-stopped`)));
+      assert.ok(answers.every((a) => a.status === 200 && a.json.operationId === "sw-stopped"));
+      assert.equal(stack.upstreamQueries().length, 1, "one upstream call for 50 requests");
+      const sources = answers.map((a) => a.headers["x-gateway-cache"]);
+      assert.equal(sources.filter((s) => s === "miss").length, 1);
+      assert.equal(sources.filter((s) => s === "coalesced").length + sources.filter((s) => s === "hit").length, 49);
+      assert.equal((await raw(stack.url, `${TASK_PATH}/sw-stopped`)).headers["x-gateway-cache"], "hit");
+      assert.equal(stack.upstreamQueries().length, 1);
+      await sleep(1000);
+      assert.equal((await raw(stack.url, `${TASK_PATH}/sw-stopped`)).headers["x-gateway-cache"], "miss", "expired after cacheMs");
+      // Errors other than 404 are not cached.
+      stack.sim.clearFaults();
+      stack.sim.setFault("status=503", { operationId: "fw-now-devices", count: 1 });
+      assert.equal((await raw(stack.url, `${TASK_PATH}/fw-now-devices`)).status, 503);
+      assert.equal((await raw(stack.url, `${TASK_PATH}/fw-now-devices`)).status, 200);
+      // A 404 is.
+      assert.equal((await raw(stack.url, `${TASK_PATH}/no-such-task`)).status, 404);
+      assert.equal((await raw(stack.url, `${TASK_PATH}/no-such-task`)).headers["x-gateway-cache"], "hit");
+    } finally {
+      await stack.close();
+    }
+  });
+
+  test("the rate counts a call until perMs after its answer; waiters queue fairly and the platform never throttles", { timeout: 20000 }, async () => {
+    // The platform: 3 calls per 400 ms by arrival. Its answers take 150 ms, so a limiter that
+    // counted only sends would let arrivals bunch; the gateway's window starts at the answer.
+    const stack = await startStack({ sim: { throttle: { calls: 3, perMs: 400 } }, gateway: { cacheMs: 0, rate: { calls: 3, perMs: 400 }, maxWaitMs: 15000 } });
+    try {
+      stack.sim.setFault("delay=150");
+      const ids = ["fw-now-devices", "sw-stopped", "sw-group-online", "fw-256-devices", "fw-custom-window", "sw-lenient-shapes", "demo-hostile", "fw-now-devices", "sw-stopped"];
+      const answers = await Promise.all(ids.map((id) => raw(stack.url, `${TASK_PATH}/${id}`)));
+      assert.deepEqual(answers.map((a) => a.status), ids.map(() => 200), "nobody was throttled by the platform");
+      const seen = stack.upstreamQueries();
+      assert.equal(seen.length, 7, "seven distinct tasks, the two repeats coalesced");
+      assert.equal(seen.filter((r) => r.status === 403).length, 0, "no 1010009");
+      assert.ok(maxInWindow(seen, 400) <= 3, `at most 3 arrivals in any 400 ms (saw ${maxInWindow(seen, 400)})`);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  test("past maxWaitMs a caller gets 429 with Retry-After at once, which the package reports as throttled", async () => {
+    const stack = await startStack({ gateway: { cacheMs: 0, rate: { calls: 1, perMs: 60000 }, maxWaitMs: 200 } });
+    try {
+      assert.equal((await raw(stack.url, `${TASK_PATH}/fw-now-devices`)).status, 200);
+      const started = Date.now();
+      const r = await raw(stack.url, `${TASK_PATH}/sw-stopped`);
+      assert.ok(Date.now() - started < 5000, "no caller hangs");
+      assert.equal(r.status, 429);
+      assert.equal(r.json.error_code, "1010009");
+      assert.ok(Number(r.headers["retry-after"]) >= 1);
+      const e = await rejection(queryUpgradeTask("sw-stopped", KEY, through(stack)));
+      assert.equal(e.kind, "throttled");
+      assert.equal(e.retryable, true);
+      assert.equal(stack.upstreamQueries().length, 1);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe("embedding", () => {
+  test("as Express middleware: its routes are served, other paths go to the app", async () => {
+    const { default: express } = await import("../../gateway/node_modules/express/index.js");
+    const stack = await startStack();
+    const app = express();
+    app.use(stack.gateway);
+    app.get("/hello", (_req, res) => res.json({ app: true }));
+    const server = await listen(app);
+    const url = `http://127.0.0.1:${server.address().port}`;
+    try {
+      const task = await queryUpgradeTask("fw-now-devices", KEY, { ...through(stack), baseUrl: url });
+      assert.equal(task.operationId, "fw-now-devices");
+      assert.deepEqual((await raw(url, "/hello", { key: null })).json, { app: true });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await stack.close();
+    }
+  });
+
+  test("an authorize(req) hook lets cookie sessions in; a throwing hook refuses", async () => {
+    const stack = await startStack({
+      gateway: {
+        consoleKeys: [],
+        authorize: async (req) => {
+          if (req.headers.cookie === "session=boom") throw new Error("session store down");
+          return req.headers.cookie === "session=good";
+        },
+      },
+    });
+    try {
+      assert.equal((await raw(stack.url, `${TASK_PATH}/fw-now-devices`, { key: null, headers: { cookie: "session=good" } })).status, 200);
+      assert.equal((await raw(stack.url, `${TASK_PATH}/fw-now-devices`, { key: null, headers: { cookie: "session=bad" } })).status, 401);
+      assert.equal((await raw(stack.url, `${TASK_PATH}/fw-now-devices`, { key: null, headers: { cookie: "session=boom" } })).status, 401);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  test("bad configurations throw GatewayConfigError naming the option", () => {
+    const base = { upstream: "https://iot.example.com:8743", appId: "a", secret: "s", consoleKeys: [KEY] };
+    const { createGateway, GatewayConfigError } = gatewayModule;
+    for (const [change, pattern] of [
+      [{ upstream: "http://iot.example.com" }, /upstream must be https/],
+      [{ upstream: "https://u:p@iot.example.com" }, /credentials/],
+      [{ appId: "" }, /appId/],
+      [{ secret: undefined }, /secret/],
+      [{ consoleKeys: ["short"] }, /at least 16/],
+      [{ consoleKeys: [] }, /consoleKeys or an authorize/],
+      [{ cert: "x" }, /cert and key go together/],
+      [{ origins: ["https://a.example/"] }, /exactly scheme/],
+      [{ rate: "100" }, /rate/],
+      [{ cacheMs: -1 }, /cacheMs/],
+    ]) {
+      assert.throws(() => createGateway({ ...base, ...change }), (e) => e instanceof GatewayConfigError && pattern.test(e.message), JSON.stringify(change));
+    }
+  });
+});
