@@ -36,6 +36,7 @@ test-native:
 test-types:
 	node_modules/.bin/tsc -p tests/types/tsconfig.json
 	node_modules/.bin/tsc -p tests/types/tsconfig.simulator.json
+	node_modules/.bin/tsc -p tests/types/tsconfig.gateway.json
 
 test-packaging:
 	@if [ -f tests/packaging/run.mjs ]; then node tests/packaging/run.mjs; fi

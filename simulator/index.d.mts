@@ -3,6 +3,7 @@
 // the names, tests/types/simulator.ts checks the types under tsc --strict).
 
 import type { Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -33,6 +34,16 @@ export interface SimulatorOptions {
    * "totalSize" (what the official Java and PHP SDKs read).
    */
   totalField?: TotalField;
+  /**
+   * Serve https: (platform-faithful mode): `true` or `{ dir }` makes test certificates on start
+   * (a CA, a server certificate for localhost/127.0.0.1/::1, a client certificate), or give
+   * `{ key, cert, ca? }` (PEM). Default false.
+   */
+  tls?: boolean | { dir?: string } | { key: string; cert: string; ca?: string };
+  /** Refuse TLS clients without a certificate from the CA, in the handshake (default false). */
+  requireClientCert?: boolean;
+  /** false: no CORS headers and no preflight, as the platform (default true). */
+  cors?: boolean;
 }
 
 /** The name of a list page's total. */
@@ -73,6 +84,22 @@ export interface SimulatorSubTask {
   /** `fileVersion` (the target version), `retries` for failed devices of a retrying task. */
   extendInfo: { fileVersion: string; retries?: number; [key: string]: unknown };
 }
+
+/** Test certificates made by {@link makeTestCertificates} (or by `tls: true`). */
+export interface TestCertificates {
+  /** The folder holding ca.crt, server.crt/.key and client.crt/.key. */
+  dir: string;
+  files: { ca: string; cert: string; key: string; clientCert: string; clientKey: string };
+  /** PEM texts. */
+  ca: string;
+  cert: string;
+  key: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+/** Makes a CA, a server and a client certificate (openssl, P-256) in `dir` or a new temporary folder. */
+export declare function makeTestCertificates(dir?: string): TestCertificates;
 
 /** A token answer, as the platform's login gives it, plus the app id. */
 export interface SimulatorToken {
@@ -157,6 +184,10 @@ export interface NormalizedSimulatorOptions {
   log: boolean | ((line: string) => void);
   clock: () => number;
   totalField: TotalField;
+  /** null without TLS; generated certificates fill in key/cert/ca on start. */
+  tls: { generate: boolean; dir?: string | null; key?: string; cert?: string; ca?: string | null } | null;
+  requireClientCert: boolean;
+  cors: boolean;
   version: string;
 }
 
@@ -169,10 +200,12 @@ export interface Simulator {
   readonly port: number;
   readonly host: string;
   readonly prefix: string;
+  /** The generated certificates in faithful mode (`tls: true`), else null. */
+  readonly certificates: TestCertificates | null;
   /** The options in force at the start, after defaults. */
   readonly options: NormalizedSimulatorOptions;
-  /** The node:http server it listens with (for `address()`, connection counts, events). */
-  readonly server: Server;
+  /** The node:http server it listens with (node:https with `tls`), for `address()`, connection counts, events. */
+  readonly server: Server | HttpsServer;
   /** Stops listening and drops every connection (idle, busy or hung); idempotent. */
   close(): Promise<void>;
   /** A fresh token; invalidates the app's previous token. */

@@ -1,11 +1,12 @@
-// The demo console in a real Chromium: log in, pick and query tasks, watch one to its end,
-// errors as the product defines them, local times, a phone-sized screen.
+// The demo console in a real Chromium, through the console gateway: connect with a console key,
+// pick and query tasks, watch one to its end, errors as the product defines them, local times,
+// a phone-sized screen.
 
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { APP, ROOT, legendCounts, logIn, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
+import { ROOT, connect, legendCounts, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
 
 let stack;
 before(async () => {
@@ -15,29 +16,25 @@ after(async () => {
   await stack?.close();
 });
 
-/** The token as the page holds it (read from the password field, as a user's clipboard would). */
-const tokenOf = (page) => page.inputValue("#token");
+/** The console key as the page holds it (read from the password field, as a user's clipboard would). */
+const tokenOf = (page) => page.inputValue("#console-key");
 
-test("log in, pick a demo task, query it: status badge, counts, targets, policy, times, raw JSON", { timeout: 30000 }, async () => {
+test("connect, pick a demo task, query it: status badge, counts, targets, policy, times, raw JSON", { timeout: 30000 }, async () => {
   // A viewer in Shanghai: the platform's UTC times must be shown in local time (UTC+8).
   const { page, seen, close } = await newPage(stack, { timezoneId: "Asia/Shanghai" });
   try {
     await openConsole(stack, page);
-    assert.equal(await page.inputValue("#base-url"), stack.sim.baseUrl, "the base URL defaults to the simulator");
-    assert.equal(await page.inputValue("#app-key"), APP.appId);
-    assert.equal(await page.getAttribute("#secret", "type"), "password");
-    assert.equal(await page.getAttribute("#token", "type"), "password");
+    assert.equal(await page.inputValue("#base-url"), stack.gatewayUrl, "the URL defaults to the gateway");
+    assert.equal(await page.locator("#secret, #app-key, #login-button").count(), 0, "no secret, app key or login on the page");
+    assert.equal(await page.getAttribute("#console-key", "type"), "password");
 
     // The picker lists the simulator's demo tasks with their descriptions.
     await page.waitForSelector("#picker:not([disabled]) option[value='sw-group-online']", { state: "attached" });
     const listed = await page.$$eval("#picker option", (os) => os.map((o) => o.value).filter(Boolean));
     assert.deepEqual(listed.sort(), stack.sim.tasks().map((t) => t.operationId).sort());
 
-    await logIn(page);
-    const token = await tokenOf(page);
-    assert.match(token, /^[0-9a-f]{32}$/, "the login filled in the token field");
-    assert.equal(await page.inputValue("#secret"), "", "the secret is cleared after logging in");
-    assert.match(await page.textContent("#session"), /^Logged in as demo-app\. The token is valid until .+ \(in (60 minutes|1 hour)\)\.$/);
+    await connect(stack, page);
+    assert.equal(await page.textContent("#session"), "Using this console key for every query.");
 
     await page.selectOption("#picker", "sw-group-online");
     assert.equal(await page.inputValue("#operation-id"), "sw-group-online", "choosing a task fills in its id");
@@ -93,7 +90,7 @@ test("long target lists are collapsed with their count, and open on demand", { t
   const { page, close } = await newPage(stack);
   try {
     await openConsole(stack, page);
-    await logIn(page);
+    await connect(stack, page);
     await query(page, "fw-256-devices");
     assert.equal(await page.getAttribute("#task-status", "data-status"), "failed");
     assert.equal(await page.textContent("#task-status"), "Failed");
@@ -119,7 +116,7 @@ test("watch mode polls a progressing task until it ends, animating the progress"
   const { page, seen, close } = await newPage(stack);
   try {
     await openConsole(stack, page);
-    await logIn(page);
+    await connect(stack, page);
     await page.fill("#operation-id", "demo-progress-success");
     // Record every value the progress bar and the badge take while watching.
     await page.evaluate(() => {
@@ -175,7 +172,7 @@ test("Stop watching cancels the polling", { timeout: 30000 }, async () => {
   const { page, close } = await newPage(stack);
   try {
     await openConsole(stack, page);
-    await logIn(page);
+    await connect(stack, page);
     stack.sim.restartTask("demo-progress-failed", { progressMs: 60000 });
     await page.fill("#operation-id", "demo-progress-failed");
     await page.click("#watch-button");
@@ -194,11 +191,11 @@ test("Stop watching cancels the polling", { timeout: 30000 }, async () => {
   }
 });
 
-test("an unknown id shows not_found as the product defines it, and the token never appears", { timeout: 30000 }, async () => {
+test("an unknown id shows not_found as the product defines it, and the console key never appears", { timeout: 30000 }, async () => {
   const { page, seen, close } = await newPage(stack);
   try {
     await openConsole(stack, page);
-    await logIn(page);
+    await connect(stack, page);
     const token = await tokenOf(page);
     await query(page, "no-such-task-42");
     const card = page.locator(".error-card");
@@ -224,41 +221,33 @@ test("an unknown id shows not_found as the product defines it, and the token nev
     assert.match(await card.locator(".error-title").textContent(), /^Watch: Task not found/);
     await page.waitForFunction(() => document.getElementById("watch-button").getAttribute("aria-pressed") === "false");
 
-    // The token is nowhere: not in the text, not in the markup, not in any console line.
+    // The key is nowhere: not in the text, not in the markup, not in any console line.
     const everything = await page.evaluate(() => [document.body.innerText, document.documentElement.outerHTML, document.title].join("\n"));
-    assert.ok(!everything.includes(token), "the token is not in the page");
-    assert.ok(!seen.console.some((l) => l.includes(token)), "the token is not logged");
+    assert.ok(!everything.includes(token), "the console key is not in the page");
+    assert.ok(!seen.console.some((l) => l.includes(token)), "the console key is not logged");
   } finally {
     await close();
   }
 });
 
-test("a bad pasted token and a wrong secret are shown as errors without echoing either", { timeout: 30000 }, async () => {
+test("a wrong console key is shown as unauthorized (401 / 1010005 from the gateway) without echoing it", { timeout: 30000 }, async () => {
   const { page, seen, close } = await newPage(stack);
   try {
     await openConsole(stack, page);
-    const fake = "0123456789abcdef-pasted-token";
-    await page.fill("#token", fake);
-    assert.match(await page.textContent("#session"), /pasted token/);
+    const fake = "0123456789abcdef-wrong-console-key";
+    await page.fill("#console-key", fake);
+    assert.match(await page.textContent("#session"), /console key/);
+    const before = stack.sim.requests().length;
     await query(page, "fw-now-devices");
     const card = page.locator(".error-card");
     assert.equal(await card.getAttribute("data-kind"), "unauthorized");
-    assert.equal(await card.locator("dd[data-field='http-status']").textContent(), "403");
+    assert.equal(await card.locator("dd[data-field='http-status']").textContent(), "401");
     assert.equal(await card.locator("dd[data-field='platform-code']").textContent(), "1010005");
-
-    const wrong = "not-the-demo-secret";
-    await page.fill("#secret", wrong);
-    await page.click("#login-button");
-    await page.waitForSelector(".error-card .error-title:has-text('Log in')");
-    // 400 / 100208 ("AppId or secret is not right"): the package's kind for it, with a hint.
-    assert.ok(["unauthorized", "bad_request"].includes(await card.getAttribute("data-kind")));
-    assert.equal(await card.locator("dd[data-field='kind']").textContent(), await card.getAttribute("data-kind"));
-    assert.equal(await card.locator("dd[data-field='http-status']").textContent(), "400");
-    assert.equal(await card.locator("dd[data-field='platform-code']").textContent(), "100208");
     assert.ok((await card.locator(".hint").textContent()).length > 15, "a hint");
+    assert.equal(stack.sim.requests().length, before, "nothing reached the platform");
     const everything = await page.evaluate(() => document.body.innerText + document.documentElement.outerHTML);
-    assert.ok(!everything.includes(fake) && !everything.includes(wrong));
-    assert.ok(!seen.console.some((l) => l.includes(fake) || l.includes(wrong)));
+    assert.ok(!everything.includes(fake));
+    assert.ok(!seen.console.some((l) => l.includes(fake)));
   } finally {
     await close();
   }
@@ -268,7 +257,7 @@ test("phone width: one column, nothing wider than the screen", { timeout: 30000 
   const { page, close } = await newPage(stack, { viewport: { width: 390, height: 844 } });
   try {
     await openConsole(stack, page);
-    await logIn(page);
+    await connect(stack, page);
     await query(page, "fw-largest-valid");
     assert.equal(await page.textContent("#task-status"), "Processing");
     const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
@@ -281,7 +270,7 @@ test("phone width: one column, nothing wider than the screen", { timeout: 30000 
   }
 });
 
-test("with a package that has only queryUpgradeTask, the console's own login and polling take over", { timeout: 30000 }, async () => {
+test("with a package that has only queryUpgradeTask, the console's own polling takes over", { timeout: 30000 }, async () => {
   const { page, seen, close } = await newPage(stack);
   try {
     // Serve an "older package": the same module, re-exporting only the first release's API.
@@ -297,11 +286,7 @@ test("with a package that has only queryUpgradeTask, the console's own login and
     const exported = await page.evaluate(async () => Object.keys(await import("/pkg/index.js")).sort());
     assert.deepEqual(exported, ["UpgradeTaskError", "queryUpgradeTask"]);
 
-    await logIn(page);
-    const logins = stack.sim.requests().filter((r) => r.path === "/iocm/app/sec/v1.1.0/login" && r.method === "POST");
-    assert.equal(logins.at(-1).status, 200);
-    assert.match(logins.at(-1).headers["content-type"], /application\/x-www-form-urlencoded/);
-    assert.match(await page.textContent("#session"), /^Logged in as demo-app\. The token is valid until .+ \(in (60 minutes|1 hour)\)\.$/);
+    await connect(stack, page);
 
     stack.sim.restartTask("demo-progress-stop", { progressMs: 3000 });
     await page.fill("#operation-id", "demo-progress-stop");
@@ -312,14 +297,6 @@ test("with a package that has only queryUpgradeTask, the console's own login and
     assert.ok(counts.stop > 0 && counts.success > 0, JSON.stringify(counts));
     assert.equal(counts.processing + counts.wait, 0, "a stopped task has nothing left to do");
     assert.equal(await page.textContent("#task-status"), "Stopped");
-
-    // Its login errors follow the product's shape too.
-    await page.fill("#secret", "wrong-secret");
-    await page.click("#login-button");
-    const card = page.locator(".error-card");
-    await card.waitFor();
-    assert.equal(await card.locator("dd[data-field='platform-code']").textContent(), "100208");
-    assert.equal(await card.locator("dd[data-field='http-status']").textContent(), "400");
     assert.deepEqual(seen.errors, []);
   } finally {
     await close();
@@ -334,7 +311,8 @@ test("without the package the console says what is missing instead of failing si
     await page.waitForSelector("html[data-ready='failed']");
     assert.match(await page.textContent(".error-card .error-title"), /could not start/);
     assert.match(await page.textContent(".error-card"), /build-pkg\.mjs/);
-    assert.equal(await page.isDisabled("#login-button"), true);
+    assert.equal(await page.isDisabled("#query-button"), true);
+    assert.equal(await page.isDisabled("#console-key"), true);
   } finally {
     await close();
   }

@@ -5,8 +5,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { startSimulator } from "../../simulator/index.mjs";
-import { startStaticServer } from "../../scripts/demo.mjs";
+import { startDemo } from "../../scripts/demo.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, "../..");
@@ -45,27 +44,35 @@ export async function launchBrowser() {
 }
 
 /**
- * Starts a simulator (port 0), the static server (port 0; /config.json points the page at the
- * simulator and polls fast) and a browser. `close()` stops all three.
+ * Starts a simulator (port 0; plain http with CORS, so tests can also call it straight from the
+ * page), the console gateway in front of it, the static server (port 0; /config.json points the
+ * page at the gateway and polls fast) and a browser. `faithful: true` makes the simulator the
+ * platform-faithful one (https, client certificate, no CORS) as `make demo` runs it.
+ * `close()` stops them all.
  */
-export async function startStack({ progressMs = 3000, sim: simOptions = {}, config = {} } = {}) {
+export async function startStack({ progressMs = 3000, sim: simOptions = {}, config = {}, faithful = false, gateway = {} } = {}) {
   checkPrerequisites();
   const closers = [];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch(() => {});
   };
   try {
-    const sim = await startSimulator({ port: 0, progressMs, throttle: false, ...simOptions });
-    closers.push(() => sim.close());
-    const server = await startStaticServer({
+    const demo = await startDemo({
       port: 0,
-      config: { baseUrl: sim.baseUrl, appKey: APP.appId, pollMs: 200, ...config },
+      gatewayPort: 0,
+      simPort: 0,
+      progressMs,
+      faithful,
+      sim: faithful ? simOptions : { throttle: false, ...simOptions },
+      // The browser tests poll fast and the simulator's throttle is off: a wide rate, a short cache.
+      gateway: { cacheMs: 100, rate: { calls: 100000, perMs: 60000 }, ...gateway },
+      config: { pollMs: 200, ...config },
       mounts: { "/fixtures/": FIXTURES },
     });
-    closers.push(() => server.close());
+    closers.push(() => demo.close());
     const browser = await launchBrowser();
     closers.push(() => browser.close());
-    return { sim, server, browser, close };
+    return { sim: demo.sim, server: demo.server, gateway: demo.gateway, gatewayUrl: demo.gatewayUrl, consoleKey: demo.consoleKey, browser, close };
   } catch (err) {
     await close();
     throw err;
@@ -103,10 +110,9 @@ export async function openConsole(stack, page, query = "") {
   return response;
 }
 
-/** Logs in through the form (mouse-free fill + click). */
-export async function logIn(page) {
-  await page.fill("#secret", APP.secret);
-  await page.click("#login-button");
+/** Fills in the console key (the page already points at the stack's gateway). */
+export async function connect(stack, page) {
+  await page.fill("#console-key", stack.consoleKey);
   await page.waitForSelector("#session[data-state='ok']");
 }
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { contentSecurityPolicy } from "../../scripts/demo.mjs";
-import { logIn, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
+import { connect, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
 
 let stack;
 before(async () => {
@@ -38,7 +38,7 @@ test("hostile names render as text: no dialog, no injected element, bidi tricks 
         }
       }).observe(document, { subtree: true, childList: true });
     });
-    await logIn(page);
+    await connect(stack, page);
     await query(page, "demo-hostile");
     await page.click("#raw-toggle");
     await page.waitForTimeout(500); // give any injected handler (onerror, onload) time to fire

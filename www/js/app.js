@@ -1,13 +1,17 @@
 // The console's wiring: forms, picker, query, watch. Rendering lives in render.js, the platform
-// calls in platform.js. Secrets (the app secret, the access token) live only in their password
-// fields; they are never logged, rendered or put in a URL.
+// calls in platform.js. The console talks to a console gateway (iot-upgrade-task-gateway), which
+// holds the app secret and the client certificate; the page holds only a console key, in its
+// password field: never logged, rendered or put in a URL. (For development it can also talk
+// straight to a CORS-enabled simulator, with an access token in that field.)
 
 import { h, replaceChildren } from "./dom.js";
 import { FINAL_STATUSES, STATUS_LABELS, clockTime, count, percentOf, relativeTime } from "./format.js";
-import { login, queryUpgradeTask, simulatorTasks, waitForUpgradeTask } from "./platform.js";
+import { queryUpgradeTask, simulatorTasks, waitForUpgradeTask } from "./platform.js";
 import { TaskView, errorCard, refreshRelativeTimes } from "./render.js";
 
-const DEFAULTS = { baseUrl: "http://127.0.0.1:8743", appKey: "demo-app", pollMs: 1000 };
+// appKey: the gateway sends the platform's own app key, so any non-empty value does there; a
+// simulator reached directly checks it (its demo app is demo-app).
+const DEFAULTS = { baseUrl: "http://127.0.0.1:8744", appKey: "demo-app", pollMs: 1000, tasks: null };
 const QUERY_TIMEOUT_MS = 15000;
 
 const $ = (id) => {
@@ -17,12 +21,9 @@ const $ = (id) => {
 };
 
 const ui = {
-  loginForm: $("login-form"),
+  connectForm: $("connect-form"),
   baseUrl: $("base-url"),
-  appKey: $("app-key"),
-  secret: $("secret"),
-  loginButton: $("login-button"),
-  token: $("token"),
+  consoleKey: $("console-key"),
   session: $("session"),
   queryForm: $("query-form"),
   operationId: $("operation-id"),
@@ -43,10 +44,10 @@ let generation = 0;
 
 // ---- helpers ---------------------------------------------------------------------------
 
-/** Removes the secret and the token from any text before it is shown. */
+/** Removes the console key from any text before it is shown. */
 function redact(text) {
   let out = String(text);
-  for (const s of [ui.token.value, ui.secret.value]) {
+  for (const s of [ui.consoleKey.value]) {
     if (s && s.length >= 4) out = out.split(s).join("•••");
   }
   return out;
@@ -65,7 +66,7 @@ function clearError() {
 }
 
 function queryOptions(signal) {
-  return { baseUrl: ui.baseUrl.value.trim(), appKey: ui.appKey.value.trim(), timeoutMs: QUERY_TIMEOUT_MS, signal };
+  return { baseUrl: ui.baseUrl.value.trim(), appKey: settings.appKey, timeoutMs: QUERY_TIMEOUT_MS, signal };
 }
 
 function describe(task) {
@@ -109,43 +110,22 @@ function finish(gen) {
   return true;
 }
 
-// ---- log in ----------------------------------------------------------------------------
+// ---- connection ----------------------------------------------------------------------
 
-ui.loginForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const appId = ui.appKey.value.trim();
-  ui.loginButton.disabled = true;
-  announce(`Logging in as ${appId || "…"}`);
-  try {
-    const answer = await login({ baseUrl: ui.baseUrl.value.trim(), appId, secret: ui.secret.value, timeoutMs: QUERY_TIMEOUT_MS });
-    ui.token.value = answer.accessToken;
-    ui.secret.value = "";
-    clearError();
-    const expires = Number(answer.expiresAt) > Date.now() ? Number(answer.expiresAt) : null;
-    const text = `Logged in as ${appId}.${expires ? ` The token is valid until ${clockTime(expires)} (${relativeTime(expires)}).` : ""}`;
-    ui.session.textContent = text;
-    ui.session.dataset.state = "ok";
-    announce(text);
-    if (ui.picker.options.length <= 1) loadPicker();
-  } catch (err) {
-    ui.session.textContent = "Not logged in.";
-    ui.session.dataset.state = "error";
-    announce("Login failed.");
-    showError(err, "Log in");
-  } finally {
-    ui.loginButton.disabled = false;
+// Enter in the connection fields moves on to the task (the form has no submit button, so
+// browsers do not submit it on Enter; nothing is ever sent from here).
+ui.connectForm.addEventListener("submit", (event) => event.preventDefault());
+ui.connectForm.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target instanceof HTMLInputElement) {
+    event.preventDefault();
+    ui.operationId.focus();
   }
 });
 
-// Enter in the token field moves on to the task instead of submitting anything.
-$("token-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  ui.operationId.focus();
-});
-
-ui.token.addEventListener("input", () => {
-  ui.session.textContent = ui.token.value ? "Using the pasted token." : "Not logged in.";
-  ui.session.dataset.state = ui.token.value ? "ok" : "";
+const SESSION_HINT = ui.session.textContent;
+ui.consoleKey.addEventListener("input", () => {
+  ui.session.textContent = ui.consoleKey.value ? "Using this console key for every query." : SESSION_HINT;
+  ui.session.dataset.state = ui.consoleKey.value ? "ok" : "";
 });
 
 // ---- the simulator's task picker ---------------------------------------------------------
@@ -157,10 +137,14 @@ async function loadPicker() {
   pickerController = controller;
   const keep = ui.picker.value;
   let tasks = [];
-  try {
-    tasks = await simulatorTasks(ui.baseUrl.value.trim(), { signal: controller.signal });
-  } catch {
-    tasks = [];
+  if (Array.isArray(settings.tasks)) {
+    tasks = settings.tasks; // from the demo's config.json (a gateway has no task picker of its own)
+  } else {
+    try {
+      tasks = await simulatorTasks(ui.baseUrl.value.trim(), { signal: controller.signal });
+    } catch {
+      tasks = [];
+    }
   }
   if (controller.signal.aborted) return;
   const groups = [
@@ -186,13 +170,16 @@ async function loadPicker() {
   ui.picker.value = tasks.some((t) => t.operationId === keep) ? keep : "";
   ui.pickerNote.textContent = tasks.length
     ? `${tasks.length} demo tasks from the simulator.`
-    : "The simulator's task list is not available here; type an operation id.";
+    : "No demo task list here; type an operation id.";
 }
 
 ui.picker.addEventListener("change", () => {
   if (ui.picker.value) ui.operationId.value = ui.picker.value;
 });
-ui.baseUrl.addEventListener("change", () => loadPicker());
+ui.baseUrl.addEventListener("change", () => {
+  settings.tasks = null; // another place: ask it for demo tasks
+  loadPicker();
+});
 
 // ---- query and watch ---------------------------------------------------------------------
 
@@ -202,7 +189,7 @@ ui.queryForm.addEventListener("submit", async (event) => {
   const { signal, gen } = begin("query");
   announce(`Loading ${operationId || "the task"}…`);
   try {
-    const task = await queryUpgradeTask(operationId, ui.token.value.trim(), queryOptions(signal));
+    const task = await queryUpgradeTask(operationId, ui.consoleKey.value.trim(), queryOptions(signal));
     if (!finish(gen)) return;
     clearError();
     view.update(task, { fetchedAt: Date.now() });
@@ -242,7 +229,7 @@ async function watch() {
     lastStatus = task.status;
   };
   try {
-    const task = await waitForUpgradeTask(operationId, ui.token.value.trim(), {
+    const task = await waitForUpgradeTask(operationId, ui.consoleKey.value.trim(), {
       ...queryOptions(signal),
       minDelayMs: settings.pollMs,
       maxDelayMs: settings.pollMs * 4,
@@ -271,6 +258,7 @@ async function loadSettings() {
       const c = await res.json();
       for (const key of ["baseUrl", "appKey"]) if (typeof c?.[key] === "string" && c[key]) settings[key] = c[key];
       if (Number.isFinite(c?.pollMs) && c.pollMs >= 100) settings.pollMs = c.pollMs;
+      if (Array.isArray(c?.tasks)) settings.tasks = c.tasks.filter((t) => t && typeof t.operationId === "string");
     }
   } catch {
     // no config.json: the defaults stand
@@ -284,7 +272,6 @@ async function loadSettings() {
 
 await loadSettings();
 if (!ui.baseUrl.value) ui.baseUrl.value = settings.baseUrl;
-if (!ui.appKey.value) ui.appKey.value = settings.appKey;
 setBusy(null);
 setInterval(() => refreshRelativeTimes(ui.task), 15000);
 document.documentElement.dataset.ready = "true";

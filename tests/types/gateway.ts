@@ -1,0 +1,29 @@
+// Compile-only check of iot-upgrade-task-gateway's types (tsc --strict), as a user writes them.
+import http from "node:http";
+import { createGateway, createMemoryStore, type Gateway, type GatewayConfig, type GatewayStore, RateLimited } from "iot-upgrade-task-gateway";
+
+const config: GatewayConfig = {
+  upstream: "https://iot.example.com:8743",
+  appId: "app",
+  secret: process.env.IOT_SECRET ?? "",
+  cert: Buffer.from(""),
+  key: "",
+  consoleKeys: ["0123456789abcdef"],
+  origins: ["https://console.example.com"],
+  cacheMs: 1000,
+  rate: "100/60000",
+  maxWaitMs: 10000,
+  authorize: async (req) => req.headers.cookie === "session=ok",
+  logger: { level: "warn" },
+};
+const gateway: Gateway = createGateway(config);
+http.createServer(gateway).listen(8744);
+const store: GatewayStore = createMemoryStore({ rate: { calls: 100, perMs: 60000 } });
+createGateway({ ...config, store, logger: false });
+const metricsText: Promise<string> = gateway.metrics.metrics();
+const closed: Promise<void> = gateway.close();
+const e = new RateLimited(1000);
+const ms: number = e.retryAfterMs;
+void [metricsText, closed, ms];
+// @ts-expect-error the secret is required
+createGateway({ upstream: "https://x", appId: "a", consoleKeys: [] });
