@@ -172,6 +172,26 @@ const o = sim.options;
 if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(o.host)) {
   process.stderr.write(`warning: bound to ${o.host}; the /__sim/ control endpoints have no authentication. This is a local test tool.\n`);
 }
+let stopping = false;
+function stop(signal) {
+  if (stopping) process.exit(130); // a second signal: give up waiting
+  stopping = true;
+  process.stdout.write(`${signal}: stopping\n`);
+  sim.close().then(
+    () => {
+      process.stdout.write("stopped\n");
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`close failed: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
+}
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
+
+// The banner last: whoever waits for it may signal at once.
 process.stdout.write(
   [
     `iot-upgrade-task simulator ${VERSION} listening on ${sim.url}`,
@@ -197,22 +217,3 @@ process.stdout.write(
     "",
   ].join("\n"),
 );
-
-let stopping = false;
-function stop(signal) {
-  if (stopping) process.exit(130); // a second signal: give up waiting
-  stopping = true;
-  process.stdout.write(`${signal}: stopping\n`);
-  sim.close().then(
-    () => {
-      process.stdout.write("stopped\n");
-      process.exit(0);
-    },
-    (err) => {
-      process.stderr.write(`close failed: ${err.message}\n`);
-      process.exit(1);
-    },
-  );
-}
-process.on("SIGINT", () => stop("SIGINT"));
-process.on("SIGTERM", () => stop("SIGTERM"));
