@@ -130,6 +130,14 @@ try {
     await server.close();
   }
 
+  // ---- 6. the console gateway (its own module: benches/lib/gateway.mjs) ----------------------
+  log("console gateway: added latency and fan-in…");
+  try {
+    results.gateway = await runNodeJson([path.join(LIB, "gateway.mjs"), ...(QUICK ? ["quick"] : [])]);
+  } catch (e) {
+    results.gateway = { skipped: `failed: ${e.message.split("\n")[0]}` };
+  }
+
   // ---- 1b. Chromium ---------------------------------------------------------------------------
   if (BROWSER) {
     log("per call in headless Chromium…");

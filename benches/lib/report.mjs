@@ -1,6 +1,7 @@
 // Renders the results of benches/run.mjs as BENCHMARKS.md.
 
 import { BODIES } from "./fixtures.mjs";
+import { gatewaySection } from "./gateway-report.mjs";
 
 const TARGET_KB = 45;
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -366,6 +367,8 @@ export function renderMarkdown(R) {
   p(
     `The typical task goes to ${R.memory.typical.project.points.at(-1).calls} calls; the largest stops at ${R.memory.largest.project.points.at(-1).calls} (scaled down to keep \`make bench\` well under 10 minutes on 2 cores).`,
   );
+
+  p(...gatewaySection(R.gateway, table));
 
   p(
     "## Method notes and limits",
