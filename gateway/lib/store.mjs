@@ -67,6 +67,7 @@ export function memoryLimiter({ calls, perMs, now }) {
   /** @type {{ grant: () => void, timer: NodeJS.Timeout | null }[]} */
   const queue = [];
   let wake = null;
+  let closed = false;
 
   const prune = (t) => {
     while (answered.length > 0 && answered[0] <= t - perMs) answered.shift();
@@ -132,13 +133,19 @@ export function memoryLimiter({ calls, perMs, now }) {
         inFlight += 1;
         return Promise.resolve(permit());
       }
-      if (maxWaitMs <= 0) return Promise.reject(new RateLimited(Math.max(1000, etaMs(queue.length + 1))));
+      // Certain to wait longer than allowed (the slot this caller would get frees later): say so now.
+      const eta = etaMs(queue.length + 1);
+      if (closed || maxWaitMs <= 0 || eta > maxWaitMs) return Promise.reject(new RateLimited(Math.max(1000, eta)));
       return new Promise((resolve, reject) => {
         const w = {
           timer: null,
           grant: () => {
             signal?.removeEventListener("abort", onAbort);
             resolve(permit());
+          },
+          refuse: (err) => {
+            signal?.removeEventListener("abort", onAbort);
+            reject(err);
           },
         };
         const leave = () => {
@@ -167,10 +174,13 @@ export function memoryLimiter({ calls, perMs, now }) {
       prune(now());
       return inFlight + answered.length;
     },
+    /** Stops the timers; whoever still waits is refused at once (nobody hangs on a closed gateway). */
     close() {
+      closed = true;
       if (wake) clearTimeout(wake);
       for (const w of queue.splice(0)) {
         if (w.timer) clearTimeout(w.timer);
+        w.refuse(new RateLimited(1000));
       }
     },
   };

@@ -2,6 +2,7 @@
 // gateway in front of the faithful simulator (its throttle: the platform's 100 calls per 60 s).
 // The assertions are on what the simulator saw, never on timing: no more than its rate in any
 // window, no 1010009, exactly one login, every client answered (200 or 429), none hung.
+// Clients poll once a second and honour Retry-After on a 429 (capped at 5 s), as the package does.
 
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -13,6 +14,7 @@ const TASKS = 50;
 const DURATION_MS = 30_000;
 const POLL_MS = 1000;
 const REQUEST_DEADLINE_MS = 25_000; // generous: the gateway's own bound is maxWaitMs (10 s)
+const RETRY_CAP_MS = 5000;
 
 function percentile(sorted, p) {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -36,14 +38,14 @@ test(`${CLIENTS} clients polling ${TASKS} tasks for ${DURATION_MS / 1000} s cost
         res.resume();
         res.on("end", () => {
           latencies.push(performance.now() - started);
-          resolve(res.statusCode);
+          resolve({ status: res.statusCode, retryAfter: Number(res.headers["retry-after"] ?? 0) });
         });
       });
       req.on("timeout", () => {
         hung += 1;
         req.destroy();
       });
-      req.on("error", () => resolve(0));
+      req.on("error", () => resolve({ status: 0, retryAfter: 0 }));
       req.end();
     });
 
@@ -51,10 +53,11 @@ test(`${CLIENTS} clients polling ${TASKS} tasks for ${DURATION_MS / 1000} s cost
   const client = async (i) => {
     await sleep((i * 7) % POLL_MS); // spread the starts over the first second
     for (let n = 0; Date.now() < end; n += 1) {
-      const status = await get(`${TASK_PATH}/${ids[(i + n) % TASKS]}`);
+      const { status, retryAfter } = await get(`${TASK_PATH}/${ids[(i + n) % TASKS]}`);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status !== 200 && status !== 429) failed += 1;
-      await sleep(POLL_MS);
+      // As the package does: a 429 is retried after its Retry-After (capped), else the next poll in a second.
+      await sleep(status === 429 ? Math.min(retryAfter * 1000, RETRY_CAP_MS) : POLL_MS);
     }
   };
   try {
