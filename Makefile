@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both install what is missing.
-.PHONY: all setup setup-browser build pack demo test bench fuzz lint test-native test-types test-js test-packaging test-fuzz test-supply-chain clean
+.PHONY: all setup setup-browser setup-redis build pack demo test bench fuzz lint test-native test-types test-js test-packaging test-fuzz test-supply-chain clean
 
 all: build
 
@@ -8,6 +8,9 @@ setup:
 
 setup-browser:
 	scripts/setup.sh --browser
+
+setup-redis:
+	scripts/setup.sh --redis
 
 ## Build the npm package into pkg/ (cargo → wasm-bindgen → wasm-opt → pkg-template), then the
 ## gateway package into pkg-gateway/ (installs gateway/'s own npm dependencies when missing).
@@ -24,7 +27,7 @@ demo: build
 	node scripts/demo.mjs
 
 ## Everything: lints, native Rust tests, the built package in Node and Chromium, packaging.
-test: setup setup-browser lint test-native build test-types test-packaging test-fuzz test-supply-chain test-js
+test: setup setup-browser setup-redis lint test-native build test-types test-packaging test-fuzz test-supply-chain test-js
 
 lint:
 	cargo fmt --check

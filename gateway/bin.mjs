@@ -27,6 +27,9 @@ Options:
   --cache-ms N         keep answers N ms (default ${DEFAULTS.cacheMs}; 0 disables; errors other than 404 are never kept)
   --rate N/MS          the platform's rate for the whole gateway (default ${DEFAULTS.rate.calls}/${DEFAULTS.rate.perMs})
   --max-wait-ms N      longest a request waits for a slot of the rate before 429 (default ${DEFAULTS.maxWaitMs})
+  --store URL          redis://HOST:PORT/DB: share the token, the rate and the cache with the other
+                       replicas of this app through Redis (default: this process only)
+  --replicas N         how many replicas share the app: without Redis each keeps 1/N of the rate (default 1)
   --quiet              log warnings and errors only (no line per request)
   --help, --version
 
@@ -78,6 +81,8 @@ try {
       "cache-ms": { type: "string" },
       rate: { type: "string" },
       "max-wait-ms": { type: "string" },
+      store: { type: "string" },
+      replicas: { type: "string" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
@@ -136,6 +141,8 @@ try {
     cacheMs: wholeNumber("cache-ms", args["cache-ms"]),
     rate,
     maxWaitMs: wholeNumber("max-wait-ms", args["max-wait-ms"]),
+    store: args.store,
+    replicas: args.replicas === undefined ? undefined : /^[1-9]\d{0,3}$/.test(args.replicas) ? Number(args.replicas) : usageError(`--replicas needs a whole number ≥ 1, not "${args.replicas}"`),
     logger: { level: args.quiet ? "warn" : "info" },
   });
 } catch (err) {

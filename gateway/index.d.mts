@@ -40,8 +40,14 @@ export interface GatewayConfig {
   maxBodyBytes?: number;
   /** Connections to the platform at most (default 16). */
   connections?: number;
-  /** Where the token, the rate and the cached answers live (default: this process). */
-  store?: GatewayStore;
+  /**
+   * Where the token, the rate and the cached answers live: this process (default), a
+   * `redis://` / `rediss://` URL or a connected node-redis client (shared by every replica of the
+   * app), or any {@link GatewayStore}.
+   */
+  store?: GatewayStore | string | RedisClientLike;
+  /** Replicas of this app: without Redis each keeps 1/replicas of the rate (default 1). */
+  replicas?: number;
   /**
    * A pino logger, pino options (plus `destination`, a pino destination or writable stream),
    * or false for none. Default: pino to stdout. Secrets are redacted by {@link LOG_OPTIONS}.
@@ -102,6 +108,15 @@ export interface GatewayStore {
   close(): Promise<void>;
 }
 
+/** The node-redis client methods the Redis store uses. */
+export interface RedisClientLike {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, options?: object): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  readonly isReady: boolean;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+}
+
 /** A `(req, res[, next])` handler for node:http and Connect/Express. */
 export interface Gateway {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void>;
@@ -115,6 +130,22 @@ export interface Gateway {
 
 /** Creates a gateway; throws {@link GatewayConfigError} on a bad config. */
 export declare function createGateway(config: GatewayConfig): Gateway;
+
+/** The Redis store's key prefix for an upstream and app id. */
+export declare function redisNamespace(upstream: string, appId: string): string;
+
+/** A store shared through Redis (what `store: "redis://…"` makes). */
+export declare function createRedisStore(options: {
+  redis: string | RedisClientLike;
+  namespace: string;
+  rate: { calls: number; perMs: number };
+  replicas?: number;
+  upstreamTimeoutMs: number;
+  leaseMs?: number;
+  fallbackAfterMs?: number;
+  now?: () => number;
+  log?: Logger;
+}): GatewayStore & { state(): { mode: "shared" | "fallback" | "connecting"; lockWaits: number; budgetWaits: number; fallbacks: number; rejoins: number } };
 
 /** The in-process store (the default). */
 export declare function createMemoryStore(options: { rate: { calls: number; perMs: number }; now?: () => number }): GatewayStore;

@@ -11,5 +11,6 @@
 export { createGateway, GatewayAnswer } from "./lib/gateway.mjs";
 export { GatewayConfigError, DEFAULTS, parseRate } from "./lib/config.mjs";
 export { createMemoryStore, RateLimited } from "./lib/store.mjs";
+export { createRedisStore, redisNamespace } from "./lib/redis-store.mjs";
 export { LOG_OPTIONS, REDACT_PATHS } from "./lib/observe.mjs";
 export { matchRoute } from "./lib/routes.mjs";

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing on a fresh Debian 12 machine with rustup, Node 20 and npm.
-# Idempotent and quiet when everything is already there. Usage: scripts/setup.sh [--browser]
+# Idempotent and quiet when everything is already there. Usage: scripts/setup.sh [--browser] [--redis]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,5 +28,15 @@ if [ "${1:-}" = "--browser" ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+
+# The gateway's replica tests start their own redis-server on a free loopback port (not a service).
+if [ "${1:-}" = "--redis" ] || [ "${2:-}" = "--redis" ]; then
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "setup: installing Debian redis-server"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq redis-server >/dev/null
   fi
 fi

@@ -101,6 +101,9 @@ export function normalizeConfig(config) {
     rate = { calls: r.calls, perMs: r.perMs };
   }
   if (c.now !== undefined && typeof c.now !== "function") fail("now must be a function returning epoch milliseconds");
+  const store = c.store ?? null;
+  if (typeof store === "string" && !/^rediss?:\/\//.test(store)) fail(`store must be a redis:// or rediss:// URL, a node-redis client or a GatewayStore, not "${store}"`);
+  if (store !== null && typeof store !== "string" && typeof store !== "object") fail("store must be a redis:// URL, a node-redis client or a GatewayStore");
 
   return {
     upstream,
@@ -118,7 +121,8 @@ export function normalizeConfig(config) {
     maxHeaderBytes: whole("maxHeaderBytes", c.maxHeaderBytes, 1024, DEFAULTS.maxHeaderBytes),
     maxBodyBytes: whole("maxBodyBytes", c.maxBodyBytes, 1024, DEFAULTS.maxBodyBytes),
     connections: whole("connections", c.connections, 1, DEFAULTS.connections),
-    store: c.store ?? null,
+    store,
+    replicas: whole("replicas", c.replicas, 1, 1),
     logger: c.logger,
     now: c.now ?? Date.now,
   };

@@ -8,6 +8,7 @@ import { normalizeConfig } from "./config.mjs";
 import { createLogger, createMetrics } from "./observe.mjs";
 import { matchRoute } from "./routes.mjs";
 import { RateLimited, createMemoryStore } from "./store.mjs";
+import { createRedisStore, redisNamespace } from "./redis-store.mjs";
 import { createUpstream } from "./upstream.mjs";
 
 const JSON_TYPE = "application/json;charset=UTF-8";
@@ -50,9 +51,12 @@ function platformCode(answer) {
 export function createGateway(config) {
   const o = normalizeConfig(config);
   const now = o.now;
-  const store = o.store ?? createMemoryStore({ rate: o.rate, now });
-  const ownStore = o.store === null;
   const log = createLogger(o.logger);
+  const redis = typeof o.store === "string" || (o.store !== null && typeof o.store.eval === "function" && !o.store.limiter);
+  const store = redis
+    ? createRedisStore({ redis: o.store, namespace: redisNamespace(o.upstream.href, o.appId), rate: o.rate, replicas: o.replicas, upstreamTimeoutMs: o.upstreamTimeoutMs, now, log })
+    : (o.store ?? createMemoryStore({ rate: o.rate, now }));
+  const ownStore = o.store === null || redis;
   const upstream = createUpstream({
     upstream: o.upstream,
     appId: o.appId,
@@ -62,7 +66,7 @@ export function createGateway(config) {
     maxBodyBytes: o.maxBodyBytes,
     connections: o.connections,
   });
-  const metrics = createMetrics({ queueDepth: () => store.limiter.depth(), rateInUse: () => store.limiter.used?.() ?? 0 });
+  const metrics = createMetrics({ queueDepth: () => store.limiter.depth(), rateInUse: () => store.limiter.used?.() ?? 0, storeState: store.state?.bind(store) });
   const keyDigests = o.consoleKeys.map(sha);
   const secretTexts = [o.secret, ...o.consoleKeys, ...["key", "cert"].map((k) => (o.tls[k] ? String(o.tls[k]) : ""))].filter((s) => s.length >= 4);
   let lastTokens = [];
@@ -235,7 +239,7 @@ export function createGateway(config) {
       if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "GW.METHOD", "Use GET here.", { allow: "GET, HEAD" });
       if (path === "/healthz") {
         const t = await store.token.current();
-        return send(res, closed ? 503 : 200, { "content-type": JSON_TYPE }, JSON.stringify({ status: closed ? "closing" : "ok", store: store.kind ?? "custom", loggedIn: Boolean(t && t.expiresAt > now()), queueDepth: store.limiter.depth() }));
+        return send(res, closed ? 503 : 200, { "content-type": JSON_TYPE }, JSON.stringify({ status: closed ? "closing" : "ok", store: store.kind ?? "custom", ...(store.state ? { storeState: store.state() } : {}), loggedIn: Boolean(t && t.expiresAt > now()), queueDepth: store.limiter.depth() }));
       }
       return send(res, 200, { "content-type": metrics.registry.contentType }, await metrics.registry.metrics());
     }

@@ -52,9 +52,24 @@ export function createLogger(logger) {
 }
 
 /** The gateway's metrics in its own registry. */
-export function createMetrics({ queueDepth, rateInUse }) {
+export function createMetrics({ queueDepth, rateInUse, storeState }) {
   const registry = new Registry();
   const registers = [registry];
+  if (storeState) {
+    const fromState = (name, help, pick) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(pick(storeState()));
+        },
+      });
+    fromState("iot_gateway_store_connected", "1 while the replicas share Redis, 0 in the local fallback (or still connecting).", (s) => (s.mode === "shared" ? 1 : 0));
+    fromState("iot_gateway_store_fallbacks", "Switches to the local fallback since start.", (s) => s.fallbacks);
+    fromState("iot_gateway_store_lock_waits", "Times a replica waited for another's login (the token lock) since start.", (s) => s.lockWaits);
+    fromState("iot_gateway_store_budget_waits", "Times a call waited for the shared rate window since start.", (s) => s.budgetWaits);
+  }
   return {
     registry,
     requests: new Counter({ name: "iot_gateway_requests_total", help: "Requests answered, by route and status.", labelNames: ["route", "status"], registers }),

@@ -147,6 +147,12 @@ export function memoryLimiter({ calls, perMs, now }) {
             signal?.removeEventListener("abort", onAbort);
             reject(err);
           },
+          /** Hands the caller over to another limiter (see drain). */
+          handOver: (other) => {
+            signal?.removeEventListener("abort", onAbort);
+            other.then(resolve, reject);
+          },
+          deadline: now() + maxWaitMs,
         };
         const leave = () => {
           const i = queue.indexOf(w);
@@ -167,6 +173,23 @@ export function memoryLimiter({ calls, perMs, now }) {
         signal?.addEventListener("abort", onAbort, { once: true });
         schedule();
       });
+    },
+    /**
+     * Takes every waiter out of this limiter: `to(remainingWaitMs)` must return the promise of a
+     * permit from elsewhere (a shared store taking over again), which the waiter then gets.
+     */
+    drain(to) {
+      for (const w of queue.splice(0)) {
+        if (w.timer) clearTimeout(w.timer);
+        w.handOver(to(Math.max(0, w.deadline - now())));
+      }
+      schedule();
+    },
+    /** Counts calls this limiter did not make (e.g. before a switch to it) until the given times. */
+    seed(stopTimes) {
+      for (const stop of stopTimes) answered.push(stop - perMs);
+      answered.sort((a, b) => a - b);
+      schedule();
     },
     depth: () => queue.length,
     /** Calls counted in the window now (in flight + answered within perMs). */

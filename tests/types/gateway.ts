@@ -27,3 +27,4 @@ const ms: number = e.retryAfterMs;
 void [metricsText, closed, ms];
 // @ts-expect-error the secret is required
 createGateway({ upstream: "https://x", appId: "a", consoleKeys: [] });
+createGateway({ ...config, store: "redis://127.0.0.1:6379/0", replicas: 3 });

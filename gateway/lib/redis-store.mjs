@@ -1,0 +1,443 @@
+// A GatewayStore shared by several gateway replicas through Redis (node-redis), so that they act
+// as one client of the platform: one token (login and refresh under a lease lock), one sliding
+// window for the app's rate (a Lua script), one response cache with cross-replica coalescing.
+//
+// Keys (namespace `iotgw:<sha256(upstream + app id), 16 hex>`):
+//   :token        the platform token record (JSON), PX = its remaining lifetime — the only secret
+//                 stored, in clear, as any token cache; protect Redis accordingly
+//   :token-lock   owner id, SET NX PX leaseMs; released only by its owner (compare-and-delete)
+//   :window       ZSET of calls; score = when the call stops counting (Redis time, ms): while in
+//                 flight `sent + upstreamTimeoutMs + perMs`, after the answer `answered + perMs`
+//   :answer:<k>   a cached answer (JSON), PX = cacheMs;  :answer-lock:<k>  its loader, short lease
+//
+// When Redis is unreachable (at start, or for more than `fallbackAfterMs` mid-run) each replica
+// falls back to a local store with `floor(calls / replicas)` of the rate and the last token it
+// saw. The platform's window does not reset with Redis, so the switch holds: the local window is
+// seeded as full until every call the fleet may have made before the switch stops counting; on
+// rejoin (Redis back, possibly empty) a replica first writes its own fallback calls into the shared
+// window plus placeholders for what the other replicas may have spent meanwhile.
+
+import { createHash, randomBytes } from "node:crypto";
+import { createClient } from "redis";
+import { RateLimited, createMemoryStore } from "./store.mjs";
+
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local n = redis.call('ZCARD', KEYS[1])
+local until_ = now + tonumber(ARGV[3])
+if n < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], until_, ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + 1000)
+  return {1, now, n + 1}
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, now, n, tonumber(first[2])}
+`;
+
+const RELEASE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+return now
+`;
+
+/** Adds entries (id, stopsCountingAt in local ms, converted with the local→Redis offset) unless a larger one is there. */
+const SEED = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local off = tonumber(ARGV[1])
+local latest = now
+for i = 2, #ARGV, 2 do
+  local s = tonumber(ARGV[i + 1]) + off
+  if s > now then
+    redis.call('ZADD', KEYS[1], 'GT', s, ARGV[i])
+    if s > latest then latest = s end
+  end
+end
+redis.call('PEXPIRE', KEYS[1], latest - now + 1000)
+return now
+`;
+
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A Redis command failed (as opposed to the work done between commands, e.g. a login). */
+class RedisFailure extends Error {
+  constructor(cause) {
+    super(`Redis: ${cause?.message ?? cause}`, { cause });
+    this.name = "RedisFailure";
+  }
+}
+const same = (a, b) => (a === null || a === undefined ? b === null || b === undefined : b !== null && b !== undefined && a.accessToken === b.accessToken);
+
+/** The namespace of an upstream + app id: one fleet per platform application. */
+export function redisNamespace(upstream, appId) {
+  return `iotgw:${createHash("sha256").update(`${upstream}\n${appId}`).digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * @param {{ redis: string | import("redis").RedisClientType, namespace: string, rate: { calls: number, perMs: number },
+ *   replicas?: number, upstreamTimeoutMs: number, leaseMs?: number, fallbackAfterMs?: number, now?: () => number,
+ *   log?: import("pino").Logger }} o
+ */
+export function createRedisStore(o) {
+  const now = o.now ?? Date.now;
+  const { calls, perMs } = o.rate;
+  const replicas = Math.max(1, o.replicas ?? 1);
+  const share = Math.max(1, Math.floor(calls / replicas));
+  const leaseMs = o.leaseMs ?? Math.max(5000, o.upstreamTimeoutMs + 2000);
+  const inflightMs = o.upstreamTimeoutMs + perMs; // an unanswered call counts at most this long
+  const fallbackAfterMs = o.fallbackAfterMs ?? 2000;
+  const ns = o.namespace;
+  const keys = { token: `${ns}:token`, lock: `${ns}:token-lock`, window: `${ns}:window`, answer: (k) => `${ns}:answer:${k}`, answerLock: (k) => `${ns}:answer-lock:${k}` };
+  const me = randomBytes(8).toString("hex");
+  const log = o.log;
+  const ownClient = typeof o.redis === "string";
+  const client = ownClient
+    ? createClient({ url: o.redis, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(100 * 2 ** Math.min(n, 4), 1000) } })
+    : o.redis;
+
+  const local = createMemoryStore({ rate: { calls: share, perMs }, now });
+  const counters = { lockWaits: 0, budgetWaits: 0, fallbacks: 0, rejoins: 0 };
+  /** local clock − Redis clock, from the last script reply */
+  let offset = 0;
+  let lastContact = 0;
+  let downSince = null;
+  let mode = "connecting"; // "shared" | "fallback" | "connecting"
+  /** calls this replica made while in fallback: { id, stopAt (local ms) } */
+  let fallbackCalls = [];
+  let seq = 0;
+  let closed = false;
+
+  function setMode(next, why) {
+    if (mode === next) return;
+    const before = mode;
+    mode = next;
+    if (next === "fallback") {
+      counters.fallbacks += 1;
+      // Everything the fleet may have sent before the switch still counts at the platform: hold
+      // until the last of it (sent at the latest now, answered at the latest upstreamTimeoutMs later) is out.
+      const holdUntil = Math.max(now(), lastContact) + inflightMs;
+      local.limiter.seed?.(Array.from({ length: share }, () => holdUntil));
+      log?.warn({ event: "store", state: "fallback", from: before, holdMs: holdUntil - now(), reason: why }, `Redis unreachable: each replica now keeps 1/${replicas} of the rate locally`);
+    } else if (next === "shared" && before !== "connecting") {
+      counters.rejoins += 1;
+      log?.warn({ event: "store", state: "shared", from: before }, "Redis is back: the replicas share one token, one rate and one cache again");
+    } else if (next === "shared") {
+      log?.info({ event: "store", state: "shared" }, "connected to Redis");
+    }
+  }
+
+  function noteDown(err) {
+    if (downSince === null) downSince = now();
+    if (mode === "connecting" || now() - downSince >= fallbackAfterMs) setMode("fallback", String(err?.message ?? err));
+  }
+
+
+  /** Back from fallback: our own fallback calls and placeholders for the others go into the shared window first. */
+  async function rejoin() {
+    if (mode === "fallback") {
+      // The token this replica used meanwhile: keep it if the fleet has none (the platform may still accept it).
+      const token = await local.token.current();
+      if (token && !(await rc(client.get(keys.token)))) await writeToken(token);
+      // Placeholders for what the other replicas may still spend locally until they rejoin too.
+      const t = now();
+      const args = [];
+      for (let i = 0; i < (replicas - 1) * share; i++) args.push(`fallback-other-${i}`, String(t + inflightMs + 2000));
+      // Our own fallback calls, until none is left unwritten (calls may start while a round trip runs).
+      for (;;) {
+        const pending = fallbackCalls.filter((c) => !c.seeded && c.stopAt > now());
+        if (pending.length === 0 && args.length === 0) break;
+        for (const c of pending) args.push(c.id, String(c.stopAt));
+        const redisNow = Number(await rc(client.eval(SEED, { keys: [keys.window], arguments: [String(Math.round(-offset)), ...args] })));
+        offset = now() - redisNow;
+        for (const c of pending) c.seeded = true;
+        args.length = 0;
+      }
+      fallbackCalls = fallbackCalls.filter((c) => !c.seeded && c.stopAt > now()); // empty: checked just above, no await since
+    }
+    lastContact = now();
+    setMode("shared");
+    // Whoever still waits in the local fallback now waits for the shared window instead.
+    local.limiter.drain((maxWaitMs) => limiter.acquire({ maxWaitMs }));
+  }
+
+  /** Every Redis command goes through here, so its failures are told apart from the work's. */
+  const rc = (p) =>
+    p.catch((err) => {
+      throw new RedisFailure(err);
+    });
+
+  /** Runs `fn` on Redis; a Redis failure marks it down and, past fallbackAfterMs, returns `fallback()`. */
+  async function shared(fn, fallback) {
+    if (mode !== "shared" || !client.isReady) {
+      if (mode === "shared") noteDown(new Error("not ready"));
+      if (mode === "fallback" || mode === "connecting") return fallback();
+      // shared but briefly unreachable: wait a little for it, bounded by fallbackAfterMs
+      await sleep(50);
+      return shared(fn, fallback);
+    }
+    try {
+      const v = await fn();
+      lastContact = now();
+      downSince = null;
+      return v;
+    } catch (err) {
+      if (!(err instanceof RedisFailure)) throw err;
+      noteDown(err);
+      if (mode !== "shared") return fallback();
+      await sleep(50);
+      return shared(fn, fallback);
+    }
+  }
+
+  // ---- token ---------------------------------------------------------------------------
+
+  async function readToken() {
+    const text = await rc(client.get(keys.token));
+    if (!text) return null;
+    const rec = JSON.parse(text);
+    await mirror(rec);
+    return rec;
+  }
+  async function writeToken(rec) {
+    const ttl = Math.max(1000, Math.round(rec.expiresAt - now()));
+    await rc(client.set(keys.token, JSON.stringify(rec), { PX: ttl }));
+  }
+  /** The local slot follows the shared token, so a fallback starts with it (no extra login). */
+  async function mirror(rec) {
+    const cur = await local.token.current();
+    if (!same(cur, rec)) await local.token.replace(cur, async () => rec);
+  }
+
+  let pendingReplace = null;
+  async function replaceShared(stale, obtain) {
+    for (;;) {
+      const cur = await readToken();
+      if (!same(cur, stale)) return cur;
+      const got = await rc(client.set(keys.lock, me, { NX: true, PX: leaseMs }));
+      if (got) {
+        try {
+          const again = await readToken(); // someone finished just before we got the lock
+          if (!same(again, stale)) return again;
+          const rec = await obtain(again);
+          // Redis lost just now: the new token still serves this replica (no second login).
+          await writeToken(rec).catch((err) => noteDown(err));
+          await mirror(rec);
+          return rec;
+        } finally {
+          await client.eval(UNLOCK, { keys: [keys.lock], arguments: [me] }).catch(() => {});
+        }
+      }
+      counters.lockWaits += 1;
+      await sleep(100); // another replica is logging in: wait for its token (or for its lease to run out)
+    }
+  }
+
+  const token = {
+    current: () => shared(readToken, () => local.token.current()),
+    replace(stale, obtain) {
+      if (pendingReplace) return pendingReplace; // one per replica; the lock makes it one per fleet
+      pendingReplace = shared(
+        () => replaceShared(stale, obtain),
+        () => local.token.replace(stale, obtain),
+      ).finally(() => {
+        pendingReplace = null;
+      });
+      return pendingReplace;
+    },
+  };
+
+  // ---- the shared window -------------------------------------------------------------------
+
+  /** A local FIFO in front of the shared window: one waiter at a time asks Redis. */
+  const queue = [];
+  let pumping = false;
+
+  async function tryShared(id) {
+    const r = await rc(client.eval(ACQUIRE, { keys: [keys.window], arguments: [String(calls), id, String(inflightMs)] }));
+    offset = now() - Number(r[1]);
+    return r[0] === 1 ? { ok: true } : { ok: false, freeInMs: Math.max(1, Number(r[3]) - Number(r[1])) };
+  }
+
+  function sharedPermit(id) {
+    let done = false;
+    return {
+      release() {
+        if (done) return;
+        done = true;
+        client.eval(RELEASE, { keys: [keys.window], arguments: [id, String(perMs)] }).catch(() => {
+          // Redis gone: the entry keeps its in-flight score and stops counting later (safe)
+        });
+      },
+    };
+  }
+
+  /**
+   * A permit of the local fallback. The call is remembered (counting until an in-flight bound,
+   * then until perMs after its answer) so that a rejoin writes it into the shared window; if the
+   * replica rejoined while it was in flight, its answer time goes to Redis directly.
+   */
+  function localPermit(p) {
+    const call = { id: `${me}:${++seq}`, stopAt: now() + inflightMs, seeded: false };
+    fallbackCalls.push(call);
+    if (fallbackCalls.length > 4 * share) fallbackCalls = fallbackCalls.filter((c) => c.stopAt > now());
+    return {
+      release() {
+        p.release();
+        call.stopAt = now() + perMs;
+        if (call.seeded) client.eval(RELEASE, { keys: [keys.window], arguments: [call.id, String(perMs)] }).catch(() => {});
+      },
+    };
+  }
+
+  async function pump() {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (queue.length > 0) {
+        const w = queue[0];
+        if (w.done) {
+          queue.shift();
+          continue;
+        }
+        if (mode !== "shared") {
+          // Fallback: the waiters go to the local limiter (their remaining wait carried over).
+          queue.shift();
+          const left = w.deadline - now();
+          local.limiter.acquire({ maxWaitMs: Math.max(0, left) }).then((p) => w.grant(localPermit(p)), w.refuse);
+          continue;
+        }
+        const id = `${me}:${++seq}`;
+        let r;
+        try {
+          r = await tryShared(id);
+          lastContact = now();
+        } catch (err) {
+          noteDown(err);
+          await sleep(50);
+          continue;
+        }
+        if (r.ok) {
+          queue.shift();
+          w.grant(sharedPermit(id));
+          continue;
+        }
+        counters.budgetWaits += 1;
+        if (now() + r.freeInMs > w.deadline) {
+          queue.shift();
+          w.refuse(new RateLimited(Math.max(1000, r.freeInMs)));
+          continue;
+        }
+        await sleep(Math.min(r.freeInMs + 1, 250, Math.max(1, w.deadline - now())));
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  const limiter = {
+    acquire({ maxWaitMs = 10000 } = {}) {
+      if (closed) return Promise.reject(new RateLimited(1000));
+      if (mode !== "shared") return local.limiter.acquire({ maxWaitMs }).then(localPermit);
+      return new Promise((resolve, reject) => {
+        const w = { deadline: now() + maxWaitMs, done: false };
+        w.grant = (p) => {
+          w.done = true;
+          resolve(p);
+        };
+        w.refuse = (e) => {
+          w.done = true;
+          reject(e);
+        };
+        queue.push(w);
+        pump();
+      });
+    },
+    depth: () => queue.filter((w) => !w.done).length + local.limiter.depth(),
+    used: () => local.limiter.used(),
+  };
+
+  // ---- the shared response cache ----------------------------------------------------------
+
+  const inflight = new Map();
+  const encode = (a) => JSON.stringify({ status: a.status, headers: a.headers, code: a.code, body: a.body.toString("base64") });
+  const decode = (t) => {
+    const v = JSON.parse(t);
+    return { status: v.status, headers: v.headers, code: v.code, body: Buffer.from(v.body, "base64") };
+  };
+  const keyOf = (k) => createHash("sha256").update(k).digest("hex").slice(0, 32);
+
+  async function loadShared(key, ttlMs, load, cacheable) {
+    const k = keyOf(key);
+    for (let waited = 0; ; ) {
+      const hit = await rc(client.get(keys.answer(k)));
+      if (hit) return { answer: decode(hit), source: waited > 0 ? "coalesced" : "hit" };
+      if (ttlMs <= 0) break;
+      const got = await rc(client.set(keys.answerLock(k), me, { NX: true, PX: Math.min(leaseMs, o.upstreamTimeoutMs + 1000) }));
+      if (got) {
+        try {
+          const answer = await load();
+          if (cacheable(answer)) await client.set(keys.answer(k), encode(answer), { PX: ttlMs }).catch((err) => noteDown(err));
+          return { answer, source: "miss" };
+        } finally {
+          await client.eval(UNLOCK, { keys: [keys.answerLock(k)], arguments: [me] }).catch(() => {});
+        }
+      }
+      // Another replica is loading it: wait for its answer (or its lock to go, then load ourselves).
+      await sleep(20);
+      waited += 20;
+      if (waited > o.upstreamTimeoutMs + 2000) break;
+    }
+    return { answer: await load(), source: "miss" };
+  }
+
+  const responses = {
+    async load(key, ttlMs, load, cacheable) {
+      const mineInFlight = inflight.get(key); // one per replica first
+      if (mineInFlight) return { answer: (await mineInFlight).answer, source: "coalesced" };
+      const p = shared(
+        () => loadShared(key, ttlMs, load, cacheable),
+        () => local.responses.load(key, ttlMs, load, cacheable),
+      ).finally(() => inflight.delete(key));
+      inflight.set(key, p);
+      return p;
+    },
+  };
+
+  // Last, so everything the handlers use exists.
+  client.on?.("error", (err) => noteDown(err)); // node-redis emits errors while it reconnects: never unhandled
+  client.on?.("ready", () => {
+    downSince = null;
+    rejoin().catch((err) => noteDown(err));
+  });
+  client.on?.("end", () => noteDown(new Error("connection closed")));
+  if (ownClient) client.connect().catch((err) => noteDown(err));
+  else if (client.isReady) setMode("shared");
+
+  return {
+    get kind() {
+      return `redis (${mode})`;
+    },
+    token,
+    limiter,
+    responses,
+    /** "shared", "fallback" or "connecting", and the counters, for metrics. */
+    state: () => ({ mode, ...counters }),
+    async close() {
+      closed = true;
+      for (const w of queue.splice(0)) if (!w.done) w.refuse(new RateLimited(1000));
+      await local.close();
+      if (ownClient) {
+        try {
+          await (client.close ?? client.quit).call(client);
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,344 @@
+// Several gateway replicas, one app, through a real redis-server (Debian's, started here on a
+// free loopback port): one login for the fleet, one rate, one cache; a revoked token re-logged in
+// once; a replica that dies holding the login lock; Redis missing at start, and Redis stopped and
+// restarted mid-run (fallback, then rejoin) — each case asserts what the simulator saw.
+
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import http from "node:http";
+import net from "node:net";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
+import { KEY, ROOT, TASK_PATH, gatewayModule, listen, logSink, maxInWindow, raw, sleep } from "./helpers.mjs";
+import { startSimulator } from "../../simulator/index.mjs";
+
+const REDIS = spawnSync("redis-server", ["--version"]).status === 0;
+if (!REDIS) throw new Error("redis-server is missing: make test installs it (scripts/setup.sh; apt-get install redis-server)");
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A redis-server of our own on a free loopback port; stop() and start() again on the same port. */
+async function startRedis() {
+  const port = await freePort();
+  let child = null;
+  const start = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) return;
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    for (let i = 0; i < 100; i++) {
+      const ok = await new Promise((r) => {
+        const s = net.connect(port, "127.0.0.1", () => {
+          s.end();
+          r(true);
+        });
+        s.on("error", () => r(false));
+      });
+      if (ok) return;
+      await sleep(50);
+    }
+    throw new Error("redis-server did not start");
+  };
+  const stop = () =>
+    new Promise((r) => {
+      if (!child || child.exitCode !== null) return r();
+      child.once("exit", () => r());
+      child.kill("SIGKILL");
+    });
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+}
+
+/** N gateway replicas on node:http in front of `sim`, all with `store` (a redis URL). */
+async function replicas(sim, n, config) {
+  const c = sim.certificates;
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const logs = logSink();
+    const gateway = gatewayModule.createGateway({
+      upstream: sim.baseUrl,
+      appId: "demo-app",
+      secret: "demo-secret",
+      cert: c.clientCert,
+      key: c.clientKey,
+      ca: c.ca,
+      consoleKeys: [KEY],
+      replicas: n,
+      logger: { level: "warn", destination: logs.stream },
+      ...config,
+    });
+    const server = await listen(gateway);
+    out.push({ gateway, server, logs, url: `http://127.0.0.1:${server.address().port}` });
+  }
+  return {
+    list: out,
+    async close() {
+      for (const r of out) {
+        r.server.closeAllConnections();
+        await new Promise((res) => r.server.close(() => res()));
+        await r.gateway.close();
+      }
+    },
+  };
+}
+
+const logins = (sim) => sim.requests().filter((r) => r.method === "POST" && r.path.endsWith("/login")).length;
+const queries = (sim) => sim.requests().filter((r) => r.method === "GET");
+
+/** `clients` pollers spread over the replicas, `tasks` tasks, for `ms`; honours Retry-After (capped) like the package. */
+async function poll(fleet, { clients, tasks, ms, ids }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const statuses = new Map();
+  const end = Date.now() + ms;
+  const one = (url, path) =>
+    new Promise((resolve) => {
+      const u = new URL(url);
+      const req = http.request({ host: u.hostname, port: u.port, path, agent, headers: { authorization: `Bearer ${KEY}` }, timeout: 20000 }, (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode, retryAfter: Number(res.headers["retry-after"] ?? 0) }));
+      });
+      req.on("timeout", () => req.destroy(new Error("hung")));
+      req.on("error", () => resolve({ status: 0, retryAfter: 0 }));
+      req.end();
+    });
+  const client = async (i) => {
+    await sleep((i * 7) % 1000);
+    let replica = i % fleet.list.length;
+    for (let n = 0; Date.now() < end; n++) {
+      const { status, retryAfter } = await one(fleet.list[replica].url, `${TASK_PATH}/${ids[(i + n) % tasks]}`);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (status === 0) replica = (replica + 1) % fleet.list.length; // as a load balancer would: the next replica
+      await sleep(status === 429 ? Math.min(retryAfter * 1000, 3000) : 1000);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
+  } finally {
+    agent.destroy();
+  }
+  return Object.fromEntries(statuses);
+}
+
+let redis;
+before(async () => {
+  redis = await startRedis();
+});
+after(() => redis?.stop());
+
+describe("three replicas sharing Redis", () => {
+  test("300 clients over 3 replicas polling 50 tasks for 30 s: one login, never more than the rate, no 1010009", { timeout: 90000 }, async (t) => {
+    const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false });
+    const ids = Array.from({ length: 50 }, (_, i) => `fleet-task-${i}`);
+    for (const id of ids) sim.setTask(id, { operationId: id, operateType: "firmware_upgrade", status: "processing", targets: { devices: ["d1"] } });
+    const fleet = await replicas(sim, 3, { store: redis.url });
+    try {
+      const byStatus = await poll(fleet, { clients: 300, tasks: 50, ms: 30000, ids });
+      const seen = queries(sim);
+      const figures = { byStatus, upstreamCalls: seen.length, maxIn60s: maxInWindow(seen, 60000), logins: logins(sim) };
+      t.diagnostic(`fleet figures: ${JSON.stringify(figures)}`);
+      assert.ok(Object.keys(byStatus).every((s) => s === "200" || s === "429"), `only 200 and 429 answers: ${JSON.stringify(byStatus)}`);
+      assert.equal(figures.logins, 1, "exactly one login for the fleet");
+      assert.ok(figures.maxIn60s <= 100, `at most the platform's 100 per 60 s (saw ${figures.maxIn60s})`);
+      assert.equal(seen.filter((r) => r.status !== 200).length, 0, "no 1010009");
+      assert.ok(seen.length >= 50, "every task fetched");
+      for (const r of fleet.list) assert.equal(JSON.parse((await raw(r.url, "/healthz", { key: null })).text).storeState.mode, "shared");
+    } finally {
+      await fleet.close();
+      await sim.close();
+    }
+  });
+
+  test("the shared cache: the same task from 3 replicas within cacheMs costs one upstream call; a revoked token is re-logged in once fleet-wide", async () => {
+    const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: false });
+    const fleet = await replicas(sim, 3, { store: redis.url, cacheMs: 2000, rate: { calls: 1000, perMs: 60000 } });
+    try {
+      sim.setFault("delay=150", { operationId: "sw-stopped", count: 1 });
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => raw(fleet.list[i % 3].url, `${TASK_PATH}/sw-stopped`)));
+      assert.ok(answers.every((a) => a.status === 200));
+      assert.equal(queries(sim).filter((r) => r.path.endsWith("/sw-stopped")).length, 1, "one upstream call for 30 requests over 3 replicas");
+      assert.equal(logins(sim), 1);
+
+      sim.login(); // the platform revokes the fleet's token
+      const before = logins(sim);
+      const ids = ["fw-now-devices", "sw-group-online", "fw-256-devices", "fw-custom-window", "demo-hostile", "sw-lenient-shapes"];
+      const again = await Promise.all(ids.flatMap((id) => fleet.list.map((r) => raw(r.url, `${TASK_PATH}/${id}`))));
+      assert.ok(again.every((a) => a.status === 200), again.map((a) => a.status).join(","));
+      assert.equal(logins(sim), before + 1, "exactly one re-login for the fleet");
+      const metrics = (await raw(fleet.list[2].url, "/metrics", { key: null })).text;
+      assert.match(metrics, /^iot_gateway_store_connected 1$/m);
+      assert.match(metrics, /^iot_gateway_store_lock_waits \d+$/m);
+      assert.match(metrics, /^iot_gateway_store_budget_waits \d+$/m);
+      assert.match(metrics, /^iot_gateway_store_fallbacks 0$/m);
+    } finally {
+      await fleet.close();
+      await sim.close();
+    }
+  });
+
+  test("a replica that died holding the login lock: another logs in once its lease runs out", { timeout: 30000 }, async () => {
+    const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: false });
+    const fleet = await replicas(sim, 2, { store: redis.url, upstreamTimeoutMs: 1000, rate: { calls: 1000, perMs: 60000 } });
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      assert.equal((await raw(fleet.list[0].url, `${TASK_PATH}/fw-now-devices`)).status, 200);
+      const ns = gatewayModule.redisNamespace(new URL(sim.baseUrl).href, "demo-app");
+      // As if a third replica took the lock, then was killed before it logged in: the lease (5 s) stays.
+      await admin.set(`${ns}:token-lock`, "killed-replica", { PX: 5000 });
+      sim.login(); // and the fleet's token is revoked meanwhile
+      const started = Date.now();
+      const r = await raw(fleet.list[1].url, `${TASK_PATH}/sw-stopped`);
+      const took = Date.now() - started;
+      assert.equal(r.status, 200);
+      assert.ok(took >= 3000 && took < 15000, `waited for the lease to run out (${took} ms)`);
+      assert.equal(logins(sim), 2, "the fleet's first login and one takeover (the revoking login is the simulator's own)");
+    } finally {
+      await admin.close();
+      await fleet.close();
+      await sim.close();
+    }
+  });
+});
+
+/** A replica as its own process: the bin with --store; resolves once it listens. */
+function binReplica(sim, args) {
+  const f = sim.certificates.files;
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "pkg-gateway", "bin.mjs"), "--listen", "127.0.0.1:0", "--upstream", sim.baseUrl, "--app-id", "demo-app", "--cert", f.clientCert, "--key", f.clientKey, "--ca", f.ca, "--console-key", KEY, "--quiet", ...args],
+    { env: { PATH: process.env.PATH, IOT_SECRET: "demo-secret" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 15000);
+    child.stdout.on("data", (c) => {
+      out += c;
+      const m = /gateway listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], child, output: () => out });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`replica exited ${code}: ${out}`)));
+  });
+}
+
+describe("replica processes", () => {
+  test("SIGKILL one of three replica processes mid-run: the others carry on, one login, the platform within its rate", { timeout: 60000 }, async (t) => {
+    const RATE = { calls: 30, perMs: 2000 };
+    const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: RATE });
+    const ids = Array.from({ length: 40 }, (_, i) => `kill-task-${i}`);
+    for (const id of ids) sim.setTask(id, { operationId: id, operateType: "firmware_upgrade", status: "processing", targets: { devices: ["d1"] } });
+    const list = await Promise.all([0, 1, 2].map(() => binReplica(sim, ["--store", redis.url, "--replicas", "3", "--rate", "30/2000", "--cache-ms", "0", "--max-wait-ms", "2000"])));
+    try {
+      const run = poll({ list }, { clients: 60, tasks: 40, ms: 14000, ids });
+      await sleep(5000);
+      list[0].child.kill("SIGKILL");
+      const killedAt = Date.now();
+      const byStatus = await run;
+      const seen = queries(sim);
+      const after = seen.filter((r) => Date.parse(r.time) > killedAt + 1000);
+      const figures = { byStatus, upstreamCalls: seen.length, afterKill: after.length, maxInWindow: maxInWindow(seen, RATE.perMs), logins: logins(sim) };
+      t.diagnostic(`kill figures: ${JSON.stringify(figures)}`);
+      assert.ok(after.length >= 10, "the other replicas kept serving");
+      assert.ok(after.every((r) => r.status === 200));
+      assert.ok(figures.maxInWindow <= RATE.calls, `never more than ${RATE.calls} per ${RATE.perMs} ms (saw ${figures.maxInWindow})`);
+      assert.equal(seen.filter((r) => r.status === 403).length, 0, "no 1010009");
+      assert.equal(figures.logins, 1);
+      for (const r of list.slice(1)) assert.equal(JSON.parse((await raw(r.url, "/healthz", { key: null })).text).storeState.mode, "shared");
+    } finally {
+      for (const r of list) r.child.kill("SIGTERM");
+      await Promise.all(list.map((r) => (r.child.exitCode !== null || r.child.signalCode !== null ? null : new Promise((res) => r.child.once("exit", res)))));
+      await sim.close();
+    }
+  });
+});
+
+describe("Redis faults", () => {
+  test("Redis unreachable at start: the gateway starts, says so, serves from its local share, and joins Redis when it comes", { timeout: 30000 }, async () => {
+    const spare = await freePort();
+    const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: { calls: 20, perMs: 1000 } });
+    const fleet = await replicas(sim, 1, { store: `redis://127.0.0.1:${spare}`, rate: { calls: 20, perMs: 1000 }, upstreamTimeoutMs: 1000, cacheMs: 0 });
+    let late = null;
+    try {
+      const r = fleet.list[0];
+      await sleep(300);
+      const h = JSON.parse((await raw(r.url, "/healthz", { key: null })).text);
+      assert.equal(h.storeState.mode, "fallback");
+      assert.ok(r.logs.lines.some((l) => l.event === "store" && l.state === "fallback"), "it says so in its log");
+      // After the hold (calls the fleet may have made before still count), it serves.
+      let ok = null;
+      for (let i = 0; i < 40 && ok !== 200; i++) {
+        ok = (await raw(r.url, `${TASK_PATH}/fw-now-devices`)).status;
+        if (ok !== 200) await sleep(250);
+      }
+      assert.equal(ok, 200);
+      // Redis comes up on that port: the replica joins it without a restart.
+      late = spawn("redis-server", ["--port", String(spare), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+      let mode = null;
+      for (let i = 0; i < 60 && mode !== "shared"; i++) {
+        await sleep(200);
+        mode = JSON.parse((await raw(r.url, "/healthz", { key: null })).text).storeState.mode;
+      }
+      assert.equal(mode, "shared");
+      assert.equal((await raw(r.url, `${TASK_PATH}/sw-stopped`)).status, 200);
+      assert.equal(queries(sim).filter((q) => q.status !== 200).length, 0);
+    } finally {
+      await fleet.close();
+      await sim.close();
+      late?.kill("SIGKILL");
+    }
+  });
+
+  test("Redis stopped and restarted mid-run: fallback, then rejoin; the platform never sees more than its rate in any window", { timeout: 60000 }, async (t) => {
+    const RATE = { calls: 30, perMs: 2000 };
+    const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: RATE });
+    const ids = Array.from({ length: 40 }, (_, i) => `fault-task-${i}`);
+    for (const id of ids) sim.setTask(id, { operationId: id, operateType: "firmware_upgrade", status: "processing", targets: { devices: ["d1"] } });
+    const fleet = await replicas(sim, 3, { store: redis.url, rate: RATE, upstreamTimeoutMs: 1000, cacheMs: 0, maxWaitMs: 2000 });
+    const unhandled = [];
+    const onUnhandled = (e) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const run = poll(fleet, { clients: 60, tasks: 40, ms: 16000, ids });
+      await sleep(4000);
+      await redis.stop();
+      const modes = async () => Promise.all(fleet.list.map(async (r) => JSON.parse((await raw(r.url, "/healthz", { key: null })).text).storeState.mode));
+      let m = [null];
+      for (let i = 0; i < 40 && !m.every((x) => x === "fallback"); i++) {
+        await sleep(200);
+        m = await modes();
+      }
+      assert.deepEqual(m, ["fallback", "fallback", "fallback"], "every replica fell back");
+      await sleep(3000);
+      await redis.start(); // empty: no token, no window
+      const byStatus = await run;
+      for (let i = 0; i < 40 && !m.every((x) => x === "shared"); i++) {
+        await sleep(200);
+        m = await modes();
+      }
+      assert.deepEqual(m, ["shared", "shared", "shared"], "every replica rejoined without a restart");
+      const seen = queries(sim);
+      const figures = { byStatus, upstreamCalls: seen.length, maxInWindow: maxInWindow(seen, RATE.perMs), logins: logins(sim) };
+      t.diagnostic(`fault figures: ${JSON.stringify(figures)}`);
+      const t0 = Date.parse(seen[0].time);
+      t.diagnostic(`timeline: ${JSON.stringify(sim.requests().filter((r) => r.method === "POST" || r.status !== 200).map((r) => [Date.parse(r.time) - t0, r.method, r.status, r.auth]))}`);
+      assert.ok(figures.maxInWindow <= RATE.calls, `never more than ${RATE.calls} per ${RATE.perMs} ms at the platform (saw ${figures.maxInWindow})`);
+      assert.equal(seen.filter((r) => r.status === 403).length, 0, "no 1010009");
+      assert.ok((byStatus["200"] ?? 0) > 0 && Object.keys(byStatus).every((s) => s === "200" || s === "429"), JSON.stringify(byStatus));
+      assert.ok(fleet.list.every((r) => r.logs.lines.some((l) => l.event === "store" && l.state === "fallback") && r.logs.lines.some((l) => l.event === "store" && l.state === "shared")), "each replica logged the fallback and the rejoin");
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await fleet.close();
+      await sim.close();
+      await redis.start().catch(() => {});
+    }
+  });
+});
