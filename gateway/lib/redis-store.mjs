@@ -132,6 +132,7 @@ export function createRedisStore(o) {
   }
 
   function noteDown(err) {
+    if (closed) return;
     if (downSince === null) downSince = now();
     if (mode === "connecting" || now() - downSince >= fallbackAfterMs) setMode("fallback", String(err?.message ?? err));
   }
@@ -171,26 +172,28 @@ export function createRedisStore(o) {
       throw new RedisFailure(err);
     });
 
-  /** Runs `fn` on Redis; a Redis failure marks it down and, past fallbackAfterMs, returns `fallback()`. */
+  /**
+   * Runs `fn` on Redis. While connecting, or while Redis is briefly unreachable, it waits (at
+   * most fallbackAfterMs, then the fallback takes over); in the fallback it runs `fallback()`.
+   */
   async function shared(fn, fallback) {
-    if (mode !== "shared" || !client.isReady) {
-      if (mode === "shared") noteDown(new Error("not ready"));
-      if (mode === "fallback" || mode === "connecting") return fallback();
-      // shared but briefly unreachable: wait a little for it, bounded by fallbackAfterMs
+    for (;;) {
+      if (mode === "fallback") return fallback();
+      if (mode === "shared" && client.isReady) {
+        try {
+          const v = await fn();
+          lastContact = now();
+          downSince = null;
+          return v;
+        } catch (err) {
+          if (!(err instanceof RedisFailure)) throw err;
+          noteDown(err);
+          continue;
+        }
+      }
+      if (mode === "shared") noteDown(new Error("Redis is not ready"));
+      if (closed) throw new RateLimited(1000);
       await sleep(50);
-      return shared(fn, fallback);
-    }
-    try {
-      const v = await fn();
-      lastContact = now();
-      downSince = null;
-      return v;
-    } catch (err) {
-      if (!(err instanceof RedisFailure)) throw err;
-      noteDown(err);
-      if (mode !== "shared") return fallback();
-      await sleep(50);
-      return shared(fn, fallback);
     }
   }
 
@@ -304,6 +307,14 @@ export function createRedisStore(o) {
           queue.shift();
           continue;
         }
+        if (mode === "connecting") {
+          await sleep(50); // first contact with Redis under way (or the fallback about to start)
+          if (now() > w.deadline) {
+            queue.shift();
+            w.refuse(new RateLimited(1000));
+          }
+          continue;
+        }
         if (mode !== "shared") {
           // Fallback: the waiters go to the local limiter (their remaining wait carried over).
           queue.shift();
@@ -342,7 +353,7 @@ export function createRedisStore(o) {
   const limiter = {
     acquire({ maxWaitMs = 10000 } = {}) {
       if (closed) return Promise.reject(new RateLimited(1000));
-      if (mode !== "shared") return local.limiter.acquire({ maxWaitMs }).then(localPermit);
+      if (mode === "fallback") return local.limiter.acquire({ maxWaitMs }).then(localPermit);
       return new Promise((resolve, reject) => {
         const w = { deadline: now() + maxWaitMs, done: false };
         w.grant = (p) => {
@@ -354,7 +365,7 @@ export function createRedisStore(o) {
           reject(e);
         };
         queue.push(w);
-        pump();
+        pump().catch((err) => log?.error({ event: "store", err: String(err?.message ?? err) }, "shared rate queue failed"));
       });
     },
     depth: () => queue.filter((w) => !w.done).length + local.limiter.depth(),
