@@ -18,9 +18,11 @@ build: setup
 	node scripts/build-pkg.mjs
 	node scripts/build-gateway.mjs
 
-## Build, then pack pkg/ into iot-upgrade-task-<version>.tgz here (what `npm install ./….tgz` takes).
+## Build, then pack pkg/ into iot-upgrade-task-<version>.tgz and pkg-gateway/ into
+## iot-upgrade-task-gateway-<version>.tgz here (what `npm install ./….tgz` takes).
 pack: build
 	npm pack ./pkg --pack-destination . --no-fund --no-audit
+	npm pack ./pkg-gateway --pack-destination . --no-fund --no-audit
 
 ## Build, start the platform simulator and the demo console, print the URL.
 demo: build
