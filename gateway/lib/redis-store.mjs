@@ -391,6 +391,9 @@ export function createRedisStore(o) {
       const got = await rc(client.set(keys.answerLock(k), me, { NX: true, PX: Math.min(leaseMs, o.upstreamTimeoutMs + 1000) }));
       if (got) {
         try {
+          // The loader before us may have finished between our miss and our lock.
+          const late = await rc(client.get(keys.answer(k)));
+          if (late) return { answer: decode(late), source: waited > 0 ? "coalesced" : "hit" };
           const answer = await load();
           if (cacheable(answer)) await client.set(keys.answer(k), encode(answer), { PX: ttlMs }).catch((err) => noteDown(err));
           return { answer, source: "miss" };

@@ -43,7 +43,10 @@ export function logSink() {
 }
 
 export function listen(handler, host = "127.0.0.1") {
+  // Idle kept-alive sockets stay open longer than any pause of the test clients (Node's 5 s
+  // default could close one just as a client reuses it: a reset that is no gateway's answer).
   const server = http.createServer(handler);
+  server.keepAliveTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, host, () => resolve(server));
