@@ -8,7 +8,6 @@
     clippy::indexing_slicing
 )] // test code asserts freely
 
-use iot_upgrade_task::core::json::ToJson;
 use iot_upgrade_task::core::task::{ExecuteType, OperateType, TaskStatus};
 use iot_upgrade_task::core::{interpret, ErrorKind, Problem, UpgradeTask};
 use serde_json::{json, Value};
@@ -531,7 +530,7 @@ fn unknown_fields_are_ignored_and_extend_para_keys_kept() {
         json!({ "fileVersion": "V3", "checksum": "abc", "big": 18446744073709551615u64 }),
     );
     let task = ok(&body);
-    let out = serde_json::from_str::<Value>(&task.extend_para.to_json()).unwrap();
+    let out = serde_json::to_value(&task.extend_para).unwrap();
     assert_eq!(
         out,
         json!({ "fileVersion": "V3", "checksum": "abc", "big": 18446744073709551615u64 })

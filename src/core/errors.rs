@@ -1,6 +1,7 @@
 //! Error kinds, classification from HTTP status and platform code, hints, and secret scrubbing.
 
-use super::json::{write_array, ObjectWriter, ToJson};
+use serde::{Serialize, Serializer};
+
 use super::problem::{finish, Problem};
 use super::redact::Redactor;
 
@@ -98,8 +99,10 @@ impl ErrorKind {
     }
 }
 
-/// Everything an `UpgradeTaskError` carries, built in the core and handed to JS as is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Everything an `UpgradeTaskError` carries, built in the core and handed to JS as is
+/// (serialised with camelCase keys, absent values `null`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ErrorReport {
     /// The error's kind.
     pub kind: ErrorKind,
@@ -119,10 +122,13 @@ pub struct ErrorReport {
     pub problems: Vec<Problem>,
     /// How many requests were sent (0 when none).
     pub attempts: u32,
-    /// The library's own sentence about what happened, when there is one.
+    /// The library's own sentence about what happened, when there is one (in `message`; not
+    /// a field of its own for JS).
+    #[serde(skip)]
     pub detail: Option<String>,
     /// Text from outside that goes with it (a runtime's error message): redacted, never the
-    /// library's words.
+    /// library's words (in `message`; not a field of its own for JS).
+    #[serde(skip)]
     pub outside: Option<String>,
 }
 
@@ -237,19 +243,10 @@ impl ErrorReport {
     }
 }
 
-impl ToJson for ErrorReport {
-    fn write_json(&self, out: &mut String) {
-        let mut report = ObjectWriter::new(out);
-        report.string("kind", self.kind.as_str());
-        report.string("message", &self.message);
-        report.optional_number("httpStatus", self.http_status.map(u64::from));
-        report.optional_string("errorCode", self.error_code.as_deref());
-        report.optional_string("errorDesc", self.error_desc.as_deref());
-        report.string("hint", self.hint);
-        report.boolean("retryable", self.retryable);
-        write_array(report.key("problems"), &self.problems);
-        report.number("attempts", u64::from(self.attempts));
-        report.finish();
+/// A kind serialises as its name (`"not_found"`).
+impl Serialize for ErrorKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

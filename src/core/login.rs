@@ -1,14 +1,17 @@
 //! The platform's login and refresh answers: `{accessToken, tokenType, refreshToken,
 //! expiresIn, scope}`, checked like every other answer.
 
+use serde::Serialize;
+
 use super::errors::{ErrorKind, ErrorReport};
-use super::json::{Value, Whole};
 use super::problem::{Problem, Problems};
 use super::response::{answer_body, invalid_response};
 use super::validate::describe;
+use super::wire::{Json, Obj, Whole, WireLogin};
 
-/// A fresh token, as users get it.
-#[derive(Debug, Clone, PartialEq)]
+/// A fresh token, as users get it (`{accessToken, refreshToken, expiresAt}`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Session {
     /// The access token for `Authorization: Bearer`.
     pub access_token: String,
@@ -24,7 +27,7 @@ pub fn interpret_login(
     body: Option<&[u8]>,
     now_ms: f64,
 ) -> Result<Session, ErrorReport> {
-    let value = answer_body(status, body).map_err(|report| match report.kind {
+    let value = answer_body::<WireLogin<'_>>(status, body).map_err(|report| match report.kind {
         // A login refused for its credentials answers 400/401 with platform-specific codes.
         ErrorKind::BadRequest if report.error_code.is_none() => refused_login(ErrorReport::new(
             ErrorKind::Unauthorized,
@@ -38,31 +41,34 @@ pub fn interpret_login(
         _ => report,
     })?;
     let mut problems = Problems::default();
-    let Some(obj) = value.as_object() else {
-        return Err(invalid_response(
-            status,
-            vec![Problem::new(
-                "",
-                format!("the body is {}, not a JSON object", describe(&value)),
-            )],
-        ));
+    let obj = match &value {
+        Obj::Object(obj) => obj,
+        Obj::Other(other) => {
+            return Err(invalid_response(
+                status,
+                vec![Problem::new(
+                    "",
+                    format!("the body is {}, not a JSON object", describe(other)),
+                )],
+            ))
+        }
     };
-    let access_token = match obj.get("accessToken") {
-        Some(Value::String(s)) if !s.is_empty() => String::from(s.as_ref()),
+    let access_token = match &obj.access_token {
+        Some(Json::String(s)) if !s.is_empty() => String::from(s.as_ref()),
         _ => {
             problems.add("accessToken", "is required and must be a non-empty string");
             String::new()
         }
     };
-    let refresh_token = match obj.get("refreshToken") {
-        Some(Value::String(s)) if !s.is_empty() => Some(String::from(s.as_ref())),
-        None | Some(Value::Null) | Some(Value::String(_)) => None,
+    let refresh_token = match &obj.refresh_token {
+        Some(Json::String(s)) if !s.is_empty() => Some(String::from(s.as_ref())),
+        None | Some(Json::Null) | Some(Json::String(_)) => None,
         Some(_) => {
             problems.add("refreshToken", "must be a string");
             None
         }
     };
-    let expires_in = match obj.get("expiresIn").map(Value::as_whole) {
+    let expires_in = match obj.expires_in.as_ref().map(Json::as_whole) {
         Some(Whole::Exact(seconds)) => Some(seconds as f64),
         _ => None,
     };

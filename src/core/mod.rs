@@ -2,7 +2,6 @@
 //! so every rule is unit-tested natively with `cargo test`.
 
 pub mod errors;
-pub mod json;
 pub mod limiter;
 pub mod login;
 pub mod problem;
@@ -14,6 +13,7 @@ pub mod task;
 pub mod time;
 pub mod transport;
 pub mod validate;
+pub mod wire;
 
 pub use errors::{classify, ErrorKind, ErrorReport};
 pub use problem::Problem;

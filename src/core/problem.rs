@@ -1,14 +1,16 @@
 //! One thing wrong with an argument or a response, located by a path in JS field names.
 
-use super::json::{ObjectWriter, ToJson};
+use serde::{Serialize, Serializer};
+
 use super::redact::Redactor;
 
 /// A single problem: where (`targets.devices[3]`, `""` for the whole body) and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// The path in JS field names; empty for a problem with the whole body.
     pub path: String,
     /// What is wrong, in plain English.
+    #[serde(serialize_with = "finished")]
     pub message: String,
 }
 
@@ -22,13 +24,9 @@ impl Problem {
     }
 }
 
-impl ToJson for Problem {
-    fn write_json(&self, out: &mut String) {
-        let mut problem = ObjectWriter::new(out);
-        problem.string("path", &self.path);
-        problem.string("message", &finish(&self.message, &Redactor::default()));
-        problem.finish();
-    }
+/// The message as users read it: quoted outside values finished ([`finish`]).
+fn finished<S: Serializer>(message: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&finish(message, &Redactor::default()))
 }
 
 /// Collects problems while walking a document, keeping the current path.

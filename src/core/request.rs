@@ -2,7 +2,8 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::json::ObjectWriter;
+use serde::Serialize;
+
 use super::limiter::{rate_limit, RateLimit, RawRateLimit};
 use super::problem::{Problem, Problems};
 use super::retry::{duration, retry_policy, RawRetry, RetryPolicy};
@@ -178,12 +179,13 @@ pub fn build_login(args: &RawLogin) -> Result<WireRequest, Vec<Problem>> {
             )
         }
         Some(Some(token)) => {
-            let mut body = String::new();
-            let mut object = ObjectWriter::new(&mut body);
-            object.string("appId", app_id);
-            object.string("refreshToken", token);
-            object.string("secret", secret);
-            object.finish();
+            let body = RefreshBody {
+                app_id,
+                refresh_token: token,
+                secret,
+            };
+            // Three strings into a String: serde_json cannot fail here.
+            let body = serde_json::to_string(&body).unwrap_or_default();
             (REFRESH_PATH, "application/json;charset=UTF-8", body)
         }
         Some(None) => return Err(problems.into_vec()),
@@ -200,6 +202,15 @@ pub fn build_login(args: &RawLogin) -> Result<WireRequest, Vec<Problem>> {
         policy,
         limiter_key: format!("{base}\n{app_id}"),
     })
+}
+
+/// The refresh call's JSON body (`{appId, refreshToken, secret}`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RefreshBody<'a> {
+    app_id: &'a str,
+    refresh_token: &'a str,
+    secret: &'a str,
 }
 
 fn base_and_key<'a>(

@@ -1,10 +1,14 @@
-//! Turns what the platform answered (status + body bytes) into a task or an error report.
+//! Turns what the platform answered (status + body bytes) into a task or an error report:
+//! capped body → `serde_json` into the wire types ([`super::wire`]) → platform error or
+//! validation ([`super::validate`]).
+
+use serde::Deserialize;
 
 use super::errors::{classify, ErrorKind, ErrorReport};
-use super::json::{self, Value};
 use super::problem::Problem;
 use super::task::UpgradeTask;
 use super::validate::normalise_task;
+use super::wire::{Answer, Json, Obj, Raw, WireTask};
 
 /// The largest body accepted, in bytes (4 MiB), however it arrives.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -20,17 +24,21 @@ pub struct PlatformError {
 
 /// Interprets a complete answer. `body` is `None` when it was larger than [`MAX_BODY_BYTES`].
 pub fn interpret(status: u16, body: Option<&[u8]>) -> Result<UpgradeTask, ErrorReport> {
-    let value = answer_body(status, body)?;
+    let value = answer_body::<WireTask<'_>>(status, body)?;
     normalise_task(&value).map_err(|problems| invalid_response(status, problems))
 }
 
 /// The first step of reading any answer: a platform error (a non-2xx status, or a body that
 /// carries an error code) becomes its report, kind from the code first and the status second;
-/// otherwise the body parsed as JSON, or an `invalid_response` naming what the body is.
-pub fn answer_body(status: u16, body: Option<&[u8]>) -> Result<Value<'_>, ErrorReport> {
-    let parsed = body.map(parse_body);
+/// otherwise the body read into the wire type `T` (or any other JSON value in its place), or
+/// an `invalid_response` naming what the body is.
+pub fn answer_body<'a, T>(status: u16, body: Option<&'a [u8]>) -> Result<Obj<'a, T>, ErrorReport>
+where
+    T: Deserialize<'a> + Answer<'a>,
+{
+    let parsed = body.map(parse_body::<T>);
     let platform = match &parsed {
-        Some(Ok(value)) => platform_error(value),
+        Some(Ok(Obj::Object(answer))) => platform_error(answer),
         _ => None,
     };
     if !(200..300).contains(&status) || platform.is_some() {
@@ -70,9 +78,16 @@ pub fn invalid_response(status: u16, problems: Vec<Problem>) -> ErrorReport {
     )
 }
 
-/// Parses a body as JSON, describing what it is when it is not (the parser's depth limit
-/// keeps hostile nesting from exhausting the stack).
-pub fn parse_body(body: &[u8]) -> Result<Value<'_>, Problem> {
+/// Reads a body as JSON into the wire type `T`, describing what it is when it is not JSON.
+///
+/// Accepted exactly as `Response.json()` accepts it — a leading UTF-8 byte order mark is
+/// skipped, then `JSON.parse`'s grammar — except, on purpose: invalid UTF-8 (which
+/// `Response.json()` would turn into U+FFFD), lone surrogate escapes (`"\ud800"`), numbers
+/// beyond the f64 range (`1e309`, which `JSON.parse` reads as `Infinity`) and nesting deeper
+/// than 127 levels (serde_json's recursion limit keeps hostile nesting from exhausting the
+/// stack).
+pub fn parse_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<Obj<'a, T>, Problem> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() {
         return Err(Problem::new("", "the body is empty, not a JSON object"));
@@ -80,35 +95,54 @@ pub fn parse_body(body: &[u8]) -> Result<Value<'_>, Problem> {
     if trimmed.first() == Some(&b'<') {
         return Err(Problem::new("", "the body is HTML or XML, not JSON"));
     }
-    json::parse(body).map_err(|error| {
-        let message = if error.eof {
-            format!("the body is truncated JSON ({})", error.message)
+    let text = std::str::from_utf8(body).map_err(|error| {
+        Problem::new(
+            "",
+            format!(
+                "the body is not valid JSON (invalid UTF-8 at byte {})",
+                error.valid_up_to()
+            ),
+        )
+    })?;
+    serde_json::from_str(text).map_err(|error| {
+        let message = if error.is_eof() {
+            format!("the body is truncated JSON ({error})")
         } else {
-            format!("the body is not valid JSON ({})", error.message)
+            format!("the body is not valid JSON ({error})")
         };
         Problem::new("", message)
     })
 }
 
 /// Finds the platform's error fields (`error_code`/`error_desc`, or a gateway's
-/// `resultcode`/`resultmsg`) in a parsed body. Any body carrying a code is an error.
-pub fn platform_error(body: &Value<'_>) -> Option<PlatformError> {
-    let obj = body.as_object()?;
-    let code = ["error_code", "resultcode"].iter().find_map(|key| {
-        let member = obj.member(key)?;
-        match &member.value {
-            Value::Null => None,
-            Value::String(s) => Some(String::from(s.as_ref())),
-            // Numbers, booleans, arrays and objects as the JSON text sent (compacted).
-            _ => Some(json::compact(member.raw)),
-        }
-    })?;
-    let desc = ["error_desc", "resultmsg"]
-        .iter()
-        .find_map(|key| match obj.get(key) {
-            Some(Value::String(s)) if !s.is_empty() => Some(String::from(s.as_ref())),
+/// `resultcode`/`resultmsg`) in an answer. Any body carrying a code is an error.
+pub fn platform_error<'a>(answer: &impl Answer<'a>) -> Option<PlatformError> {
+    let fields = answer.error_fields();
+    let code = [fields.error_code, fields.resultcode]
+        .into_iter()
+        .flatten()
+        .find_map(code_text)?;
+    let desc = [fields.error_desc, fields.resultmsg]
+        .into_iter()
+        .flatten()
+        .find_map(|desc| match desc {
+            Json::String(s) if !s.is_empty() => Some(String::from(s.as_ref())),
             _ => None,
         });
     let code = if code.is_empty() { None } else { Some(code) };
     Some(PlatformError { code, desc })
+}
+
+/// A code as text: a string's contents; numbers, booleans, arrays and objects as the JSON
+/// text sent; `None` for `null`.
+fn code_text(raw: &Raw<'_>) -> Option<String> {
+    let text = raw.get();
+    if text == "null" {
+        return None;
+    }
+    if text.starts_with('"') {
+        // Already checked as JSON; reading a string value cannot fail.
+        return serde_json::from_str::<String>(text).ok();
+    }
+    Some(text.to_owned())
 }

@@ -213,7 +213,8 @@ fn http_date_ms(value: &str) -> Option<f64> {
 }
 
 /// The waiter's schedule: `minDelayMs`, `maxDelayMs`, `maxWaitMs`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WaitPolicy {
     /// The first delay, and the delay after each change (default 2000).
     pub min_delay_ms: f64,

@@ -1,9 +1,13 @@
 //! The normalised upgrade task: exactly what users get (contract section 3).
 
-use super::json::{write_array, ObjectWriter, ToJson};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 
-/// One firmware/software upgrade task, validated and normalised.
-#[derive(Debug, Clone, PartialEq)]
+/// One firmware/software upgrade task, validated and normalised. Serialised (camelCase keys,
+/// absent values `null`) it is exactly the object users get.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UpgradeTask {
     /// The task's id, as the platform returned it.
     pub operation_id: String,
@@ -28,7 +32,8 @@ pub struct UpgradeTask {
 }
 
 /// The task's operation type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OperateType {
     /// A firmware upgrade.
     FirmwareUpgrade,
@@ -37,7 +42,8 @@ pub enum OperateType {
 }
 
 /// The task's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     /// Waiting to be executed.
     Wait,
@@ -59,7 +65,8 @@ impl TaskStatus {
 }
 
 /// When the task executes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ExecuteType {
     /// At once.
     Now,
@@ -70,7 +77,8 @@ pub enum ExecuteType {
 }
 
 /// The devices a task operates on (the platform's `OperateDevices`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Targets {
     /// Device group names (at most 256).
     pub device_groups: Vec<String>,
@@ -85,7 +93,8 @@ pub struct Targets {
 }
 
 /// The execution policy (the platform's `OperatePolicy`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Policy {
     /// When the task executes; `now` when the platform omits it.
     pub execute_type: ExecuteType,
@@ -100,7 +109,7 @@ pub struct Policy {
 }
 
 /// Per-device outcome counts (the platform's `OperationStaResult`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct StaResult {
     /// Devices operated on.
     pub total: u64,
@@ -119,14 +128,29 @@ pub struct StaResult {
 }
 
 /// Extended parameters: the documented `fileVersion` and every unknown key, kept as sent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ExtendPara {
     /// The target version.
     pub file_version: Option<String>,
     /// Keys the platform text does not document, in the order sent, each with its value's
-    /// JSON text as sent, without layout whitespace (a repeated key appears each time; JS
-    /// keeps the last).
-    pub other: Vec<(String, String)>,
+    /// JSON text exactly as sent (a repeated key appears each time; `JSON.parse` keeps the
+    /// last value, at the first key's place).
+    pub other: Vec<(String, Box<RawValue>)>,
+}
+
+/// Equal when the keys are equal in order and each value is the same JSON value, whatever
+/// the layout it was sent in (`[1, 2]` and `[1,2]`).
+impl PartialEq for ExtendPara {
+    fn eq(&self, other: &Self) -> bool {
+        let value = |raw: &RawValue| serde_json::from_str::<serde_json::Value>(raw.get()).ok();
+        self.file_version == other.file_version
+            && self.other.len() == other.other.len()
+            && self
+                .other
+                .iter()
+                .zip(&other.other)
+                .all(|((k, v), (l, w))| k == l && value(v) == value(w))
+    }
 }
 
 impl OperateType {
@@ -163,68 +187,24 @@ impl ExecuteType {
     }
 }
 
-impl ToJson for UpgradeTask {
-    fn write_json(&self, out: &mut String) {
-        let mut task = ObjectWriter::new(out);
-        task.string("operationId", &self.operation_id);
-        task.optional_string("createTime", self.create_time.as_deref());
-        task.optional_string("startTime", self.start_time.as_deref());
-        task.optional_string("stopTime", self.stop_time.as_deref());
-        task.string("operateType", self.operate_type.as_str());
-        task.string("status", self.status.as_str());
-        self.targets.write_json(task.key("targets"));
-        self.policy.write_json(task.key("policy"));
-        self.sta_result.write_json(task.key("staResult"));
-        self.extend_para.write_json(task.key("extendPara"));
-        task.finish();
+impl UpgradeTask {
+    /// The task as JSON text: what the wasm edge hands to `JSON.parse` (unknown `extendPara`
+    /// members are copied as sent, so JS reads them exactly as `JSON.parse` reads the body).
+    pub fn to_json(&self) -> String {
+        // Serialising these types into a String cannot fail (no maps with non-string keys,
+        // raw members are JSON already); an empty object keeps the type.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
     }
 }
 
-impl ToJson for Targets {
-    fn write_json(&self, out: &mut String) {
-        let mut targets = ObjectWriter::new(out);
-        write_array(targets.key("deviceGroups"), &self.device_groups);
-        targets.optional_string("deviceType", self.device_type.as_deref());
-        targets.optional_string("model", self.model.as_deref());
-        targets.optional_string("manufacturerName", self.manufacturer_name.as_deref());
-        write_array(targets.key("devices"), &self.devices);
-        targets.finish();
-    }
-}
-
-impl ToJson for Policy {
-    fn write_json(&self, out: &mut String) {
-        let mut policy = ObjectWriter::new(out);
-        policy.string("executeType", self.execute_type.as_str());
-        policy.optional_string("startTime", self.start_time.as_deref());
-        policy.optional_string("endTime", self.end_time.as_deref());
-        policy.boolean("retryType", self.retry_type);
-        policy.optional_number("retryTimes", self.retry_times.map(u64::from));
-        policy.finish();
-    }
-}
-
-impl ToJson for StaResult {
-    fn write_json(&self, out: &mut String) {
-        let mut counts = ObjectWriter::new(out);
-        counts.number("total", self.total);
-        counts.number("wait", self.wait);
-        counts.number("processing", self.processing);
-        counts.number("success", self.success);
-        counts.number("fail", self.fail);
-        counts.number("stop", self.stop);
-        counts.number("timeout", self.timeout);
-        counts.finish();
-    }
-}
-
-impl ToJson for ExtendPara {
-    fn write_json(&self, out: &mut String) {
-        let mut para = ObjectWriter::new(out);
-        para.optional_string("fileVersion", self.file_version.as_deref());
-        for (key, json) in &self.other {
-            para.raw(key, json);
+/// `fileVersion` first, then every other member as its JSON text sent.
+impl Serialize for ExtendPara {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1 + self.other.len()))?;
+        map.serialize_entry("fileVersion", &self.file_version)?;
+        for (key, raw) in &self.other {
+            map.serialize_entry(key, raw)?;
         }
-        para.finish();
+        map.end()
     }
 }

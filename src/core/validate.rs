@@ -1,19 +1,22 @@
-//! Every documented rule of the platform text, applied to a parsed body: collects every
-//! problem (never stops at the first) and, when there is none, yields the normalised task.
+//! Every documented rule of the platform text, applied to an answer read into the wire types
+//! ([`super::wire`]): collects every problem (never stops at the first) and, when there is
+//! none, yields the normalised task.
 
-use super::json::{compact, Object, Value, Whole};
 use super::problem::{field_path, quote, Problem, Problems};
 use super::task::{
     ExecuteType, ExtendPara, OperateType, Policy, StaResult, Targets, TaskStatus, UpgradeTask,
 };
 use super::time::parse_timestamp;
+use super::wire::{
+    Json, Number, Obj, Whole, WireExtendPara, WirePolicy, WireStaResult, WireTargets, WireTask,
+};
 
 /// At most this many `deviceGroups` and this many `devices` (platform text).
 pub const MAX_TARGETS: usize = 256;
 /// Item problems listed one by one per list; the rest of a (hostile, oversized) list is
 /// summed up in one problem at the list's path. A valid list has at most 256 items.
 pub const MAX_LISTED_ITEM_PROBLEMS: usize = 100;
-pub use super::json::MAX_SAFE_INTEGER;
+pub use super::wire::MAX_SAFE_INTEGER;
 
 const OPERATE_TYPES: &[(&str, OperateType)] = &[
     ("firmwareupgrade", OperateType::FirmwareUpgrade),
@@ -32,31 +35,41 @@ const EXECUTE_TYPES: &[(&str, ExecuteType)] = &[
     ("custom", ExecuteType::Custom),
 ];
 
-/// Validates a parsed response body and normalises it, or lists every problem found.
-pub fn normalise_task(body: &Value<'_>) -> Result<UpgradeTask, Vec<Problem>> {
+/// Validates one task as read from an answer (the body itself, or one item of a list) and
+/// normalises it, or lists every problem found. Paths are relative to the task.
+pub fn normalise_task(body: &Obj<'_, WireTask<'_>>) -> Result<UpgradeTask, Vec<Problem>> {
     let mut problems = Problems::default();
-    let Some(root) = body.as_object() else {
-        problems.add(
-            "",
-            format!("the body is {}, not a JSON object", describe(body)),
-        );
-        return Err(problems.into_vec());
+    let root = match body {
+        Obj::Object(root) => root,
+        Obj::Other(other) => {
+            problems.add(
+                "",
+                format!("the body is {}, not a JSON object", describe(other)),
+            );
+            return Err(problems.into_vec());
+        }
     };
     let mut walker = Walker {
         problems: &mut problems,
     };
     let operation_id = walker
-        .required_text(root, "", "operationId")
+        .required_text(root.operation_id.as_ref(), "", "operationId")
         .unwrap_or_default();
-    let create_time = walker.time(root, "", "createTime");
-    let start_time = walker.time(root, "", "startTime");
-    let stop_time = walker.time(root, "", "stopTime");
-    let operate_type = walker.enumeration(root, "", "operateType", OPERATE_TYPES, None);
-    let status = walker.enumeration(root, "", "status", STATUSES, None);
-    let targets = walker.targets(root.get("targets"));
-    let policy = walker.policy(root.get("policy"));
-    let sta_result = walker.sta_result(root.get("staResult"));
-    let extend_para = walker.extend_para(root.get("extendPara"));
+    let create_time = walker.time(root.create_time.as_ref(), "", "createTime");
+    let start_time = walker.time(root.start_time.as_ref(), "", "startTime");
+    let stop_time = walker.time(root.stop_time.as_ref(), "", "stopTime");
+    let operate_type = walker.enumeration(
+        root.operate_type.as_ref(),
+        "",
+        "operateType",
+        OPERATE_TYPES,
+        None,
+    );
+    let status = walker.enumeration(root.status.as_ref(), "", "status", STATUSES, None);
+    let targets = walker.targets(root.targets.as_ref());
+    let policy = walker.policy(root.policy.as_ref());
+    let sta_result = walker.sta_result(root.sta_result.as_ref());
+    let extend_para = walker.extend_para(root.extend_para.as_ref());
     match (operate_type, status, problems.is_empty()) {
         (Some(operate_type), Some(status), true) => Ok(UpgradeTask {
             operation_id,
@@ -83,15 +96,43 @@ pub fn spelling_key(text: &str) -> String {
 }
 
 /// Names a JSON value's type for messages ("an array", "the number 3", …).
-pub fn describe(value: &Value<'_>) -> String {
+pub fn describe(value: &Json<'_>) -> String {
     match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {}", quote(n.as_str())),
-        Value::String(s) => format!("the string {}", quote(s)),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
+        Json::Null => "null".into(),
+        Json::Bool(b) => format!("the boolean {b}"),
+        Json::Number(n) => describe_number(*n),
+        Json::String(s) => format!("the string {}", quote(s)),
+        Json::Array(_) => "an array".into(),
+        Json::Object => "an object".into(),
     }
+}
+
+/// A number for messages; integers in full, other numbers by what they are (no float
+/// formatting is carried for messages alone).
+fn describe_number(number: Number) -> String {
+    match number {
+        Number::Unsigned(n) => format!("the number {n}"),
+        Number::Negative(n) => format!("the number {n}"),
+        Number::Float(x) if x.fract() == 0.0 && x.abs() < 1e18 => {
+            // Whole and well within i64: converts exactly.
+            format!("the number {}", x as i64)
+        }
+        Number::Float(x) if x.fract() == 0.0 => {
+            let sign = if x < 0.0 { "negative " } else { "" };
+            format!("a {sign}number beyond 10^18")
+        }
+        Number::Float(_) => "a number with a fractional part".into(),
+    }
+}
+
+/// Whether a field is absent, `null` or a string (the types a text field may have).
+fn absent_or_text(value: Option<&Json<'_>>) -> bool {
+    matches!(value, None | Some(Json::Null) | Some(Json::String(_)))
+}
+
+/// Whether a field is absent or `null`.
+fn absent(value: Option<&Json<'_>>) -> bool {
+    matches!(value, None | Some(Json::Null))
 }
 
 struct Walker<'p> {
@@ -100,11 +141,11 @@ struct Walker<'p> {
 
 impl Walker<'_> {
     /// A text field: missing, `null` and `""` are `None`; anything but a string is a problem.
-    fn text(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Option<String> {
-        match obj.get(key) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.is_empty() => None,
-            Some(Value::String(s)) => Some(String::from(s.as_ref())),
+    fn text(&mut self, value: Option<&Json<'_>>, parent: &str, key: &str) -> Option<String> {
+        match value {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) if s.is_empty() => None,
+            Some(Json::String(s)) => Some(String::from(s.as_ref())),
             Some(other) => {
                 let message = format!("must be a string, got {}", describe(other));
                 self.problems.add(field_path(parent, key), message);
@@ -113,23 +154,24 @@ impl Walker<'_> {
         }
     }
 
-    fn required_text(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Option<String> {
-        let present = matches!(
-            obj.get(key),
-            None | Some(Value::Null) | Some(Value::String(_))
-        );
-        let value = self.text(obj, parent, key);
-        if value.is_none() && present {
+    fn required_text(
+        &mut self,
+        value: Option<&Json<'_>>,
+        parent: &str,
+        key: &str,
+    ) -> Option<String> {
+        let text = self.text(value, parent, key);
+        if text.is_none() && absent_or_text(value) {
             self.problems.add(
                 field_path(parent, key),
                 "is required and must be a non-empty string",
             );
         }
-        value
+        text
     }
 
-    fn time(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Option<String> {
-        let text = self.text(obj, parent, key)?;
+    fn time(&mut self, value: Option<&Json<'_>>, parent: &str, key: &str) -> Option<String> {
+        let text = self.text(value, parent, key)?;
         match parse_timestamp(&text) {
             Ok(time) => Some(time.to_iso()),
             Err(error) => {
@@ -144,23 +186,24 @@ impl Walker<'_> {
 
     fn enumeration<T: Copy>(
         &mut self,
-        obj: &Object<'_>,
+        value: Option<&Json<'_>>,
         parent: &str,
         key: &str,
         table: &[(&str, T)],
         default: Option<T>,
     ) -> Option<T> {
-        let path = field_path(parent, key);
-        let text = match (obj.get(key), default) {
-            (None | Some(Value::Null), Some(default)) => return Some(default),
-            (None | Some(Value::Null), None) => {
-                self.problems.add(path, "is required");
+        let text = match (value, default) {
+            (None | Some(Json::Null), Some(default)) => return Some(default),
+            (None | Some(Json::Null), None) => {
+                self.problems.add(field_path(parent, key), "is required");
                 return None;
             }
-            (Some(Value::String(s)), _) => s,
+            (Some(Json::String(s)), _) => s,
             (Some(other), _) => {
-                self.problems
-                    .add(path, format!("must be a string, got {}", describe(other)));
+                self.problems.add(
+                    field_path(parent, key),
+                    format!("must be a string, got {}", describe(other)),
+                );
                 return None;
             }
         };
@@ -170,21 +213,20 @@ impl Walker<'_> {
             .find(|(name, _)| *name == wanted)
             .map(|(_, value)| *value);
         if found.is_none() {
-            self.problems
-                .add(path, format!("{} is not a known value", quote(text)));
+            self.problems.add(
+                field_path(parent, key),
+                format!("{} is not a known value", quote(text)),
+            );
         }
         found
     }
 
-    fn object<'v, 'a>(
-        &mut self,
-        value: Option<&'v Value<'a>>,
-        path: &str,
-    ) -> Option<&'v Object<'a>> {
+    /// A documented object: `None` when absent or `null`; anything else is a problem.
+    fn object<'v, T>(&mut self, value: Option<&'v Obj<'_, T>>, path: &str) -> Option<&'v T> {
         match value {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(map)) => Some(map),
-            Some(other) => {
+            None | Some(Obj::Other(Json::Null)) => None,
+            Some(Obj::Object(object)) => Some(object),
+            Some(Obj::Other(other)) => {
                 self.problems
                     .add(path, format!("must be an object, got {}", describe(other)));
                 None
@@ -192,19 +234,19 @@ impl Walker<'_> {
         }
     }
 
-    fn string_list(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Vec<String> {
-        let path = field_path(parent, key);
-        let items = match obj.get(key) {
-            None | Some(Value::Null) => return Vec::new(),
-            Some(Value::Array(items)) => items,
+    fn string_list(&mut self, value: Option<&Json<'_>>, parent: &str, key: &str) -> Vec<String> {
+        let items = match value {
+            None | Some(Json::Null) => return Vec::new(),
+            Some(Json::Array(items)) => items,
             Some(other) => {
                 self.problems.add(
-                    path,
+                    field_path(parent, key),
                     format!("must be an array of strings, got {}", describe(other)),
                 );
                 return Vec::new();
             }
         };
+        let path = field_path(parent, key);
         if items.len() > MAX_TARGETS {
             let message = format!(
                 "has {} items; at most {MAX_TARGETS} are allowed",
@@ -216,7 +258,7 @@ impl Walker<'_> {
         let mut unlisted = 0usize;
         for (index, item) in items.iter().enumerate() {
             match item {
-                Value::String(s) if !s.is_empty() => list.push(String::from(s.as_ref())),
+                Json::String(s) if !s.is_empty() => list.push(String::from(s.as_ref())),
                 // A hostile body could hold millions of bad items: list the first ones only.
                 _ if index >= MAX_LISTED_ITEM_PROBLEMS => unlisted += 1,
                 other => {
@@ -232,21 +274,21 @@ impl Walker<'_> {
         list
     }
 
-    fn targets(&mut self, value: Option<&Value<'_>>) -> Targets {
-        let empty = Object::default();
+    fn targets(&mut self, value: Option<&Obj<'_, WireTargets<'_>>>) -> Targets {
+        let empty = WireTargets::default();
         let obj = self.object(value, "targets").unwrap_or(&empty);
-        let device_groups = self.string_list(obj, "targets", "deviceGroups");
-        let device_type = self.text(obj, "targets", "deviceType");
-        let model = self.text(obj, "targets", "model");
-        let manufacturer_name = self.text(obj, "targets", "manufacturerName");
-        let devices = self.string_list(obj, "targets", "devices");
-        let non_empty_array = |key: &str| {
-            obj.get(key)
-                .and_then(Value::as_array)
-                .is_some_and(|items| !items.is_empty())
-        };
-        let groups_given = non_empty_array("deviceGroups");
-        let devices_given = non_empty_array("devices");
+        let device_groups = self.string_list(obj.device_groups.as_ref(), "targets", "deviceGroups");
+        let device_type = self.text(obj.device_type.as_ref(), "targets", "deviceType");
+        let model = self.text(obj.model.as_ref(), "targets", "model");
+        let manufacturer_name = self.text(
+            obj.manufacturer_name.as_ref(),
+            "targets",
+            "manufacturerName",
+        );
+        let devices = self.string_list(obj.devices.as_ref(), "targets", "devices");
+        let non_empty_array = |value: &Option<Json<'_>>| matches!(value, Some(Json::Array(items)) if !items.is_empty());
+        let groups_given = non_empty_array(&obj.device_groups);
+        let devices_given = non_empty_array(&obj.devices);
         if !groups_given && !devices_given {
             self.problems.add(
                 "targets",
@@ -254,16 +296,16 @@ impl Walker<'_> {
             );
         }
         if groups_given {
-            for (key, field) in [
-                ("deviceType", &device_type),
-                ("model", &model),
-                ("manufacturerName", &manufacturer_name),
+            for (key, field, given) in [
+                ("deviceType", &device_type, &obj.device_type),
+                ("model", &model, &obj.model),
+                (
+                    "manufacturerName",
+                    &manufacturer_name,
+                    &obj.manufacturer_name,
+                ),
             ] {
-                let well_typed = matches!(
-                    obj.get(key),
-                    None | Some(Value::Null) | Some(Value::String(_))
-                );
-                if field.is_none() && well_typed {
+                if field.is_none() && absent_or_text(given.as_ref()) {
                     self.problems.add(
                         field_path("targets", key),
                         "is required when deviceGroups is given",
@@ -280,30 +322,37 @@ impl Walker<'_> {
         }
     }
 
-    fn policy(&mut self, value: Option<&Value<'_>>) -> Policy {
-        let empty = Object::default();
+    fn policy(&mut self, value: Option<&Obj<'_, WirePolicy<'_>>>) -> Policy {
+        let empty = WirePolicy::default();
         let obj = self.object(value, "policy").unwrap_or(&empty);
         let execute_type = self.enumeration(
-            obj,
+            obj.execute_type.as_ref(),
             "policy",
             "executeType",
             EXECUTE_TYPES,
             Some(ExecuteType::Now),
         );
-        let start_time = self.time(obj, "policy", "startTime");
-        let end_time = self.time(obj, "policy", "endTime");
-        let retry_type = self.boolean(obj, "policy", "retryType").unwrap_or(false);
-        let retry_times = match obj.get("retryTimes") {
-            None | Some(Value::Null) => None,
+        let start_time = self.time(obj.start_time.as_ref(), "policy", "startTime");
+        let end_time = self.time(obj.end_time.as_ref(), "policy", "endTime");
+        let retry_type = self
+            .boolean(obj.retry_type.as_ref(), "policy", "retryType")
+            .unwrap_or(false);
+        let retry_given = !absent(obj.retry_times.as_ref());
+        let retry_times = match obj.retry_times.as_ref() {
+            None | Some(Json::Null) => None,
             Some(value) => self.integer(value, "policy.retryTimes"),
         };
         if execute_type == Some(ExecuteType::Custom) {
-            for (key, field) in [("startTime", &start_time), ("endTime", &end_time)] {
-                let well_typed = matches!(
-                    obj.get(key),
-                    None | Some(Value::Null) | Some(Value::String(_))
-                );
-                if field.is_none() && well_typed && !self.has_time_problem(obj, key) {
+            for (key, field, given) in [
+                ("startTime", &start_time, &obj.start_time),
+                ("endTime", &end_time, &obj.end_time),
+            ] {
+                // A string that failed to parse as a time was already reported.
+                let bad_time = given
+                    .as_ref()
+                    .and_then(Json::as_str)
+                    .is_some_and(|s| !s.is_empty());
+                if field.is_none() && absent_or_text(given.as_ref()) && !bad_time {
                     self.problems.add(
                         field_path("policy", key),
                         "is required when executeType is custom",
@@ -320,7 +369,6 @@ impl Walker<'_> {
                 );
             }
         }
-        let retry_given = !matches!(obj.get("retryTimes"), None | Some(Value::Null));
         if retry_type && !retry_given {
             self.problems
                 .add("policy.retryTimes", "is required when retryType is true");
@@ -344,19 +392,12 @@ impl Walker<'_> {
         }
     }
 
-    /// Whether `key` holds a string that failed to parse as a time (already reported).
-    fn has_time_problem(&self, obj: &Object<'_>, key: &str) -> bool {
-        obj.get(key)
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
-    }
-
-    fn boolean(&mut self, obj: &Object<'_>, parent: &str, key: &str) -> Option<bool> {
-        match obj.get(key) {
-            None | Some(Value::Null) => None,
-            Some(Value::Bool(b)) => Some(*b),
-            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Some(true),
-            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Some(false),
+    fn boolean(&mut self, value: Option<&Json<'_>>, parent: &str, key: &str) -> Option<bool> {
+        match value {
+            None | Some(Json::Null) => None,
+            Some(Json::Bool(b)) => Some(*b),
+            Some(Json::String(s)) if s.eq_ignore_ascii_case("true") => Some(true),
+            Some(Json::String(s)) if s.eq_ignore_ascii_case("false") => Some(false),
             Some(other) => {
                 let message = format!("must be true or false, got {}", describe(other));
                 self.problems.add(field_path(parent, key), message);
@@ -366,7 +407,7 @@ impl Walker<'_> {
     }
 
     /// A non-negative integer: a JSON number without a fraction, or a decimal-integer string.
-    fn integer(&mut self, value: &Value<'_>, path: &str) -> Option<u64> {
+    fn integer(&mut self, value: &Json<'_>, path: &str) -> Option<u64> {
         match value.as_whole() {
             Whole::Exact(n) => Some(n),
             Whole::TooLarge => {
@@ -384,23 +425,23 @@ impl Walker<'_> {
         }
     }
 
-    fn sta_result(&mut self, value: Option<&Value<'_>>) -> StaResult {
-        let empty = Object::default();
+    fn sta_result(&mut self, value: Option<&Obj<'_, WireStaResult<'_>>>) -> StaResult {
+        let empty = WireStaResult::default();
         let obj = self.object(value, "staResult").unwrap_or(&empty);
-        let mut count = |key: &str| match obj.get(key) {
-            None | Some(Value::Null) => 0,
+        let mut count = |value: &Option<Json<'_>>, key: &str| match value {
+            None | Some(Json::Null) => 0,
             Some(value) => self
                 .integer(value, &field_path("staResult", key))
                 .unwrap_or(0),
         };
         let result = StaResult {
-            total: count("total"),
-            wait: count("wait"),
-            processing: count("processing"),
-            success: count("success"),
-            fail: count("fail"),
-            stop: count("stop"),
-            timeout: count("timeout"),
+            total: count(&obj.total, "total"),
+            wait: count(&obj.wait, "wait"),
+            processing: count(&obj.processing, "processing"),
+            success: count(&obj.success, "success"),
+            fail: count(&obj.fail, "fail"),
+            stop: count(&obj.stop, "stop"),
+            timeout: count(&obj.timeout, "timeout"),
         };
         let parts = [
             ("wait", result.wait),
@@ -428,19 +469,18 @@ impl Walker<'_> {
         result
     }
 
-    fn extend_para(&mut self, value: Option<&Value<'_>>) -> ExtendPara {
+    fn extend_para(&mut self, value: Option<&Obj<'_, WireExtendPara<'_>>>) -> ExtendPara {
         let Some(obj) = self.object(value, "extendPara") else {
             return ExtendPara {
                 file_version: None,
                 other: Vec::new(),
             };
         };
-        let file_version = self.text(obj, "extendPara", "fileVersion");
+        let file_version = self.text(obj.file_version.as_ref(), "extendPara", "fileVersion");
         let other = obj
-            .members()
+            .other
             .iter()
-            .filter(|member| member.key != "fileVersion")
-            .map(|member| (String::from(member.key.as_ref()), compact(member.raw)))
+            .map(|(key, raw)| (String::from(key.as_ref()), raw.0.to_owned()))
             .collect();
         ExtendPara {
             file_version,

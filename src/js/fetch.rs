@@ -1,40 +1,52 @@
-//! Timers, cancellation and the request itself: the gloo-net request sent through the global
-//! `fetch`, the whole-call deadline and the caller's signal (a [`Stopper`] for the call), an
-//! optional per-request deadline (a [`Stopper`] per attempt), and a body read capped at
-//! 4 MiB however the body arrives (chunked, compressed or not).
+//! Timers, cancellation and the request itself: gloo-net's `RequestBuilder` builds the
+//! request (method, headers, body, abort signal), the global `fetch` sends it through a
+//! catching binding, and gloo-net's `Response` reads status, headers and the body stream —
+//! once the answer was checked to be a genuine `Response`. Around it: the whole-call deadline
+//! and the caller's signal (a [`Stopper`] for the call), an optional per-request deadline (a
+//! [`Stopper`] per attempt), and a body read capped at 4 MiB however the body arrives
+//! (chunked, compressed or not).
+//!
+//! gloo-net assumes a well-behaved runtime (its header setters `unwrap_throw`, its `send`
+//! panics when `fetch` resolves to something else than a `Response`); those paths are made
+//! unreachable: the core refuses, before anything is built, every header value the Fetch API
+//! would refuse (control characters, characters beyond Latin-1), and only a checked, genuine
+//! `Response` reaches `gloo_net::http::Response`.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise, Uint8Array};
+use gloo_net::http::{Method, RequestBuilder};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::convert::{get, name, property};
+use super::convert::{name, property};
 use crate::core::transport::{network_failure, Failure};
 use crate::core::{ErrorKind, ErrorReport, WireRequest, MAX_BODY_BYTES};
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch` (Node 18+, browsers, workers), called directly so that a fetch
-    /// that resolves to something other than a `Response` is an error, not a trap (gloo-net's
-    /// own `send` panics there).
+    /// The global `fetch` (Node 18+, browsers, workers), called directly: a fetch that throws
+    /// or resolves to something other than a `Response` is an error, not a trap (gloo-net's
+    /// own `send` panics there, and knows only windows and workers as globals).
     #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(request: &web_sys::Request) -> Result<JsValue, JsValue>;
+    fn global_fetch(request: &web_sys::Request) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
-    /// The runtime's `Headers`, bound here so names can be passed as JS strings made once
-    /// (see `convert::name`).
-    #[wasm_bindgen(js_name = Headers)]
-    type RequestHeaders;
-    #[wasm_bindgen(constructor, js_class = "Headers", catch)]
-    fn new() -> Result<RequestHeaders, JsValue>;
-    #[wasm_bindgen(method, catch, js_class = "Headers", js_name = set)]
-    fn set(this: &RequestHeaders, name: &JsValue, value: &str) -> Result<(), JsValue>;
+    /// The runtime's `Response` constructor (for its prototype).
+    #[wasm_bindgen(thread_local_v2, js_name = Response)]
+    static RESPONSE: JsValue;
+    /// A `Response` as seen by [`BrandedResponse::branded_status`].
+    #[wasm_bindgen(js_name = Response)]
+    type BrandedResponse;
+    /// `Response.prototype.status`'s own getter, called on `this` whatever it is (`final`):
+    /// it throws, caught here, unless `this` is a real `Response`.
+    #[wasm_bindgen(method, getter, final, catch, js_class = "Response", js_name = status)]
+    fn branded_status(this: &BrandedResponse) -> Result<u16, JsValue>;
 }
 
 thread_local! {
@@ -226,40 +238,26 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
         over_tls: request.url.starts_with("https:"),
     };
     let signal = attempt.controller.signal();
-    let raw_request = build_request(request, &signal).map_err(|e| {
+    let raw_request = build_request(request, &signal).map_err(|error| {
         ErrorReport::simple(ErrorKind::Network, None, "the request could not be built")
-            .with_outside(&describe_js_error(&e))
+            .with_outside(&error.to_string())
     })?;
     let pending =
         global_fetch(&raw_request).map_err(|e| attempt.failure(None, &e, "fetch threw"))?;
     let sent = attempt.race(&pending, None, "the request failed").await?;
-    let Ok(raw_response) = sent.dyn_into::<web_sys::Response>() else {
+    let Some(response) = genuine_response(sent) else {
         return Err(ErrorReport::simple(
             ErrorKind::Network,
             None,
             "fetch resolved to something that is not a Response",
         ));
     };
-    // Every read of the response goes through Reflect (which catches): a Response whose
-    // getters throw (a test double, a proxy) becomes a network error, never an escaped throw.
-    let unreadable = |what: &str| {
-        ErrorReport::simple(
-            ErrorKind::Network,
-            None,
-            &format!("the response's {what} could not be read"),
-        )
-    };
-    let status = get(&raw_response, "status")
-        .ok()
-        .and_then(|s| s.as_f64())
-        .filter(|s| (0.0..=999.0).contains(s))
-        .map(|s| s as u16)
-        .ok_or_else(|| unreadable("status"))?;
-    let retry_after = header(&raw_response, "retry-after").map_err(|()| unreadable("headers"))?;
-    let body = match get(&raw_response, "body") {
-        Err(_) => return Err(unreadable("body")),
-        Ok(stream) if stream.is_undefined() || stream.is_null() => Some(Vec::new()),
-        Ok(stream) => {
+    let response = gloo_net::http::Response::from(response);
+    let status = response.status();
+    let retry_after = response.headers().get("retry-after");
+    let body = match response.body() {
+        None => Some(Vec::new()),
+        Some(stream) => {
             let reader = call_method(&stream, "getReader")
                 .ok()
                 .filter(|reader| reader.is_object())
@@ -280,40 +278,58 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
     })
 }
 
-/// Builds the one `Request` of an attempt (a gloo-net `Request` around the `web_sys` one);
-/// every step catches, so a header value the runtime refuses is an error, not a throw.
-fn build_request(request: &WireRequest, signal: &AbortSignal) -> Result<web_sys::Request, JsValue> {
-    let headers = RequestHeaders::new()?;
+/// Builds the one `Request` of an attempt with gloo-net's `RequestBuilder`. Its header
+/// setter throws on a value the Fetch API refuses: the core has refused those already
+/// (`core::request`), and the names are the crate's own constants.
+fn build_request(
+    request: &WireRequest,
+    signal: &AbortSignal,
+) -> Result<web_sys::Request, gloo_net::Error> {
+    let method = if request.method == "POST" {
+        Method::POST
+    } else {
+        Method::GET
+    };
+    let mut builder = RequestBuilder::new(&request.url)
+        .method(method)
+        .abort_signal(Some(signal));
     for (key, value) in &request.headers {
-        headers.set(&name(key), value)?;
+        builder = builder.header(key, value);
     }
-    let init = web_sys::RequestInit::new();
-    js_sys::Reflect::set(&init, &name("method"), &name(request.method))?;
-    init.set_headers(&headers);
-    init.set_signal(Some(signal));
-    if let Some(body) = &request.body {
-        init.set_body(&JsValue::from_str(body));
-    }
-    let built = gloo_net::http::Request::from(web_sys::Request::new_with_str_and_init(
-        &request.url,
-        &init,
-    )?);
+    let built = match &request.body {
+        Some(body) => builder.body(body.as_str())?,
+        None => builder.build()?,
+    };
     Ok(built.into())
+}
+
+/// `value` as a `Response` gloo-net may read without anything throwing: an instance whose
+/// prototype is exactly `Response.prototype` (no subclass or Proxy overriding a getter), with
+/// no own property shadowing `status`, `headers` or `body`, that passes the runtime's own
+/// brand check. A test double (`{ status: 200, body: null }`), `null`, a Proxy: `None`.
+fn genuine_response(value: JsValue) -> Option<web_sys::Response> {
+    let response = value.dyn_into::<web_sys::Response>().ok()?;
+    let expected = RESPONSE.with(|constructor| Reflect::get(constructor, &name("prototype")));
+    let prototype = Reflect::get_prototype_of(&response).ok()?;
+    if !Object::is(&prototype, &expected.ok()?) {
+        return None;
+    }
+    for key in ["status", "headers", "body"] {
+        let own = Reflect::get_own_property_descriptor(&response, &name(key)).ok()?;
+        if !own.is_undefined() {
+            return None;
+        }
+    }
+    response
+        .unchecked_ref::<BrandedResponse>()
+        .branded_status()
+        .ok()?;
+    Some(response)
 }
 
 /// Calls `target[name]()`, catching whatever it throws.
 fn call_method(target: &JsValue, name: &'static str) -> Result<JsValue, JsValue> {
     property(target, name).dyn_into::<Function>()?.call0(target)
-}
-
-/// One response header (`None` when absent); `Err` when the headers cannot be read at all.
-fn header(response: &web_sys::Response, header_name: &'static str) -> Result<Option<String>, ()> {
-    let headers = get(response, "headers").map_err(|_| ())?;
-    let read = property(&headers, "get")
-        .dyn_into::<Function>()
-        .map_err(|_| ())?;
-    let value = read.call1(&headers, &name(header_name)).map_err(|_| ())?;
-    Ok(value.as_string())
 }
 
 /// Reads a body stream chunk by chunk, stopping (and cancelling the stream) past the cap.

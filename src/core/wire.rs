@@ -1,0 +1,541 @@
+//! The platform's answers as serde wire types, read by `serde_json` straight from the body
+//! bytes, borrowing every string that needs no unescaping.
+//!
+//! serde stops at the first error, but the contract wants every problem of a body with its
+//! path. So the wire types are lenient: each documented field is an [`Json`] leaf (any JSON
+//! value, whatever its type) or an [`Obj`] (the documented object, or any other value), and
+//! every rule lives in the validator ([`super::validate`]), which walks these types. The only
+//! errors serde reports are the ones that make a body not JSON at all (syntax, truncation,
+//! numbers beyond the f64 range, lone surrogate escapes, nesting beyond 127 levels).
+//!
+//! The objects use [`wire_object!`] rather than `#[derive(Deserialize)]`: the derive refuses a
+//! repeated key, where `JSON.parse` (and so the contract) keeps the last one. Unknown keys are
+//! read by [`Skip`] (checked, not kept); unknown `extendPara` members by [`Raw`], the JSON text
+//! as sent, handed on to `JSON.parse` unchanged.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
+pub const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
+
+/// A JSON number as `serde_json` reads it (integers exactly, anything else as the nearest f64,
+/// as `JSON.parse` does).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// A non-negative integer that fits a u64.
+    Unsigned(u64),
+    /// A negative integer that fits an i64.
+    Negative(i64),
+    /// Any other number (a fraction, an exponent, or beyond 64 bits).
+    Float(f64),
+}
+
+/// Any JSON value, where the contract expects a scalar or a list: its type is checked by the
+/// validator, so a wrong type becomes a problem with a path instead of a parse error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number.
+    Number(Number),
+    /// A string (borrowed from the body unless it held escapes).
+    String(Cow<'a, str>),
+    /// An array, item by item.
+    Array(Vec<Json<'a>>),
+    /// An object (its members are checked, not kept: no documented field is an object here).
+    Object,
+}
+
+impl<'a> Json<'a> {
+    /// The string, when this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Self::Null)
+    }
+
+    /// A count as the platform sends it: a JSON number or a string of decimal digits (see
+    /// [`Whole`]).
+    pub fn as_whole(&self) -> Whole {
+        match self {
+            Self::Number(Number::Unsigned(n)) if *n <= MAX_SAFE_INTEGER => Whole::Exact(*n),
+            Self::Number(Number::Unsigned(_)) => Whole::TooLarge,
+            Self::Number(Number::Negative(_)) => Whole::NotWhole,
+            Self::Number(Number::Float(x)) => {
+                if *x == 0.0 {
+                    // 0.0, -0 and -0.0e5 are zero.
+                    Whole::Exact(0)
+                } else if *x < 0.0 || x.fract() != 0.0 {
+                    Whole::NotWhole
+                } else if *x > MAX_SAFE_INTEGER as f64 {
+                    Whole::TooLarge
+                } else {
+                    // A whole f64 within 0..=2^53 − 1 converts exactly.
+                    Whole::Exact(*x as u64)
+                }
+            }
+            Self::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                match s.parse::<u64>() {
+                    Ok(n) if n <= MAX_SAFE_INTEGER => Whole::Exact(n),
+                    _ => Whole::TooLarge,
+                }
+            }
+            _ => Whole::NotWhole,
+        }
+    }
+}
+
+/// What a value is when read as a count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whole {
+    /// A whole number from 0 to 2^53 − 1 (`3`, `3.0`, `"3"`, `-0`).
+    Exact(u64),
+    /// A whole number above 2^53 − 1.
+    TooLarge,
+    /// Negative, with a fractional part, or not a number.
+    NotWhole,
+}
+
+/// A documented object, or any other value in its place (for the validator to name).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Obj<'a, T> {
+    /// The object, read into its wire type.
+    Object(T),
+    /// Something else: `null`, a string, an array, …
+    Other(Json<'a>),
+}
+
+/// A JSON value read as its text exactly as sent (checked like every other value: numbers
+/// within the f64 range, no lone surrogates, nesting limited).
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a>(pub &'a RawValue);
+
+impl PartialEq for Raw<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl<'a> Raw<'a> {
+    /// The JSON text as sent.
+    pub fn get(&self) -> &'a str {
+        self.0.get()
+    }
+}
+
+/// Any JSON value, read, checked as [`Raw`] is, and dropped: the unknown keys of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skip;
+
+/// An object key, borrowed from the body unless it held escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key<'a>(pub Cow<'a, str>);
+
+/// What a lenient type becomes from a scalar or an array, and from an object.
+trait FromJson<'de>: Sized {
+    fn from_json(value: Json<'de>) -> Self;
+    fn from_map<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error>;
+}
+
+impl<'de> FromJson<'de> for Json<'de> {
+    fn from_json(value: Json<'de>) -> Self {
+        value
+    }
+    fn from_map<M: MapAccess<'de>>(mut map: M) -> Result<Self, M::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Json::Object)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> FromJson<'de> for Obj<'de, T> {
+    fn from_json(value: Json<'de>) -> Self {
+        Obj::Other(value)
+    }
+    fn from_map<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Obj::Object)
+    }
+}
+
+/// The one visitor of the lenient types: every JSON value is accepted.
+struct Lenient<T>(PhantomData<T>);
+
+impl<'de, T: FromJson<'de>> Visitor<'de> for Lenient<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(T::from_json(Json::Null))
+    }
+    fn visit_none<E>(self) -> Result<T, E> {
+        Ok(T::from_json(Json::Null))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<T, E> {
+        Ok(T::from_json(Json::Bool(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<T, E> {
+        Ok(T::from_json(Json::Number(Number::Unsigned(v))))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<T, E> {
+        Ok(T::from_json(Json::Number(match u64::try_from(v) {
+            Ok(n) => Number::Unsigned(n),
+            Err(_) => Number::Negative(v),
+        })))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<T, E> {
+        Ok(T::from_json(Json::Number(Number::Float(v))))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<T, E> {
+        Ok(T::from_json(Json::String(Cow::Borrowed(v))))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<T, E> {
+        Ok(T::from_json(Json::String(Cow::Owned(v.to_owned()))))
+    }
+    fn visit_string<E>(self, v: String) -> Result<T, E> {
+        Ok(T::from_json(Json::String(Cow::Owned(v))))
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<T, S::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Json<'de>>()? {
+            items.push(item);
+        }
+        Ok(T::from_json(Json::Array(items)))
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
+        T::from_map(map)
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Lenient(PhantomData))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<'de, T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Lenient(PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SkipVisitor;
+        impl<'de> Visitor<'de> for SkipVisitor {
+            type Value = Skip;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Skip, S::Error> {
+                while seq.next_element::<Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Skip, M::Error> {
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+        }
+        // `deserialize_any`, not `deserialize_ignored_any`: serde_json then reads numbers and
+        // strings for real, so 1e309 and lone surrogates are refused here too.
+        deserializer.deserialize_any(SkipVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        // serde_json captures raw text without reading its numbers and strings: read them.
+        match serde_json::from_str::<Skip>(raw.get()) {
+            Ok(Skip) => Ok(Raw(raw)),
+            Err(error) => Err(de::Error::custom(without_position(&error))),
+        }
+    }
+}
+
+/// A serde_json error's message without its ` at line L column C` (the outer parse adds the
+/// position in the whole body).
+pub fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    match text.strip_suffix(&suffix) {
+        Some(message) => message.to_owned(),
+        None => text,
+    }
+}
+
+/// Declares a wire object: a struct whose fields are all optional (absent keys stay `None`),
+/// read by serde from a JSON object. A repeated key keeps its last value and unknown keys are
+/// read by [`Skip`], both as `JSON.parse` would (which serde's derive does not do: it refuses
+/// repeated keys).
+macro_rules! wire_object {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident<'a> {
+            $( $(#[$field_meta:meta])* $field:ident: $ty:ty = $key:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct $name<'a> {
+            $( $(#[$field_meta])* pub $field: Option<$ty>, )*
+        }
+
+        impl<'de> ::serde::de::Deserialize<'de> for $name<'de> {
+            fn deserialize<D: ::serde::de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct FieldsVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for FieldsVisitor {
+                    type Value = $name<'de>;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<M: ::serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                        let mut object = $name::default();
+                        while let Some($crate::core::wire::Key(key)) = map.next_key()? {
+                            match key.as_ref() {
+                                $( $key => object.$field = Some(map.next_value()?), )*
+                                _ => {
+                                    map.next_value::<$crate::core::wire::Skip>()?;
+                                }
+                            }
+                        }
+                        Ok(object)
+                    }
+                }
+                deserializer.deserialize_map(FieldsVisitor)
+            }
+        }
+    };
+}
+
+/// The platform's error fields (`error_code`/`error_desc`, or a gateway's
+/// `resultcode`/`resultmsg`), which any answer may carry.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ErrorFields<'w, 'a> {
+    /// `error_code`.
+    pub error_code: Option<&'w Raw<'a>>,
+    /// `resultcode`.
+    pub resultcode: Option<&'w Raw<'a>>,
+    /// `error_desc`.
+    pub error_desc: Option<&'w Json<'a>>,
+    /// `resultmsg`.
+    pub resultmsg: Option<&'w Json<'a>>,
+}
+
+/// A wire type of a whole answer: it may carry the platform's error fields.
+pub trait Answer<'a> {
+    /// The error fields the body carried.
+    fn error_fields(&self) -> ErrorFields<'_, 'a>;
+}
+
+/// Implements [`Answer`] for a wire object with the four error fields.
+macro_rules! answer_fields {
+    ($name:ident) => {
+        impl<'a> $crate::core::wire::Answer<'a> for $name<'a> {
+            fn error_fields(&self) -> $crate::core::wire::ErrorFields<'_, 'a> {
+                $crate::core::wire::ErrorFields {
+                    error_code: self.error_code.as_ref(),
+                    resultcode: self.resultcode.as_ref(),
+                    error_desc: self.error_desc.as_ref(),
+                    resultmsg: self.resultmsg.as_ref(),
+                }
+            }
+        }
+    };
+}
+
+wire_object! {
+    /// One task as the platform sends it (`OperationInfo`), plus the error fields any answer
+    /// may carry. The task list's items (`data[]` of a page) are the same type.
+    pub struct WireTask<'a> {
+        /// `operationId`.
+        operation_id: Json<'a> = "operationId",
+        /// `createTime`.
+        create_time: Json<'a> = "createTime",
+        /// `startTime`.
+        start_time: Json<'a> = "startTime",
+        /// `stopTime`.
+        stop_time: Json<'a> = "stopTime",
+        /// `operateType`.
+        operate_type: Json<'a> = "operateType",
+        /// `status`.
+        status: Json<'a> = "status",
+        /// `targets` (`OperateDevices`).
+        targets: Obj<'a, WireTargets<'a>> = "targets",
+        /// `policy` (`OperatePolicy`).
+        policy: Obj<'a, WirePolicy<'a>> = "policy",
+        /// `staResult` (`OperationStaResult`).
+        sta_result: Obj<'a, WireStaResult<'a>> = "staResult",
+        /// `extendPara`.
+        extend_para: Obj<'a, WireExtendPara<'a>> = "extendPara",
+        /// `error_code`.
+        error_code: Raw<'a> = "error_code",
+        /// `resultcode`.
+        resultcode: Raw<'a> = "resultcode",
+        /// `error_desc`.
+        error_desc: Json<'a> = "error_desc",
+        /// `resultmsg`.
+        resultmsg: Json<'a> = "resultmsg",
+    }
+}
+answer_fields!(WireTask);
+
+wire_object! {
+    /// `targets` as sent (`OperateDevices`).
+    pub struct WireTargets<'a> {
+        /// `deviceGroups`.
+        device_groups: Json<'a> = "deviceGroups",
+        /// `deviceType`.
+        device_type: Json<'a> = "deviceType",
+        /// `model`.
+        model: Json<'a> = "model",
+        /// `manufacturerName`.
+        manufacturer_name: Json<'a> = "manufacturerName",
+        /// `devices`.
+        devices: Json<'a> = "devices",
+    }
+}
+
+wire_object! {
+    /// `policy` as sent (`OperatePolicy`).
+    pub struct WirePolicy<'a> {
+        /// `executeType`.
+        execute_type: Json<'a> = "executeType",
+        /// `startTime`.
+        start_time: Json<'a> = "startTime",
+        /// `endTime`.
+        end_time: Json<'a> = "endTime",
+        /// `retryType`.
+        retry_type: Json<'a> = "retryType",
+        /// `retryTimes`.
+        retry_times: Json<'a> = "retryTimes",
+    }
+}
+
+wire_object! {
+    /// `staResult` as sent (`OperationStaResult`).
+    pub struct WireStaResult<'a> {
+        /// `total`.
+        total: Json<'a> = "total",
+        /// `wait`.
+        wait: Json<'a> = "wait",
+        /// `processing`.
+        processing: Json<'a> = "processing",
+        /// `success`.
+        success: Json<'a> = "success",
+        /// `fail`.
+        fail: Json<'a> = "fail",
+        /// `stop`.
+        stop: Json<'a> = "stop",
+        /// `timeout`.
+        timeout: Json<'a> = "timeout",
+    }
+}
+
+/// `extendPara` as sent: the documented `fileVersion` and every other member, in the order
+/// sent, as its JSON text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WireExtendPara<'a> {
+    /// `fileVersion` (the last one, when repeated).
+    pub file_version: Option<Json<'a>>,
+    /// Every other member, in the order sent (a repeated key appears each time).
+    pub other: Vec<(Cow<'a, str>, Raw<'a>)>,
+}
+
+impl<'de> Deserialize<'de> for WireExtendPara<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = WireExtendPara<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut para = WireExtendPara::default();
+                while let Some(Key(key)) = map.next_key()? {
+                    if key == "fileVersion" {
+                        para.file_version = Some(map.next_value()?);
+                    } else {
+                        para.other.push((key, map.next_value()?));
+                    }
+                }
+                Ok(para)
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+wire_object! {
+    /// A login or refresh answer as sent.
+    pub struct WireLogin<'a> {
+        /// `accessToken`.
+        access_token: Json<'a> = "accessToken",
+        /// `refreshToken`.
+        refresh_token: Json<'a> = "refreshToken",
+        /// `expiresIn` (seconds).
+        expires_in: Json<'a> = "expiresIn",
+        /// `error_code`.
+        error_code: Raw<'a> = "error_code",
+        /// `resultcode`.
+        resultcode: Raw<'a> = "resultcode",
+        /// `error_desc`.
+        error_desc: Json<'a> = "error_desc",
+        /// `resultmsg`.
+        resultmsg: Json<'a> = "resultmsg",
+    }
+}
+answer_fields!(WireLogin);
