@@ -141,8 +141,11 @@ fn code_text(raw: &Raw<'_>) -> Option<String> {
         return None;
     }
     if text.starts_with('"') {
-        // Already checked as JSON; reading a string value cannot fail.
-        return serde_json::from_str::<String>(text).ok();
+        // Already checked as JSON: this reads the string's contents.
+        return match serde_json::from_str::<Json<'_>>(text) {
+            Ok(Json::String(code)) => Some(code.into_owned()),
+            _ => None,
+        };
     }
     Some(text.to_owned())
 }

@@ -8,7 +8,7 @@ use super::task::{
 };
 use super::time::parse_timestamp;
 use super::wire::{
-    Json, Number, Obj, Whole, WireExtendPara, WirePolicy, WireStaResult, WireTargets, WireTask,
+    Json, Number, Obj, Raw, Whole, WireExtendPara, WirePolicy, WireStaResult, WireTargets, WireTask,
 };
 
 /// At most this many `deviceGroups` and this many `devices` (platform text).
@@ -128,11 +128,6 @@ fn describe_number(number: Number) -> String {
 /// Whether a field is absent, `null` or a string (the types a text field may have).
 fn absent_or_text(value: Option<&Json<'_>>) -> bool {
     matches!(value, None | Some(Json::Null) | Some(Json::String(_)))
-}
-
-/// Whether a field is absent or `null`.
-fn absent(value: Option<&Json<'_>>) -> bool {
-    matches!(value, None | Some(Json::Null))
 }
 
 struct Walker<'p> {
@@ -337,11 +332,9 @@ impl Walker<'_> {
         let retry_type = self
             .boolean(obj.retry_type.as_ref(), "policy", "retryType")
             .unwrap_or(false);
-        let retry_given = !absent(obj.retry_times.as_ref());
-        let retry_times = match obj.retry_times.as_ref() {
-            None | Some(Json::Null) => None,
-            Some(value) => self.integer(value, "policy.retryTimes"),
-        };
+        let retry_times = obj.retry_times.as_ref().filter(|raw| !raw.is_null());
+        let retry_given = retry_times.is_some();
+        let retry_times = retry_times.and_then(|raw| self.integer(raw, "policy.retryTimes"));
         if execute_type == Some(ExecuteType::Custom) {
             for (key, field, given) in [
                 ("startTime", &start_time, &obj.start_time),
@@ -407,7 +400,8 @@ impl Walker<'_> {
     }
 
     /// A non-negative integer: a JSON number without a fraction, or a decimal-integer string.
-    fn integer(&mut self, value: &Json<'_>, path: &str) -> Option<u64> {
+    fn integer(&mut self, value: &Raw<'_>, path: &str) -> Option<u64> {
+        let describe = |value: &Raw<'_>| describe(&value.value());
         match value.as_whole() {
             Whole::Exact(n) => Some(n),
             Whole::TooLarge => {
@@ -428,11 +422,11 @@ impl Walker<'_> {
     fn sta_result(&mut self, value: Option<&Obj<'_, WireStaResult<'_>>>) -> StaResult {
         let empty = WireStaResult::default();
         let obj = self.object(value, "staResult").unwrap_or(&empty);
-        let mut count = |value: &Option<Json<'_>>, key: &str| match value {
-            None | Some(Json::Null) => 0,
-            Some(value) => self
+        let mut count = |value: &Option<Raw<'_>>, key: &str| match value {
+            Some(value) if !value.is_null() => self
                 .integer(value, &field_path("staResult", key))
                 .unwrap_or(0),
+            _ => 0,
         };
         let result = StaResult {
             total: count(&obj.total, "total"),

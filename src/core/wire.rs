@@ -74,19 +74,7 @@ impl<'a> Json<'a> {
             Self::Number(Number::Unsigned(n)) if *n <= MAX_SAFE_INTEGER => Whole::Exact(*n),
             Self::Number(Number::Unsigned(_)) => Whole::TooLarge,
             Self::Number(Number::Negative(_)) => Whole::NotWhole,
-            Self::Number(Number::Float(x)) => {
-                if *x == 0.0 {
-                    // 0.0, -0 and -0.0e5 are zero.
-                    Whole::Exact(0)
-                } else if *x < 0.0 || x.fract() != 0.0 {
-                    Whole::NotWhole
-                } else if *x > MAX_SAFE_INTEGER as f64 {
-                    Whole::TooLarge
-                } else {
-                    // A whole f64 within 0..=2^53 − 1 converts exactly.
-                    Whole::Exact(*x as u64)
-                }
-            }
+            Self::Number(Number::Float(x)) => whole_of(*x),
             Self::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
                 match s.parse::<u64>() {
                     Ok(n) if n <= MAX_SAFE_INTEGER => Whole::Exact(n),
@@ -95,6 +83,93 @@ impl<'a> Json<'a> {
             }
             _ => Whole::NotWhole,
         }
+    }
+}
+
+/// What an f64 is as a count.
+fn whole_of(x: f64) -> Whole {
+    if x == 0.0 {
+        // 0.0, -0 and -0.0e5 are zero.
+        Whole::Exact(0)
+    } else if x < 0.0 || x.fract() != 0.0 {
+        Whole::NotWhole
+    } else if x > MAX_SAFE_INTEGER as f64 {
+        Whole::TooLarge
+    } else {
+        // A whole f64 within 0..=2^53 − 1 converts exactly.
+        Whole::Exact(x as u64)
+    }
+}
+
+/// Reads a JSON number's text exactly, in decimal: whether it is a whole number, and which.
+///
+/// Why not f64: serde_json's own float reading is one ulp off on 16+ significant digits
+/// (`9007199254740991.0` → …990) unless `float_roundtrip` is on (+9 KB gzip of wasm), and
+/// Rust's `str::parse::<f64>` brings its own tables (+6 KB gzip). A count needs only this:
+/// the significant digits and the decimal exponent.
+fn whole_number(text: &str) -> Whole {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent_of(exponent)),
+        None => (unsigned, 0),
+    };
+    let (int_part, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = || int_part.bytes().chain(fraction.bytes());
+    let leading = digits().take_while(|b| *b == b'0').count();
+    let total = int_part.len() + fraction.len();
+    if leading == total {
+        // 0, -0, 0.0e5: zero.
+        return Whole::Exact(0);
+    }
+    let trailing = digits().rev().take_while(|b| *b == b'0').count();
+    let significant = total - leading - trailing;
+    // value = significant digits × 10^shift
+    let shift = exponent
+        .saturating_sub(i64::try_from(fraction.len()).unwrap_or(i64::MAX))
+        .saturating_add(i64::try_from(trailing).unwrap_or(i64::MAX));
+    if negative || shift < 0 {
+        return Whole::NotWhole;
+    }
+    // MAX_SAFE_INTEGER has 16 digits.
+    let width = i64::try_from(significant)
+        .unwrap_or(i64::MAX)
+        .saturating_add(shift);
+    if width > 16 {
+        return Whole::TooLarge;
+    }
+    let mut value: u64 = 0;
+    for b in digits().skip(leading).take(significant) {
+        value = value * 10 + u64::from(b - b'0');
+    }
+    for _ in 0..shift {
+        value *= 10;
+    }
+    if value > MAX_SAFE_INTEGER {
+        Whole::TooLarge
+    } else {
+        Whole::Exact(value)
+    }
+}
+
+/// An exponent's text (`+12`, `-3`, `7`), saturating far beyond any meaningful value.
+fn exponent_of(text: &str) -> i64 {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let value = digits.bytes().fold(0i64, |value, b| {
+        value
+            .saturating_mul(10)
+            .saturating_add(i64::from(b.wrapping_sub(b'0')))
+            .min(1 << 40)
+    });
+    if negative {
+        -value
+    } else {
+        value
     }
 }
 
@@ -133,6 +208,33 @@ impl<'a> Raw<'a> {
     /// The JSON text as sent.
     pub fn get(&self) -> &'a str {
         self.0.get()
+    }
+
+    /// Whether the value is `null`.
+    pub fn is_null(&self) -> bool {
+        self.get() == "null"
+    }
+
+    /// The value as a lenient leaf (for messages and strings).
+    pub fn value(&self) -> Json<'a> {
+        // Already checked as JSON: reading it again cannot fail.
+        serde_json::from_str(self.get()).unwrap_or(Json::Null)
+    }
+
+    /// A count as the platform sends it: a number, read exactly from its text (`3`, `3.0`,
+    /// `2.5e1`, `9007199254740991.0`), or a string of decimal digits (see [`Whole`]).
+    pub fn as_whole(&self) -> Whole {
+        let text = self.get();
+        match text.as_bytes().first() {
+            Some(b'-' | b'0'..=b'9') if text.bytes().all(|b| b.is_ascii_digit()) => {
+                match text.parse::<u64>() {
+                    Ok(n) if n <= MAX_SAFE_INTEGER => Whole::Exact(n),
+                    _ => Whole::TooLarge,
+                }
+            }
+            Some(b'-' | b'0'..=b'9') => whole_number(text),
+            _ => self.value().as_whole(),
+        }
     }
 }
 
@@ -208,16 +310,21 @@ impl<'de, T: FromJson<'de>> Visitor<'de> for Lenient<T> {
     fn visit_string<E>(self, v: String) -> Result<T, E> {
         Ok(T::from_json(Json::String(Cow::Owned(v))))
     }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<T, S::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Json<'de>>()? {
-            items.push(item);
-        }
-        Ok(T::from_json(Json::Array(items)))
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<T, S::Error> {
+        array(seq).map(T::from_json)
     }
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
         T::from_map(map)
     }
+}
+
+/// An array's items (one copy of this code per deserializer, not one per lenient type).
+fn array<'de, S: SeqAccess<'de>>(mut seq: S) -> Result<Json<'de>, S::Error> {
+    let mut items = Vec::new();
+    while let Some(item) = seq.next_element::<Json<'de>>()? {
+        items.push(item);
+    }
+    Ok(Json::Array(items))
 }
 
 impl<'de> Deserialize<'de> for Json<'de> {
@@ -461,7 +568,7 @@ wire_object! {
         /// `retryType`.
         retry_type: Json<'a> = "retryType",
         /// `retryTimes`.
-        retry_times: Json<'a> = "retryTimes",
+        retry_times: Raw<'a> = "retryTimes",
     }
 }
 
@@ -469,19 +576,19 @@ wire_object! {
     /// `staResult` as sent (`OperationStaResult`).
     pub struct WireStaResult<'a> {
         /// `total`.
-        total: Json<'a> = "total",
+        total: Raw<'a> = "total",
         /// `wait`.
-        wait: Json<'a> = "wait",
+        wait: Raw<'a> = "wait",
         /// `processing`.
-        processing: Json<'a> = "processing",
+        processing: Raw<'a> = "processing",
         /// `success`.
-        success: Json<'a> = "success",
+        success: Raw<'a> = "success",
         /// `fail`.
-        fail: Json<'a> = "fail",
+        fail: Raw<'a> = "fail",
         /// `stop`.
-        stop: Json<'a> = "stop",
+        stop: Raw<'a> = "stop",
         /// `timeout`.
-        timeout: Json<'a> = "timeout",
+        timeout: Raw<'a> = "timeout",
     }
 }
 
@@ -527,7 +634,7 @@ wire_object! {
         /// `refreshToken`.
         refresh_token: Json<'a> = "refreshToken",
         /// `expiresIn` (seconds).
-        expires_in: Json<'a> = "expiresIn",
+        expires_in: Raw<'a> = "expiresIn",
         /// `error_code`.
         error_code: Raw<'a> = "error_code",
         /// `resultcode`.
