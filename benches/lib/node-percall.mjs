@@ -6,6 +6,8 @@
 // Prints one JSON line: {variant: {n, median, p99, min}} in ms, plus the agreement check.
 
 import assert from "node:assert/strict";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { queryUpgradeTask } from "../../pkg/node.js";
 import { BODIES, FIXTURES } from "./fixtures.mjs";
 import { floorQuery, peerQuery, peerValidate } from "./peer.mjs";
@@ -80,6 +82,10 @@ const variants = {
   peer: () => peerQuery(id, token, opts),
   project: () => queryUpgradeTask(id, token, opts),
 };
+// The package built from the baseline commit (benches/lib/baseline.mjs), when given.
+const BEFORE = process.env.BENCH_BASELINE_PKG;
+const before = BEFORE ? await import(pathToFileURL(path.join(BEFORE, "node.js")).href) : null;
+if (before) variants["project (before)"] = () => before.queryUpgradeTask(id, token, opts);
 if (target === "mem") {
   // No fetch at all: the parse alone, and the parse + the zod schema alone.
   variants["JSON.parse only"] = async () => JSON.parse(body);
@@ -91,6 +97,7 @@ let agree = true;
 let disagreement = null;
 try {
   assert.deepStrictEqual(await variants.project(), await variants.peer());
+  if (before) assert.deepStrictEqual(await variants["project (before)"](), await variants.project());
   assert.deepStrictEqual(await variants.peer(), peerValidate(structuredClone(FIXTURES[fixture])));
 } catch (e) {
   agree = false;

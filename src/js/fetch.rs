@@ -50,6 +50,8 @@ extern "C" {
 }
 
 thread_local! {
+    /// `Response.prototype`, read once.
+    static RESPONSE_PROTOTYPE: std::cell::OnceCell<Option<JsValue>> = const { std::cell::OnceCell::new() };
     /// One do-nothing rejection handler shared by every [`Stopper`]'s promise.
     static SWALLOW: Closure<dyn FnMut(JsValue)> = Closure::new(|_| {});
 }
@@ -309,9 +311,15 @@ fn build_request(
 /// brand check. A test double (`{ status: 200, body: null }`), `null`, a Proxy: `None`.
 fn genuine_response(value: JsValue) -> Option<web_sys::Response> {
     let response = value.dyn_into::<web_sys::Response>().ok()?;
-    let expected = RESPONSE.with(|constructor| Reflect::get(constructor, &name("prototype")));
+    let expected = RESPONSE_PROTOTYPE.with(|cached| {
+        cached
+            .get_or_init(|| {
+                RESPONSE.with(|constructor| Reflect::get(constructor, &name("prototype")).ok())
+            })
+            .clone()
+    })?;
     let prototype = Reflect::get_prototype_of(&response).ok()?;
-    if !Object::is(&prototype, &expected.ok()?) {
+    if !Object::is(&prototype, &expected) {
         return None;
     }
     for key in ["status", "headers", "body"] {
