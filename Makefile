@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both install what is missing.
-.PHONY: all setup setup-browser setup-redis build pack demo test bench fuzz lint test-native test-types test-js test-packaging test-fuzz test-supply-chain clean
+.PHONY: all setup setup-browser setup-redis build pack demo test bench fuzz lint test-native test-wasm test-types test-js test-packaging test-fuzz test-supply-chain clean
 
 all: build
 
@@ -29,7 +29,7 @@ demo: build
 	node scripts/demo.mjs
 
 ## Everything: lints, native Rust tests, the built package in Node and Chromium, packaging.
-test: setup setup-browser setup-redis lint test-native build test-types test-packaging test-fuzz test-supply-chain test-js
+test: setup setup-browser setup-redis lint test-native test-wasm build test-types test-packaging test-fuzz test-supply-chain test-js
 
 lint:
 	cargo fmt --check
@@ -37,6 +37,11 @@ lint:
 
 test-native:
 	cargo test --locked
+
+## The wasm edge's conversions (options in, records/sessions/tasks out) in Node, through
+## wasm-bindgen-test-runner (installed with wasm-bindgen-cli by scripts/setup.sh).
+test-wasm:
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --locked --target wasm32-unknown-unknown --test wasm_edge
 
 test-types:
 	node_modules/.bin/tsc -p tests/types/tsconfig.json

@@ -178,6 +178,20 @@ describe("hostile strings", () => {
     nothingSent();
   });
 
+  test("header values the Fetch API would refuse (beyond Latin-1, control characters) are refused before gloo-net sees them", async () => {
+    answer(answerTask);
+    for (const [token, appKey, path] of [
+      [`${TOKEN}\u20ac`, APP_KEY, "accessToken"],
+      [TOKEN, `${APP_KEY}\u0100`, "options.appKey"],
+      [`${TOKEN}\u0000`, APP_KEY, "accessToken"],
+      [TOKEN, `${APP_KEY}\r\nX-Injected: 1`, "options.appKey"],
+    ]) {
+      const e = await rejects(() => queryUpgradeTask("op-1", token, opts({ appKey })), "invalid_argument", { secrets: [token, appKey] });
+      assert.deepEqual(paths(e), [path]);
+    }
+    nothingSent();
+  });
+
   test("a 10 MB token or app key fails cleanly and is never echoed", async () => {
     answer(answerTask);
     const bigToken = TOKEN + "t".repeat(MB10);
@@ -623,6 +637,37 @@ describe("exceptions never escape the wasm (each case in its own process)", () =
         ),
       );
       for (const outcome of outcomes) assertSettledCleanly(outcome, ["network"]);
+    },
+  );
+
+  test(
+    "only a genuine Response reaches gloo-net: a subclass with a throwing getter, a Proxy of a Response, an object made from Response.prototype",
+    async () => {
+      const outcomes = await Promise.all(
+        [
+          `class Shifty extends Response { get status() { throw new Error("status getter"); } }
+           globalThis.fetch = async () => new Shifty("{}", { status: 200 });`,
+          `globalThis.fetch = async () => new Proxy(new Response("{}"), { get() { throw new Error("proxy trap"); } });`,
+          `globalThis.fetch = async () => Object.create(Response.prototype);`,
+        ].map((fake) => inChild(`${fake}\nreturn pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, ${CHILD_OPTIONS});`)),
+      );
+      for (const outcome of outcomes) assertSettledCleanly(outcome, ["network"]);
+    },
+  );
+
+  // Known limit: Node's Response brand check is `instanceof`, so a Proxy around a real
+  // Response passes every check while its traps forward; one that throws only on a later read
+  // still throws out of gloo-net's own reads (a fresh copy of every Response would close it,
+  // at ~4 µs per call). Browsers' brand checks refuse any Proxy.
+  test(
+    "a Proxy around a real Response that throws only on a later read settles cleanly",
+    { todo: "gloo-net reads status, headers and body without catching; see README, Known limits" },
+    async () => {
+      const outcome = await inChild(`
+        let reads = 0;
+        globalThis.fetch = async () => new Proxy(new Response("{}"), { get(t, k) { if (++reads > 3) throw new Error("late trap"); return Reflect.get(t, k); } });
+        return pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, ${CHILD_OPTIONS});`);
+      assertSettledCleanly(outcome, ["network"]);
     },
   );
 
