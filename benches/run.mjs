@@ -6,6 +6,7 @@
 //   node benches/run.mjs --quick    fewer calls, for trying the harness (numbers not for keeps)
 //   --no-browser                    skip the Chromium part
 //   --out FILE                      write somewhere else than BENCHMARKS.md
+//   BENCH_BASELINE=<ref|none>       the "before" commit (default: the merge base with main)
 //
 // Needs: pkg/ built (node scripts/build-pkg.mjs), `npm ci` in benches/ (zod, esbuild), and
 // for the Chromium part playwright-core (the workspace's devDependency) and a Chromium.
@@ -17,7 +18,8 @@ import os from "node:os";
 import path from "node:path";
 import { runBrowser } from "./lib/browser.mjs";
 import { BODIES } from "./lib/fixtures.mjs";
-import { BROWSER_FILES, measureSizes, PKG } from "./lib/size.mjs";
+import { baselineRef, ensureBaseline } from "./lib/baseline.mjs";
+import { BROWSER_FILES, measureShipped, measureSizes, PKG } from "./lib/size.mjs";
 import { HERE, ROOT, runNodeJson, startServer } from "./lib/stats.mjs";
 import { wasmSections } from "./lib/wasm-sections.mjs";
 
@@ -53,6 +55,13 @@ for (const dep of ["zod", "esbuild"]) {
   if (!existsSync(path.join(BENCHES, "node_modules", dep))) throw new Error(`benches/node_modules/${dep} is missing: run \`npm ci\` in benches/`);
 }
 
+// The "before" of the before/after rows: today's main (the merge base), built beside pkg/.
+const baseline = ensureBaseline(baselineRef(), log);
+if (baseline) {
+  process.env.BENCH_BASELINE_PKG = baseline.pkg; // the child processes and the server see it
+  log(`baseline: ${baseline.sha} (${path.relative(ROOT, baseline.pkg)})`);
+}
+
 const sh = (cmd, a) => {
   try {
     return execFileSync(cmd, a, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
@@ -75,6 +84,7 @@ const env = {
   wasmSha: createHash("sha256").update(wasmBytes).digest("hex").slice(0, 12),
   loadStart: os.loadavg(),
   quick: QUICK,
+  baseline: baseline?.sha ?? null,
 };
 log(`node ${env.node}, ${env.cores} cores, load ${env.loadStart.map((x) => x.toFixed(2)).join(" ")}`);
 
@@ -84,6 +94,7 @@ try {
   // ---- 3. size ------------------------------------------------------------------------------
   log("sizes…");
   results.size = await measureSizes(outDir);
+  if (baseline) results.sizeBefore = { sha: baseline.sha, ...measureShipped(baseline.pkg) };
   results.sections = wasmSections(wasmBytes);
 
   const server = await startServer();

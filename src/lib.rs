@@ -5,6 +5,11 @@
 //! validation, normalisation, error classification) as plain Rust; [`js`] is the thin
 //! `wasm-bindgen` edge: argument reading, the gloo-net fetch with deadline, cancellation and
 //! a capped body read, and conversion to plain JS values.
+//!
+//! One call: `fetch` (gloo-net's `RequestBuilder` and `Response`) → capped body (the body
+//! stream, 4 MiB at most) → serde (`serde_json` into the lenient wire types of
+//! [`core::wire`]) → validate/normalise ([`core::validate`]) → `serde-wasm-bindgen`
+//! (`json_compatible`) → a plain JS object.
 #![forbid(unsafe_code)]
 
 pub mod core;

@@ -15,8 +15,10 @@ function same(a, b) {
   return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && same(a[k], b[k]));
 }
 
-window.runBench = async ({ fixture, rounds, batch }) => {
+window.runBench = async ({ fixture, rounds, batch, before }) => {
   const { queryUpgradeTask } = await import("/pkg/index.js");
+  // The baseline commit's package (served at /pkg-before/ when the run has one).
+  const previous = before ? (await import("/pkg-before/index.js")).queryUpgradeTask : null;
   const opts = { baseUrl: location.origin, appKey: "bench-app", retry: false };
   const token = "bench-token-0123456789abcdef";
   const variants = {
@@ -24,7 +26,8 @@ window.runBench = async ({ fixture, rounds, batch }) => {
     peer: () => peerQuery(fixture, token, opts),
     project: () => queryUpgradeTask(fixture, token, opts),
   };
-  const agree = same(await variants.project(), await variants.peer());
+  if (previous) variants["project (before)"] = () => previous(fixture, token, opts);
+  const agree = same(await variants.project(), await variants.peer()) && (!previous || same(await variants["project (before)"](), await variants.project()));
   const names = Object.keys(variants);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   for (const n of names) for (let i = 0; i < Math.max(100, batch); i++) await variants[n]();

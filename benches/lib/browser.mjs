@@ -45,7 +45,7 @@ export async function runBrowser(outDir, plan) {
     const results = {};
     for (const [fixture, { rounds, batch }] of Object.entries(plan)) {
       const started = Date.now();
-      const r = await page.evaluate((cfg) => window.runBench(cfg), { fixture, rounds, batch });
+      const r = await page.evaluate((cfg) => window.runBench(cfg), { fixture, rounds, batch, before: Boolean(process.env.BENCH_BASELINE_PKG) });
       results[fixture] = {
         agree: r.agree,
         crossOriginIsolated: r.crossOriginIsolated,

@@ -3,7 +3,11 @@
 import { BODIES } from "./fixtures.mjs";
 import { gatewaySection } from "./gateway-report.mjs";
 
-const TARGET_KB = 45;
+// Everything a browser downloads, gzip: at most 76 KiB (issue 13), goal 60 KiB.
+const TARGET_BYTES = 76 * 1024;
+const GOAL_BYTES = 60 * 1024;
+// "Not slower than today's main": within this much of the baseline's median.
+const NOISE = 0.03;
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const us = (x) => (x * 1000 >= 100 ? (x * 1000).toFixed(0) : (x * 1000).toFixed(1));
 const ratio = (a, b) => (a / b).toFixed(2) + "×";
@@ -35,6 +39,7 @@ const DESCRIBE = {
   "floor+project-plumbing": "the floor done the way the project drives fetch: 2 timers, `AbortController`, a `Request` object, body read chunk by chunk through a stream reader, decoded, parsed; no validation",
   peer: "`fetch` + a zod schema encoding the same contract rules (benches/lib/peer.mjs)",
   project: "`queryUpgradeTask(id, token, {baseUrl, appKey, retry: false})` from pkg/node.js (pkg/index.js in Chromium)",
+  "project (before)": "the same call on the package built from the baseline commit (today's main; benches/lib/baseline.mjs), in the same process, interleaved",
   "JSON.parse only": "no fetch: `JSON.parse` of the body string",
   "JSON.parse+zod only": "no fetch: `JSON.parse` + the peer's zod `safeParse` (+ its error_code check)",
 };
@@ -42,7 +47,7 @@ const DESCRIBE = {
 function perCallTable(r) {
   const v = r.variants;
   const rows = Object.entries(v).map(([name, s]) => [
-    `${name === "project" ? "**project**" : name}`,
+    `${name === "project" || name === "project (before)" ? `**${name}**` : name}`,
     ms(s.median),
     ms(s.p99),
     ratio(s.median, v.floor.median),
@@ -58,7 +63,7 @@ function memTable(r) {
   const v = r.variants;
   return table(
     ["variant", "median µs", "p99 µs", "÷ floor (median)", "calls"],
-    Object.entries(v).map(([name, s]) => [name === "project" ? "**project**" : name, us(s.median), us(s.p99), ratio(s.median, v.floor.median), String(s.n)]),
+    Object.entries(v).map(([name, s]) => [name === "project" || name === "project (before)" ? `**${name}**` : name, us(s.median), us(s.p99), ratio(s.median, v.floor.median), String(s.n)]),
   );
 }
 
@@ -71,6 +76,35 @@ function breakdown(r) {
   const zodCore = v["JSON.parse+zod only"].median;
   const projectCore = project - plumbing;
   return { floor, plumbing, project, zodCore, projectCore, plumbingExtra: plumbing - floor, peerOver: v.peer.median - floor, projectOver: project - floor };
+}
+
+/** The per-call rows of the targets: against today's main, and against the zod peer. */
+function perCallRows(R) {
+  const runs = [
+    ["Node, loopback", R.loop],
+    ["Node, in-memory fetch", R.mem],
+    ...(R.browser?.results ? [["Chromium, loopback", R.browser.results]] : []),
+  ];
+  const rows = [];
+  for (const [where, run] of runs) {
+    for (const f of ["typical", "largest"]) {
+      const v = run?.[f]?.variants;
+      if (!v) continue;
+      const b = v["project (before)"];
+      if (b) {
+        const r = v.project.median / b.median;
+        rows.push([`per call, ${f} task (${where}): not slower than today's main`, `≤ ${(1 + NOISE).toFixed(2)} × before`, `${ratio(v.project.median, b.median)} (${ms(v.project.median)} vs ${ms(b.median)} ms median; p99 ${ms(v.project.p99)} vs ${ms(b.p99)} ms)`, verdict(r <= 1 + NOISE, `${((r - 1) * 100).toFixed(0)} % slower`)]);
+      }
+      const rp = v.project.median / v.peer.median;
+      rows.push([`per call, ${f} task (${where}): at or below the zod peer`, "≤ 1.00 × peer (goal)", `${ratio(v.project.median, v.peer.median)} (${ms(v.project.median)} vs ${ms(v.peer.median)} ms median)`, verdict(rp <= 1, `by ${((rp - 1) * 100).toFixed(0)} %`)]);
+    }
+  }
+  return rows;
+}
+
+/** Whether any per-call row is slower than the peer. */
+function slower(R) {
+  return ["typical", "largest"].some((f) => R.loop[f].variants.project.median > R.loop[f].variants.peer.median);
 }
 
 export function renderMarkdown(R) {
@@ -124,8 +158,6 @@ export function renderMarkdown(R) {
   // ---- targets ---------------------------------------------------------------------------------
   const lt = R.loop.typical.variants;
   const ll = R.loop.largest.variants;
-  const rt = lt.project.median / lt.floor.median;
-  const rl = ll.project.median / ll.floor.median;
   const bt = breakdown(R.mem.typical);
   const bl = breakdown(R.mem.largest);
   // Time inside wasm code alone: the profile's wasm share of the project's in-memory median.
@@ -138,7 +170,8 @@ export function renderMarkdown(R) {
   const shipped = R.size.shipped.gzip;
   const bundled = R.size.bundled.gzip;
   const wasmGz = R.size.files[0].gzip;
-  const targetBytes = TARGET_KB * 1024;
+  const targetBytes = TARGET_BYTES;
+  const before = R.sizeBefore ?? null;
   const cold = R.cold;
   const coldOf = (v) => median(cold[v].map((c) => c.import + c.first - c.warm));
   const coldProject = coldOf("project");
@@ -171,25 +204,16 @@ export function renderMarkdown(R) {
     table(
       ["target", "goal", "measured (this run)", "verdict"],
       [
-        ["per call, typical task (Node, loopback)", "project ≤ 1.10 × floor", `${ratio(lt.project.median, lt.floor.median)} median, ${ratio(lt.project.p99, lt.floor.p99)} p99`, verdict(rt <= 1.1, `by ${((rt / 1.1 - 1) * 100).toFixed(0)} %`)],
-        ["per call, largest task (Node, loopback)", "project ≤ 1.30 × floor", `${ratio(ll.project.median, ll.floor.median)} median, ${ratio(ll.project.p99, ll.floor.p99)} p99`, verdict(rl <= 1.3, `by ${((rl / 1.3 - 1) * 100).toFixed(0)} %`)],
-        ["validation + normalisation + conversion (the core)", "≥ 2 × faster than zod", `typical: ${coreT >= 1 ? ratio(bt.zodCore, bt.projectCore) + " faster" : ratio(bt.projectCore, bt.zodCore) + " slower"} (${us(bt.projectCore)} µs vs ${us(bt.zodCore)} µs); largest: ${coreL >= 1 ? ratio(bl.zodCore, bl.projectCore) + " faster" : ratio(bl.projectCore, bl.zodCore) + " slower"} (${us(bl.projectCore)} µs vs ${us(bl.zodCore)} µs)`, verdict(coreT >= 2 && coreL >= 2, `needs ≥ ${(2 / Math.min(coreT, coreL)).toFixed(1)}× less core time` + (wT === null ? "" : `; even time inside wasm code alone, ~${us(wT)} / ${us(wL)} µs, is ${ratio(wT, bt.zodCore)} / ${ratio(wL, bl.zodCore)} zod's`))],
-        ["browser download", `≤ ${TARGET_KB} KB gzip (${targetBytes} bytes)`, `${kb(shipped)} KiB as shipped (5 files), ${kb(bundled)} KiB bundled + minified; the .wasm alone ${kb(wasmGz)} KiB`, verdict(shipped <= targetBytes, `by ${kb(shipped - targetBytes)} KiB, ${((shipped / targetBytes - 1) * 100).toFixed(0)} % over`)],
-        ...(R.browser?.results?.typical
-          ? [
-              ["per call, typical task (Chromium, loopback)", "project ≤ 1.10 × floor", `${ratio(R.browser.results.typical.variants.project.median, R.browser.results.typical.variants.floor.median)} median, ${ratio(R.browser.results.typical.variants.project.p99, R.browser.results.typical.variants.floor.p99)} p99`, verdictRatio(R.browser.results.typical.variants, 1.1)],
-              ["per call, largest task (Chromium, loopback)", "project ≤ 1.30 × floor", `${ratio(R.browser.results.largest.variants.project.median, R.browser.results.largest.variants.floor.median)} median, ${ratio(R.browser.results.largest.variants.project.p99, R.browser.results.largest.variants.floor.p99)} p99`, verdictRatio(R.browser.results.largest.variants, 1.3)],
-            ]
-          : []),
+        ...perCallRows(R),
+        ["validation + normalisation + conversion (the core, in-memory fetch)", "at or below zod", `typical: ${coreT >= 1 ? ratio(bt.zodCore, bt.projectCore) + " faster" : ratio(bt.projectCore, bt.zodCore) + " slower"} (${us(bt.projectCore)} µs vs ${us(bt.zodCore)} µs); largest: ${coreL >= 1 ? ratio(bl.zodCore, bl.projectCore) + " faster" : ratio(bl.projectCore, bl.zodCore) + " slower"} (${us(bl.projectCore)} µs vs ${us(bl.zodCore)} µs)`, verdict(coreT >= 1 && coreL >= 1, `needs ${(1 / Math.min(coreT, coreL)).toFixed(2)}× less core time` + (wT === null ? "" : `; time inside wasm code alone, ~${us(wT)} / ${us(wL)} µs, is ${ratio(wT, bt.zodCore)} / ${ratio(wL, bl.zodCore)} zod's`))],
+        ["browser download (entry, its imports, the .wasm)", `≤ ${kb(targetBytes)} KiB gzip (goal ${kb(GOAL_BYTES)} KiB)`, `${kb(shipped)} KiB as shipped (5 files)${before ? `; before (${before.sha.slice(0, 7)}): ${kb(before.shipped.gzip)} KiB` : ""}; the .wasm alone ${kb(wasmGz)} KiB; bundled + minified ${kb(bundled)} KiB`, verdict(shipped <= targetBytes, `by ${kb(shipped - targetBytes)} KiB, ${((shipped / targetBytes - 1) * 100).toFixed(0)} % over`)],
         [
-          "cold start in Node",
-          "≤ 15 ms",
+          "cold start in Node (the package's own share)",
+          "≤ 10 ms",
           `${ms(coldProject)} ms as defined in section 4 (import + first call − a warm call), of which ${ms(coldFloor)} ms is Node's own first fetch (loading undici, first connection), which the floor pays too; **the package's own: ${signed(coldProject - coldFloor, ms)} ms**`,
-          coldProject <= 15
-            ? "**met**"
-            : coldProject - coldFloor <= 15
-              ? `**met for the package's own share** (${coldProject - coldFloor < 0 ? "none measurable" : ms(coldProject - coldFloor) + " ms"}; noisy on a shared machine); the whole figure is over by ${ms(coldProject - 15)} ms, which is Node's first fetch`
-              : `**missed** (package's own share over by ${ms(coldProject - coldFloor - 15)} ms)`,
+          coldProject - coldFloor <= 10
+            ? `**met** (${coldProject - coldFloor < 0 ? "none measurable" : ms(coldProject - coldFloor) + " ms"}; noisy on a shared machine)`
+            : `**missed** (the package's own share over by ${ms(coldProject - coldFloor - 10)} ms)`,
         ],
         [
           "no memory growth",
@@ -204,7 +228,7 @@ export function renderMarkdown(R) {
 
   p("### What dominates where a target is missed");
   const dom = [];
-  if (rt > 1.1 || rl > 1.3) {
+  if (slower(R)) {
     dom.push(
       `- **Per call.** With the network taken away (section 2, typical task) the floor costs ${us(bt.floor)} µs and the project ${us(bt.project)} µs: ` +
         `${us(bt.projectOver)} µs more. About ${signed(bt.plumbingExtra, us)} µs of that is the way the Rust side drives \`fetch\` (a \`Request\` object, an \`AbortController\`, two timers, the body read chunk by chunk through a stream reader), ` +
@@ -226,7 +250,7 @@ export function renderMarkdown(R) {
       `- **Per call in Chromium.** The project adds ${ms(bv.project.median - bv.floor.median)} ms per typical call over a ${ms(bv.floor.median)} ms floor (the peer adds ${ms(bv.peer.median - bv.floor.median)} ms). Chromium's fetch crosses to its network process, so its floor is far above Node's and the same client-side work weighs less; what the project adds is the same kind of work as in Node (section 2).`,
     );
   }
-  if (coreT < 2 || coreL < 2) {
+  if (coreT < 1 || coreL < 1) {
     dom.push(
       `- **Core vs zod.** zod parses + validates the typical body in ${us(bt.zodCore)} µs (\`JSON.parse\` alone: ${us(R.mem.typical.variants["JSON.parse only"].median)} µs). The project's wasm side is estimated as project − floor+project-plumbing (both with the in-memory fetch): ${us(bt.projectCore)} µs. ` +
         "It includes crossing into wasm and back: copying the body into linear memory, a second JSON encoding of the result in Rust and a `JSON.parse` of it in JS, and the async machinery; none of that is validation proper, but it is what a caller pays.",
@@ -237,7 +261,7 @@ export function renderMarkdown(R) {
       `- **Size.** The .wasm is ${kb(wasmGz)} of the ${kb(shipped)} KiB gzip; inside it the code section is ${kb(code)} KiB raw (${((code / R.size.files[0].raw) * 100).toFixed(0)} %) and the data section ${kb(data)} KiB (${((data / R.size.files[0].raw) * 100).toFixed(0)} %). The JS glue is ${kb(shipped - wasmGz)} KiB gzip. For comparison the zod peer bundles to ${kb(R.size.peer.gzip)} KiB gzip.`,
     );
   }
-  if (coldProject > 15) {
+  if (coldProject - coldFloor > 10) {
     const first = median(cold.project.map((c) => c.first));
     const floorFirst = median(cold.floor.map((c) => c.first));
     const importExtra = median(cold.project.map((c) => c.import)) - median(cold.floor.map((c) => c.import));
@@ -327,10 +351,15 @@ export function renderMarkdown(R) {
       sizeRow(s.peer),
       sizeRow(s.floor),
     ]),
-    `Target: ≤ ${TARGET_KB} KB gzip. The peer imports \`{ z } from "zod"\` (zod ${e.zod}, the classic API, as most code does); zod's tree-shakable \`zod/mini\` would bundle smaller but was not measured.`,
+    ...(before
+      ? [
+          `Before and after (the 5 files a browser downloads, gzip bytes): baseline ${before.sha.slice(0, 7)} ${before.shipped.gzip} (.wasm ${before.files[0].gzip}), this package ${s.shipped.gzip} (.wasm ${s.files[0].gzip}): ${signed(s.shipped.gzip - before.shipped.gzip, (x) => kb(x) + " KiB")}.`,
+        ]
+      : []),
+    `Target: ≤ ${kb(TARGET_BYTES)} KiB gzip for everything a browser downloads (goal ${kb(GOAL_BYTES)} KiB). The peer imports \`{ z } from "zod"\` (zod ${e.zod}, the classic API, as most code does); zod's tree-shakable \`zod/mini\` would bundle smaller but was not measured.`,
     "Sections of pkg/iot_upgrade_task_bg.wasm (raw bytes):",
     table(["section", "bytes", "share"], R.sections.map((x) => [x.name, String(x.bytes), ((x.bytes / s.files[0].raw) * 100).toFixed(1) + " %"])),
-    "`make test` guards the .wasm's gzip size with tests/size-budget.test.mjs against the budget in benches/size-budget.json (a regression guard set just above today's size; the 45 KB target is not met yet).",
+    "`make test` guards the gzip size of the whole browser download (the entry's import graph and the .wasm) with tests/size-budget.test.mjs against the budget in benches/size-budget.json (a regression guard set just above today's size; the 76 KiB target is recorded beside it).",
   );
 
   // ---- 4 ---------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import { BODIES } from "./fixtures.mjs";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PKG = path.resolve(HERE, "../../pkg");
 const STATIC = process.argv[2] ? path.resolve(process.argv[2]) : null;
+// The baseline package (benches/lib/baseline.mjs), served at /pkg-before/ when given.
+const BEFORE = process.env.BENCH_BASELINE_PKG ? path.resolve(process.env.BENCH_BASELINE_PKG) : null;
 const PREFIX = "/iodm/northbound/v1.5.0/operations/";
 const buffers = Object.fromEntries(Object.entries(BODIES).map(([k, v]) => [k, Buffer.from(v)]));
 const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
@@ -32,7 +34,11 @@ const server = http.createServer(async (req, res) => {
     }
     return;
   }
-  const [root, rel] = url.pathname.startsWith("/pkg/") ? [PKG, url.pathname.slice(5)] : [STATIC, url.pathname.slice(1)];
+  const [root, rel] = url.pathname.startsWith("/pkg/")
+    ? [PKG, url.pathname.slice(5)]
+    : url.pathname.startsWith("/pkg-before/")
+      ? [BEFORE, url.pathname.slice(12)]
+      : [STATIC, url.pathname.slice(1)];
   const file = root && path.resolve(root, rel);
   if (!file || !file.startsWith(root + path.sep)) {
     res.writeHead(404, ISOLATION).end();

@@ -32,6 +32,12 @@ async function bundle(esbuild, entry, outfile) {
   return readFileSync(outfile);
 }
 
+/** The files a browser downloads from the package in `dir`, and their sum. */
+export function measureShipped(dir) {
+  const files = BROWSER_FILES.map((f) => measure(`pkg/${f}`, readFileSync(path.join(dir, f))));
+  return { files, shipped: { name: "package as shipped (the 5 files above)", raw: files.reduce((a, r) => a + r.raw, 0), gzip: files.reduce((a, r) => a + r.gzip, 0), brotli: files.reduce((a, r) => a + r.brotli, 0) } };
+}
+
 /** Measures everything; `outDir` receives the bundles (the Chromium run serves them too). */
 export async function measureSizes(outDir) {
   const esbuild = await import("esbuild");

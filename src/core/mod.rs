@@ -1,5 +1,11 @@
 //! The pure core: everything that can be decided without JavaScript. No wasm types live here,
 //! so every rule is unit-tested natively with `cargo test`.
+//!
+//! An answer's way through it: the capped body bytes → [`response::parse_body`] (`serde_json`
+//! into the lenient [`wire`] types) → the platform's error fields, or
+//! [`validate::normalise_task`] (every rule, every problem with its path) → the `Serialize`
+//! models ([`task::UpgradeTask`], [`errors::ErrorReport`], [`login::Session`]) that the edge
+//! hands to `serde-wasm-bindgen`.
 
 pub mod errors;
 pub mod limiter;

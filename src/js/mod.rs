@@ -1,6 +1,8 @@
 //! The `wasm-bindgen` edge: the exported functions, kept thin. Every rule lives in
-//! [`crate::core`]; this layer reads JS values, runs the timers and the fetch, and converts
-//! back. The package's JS (`pkg-template/api.js`) wraps these exports.
+//! [`crate::core`]; this layer reads the options (`serde-wasm-bindgen`, behind a guard),
+//! runs the timers and the fetch (gloo-net), and converts back (`serde-wasm-bindgen`'s
+//! JSON-compatible serializer: plain objects and `null`). The package's JS
+//! (`pkg-template/api.js`) wraps these exports.
 
 mod convert;
 mod fetch;
