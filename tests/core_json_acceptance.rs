@@ -239,3 +239,25 @@ fn counts_are_read_exactly_from_their_text() {
         );
     }
 }
+
+#[test]
+fn the_nesting_limit_counts_from_the_root_wherever_a_value_sits() {
+    // serde_json reading the whole body into a plain value is the reference.
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    for n in 120..135 {
+        for body in [
+            format!("{{\"error_code\":{}}}", deep(n)),
+            task_with(&format!(",\"staResult\":{{\"total\":{}}}", deep(n))),
+            task_with(&format!(",\"policy\":{{\"retryTimes\":{}}}", deep(n))),
+            task_with(&format!(",\"extendPara\":{{\"x\":{}}}", deep(n))),
+            task_with(&format!(",\"targets\":{{\"devices\":{}}}", deep(n))),
+        ] {
+            let json = serde_json::from_str::<serde_json::Value>(&body).is_ok();
+            let report = interpret(200, Some(body.as_bytes())).err();
+            let refused_as_json = report.as_ref().is_some_and(|r| {
+                r.problems.len() == 1 && r.problems[0].message.contains("recursion limit")
+            });
+            assert_eq!(!refused_as_json, json, "{n}: {}", &body[..40]);
+        }
+    }
+}

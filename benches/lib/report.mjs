@@ -400,6 +400,32 @@ export function renderMarkdown(R) {
   p(...gatewaySection(R.gateway, table));
 
   p(
+    "## 6. Choices measured while building (issue 13; not re-run by `make bench`)",
+    "Each was an A/B in one Node 20 process with the in-memory fetch of section 2, variants interleaved, medians of 1 200–2 400 calls, on the same shared 2-core machine (load 6–10 during the runs, so only differences well above a few µs mean anything). Commit messages carry the same numbers.",
+    table(
+      ["choice (same-run comparison)", "typical µs", "largest µs", "wasm gzip KB", "chosen"],
+      [
+        ["run A — task out: serde-wasm-bindgen `to_value` (unknown `extendPara` members `JSON.parse`d one by one)", "122", "361", "112.3", "**yes**"],
+        ["run A — task out: `serde_json` text + one `JSON.parse`", "121", "424", "110.5", "no: 17 % slower on the largest (serde_json escapes byte by byte)"],
+        ["run A — main (6766f6c)", "103", "394", "60.7", ""],
+        ["run B — opt-level 3", "111", "", "112.3", "**yes**"],
+        ["run B — opt-level \"s\"", "120", "", "107.0", "no"],
+        ["run B — opt-level \"z\"", "127", "", "102.5", "no"],
+        ["run B — main (6766f6c)", "94", "", "60.7", ""],
+        ["run C — body read in one piece (`arrayBuffer()`) when Content-Length is declared and small", "108", "", "", "no"],
+        ["run C — body read through the stream reader", "98", "", "", "**yes**"],
+        ["run C — main (6766f6c)", "83", "", "", ""],
+        ["run D — gloo-net `RequestBuilder`", "106", "", "", "**yes** (the product card's crate)"],
+        ["run D — a `web_sys::Request` built directly", "94", "", "", "no; gloo-net's `build()` makes a throwaway `Request` and a `URL` to merge query parameters: one more `Request` and `AbortSignal` per call in Node"],
+        ["run D — main (6766f6c)", "94", "", "", ""],
+        ["body in: `JSON.parse` in JS + `serde_wasm_bindgen::from_value` (instead of serde_json from the bytes)", "", "", "", "no: not re-measured here; the issue's prototype measured it 18 % (typical) and 41 % (largest) slower than serde_json in and out, every string crossing the boundary; and the wire types read counts from their exact text (serde_json's `RawValue`)"],
+        ["serde_json `float_roundtrip` (instead of reading a count's decimal text exactly)", "", "", "+7 gzip", "no"],
+      ],
+      { left: true },
+    ),
+  );
+
+  p(
     "## Method notes and limits",
     "- The peer (benches/lib/peer.mjs) encodes section 3 of the contract: both time spellings with offsets and impossible dates refused, enum spellings, defaults, counts as numbers or decimal strings, `\"\"` → null, `retryType` strings, unknown fields dropped but kept in `extendPara`, the 256-item limits, the cross-field rules, and the `error_code`/`resultcode` and 4 MiB checks. zod skips an object's refinements once a field inside it failed, so on broken bodies it can list fewer problems than the project; on the valid bodies timed here both return deep-equal results (checked each run).",
     "- Neither baseline has the project's per-call deadline, argument checks or retry logic (`retry: false` is passed to the project); the `floor+deadline` row shows what a deadline alone costs.",

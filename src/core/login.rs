@@ -7,7 +7,7 @@ use super::errors::{ErrorKind, ErrorReport};
 use super::problem::{Problem, Problems};
 use super::response::{answer_body, invalid_response};
 use super::validate::describe;
-use super::wire::{Json, Obj, Raw, Whole, WireLogin};
+use super::wire::{Json, Obj, Whole, WireLogin};
 
 /// A fresh token, as users get it (`{accessToken, refreshToken, expiresAt}`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -68,7 +68,7 @@ pub fn interpret_login(
             None
         }
     };
-    let expires_in = match obj.expires_in.as_ref().map(Raw::as_whole) {
+    let expires_in = match obj.expires_in.as_ref().map(|raw| raw.as_whole()) {
         Some(Whole::Exact(seconds)) => Some(seconds as f64),
         _ => None,
     };

@@ -135,7 +135,7 @@ pub fn platform_error<'a>(answer: &impl Answer<'a>) -> Option<PlatformError> {
 
 /// A code as text: a string's contents; numbers, booleans, arrays and objects as the JSON
 /// text sent; `None` for `null`.
-fn code_text(raw: &Raw<'_>) -> Option<String> {
+fn code_text(raw: &Raw<'_, 1>) -> Option<String> {
     let text = raw.get();
     if text == "null" {
         return None;

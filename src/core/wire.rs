@@ -193,18 +193,21 @@ pub enum Obj<'a, T> {
     Other(Json<'a>),
 }
 
-/// A JSON value read as its text exactly as sent (checked like every other value: numbers
-/// within the f64 range, no lone surrogates, nesting limited).
+/// A JSON value read as its text exactly as sent, checked like every other value: numbers
+/// within the f64 range, no lone surrogates, nesting limited. `DEPTH` is how many objects
+/// and arrays enclose it in the body (2 for `staResult.total`): serde_json captures raw text
+/// without a depth limit, so the check re-reads it as if that deep, and the 127-level limit
+/// counts from the body's root as for every other value.
 #[derive(Debug, Clone, Copy)]
-pub struct Raw<'a>(pub &'a RawValue);
+pub struct Raw<'a, const DEPTH: usize = 2>(pub &'a RawValue);
 
-impl PartialEq for Raw<'_> {
+impl<const D: usize> PartialEq for Raw<'_, D> {
     fn eq(&self, other: &Self) -> bool {
         self.get() == other.get()
     }
 }
 
-impl<'a> Raw<'a> {
+impl<'a, const D: usize> Raw<'a, D> {
     /// The JSON text as sent.
     pub fn get(&self) -> &'a str {
         self.0.get()
@@ -402,11 +405,19 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-impl<'de> Deserialize<'de> for Raw<'de> {
+impl<'de, const DEPTH: usize> Deserialize<'de> for Raw<'de, DEPTH> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = <&'de RawValue>::deserialize(deserializer)?;
-        // serde_json captures raw text without reading its numbers and strings: read them.
-        match serde_json::from_str::<Skip>(raw.get()) {
+        // serde_json captures raw text without reading its numbers and strings, nor counting
+        // its depth: read it, an array or object as deep as it sits in the body.
+        let text = raw.get();
+        let checked = if text.starts_with(['[', '{']) {
+            let (open, close) = ("[".repeat(DEPTH), "]".repeat(DEPTH));
+            serde_json::from_str::<Skip>(&format!("{open}{text}{close}"))
+        } else {
+            serde_json::from_str::<Skip>(text)
+        };
+        match checked {
             Ok(Skip) => Ok(Raw(raw)),
             Err(error) => Err(de::Error::custom(without_position(&error))),
         }
@@ -473,9 +484,9 @@ macro_rules! wire_object {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ErrorFields<'w, 'a> {
     /// `error_code`.
-    pub error_code: Option<&'w Raw<'a>>,
+    pub error_code: Option<&'w Raw<'a, 1>>,
     /// `resultcode`.
-    pub resultcode: Option<&'w Raw<'a>>,
+    pub resultcode: Option<&'w Raw<'a, 1>>,
     /// `error_desc`.
     pub error_desc: Option<&'w Json<'a>>,
     /// `resultmsg`.
@@ -529,9 +540,9 @@ wire_object! {
         /// `extendPara`.
         extend_para: Obj<'a, WireExtendPara<'a>> = "extendPara",
         /// `error_code`.
-        error_code: Raw<'a> = "error_code",
+        error_code: Raw<'a, 1> = "error_code",
         /// `resultcode`.
-        resultcode: Raw<'a> = "resultcode",
+        resultcode: Raw<'a, 1> = "resultcode",
         /// `error_desc`.
         error_desc: Json<'a> = "error_desc",
         /// `resultmsg`.
@@ -634,11 +645,11 @@ wire_object! {
         /// `refreshToken`.
         refresh_token: Json<'a> = "refreshToken",
         /// `expiresIn` (seconds).
-        expires_in: Raw<'a> = "expiresIn",
+        expires_in: Raw<'a, 1> = "expiresIn",
         /// `error_code`.
-        error_code: Raw<'a> = "error_code",
+        error_code: Raw<'a, 1> = "error_code",
         /// `resultcode`.
-        resultcode: Raw<'a> = "resultcode",
+        resultcode: Raw<'a, 1> = "resultcode",
         /// `error_desc`.
         error_desc: Json<'a> = "error_desc",
         /// `resultmsg`.
