@@ -28,7 +28,7 @@ export async function runBrowser(outDir, plan) {
     target: "es2022",
     outfile: path.join(outDir, "bench-page.js"),
     logLevel: "error",
-    external: ["/pkg/*"],
+    external: ["/pkg/*", "/pkg-before/*"],
   });
   writeFileSync(
     path.join(outDir, "bench.html"),

@@ -231,8 +231,8 @@ export function renderMarkdown(R) {
   if (slower(R)) {
     dom.push(
       `- **Per call.** With the network taken away (section 2, typical task) the floor costs ${us(bt.floor)} µs and the project ${us(bt.project)} µs: ` +
-        `${us(bt.projectOver)} µs more. About ${signed(bt.plumbingExtra, us)} µs of that is the way the Rust side drives \`fetch\` (a \`Request\` object, an \`AbortController\`, two timers, the body read chunk by chunk through a stream reader), ` +
-        `and about ${us(bt.projectCore)} µs is the wasm side itself (parsing the JSON in Rust, validating, normalising, serialising and \`JSON.parse\`-ing the result back, wasm-bindgen glue and futures). ` +
+        `${us(bt.projectOver)} µs more. About ${signed(bt.plumbingExtra, us)} µs of that is the way the Rust side drives \`fetch\` as imitated in JS (a \`Request\` object, an \`AbortController\`, two timers, the body read chunk by chunk through a stream reader; gloo-net's \`RequestBuilder\` builds a second, throwaway \`Request\`, which the imitation does not), ` +
+        `and about ${us(bt.projectCore)} µs is the rest (the options read by serde-wasm-bindgen, the second \`Request\`, serde_json reading the body into the wire types, validating, normalising, the result built by serde-wasm-bindgen, wasm-bindgen glue and futures). ` +
         `For the largest task the same split is ${signed(bl.plumbingExtra, us)} µs of plumbing${bl.plumbingExtra < 0 ? " (i.e. none measurable, within the noise)" : ""} and ${us(bl.projectCore)} µs of wasm side, over a ${us(bl.floor)} µs floor. ` +
         `Over loopback the floor's own time (${ms(lt.floor.median)} ms typical) is mostly the HTTP round trip, so the same extra work shows as ${ratio(lt.project.median, lt.floor.median)}.` +
         (R.profile?.typical
@@ -253,7 +253,7 @@ export function renderMarkdown(R) {
   if (coreT < 1 || coreL < 1) {
     dom.push(
       `- **Core vs zod.** zod parses + validates the typical body in ${us(bt.zodCore)} µs (\`JSON.parse\` alone: ${us(R.mem.typical.variants["JSON.parse only"].median)} µs). The project's wasm side is estimated as project − floor+project-plumbing (both with the in-memory fetch): ${us(bt.projectCore)} µs. ` +
-        "It includes crossing into wasm and back: copying the body into linear memory, a second JSON encoding of the result in Rust and a `JSON.parse` of it in JS, and the async machinery; none of that is validation proper, but it is what a caller pays.",
+        "It includes crossing into wasm and back: the options copied and read by serde-wasm-bindgen, the body copied into linear memory, the result built as JS objects by serde-wasm-bindgen (each string copied across), and the async machinery; none of that is validation proper, but it is what a caller pays.",
     );
   }
   if (shipped > targetBytes) {
@@ -333,7 +333,7 @@ export function renderMarkdown(R) {
       "### Where the project's time goes (CPU profile)",
       `A V8 CPU profile (node:inspector, 50 µs sampling) of ${pr.typical?.calls} typical and ${pr.largest?.calls} largest project calls with the in-memory fetch, self time grouped by where the code lives. Profiling slows everything somewhat; the shares are what matter.`,
       table(["where", "typical", "largest"], names.map((n) => [n, cell("typical", n), cell("largest", n)])),
-      "Hottest single functions (typical): " + (pr.typical?.top ?? []).slice(0, 8).map((t) => `\`${t.name.trim()}\` ${(t.share * 100).toFixed(1)} %`).join(", ") + ". Node's `AbortController` (createAbortSignal, makeTransferable, setMaxListeners) and undici's `Request` are a visible part of the fetch share: the project builds a `Request` with a signal for every attempt.",
+      "Hottest single functions (typical): " + (pr.typical?.top ?? []).slice(0, 8).map((t) => `\`${t.name.trim()}\` ${(t.share * 100).toFixed(1)} %`).join(", ") + ". Node's `AbortController` (createAbortSignal, makeTransferable, setMaxListeners) and undici's `Request` are a visible part of the fetch share: every attempt has an `AbortController`, and gloo-net's `RequestBuilder::build` makes two `Request`s (one only to resolve the URL for its query parameters), each with its own `AbortSignal`.",
     );
   }
 
