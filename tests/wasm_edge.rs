@@ -107,7 +107,8 @@ fn hostile_wait_options_are_invalid_arguments() {
 fn an_error_record_is_a_plain_object_with_every_field() {
     let record = error_record(
         "timeout",
-        "waited with token s3cret",
+        "waited too long",
+        Some("the token s3cret expired".into()),
         2,
         vec!["s3cret".into()],
     );
@@ -127,7 +128,7 @@ fn an_error_record_is_a_plain_object_with_every_field() {
     }
     assert!(!text.contains("s3cret"), "{text}");
     // An unknown kind falls back to network rather than failing.
-    let fallback = error_record("no_such_kind", "x", 0, Vec::new());
+    let fallback = error_record("no_such_kind", "x", None, 0, Vec::new());
     assert_eq!(
         get(&fallback, "kind").as_string().as_deref(),
         Some("network")
