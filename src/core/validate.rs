@@ -107,15 +107,15 @@ pub fn describe(value: &Json<'_>) -> String {
     }
 }
 
-/// A number for messages; integers in full, other numbers by what they are (no float
-/// formatting is carried for messages alone).
+/// A number for messages, quoted as the platform's other values are: integers in full, other
+/// numbers by what they are (no float formatting is carried for messages alone).
 fn describe_number(number: Number) -> String {
     match number {
-        Number::Unsigned(n) => format!("the number {n}"),
-        Number::Negative(n) => format!("the number {n}"),
+        Number::Unsigned(n) => format!("the number {}", quote(&n.to_string())),
+        Number::Negative(n) => format!("the number {}", quote(&n.to_string())),
         Number::Float(x) if x.fract() == 0.0 && x.abs() < 1e18 => {
             // Whole and well within i64: converts exactly.
-            format!("the number {}", x as i64)
+            format!("the number {}", quote(&(x as i64).to_string()))
         }
         Number::Float(x) if x.fract() == 0.0 => {
             let sign = if x < 0.0 { "negative " } else { "" };
