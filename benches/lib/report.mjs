@@ -400,7 +400,7 @@ export function renderMarkdown(R) {
   p(...gatewaySection(R.gateway, table));
 
   p(
-    "## 6. Choices measured while building (issue 13; not re-run by `make bench`)",
+    "## 7. Choices measured while building (issue 13; not re-run by `make bench`)",
     "Each was an A/B in one Node 20 process with the in-memory fetch of section 2, variants interleaved, medians of 1 200–2 400 calls, on the same shared 2-core machine (load 6–10 during the runs, so only differences well above a few µs mean anything). Commit messages carry the same numbers.",
     table(
       ["choice (same-run comparison)", "typical µs", "largest µs", "wasm gzip KB", "chosen"],
