@@ -1,0 +1,62 @@
+// Walking a paged list of the platform (the task list, a task's subtasks) as an async
+// iterable. Written over one generic page source, so the rules live once:
+// - pages are asked for in order (pageNo 0, 1, 2, …; the platform's first page is 0), one at a
+//   time, with one page size;
+// - the walk stops when the items seen (valid and invalid) reach the last page's `totalCount`,
+//   or at an empty page, whichever comes first; a short page is not taken as the end (a
+//   platform may page smaller than asked);
+// - an item already yielded is not yielded again (a newest-first list shifts by one when a task
+//   is created during the walk);
+// - the caller's signal cancels it, and leaving a `for await` loop early asks for no further
+//   page.
+
+/** The platform's largest page (and the walkers' page size). */
+export const WALK_PAGE_SIZE = 100;
+/** The platform's largest page number. */
+const MAX_PAGE_NO = 2147483647;
+
+/**
+ * An async iterable over every item of a paged list.
+ *
+ * @template Item, Page
+ * @param {object} source
+ * @param {(pageNo: number, pageSize: number, signal: AbortSignal | undefined) => Promise<Page>} source.fetchPage
+ *   one page (it rejects with the call's error, `aborted` included)
+ * @param {(page: Page) => Item[]} source.itemsOf the page's valid items
+ * @param {(item: Item) => string} source.keyOf an item's id (for the no-repeat rule)
+ * @param {() => Promise<Error>} source.abortedError the error of a walk cancelled between pages
+ * @param {{ signal?: AbortSignal, pageSize?: number, onInvalid?: (item: any, context: { pageNo: number }) => void }} [options]
+ * @returns {AsyncIterable<Item> & { pages(): AsyncIterable<Page> }}
+ */
+export function walkPages(source, options = {}) {
+  const { signal, onInvalid } = options;
+  const pageSize = options.pageSize ?? WALK_PAGE_SIZE;
+
+  async function* pages() {
+    let seen = 0;
+    for (let pageNo = 0; pageNo <= MAX_PAGE_NO; pageNo += 1) {
+      if (signal?.aborted) throw await source.abortedError();
+      const page = await source.fetchPage(pageNo, pageSize, signal);
+      const count = source.itemsOf(page).length + page.invalid.length;
+      if (count === 0) return;
+      seen += count;
+      yield page;
+      if (seen >= page.totalCount) return;
+    }
+  }
+
+  async function* items() {
+    const keys = new Set();
+    for await (const page of pages()) {
+      if (typeof onInvalid === "function") for (const bad of page.invalid) onInvalid(bad, { pageNo: page.pageNo });
+      for (const item of source.itemsOf(page)) {
+        const key = source.keyOf(item);
+        if (keys.has(key)) continue;
+        keys.add(key);
+        yield item;
+      }
+    }
+  }
+
+  return { [Symbol.asyncIterator]: () => items(), pages };
+}
