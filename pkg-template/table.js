@@ -1,0 +1,33 @@
+// Plain-text tables and CSV for the CLI's `list` and `devices` commands. No dependencies; the
+// cells arrive already made terminal-safe (the CLI's `safe`), so widths are counted in code
+// points, and a column's header sets its minimum width.
+
+/** Text in columns: `columns` are `{ title, align? }`, rows arrays of strings; the last column is not padded. */
+export function table(columns, rows, { gap = "  ", paintHeader = (text) => text } = {}) {
+  const width = columns.map((c, i) => rows.reduce((w, row) => Math.max(w, [...(row[i] ?? "")].length), [...c.title].length));
+  const line = (cells, paint = (text) => text) =>
+    cells
+      .map((cell, i) => {
+        const text = cell ?? "";
+        const fill = " ".repeat(width[i] - [...text].length);
+        if (i === cells.length - 1 && columns[i].align !== "right") return paint(text);
+        return columns[i].align === "right" ? fill + paint(text) : paint(text) + fill;
+      })
+      .join(gap);
+  return [line(columns.map((c) => c.title), paintHeader), ...rows.map((row) => line(row))];
+}
+
+// A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR at its start) gets a leading
+// apostrophe (OWASP's advice on CSV injection); platform text is not trusted.
+const FORMULA = /^[=+\-@\t\r]/;
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break; null → empty. */
+export function csvField(value) {
+  if (value === null || value === undefined) return "";
+  let text = String(value);
+  if (FORMULA.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One CSV record, without its line end (the caller writes CRLF, as RFC 4180 says). */
+export const csvRecord = (values) => values.map(csvField).join(",");
