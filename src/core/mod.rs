@@ -9,12 +9,14 @@
 
 pub mod errors;
 pub mod limiter;
+pub mod lists;
 pub mod login;
 pub mod problem;
 pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod subtask;
 pub mod task;
 pub mod time;
 pub mod transport;

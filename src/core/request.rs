@@ -99,23 +99,47 @@ pub enum Argument {
 
 /// Checks every argument, listing every problem; on success builds the wire request.
 pub fn build_request(args: &RawArguments) -> Result<WireRequest, Vec<Problem>> {
+    get_request(args, true, |problems, id| {
+        let segment = operation_segment(problems, id?)?;
+        Some(format!("{OPERATIONS_PATH}{segment}"))
+    })
+}
+
+/// An operation id percent-encoded as one path segment (`None`, with its problem recorded,
+/// when it cannot travel).
+pub fn operation_segment(problems: &mut Problems, id: &str) -> Option<String> {
+    encode_segment(id)
+        .map_err(|m| problems.add("operationId", m))
+        .ok()
+}
+
+/// A `GET` of the platform's northbound API: checks what every such call shares (the
+/// operation id when `with_id`, the token, `baseUrl`, `appKey`, `timeoutMs` and the
+/// resilience options) around the call's own arguments, which `path` checks (recording its
+/// problems; it gets the operation id when given) and turns into the path and query after the
+/// base URL. Every problem is listed, in argument order.
+pub fn get_request(
+    args: &RawArguments,
+    with_id: bool,
+    path: impl FnOnce(&mut Problems, Option<&String>) -> Option<String>,
+) -> Result<WireRequest, Vec<Problem>> {
     let mut problems = Problems::default();
-    let operation_id = required(&mut problems, "operationId", &args.operation_id);
+    let operation_id = if with_id {
+        required(&mut problems, "operationId", &args.operation_id)
+    } else {
+        None
+    };
     let token = required(&mut problems, "accessToken", &args.access_token)
         .filter(|t| header_safe(&mut problems, "accessToken", t));
     let (app_key, base) = base_and_key(&mut problems, args, "options.appKey");
-    let segment = operation_id.and_then(|id| {
-        encode_segment(id)
-            .map_err(|m| problems.add("operationId", m))
-            .ok()
-    });
+    let path = path(&mut problems, operation_id);
     let timeout_ms = whole_call_timeout(&mut problems, &args.timeout_ms);
     let policy = call_policy(&mut problems, &args.policy);
-    match (base, segment, token, app_key) {
-        (Some(base), Some(segment), Some(token), Some(app_key)) if problems.is_empty() => {
+    match (base, path, token, app_key) {
+        (Some(base), Some(path), Some(token), Some(app_key)) if problems.is_empty() => {
             Ok(WireRequest {
                 method: "GET",
-                url: format!("{base}{OPERATIONS_PATH}{segment}"),
+                url: format!("{base}{path}"),
                 headers: vec![
                     ("app_key", app_key.clone()),
                     ("Authorization", format!("Bearer {token}")),
@@ -261,7 +285,7 @@ fn call_policy(problems: &mut Problems, raw: &RawPolicy) -> CallPolicy {
 }
 
 /// `application/x-www-form-urlencoded` encoding of one value.
-fn form_encode(value: &str) -> String {
+pub fn form_encode(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
 

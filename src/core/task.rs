@@ -142,15 +142,18 @@ pub struct ExtendPara {
 /// the layout it was sent in (`[1, 2]` and `[1,2]`).
 impl PartialEq for ExtendPara {
     fn eq(&self, other: &Self) -> bool {
-        let value = |raw: &RawValue| serde_json::from_str::<serde_json::Value>(raw.get()).ok();
-        self.file_version == other.file_version
-            && self.other.len() == other.other.len()
-            && self
-                .other
-                .iter()
-                .zip(&other.other)
-                .all(|((k, v), (l, w))| k == l && value(v) == value(w))
+        self.file_version == other.file_version && same_members(&self.other, &other.other)
     }
+}
+
+/// Whether two lists of members kept as sent have the same keys in order, each with the same
+/// JSON value whatever its layout.
+pub fn same_members(a: &[(String, Box<RawValue>)], b: &[(String, Box<RawValue>)]) -> bool {
+    let value = |raw: &RawValue| serde_json::from_str::<serde_json::Value>(raw.get()).ok();
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|((k, v), (l, w))| k == l && value(v) == value(w))
 }
 
 impl OperateType {

@@ -3,12 +3,14 @@
 //! none, yields the normalised task.
 
 use super::problem::{field_path, quote, Problem, Problems};
+use super::subtask::{ExtendInfo, SubTaskStatus, UpgradeSubTask};
 use super::task::{
     ExecuteType, ExtendPara, OperateType, Policy, StaResult, Targets, TaskStatus, UpgradeTask,
 };
 use super::time::parse_timestamp;
 use super::wire::{
-    Json, Number, Obj, Raw, Whole, WireExtendPara, WirePolicy, WireStaResult, WireTargets, WireTask,
+    Json, Number, Obj, Raw, Whole, WireExtendPara, WireMembers, WirePolicy, WireStaResult,
+    WireSubTask, WireTargets, WireTask,
 };
 
 /// At most this many `deviceGroups` and this many `devices` (platform text).
@@ -29,6 +31,16 @@ const STATUSES: &[(&str, TaskStatus)] = &[
     ("success", TaskStatus::Success),
     ("stop", TaskStatus::Stop),
 ];
+/// A subtask's statuses: the platform's `fail`, and `failed` as the task's own spelling.
+const SUB_STATUSES: &[(&str, SubTaskStatus)] = &[
+    ("wait", SubTaskStatus::Wait),
+    ("processing", SubTaskStatus::Processing),
+    ("fail", SubTaskStatus::Failed),
+    ("failed", SubTaskStatus::Failed),
+    ("success", SubTaskStatus::Success),
+    ("stop", SubTaskStatus::Stop),
+    ("timeout", SubTaskStatus::Timeout),
+];
 const EXECUTE_TYPES: &[(&str, ExecuteType)] = &[
     ("now", ExecuteType::Now),
     ("deviceonline", ExecuteType::DeviceOnline),
@@ -38,17 +50,18 @@ const EXECUTE_TYPES: &[(&str, ExecuteType)] = &[
 /// Validates one task as read from an answer (the body itself, or one item of a list) and
 /// normalises it, or lists every problem found. Paths are relative to the task.
 pub fn normalise_task(body: &Obj<'_, WireTask<'_>>) -> Result<UpgradeTask, Vec<Problem>> {
+    match body {
+        Obj::Object(root) => normalise_task_object(root),
+        Obj::Other(other) => Err(vec![Problem::new(
+            "",
+            format!("the body is {}, not a JSON object", describe(other)),
+        )]),
+    }
+}
+
+/// [`normalise_task`] of a task that is a JSON object.
+pub fn normalise_task_object(root: &WireTask<'_>) -> Result<UpgradeTask, Vec<Problem>> {
     let mut problems = Problems::default();
-    let root = match body {
-        Obj::Object(root) => root,
-        Obj::Other(other) => {
-            problems.add(
-                "",
-                format!("the body is {}, not a JSON object", describe(other)),
-            );
-            return Err(problems.into_vec());
-        }
-    };
     let mut walker = Walker {
         problems: &mut problems,
     };
@@ -85,6 +98,63 @@ pub fn normalise_task(body: &Obj<'_, WireTask<'_>>) -> Result<UpgradeTask, Vec<P
         }),
         _ => Err(problems.into_vec()),
     }
+}
+
+/// Validates one subtask (an item of a subtask page) and normalises it, or lists every
+/// problem found: times, enums and `""` → `None` exactly as for a task; `fail` and `failed`
+/// are both [`SubTaskStatus::Failed`]. Paths are relative to the subtask; `item` is an object.
+pub fn normalise_sub_task(item: &WireSubTask<'_>) -> Result<UpgradeSubTask, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let mut walker = Walker {
+        problems: &mut problems,
+    };
+    let sub_operation_id = walker
+        .required_text(item.sub_operation_id.as_ref(), "", "subOperationId")
+        .unwrap_or_default();
+    let device_id = walker
+        .required_text(item.device_id.as_ref(), "", "deviceId")
+        .unwrap_or_default();
+    let status = walker.enumeration(item.status.as_ref(), "", "status", SUB_STATUSES, None);
+    let operate_type = walker.enumeration(
+        item.operate_type.as_ref(),
+        "",
+        "operateType",
+        OPERATE_TYPES,
+        None,
+    );
+    let create_time = walker.time(item.create_time.as_ref(), "", "createTime");
+    let start_time = walker.time(item.start_time.as_ref(), "", "startTime");
+    let stop_time = walker.time(item.stop_time.as_ref(), "", "stopTime");
+    let detail_info = walker.text(item.detail_info.as_ref(), "", "detailInfo");
+    let extend_info = walker
+        .object(item.extend_info.as_ref(), "extendInfo")
+        .map(members)
+        .unwrap_or_default();
+    match (status, operate_type, problems.is_empty()) {
+        (Some(status), Some(operate_type), true) => Ok(UpgradeSubTask {
+            sub_operation_id,
+            device_id,
+            status,
+            operate_type,
+            create_time,
+            start_time,
+            stop_time,
+            detail_info,
+            extend_info,
+        }),
+        _ => Err(problems.into_vec()),
+    }
+}
+
+/// Members kept as sent, owned.
+fn members<const D: usize>(object: &WireMembers<'_, D>) -> ExtendInfo {
+    ExtendInfo(
+        object
+            .0
+            .iter()
+            .map(|(key, raw)| (String::from(key.as_ref()), raw.0.to_owned()))
+            .collect(),
+    )
 }
 
 /// Reduces an enum spelling to its comparison key: ASCII lower case without `_` and `-`.

@@ -193,6 +193,16 @@ pub enum Obj<'a, T> {
     Other(Json<'a>),
 }
 
+/// A documented array of objects (a page's `data`), or any other value in its place: each
+/// item is the object read into its wire type, or any other value (checked item by item).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Items<'a, T> {
+    /// The array, item by item.
+    List(Vec<Obj<'a, T>>),
+    /// Something else: `null`, an object, a string, …
+    Other(Json<'a>),
+}
+
 /// A JSON value read as its text exactly as sent, checked like every other value: numbers
 /// within the f64 range, no lone surrogates, nesting limited. `DEPTH` is how many objects
 /// and arrays enclose it in the body (2 for `staResult.total`): serde_json captures raw text
@@ -253,6 +263,10 @@ pub struct Key<'a>(pub Cow<'a, str>);
 trait FromJson<'de>: Sized {
     fn from_json(value: Json<'de>) -> Self;
     fn from_map<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error>;
+    /// From an array: its items as lenient values unless the type reads them its own way.
+    fn from_seq<S: SeqAccess<'de>>(seq: S) -> Result<Self, S::Error> {
+        array(seq).map(Self::from_json)
+    }
 }
 
 impl<'de> FromJson<'de> for Json<'de> {
@@ -314,7 +328,7 @@ impl<'de, T: FromJson<'de>> Visitor<'de> for Lenient<T> {
         Ok(T::from_json(Json::String(Cow::Owned(v))))
     }
     fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<T, S::Error> {
-        array(seq).map(T::from_json)
+        T::from_seq(seq)
     }
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
         T::from_map(map)
@@ -328,6 +342,28 @@ fn array<'de, S: SeqAccess<'de>>(mut seq: S) -> Result<Json<'de>, S::Error> {
         items.push(item);
     }
     Ok(Json::Array(items))
+}
+
+impl<'de, T: Deserialize<'de>> FromJson<'de> for Items<'de, T> {
+    fn from_json(value: Json<'de>) -> Self {
+        Items::Other(value)
+    }
+    fn from_map<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error> {
+        Json::from_map(map).map(Items::Other)
+    }
+    fn from_seq<S: SeqAccess<'de>>(mut seq: S) -> Result<Self, S::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Obj<'de, T>>()? {
+            items.push(item);
+        }
+        Ok(Items::List(items))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Items<'de, T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Lenient(PhantomData))
+    }
 }
 
 impl<'de> Deserialize<'de> for Json<'de> {
@@ -603,6 +639,31 @@ wire_object! {
     }
 }
 
+/// An object whose members are all kept as sent (a subtask's `extendInfo`), in the order
+/// sent, each as its JSON text (`DEPTH`: see [`Raw`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WireMembers<'a, const DEPTH: usize>(pub Vec<(Cow<'a, str>, Raw<'a, DEPTH>)>);
+
+impl<'de, const DEPTH: usize> Deserialize<'de> for WireMembers<'de, DEPTH> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MembersVisitor<const DEPTH: usize>;
+        impl<'de, const DEPTH: usize> Visitor<'de> for MembersVisitor<DEPTH> {
+            type Value = WireMembers<'de, DEPTH>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::new();
+                while let Some(Key(key)) = map.next_key()? {
+                    members.push((key, map.next_value()?));
+                }
+                Ok(WireMembers(members))
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor::<DEPTH>)
+    }
+}
+
 /// `extendPara` as sent: the documented `fileVersion` and every other member, in the order
 /// sent, as its JSON text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -657,3 +718,69 @@ wire_object! {
     }
 }
 answer_fields!(WireLogin);
+
+/// Declares the wire type of a page of one list: `{ data, pageNo, pageSize, totalCount }` (or
+/// the official SDKs' `totalSize`), plus the error fields, with `data` an array of `$item`.
+macro_rules! wire_page {
+    ($(#[$meta:meta])* $name:ident, $item:ident) => {
+        wire_object! {
+            $(#[$meta])*
+            pub struct $name<'a> {
+                /// `data`: the items.
+                data: Items<'a, $item<'a>> = "data",
+                /// `pageNo`.
+                page_no: Raw<'a, 1> = "pageNo",
+                /// `pageSize`.
+                page_size: Raw<'a, 1> = "pageSize",
+                /// `totalCount`.
+                total_count: Raw<'a, 1> = "totalCount",
+                /// `totalSize` (the SDKs' name of the total).
+                total_size: Raw<'a, 1> = "totalSize",
+                /// `error_code`.
+                error_code: Raw<'a, 1> = "error_code",
+                /// `resultcode`.
+                resultcode: Raw<'a, 1> = "resultcode",
+                /// `error_desc`.
+                error_desc: Json<'a> = "error_desc",
+                /// `resultmsg`.
+                resultmsg: Json<'a> = "resultmsg",
+            }
+        }
+        answer_fields!($name);
+    };
+}
+
+wire_page!(
+    /// A page of the task list as sent: each item an `OperationInfo`, as for one task.
+    WireTaskPage,
+    WireTask
+);
+wire_page!(
+    /// A page of a task's subtasks as sent: one `SubOperationInfo` per device.
+    WireSubTaskPage,
+    WireSubTask
+);
+
+wire_object! {
+    /// One subtask (one device of a task) as sent (`SubOperationInfo`).
+    pub struct WireSubTask<'a> {
+        /// `subOperationId`.
+        sub_operation_id: Json<'a> = "subOperationId",
+        /// `createTime`.
+        create_time: Json<'a> = "createTime",
+        /// `startTime`.
+        start_time: Json<'a> = "startTime",
+        /// `stopTime`.
+        stop_time: Json<'a> = "stopTime",
+        /// `operateType`.
+        operate_type: Json<'a> = "operateType",
+        /// `deviceId`.
+        device_id: Json<'a> = "deviceId",
+        /// `status` (`wait|processing|fail|success|stop|timeout`).
+        status: Json<'a> = "status",
+        /// `detailInfo`: the platform's reason.
+        detail_info: Json<'a> = "detailInfo",
+        /// `extendInfo`: an object, kept as sent (its members sit 4 levels deep in a page).
+        extend_info: Obj<'a, WireMembers<'a, 4>> = "extendInfo",
+    }
+}
