@@ -6,6 +6,7 @@
 import { assertClientConfig } from "./config.js";
 import { UpgradeTaskError, toUpgradeTaskError } from "./errors.js";
 import * as wasm from "./iot_upgrade_task.js";
+import { walkPages } from "./pages.js";
 
 const FINAL = new Set(["success", "failed", "stop"]);
 
@@ -62,6 +63,8 @@ export function createApi(load) {
     }
   };
   const queryUpgradeTask = (operationId, accessToken, options) => guarded(wasm.queryUpgradeTask, [operationId, accessToken, options], signalOf(options));
+  const queryUpgradeTaskList = (accessToken, options) => guarded(wasm.queryUpgradeTaskList, [accessToken, options], signalOf(options));
+  const queryUpgradeSubTasks = (operationId, accessToken, options) => guarded(wasm.queryUpgradeSubTasks, [operationId, accessToken, options], signalOf(options));
   const login = (options) => guarded(wasm.login, [options], signalOf(options));
   const refreshToken = (options) => guarded(wasm.refreshToken, [options], signalOf(options));
 
@@ -201,13 +204,18 @@ export function createApi(load) {
     }
 
     /** Like the function, with the client's defaults; refreshes the token once on `unauthorized`. */
-    async queryUpgradeTask(operationId, options) {
+    queryUpgradeTask(operationId, options) {
+      return this.#withToken((token, merged) => queryUpgradeTask(operationId, token, merged), options);
+    }
+
+    /** `call(token, options)` with the client's defaults and token; on `unauthorized`, once more with a refreshed token. */
+    async #withToken(call, options) {
       const merged = this.#options(options);
       const started = Date.now();
       const secrets = [this.#config.appKey, this.#config.accessToken];
       const first = await this.#token(false, secrets);
       try {
-        return await queryUpgradeTask(operationId, first, merged);
+        return await call(first, merged);
       } catch (e) {
         const refreshable = typeof this.#config.getAccessToken === "function" && merged.retry !== false;
         if (!(e instanceof UpgradeTaskError) || e.kind !== "unauthorized" || !refreshable) throw e;
@@ -216,7 +224,7 @@ export function createApi(load) {
         const left = total - (Date.now() - started);
         if (left <= 0) throw await fail("timeout", "timeoutMs passed before the refreshed token could be used", { attempts: e.attempts });
         try {
-          return await queryUpgradeTask(operationId, token, { ...merged, timeoutMs: left });
+          return await call(token, { ...merged, timeoutMs: left });
         } catch (again) {
           if (again instanceof UpgradeTaskError) again.attempts += e.attempts ?? 0;
           throw again;
@@ -233,7 +241,76 @@ export function createApi(load) {
     queryUpgradeTasks(operationIds, options) {
       return batch((id) => this.queryUpgradeTask(id, options), operationIds, options);
     }
+
+    /** One page of the task list (see the function of the same name). */
+    queryUpgradeTaskList(options) {
+      return this.#withToken((token, merged) => queryUpgradeTaskList(token, merged), options);
+    }
+
+    /** One page of a task's subtasks (see the function of the same name). */
+    queryUpgradeSubTasks(operationId, options) {
+      return this.#withToken((token, merged) => queryUpgradeSubTasks(operationId, token, merged), options);
+    }
+
+    /**
+     * Every task of the list that matches `filter`, page by page (100 a page, in the
+     * platform's order), through the client's rate limit, token refresh and retries.
+     */
+    listUpgradeTasks(filter, options) {
+      return walk(filter, options, "filter", TASK_FILTER_KEYS, (pageOptions) => this.queryUpgradeTaskList(pageOptions), LIST_OF_TASKS);
+    }
+
+    /** Every subtask (one per device) of a task, page by page; `options.status` filters them. */
+    listUpgradeSubTasks(operationId, options) {
+      return walk(options, options, "options", SUB_TASK_FILTER_KEYS, (pageOptions) => this.queryUpgradeSubTasks(operationId, pageOptions), LIST_OF_SUB_TASKS);
+    }
   }
 
-  return { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, login, refreshToken, UpgradeTaskClient };
+  const TASK_FILTER_KEYS = ["operationType", "operationStatus", "deviceType", "model", "manufacturerName", "deviceId"];
+  const SUB_TASK_FILTER_KEYS = ["status"];
+  const LIST_OF_TASKS = { itemsOf: (page) => page.tasks, keyOf: (task) => task.operationId };
+  const LIST_OF_SUB_TASKS = { itemsOf: (page) => page.subTasks, keyOf: (subTask) => subTask.subOperationId };
+
+  /**
+   * The walk of a list: `query(options)` fetches one page; the filter's own keys (from
+   * `filter`, named `name` in errors) and the call options (`options`: signal, onInvalid,
+   * timeoutMs, retry, …) are read once, when the walk is made.
+   */
+  function walk(filter, options, name, filterKeys, query, list) {
+    const given = options ?? {};
+    const problems = [];
+    if (filter !== undefined && filter !== null && (typeof filter !== "object" || Array.isArray(filter))) {
+      problems.push({ path: name, message: "must be an object (or left out)" });
+    }
+    if (given !== null && (typeof given !== "object" || Array.isArray(given))) {
+      problems.push({ path: "options", message: "must be an object (or left out)" });
+    }
+    const { signal, onInvalid, pageNo, pageSize, ...callOptions } = problems.length === 0 ? given : {};
+    if (onInvalid !== undefined && typeof onInvalid !== "function") problems.push({ path: "options.onInvalid", message: "must be a function" });
+    const filterOptions = {};
+    if (problems.length === 0 && filter) for (const key of filterKeys) if (filter[key] !== undefined) filterOptions[key] = filter[key];
+    const base = { ...callOptions, ...filterOptions };
+    return walkPages(
+      {
+        ...list,
+        fetchPage: async (pageNumber, size, pageSignal) => {
+          if (problems.length > 0) throw await fail("invalid_argument", `${problems[0].path} ${problems[0].message}`, { problems });
+          return query({ ...base, pageNo: pageNumber, pageSize: size, ...(pageSignal ? { signal: pageSignal } : {}) });
+        },
+        abortedError: () => fail("aborted", "the caller's signal fired between pages of the list", { cause: signal?.reason }),
+      },
+      { signal, onInvalid },
+    );
+  }
+
+  return {
+    queryUpgradeTask,
+    waitForUpgradeTask,
+    queryUpgradeTasks,
+    queryUpgradeTaskList,
+    queryUpgradeSubTasks,
+    login,
+    refreshToken,
+    UpgradeTaskClient,
+  };
 }

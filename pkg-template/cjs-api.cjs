@@ -40,6 +40,30 @@ module.exports = function createCjsApi(importBuild) {
     async queryUpgradeTasks(...args) {
       return (await this.#get()).queryUpgradeTasks(...args);
     }
+    async queryUpgradeTaskList(...args) {
+      return (await this.#get()).queryUpgradeTaskList(...args);
+    }
+    async queryUpgradeSubTasks(...args) {
+      return (await this.#get()).queryUpgradeSubTasks(...args);
+    }
+    listUpgradeTasks(...args) {
+      return this.#walk("listUpgradeTasks", args);
+    }
+    listUpgradeSubTasks(...args) {
+      return this.#walk("listUpgradeSubTasks", args);
+    }
+    /** The ESM client's walk, made once the build is loaded (the same async iterable). */
+    #walk(method, args) {
+      const made = () => this.#get().then((client) => client[method](...args));
+      return {
+        async *[Symbol.asyncIterator]() {
+          yield* await made();
+        },
+        async *pages() {
+          yield* (await made()).pages();
+        },
+      };
+    }
   }
   return {
     UpgradeTaskError,
@@ -47,6 +71,8 @@ module.exports = function createCjsApi(importBuild) {
     queryUpgradeTask: forward("queryUpgradeTask"),
     waitForUpgradeTask: forward("waitForUpgradeTask"),
     queryUpgradeTasks: forward("queryUpgradeTasks"),
+    queryUpgradeTaskList: forward("queryUpgradeTaskList"),
+    queryUpgradeSubTasks: forward("queryUpgradeSubTasks"),
     login: forward("login"),
     refreshToken: forward("refreshToken"),
   };

@@ -188,6 +188,107 @@ export interface UpgradeTask {
   extendPara: ExtendPara;
 }
 
+/** The task list's filters: only the ones given are sent (checked first: `invalid_argument`). */
+export interface TaskFilter {
+  /** Only firmware or only software upgrades. */
+  operationType?: OperateType;
+  /** Only tasks in this status. */
+  operationStatus?: TaskStatus;
+  /** Only tasks for this device type (at most 256 characters). */
+  deviceType?: string;
+  /** Only tasks for this device model (at most 256 characters). */
+  model?: string;
+  /** Only tasks for this manufacturer (at most 256 characters). */
+  manufacturerName?: string;
+  /** Only tasks that include this device (listed, or in one of the task's groups). */
+  deviceId?: string;
+}
+
+/** Which page (checked first: `invalid_argument`; the platform answers `page_limit` beyond its limits). */
+export interface Paging {
+  /** The page, from 0 (the first page, and the default) to 2147483647. */
+  pageNo?: number;
+  /** Items per page, 1–100 (default 10). */
+  pageSize?: number;
+}
+
+/** Options of {@link queryUpgradeTaskList}. */
+export type TaskListOptions = QueryOptions & TaskFilter & Paging;
+
+/** Options of {@link queryUpgradeSubTasks}. */
+export type SubTaskOptions = QueryOptions & { status?: SubTaskStatus } & Paging;
+
+/**
+ * A device's status in a task. The platform spells failure `fail`; the package says `failed`
+ * both ways (a subtask's `status`, and the `status` filter, which it sends as `fail`).
+ */
+export type SubTaskStatus = "wait" | "processing" | "failed" | "success" | "stop" | "timeout";
+
+/** One device's part of an upgrade task, validated and normalised. Every key is always present. */
+export interface UpgradeSubTask {
+  subOperationId: string;
+  deviceId: string;
+  status: SubTaskStatus;
+  operateType: OperateType;
+  /** ISO-8601 UTC, e.g. `"2024-03-05T00:07:11Z"`. */
+  createTime: string | null;
+  startTime: string | null;
+  stopTime: string | null;
+  /** The platform's reason (why the device failed, timed out or stopped); `null` when none. */
+  detailInfo: string | null;
+  /** Extended information, as sent (`{}` when absent). */
+  extendInfo: Record<string, unknown>;
+}
+
+/** An item of a page that broke the rules of its kind (the rest of the page is still given). */
+export interface InvalidItem {
+  /** Its index in the platform's `data`. */
+  index: number;
+  /** Its `operationId` or `subOperationId`, when it has a usable one. */
+  id: string | null;
+  /** Every problem, with paths from the page (`"data[3].targets.devices[2]"`). */
+  problems: Problem[];
+}
+
+/** One page of the task list (newest first, as the platform returns it). */
+export interface UpgradeTaskPage {
+  tasks: UpgradeTask[];
+  invalid: InvalidItem[];
+  /** The page, as the platform echoed it (the one asked for when it did not). */
+  pageNo: number;
+  pageSize: number;
+  /** Tasks in the whole list (the platform's `totalCount`, or `totalSize`). */
+  totalCount: number;
+}
+
+/** One page of a task's subtasks (in device order). */
+export interface SubTaskPage {
+  subTasks: UpgradeSubTask[];
+  invalid: InvalidItem[];
+  pageNo: number;
+  pageSize: number;
+  /** Subtasks in the whole list. */
+  totalCount: number;
+}
+
+/** Options of the walkers ({@link UpgradeTaskClient.listUpgradeTasks}, {@link UpgradeTaskClient.listUpgradeSubTasks}). */
+export interface WalkOptions extends ClientCallOptions {
+  /** Cancels the walk: the next step rejects with kind `"aborted"`, and no further page is asked for. */
+  signal?: AbortSignal;
+  /** Called with each invalid item of each page (the walk yields only valid ones). */
+  onInvalid?: (item: InvalidItem, context: { pageNo: number }) => void;
+}
+
+/**
+ * Every item of a list, page by page (`pageSize` 100, in order), ending at the list's
+ * `totalCount` or at an empty page. Each `for await` walks again from the first page;
+ * leaving the loop early asks for no further page.
+ */
+export interface ListWalk<Item, Page> extends AsyncIterable<Item> {
+  /** The same walk, a whole page at a time (invalid items included). */
+  pages(): AsyncIterable<Page>;
+}
+
 /** Every kind of failure. */
 export type UpgradeTaskErrorKind =
   | "invalid_argument"
@@ -249,6 +350,24 @@ export declare function waitForUpgradeTask(operationId: string, accessToken: str
 /** Fetches many tasks; never rejects for one id: one {@link BatchResult} per id, in input order. */
 export declare function queryUpgradeTasks(operationIds: readonly string[], accessToken: string, options: BatchOptions): Promise<BatchResult[]>;
 
+/**
+ * Fetches one page of the task list (`GET {baseUrl}/iodm/northbound/v1.5.0/operations`),
+ * filtered; one bad task goes to `invalid` instead of failing the page.
+ * @example
+ * const page = await queryUpgradeTaskList(token, { baseUrl, appKey, operationStatus: "processing", pageSize: 50 });
+ * for (const task of page.tasks) console.log(task.operationId, task.staResult.fail);
+ */
+export declare function queryUpgradeTaskList(accessToken: string, options: TaskListOptions): Promise<UpgradeTaskPage>;
+
+/**
+ * Fetches one page of a task's subtasks, one per device
+ * (`GET {baseUrl}/iodm/northbound/v1.5.0/operations/{operationId}/subOperations`).
+ * @example
+ * const { subTasks } = await queryUpgradeSubTasks(id, token, { baseUrl, appKey, status: "failed", pageSize: 100 });
+ * for (const s of subTasks) console.log(s.deviceId, s.detailInfo);
+ */
+export declare function queryUpgradeSubTasks(operationId: string, accessToken: string, options: SubTaskOptions): Promise<SubTaskPage>;
+
 /** Logs in (`POST /iocm/app/sec/v1.1.0/login`, form-encoded `appId` and `secret`). */
 export declare function login(options: LoginOptions): Promise<Session>;
 
@@ -267,4 +386,20 @@ export declare class UpgradeTaskClient {
   queryUpgradeTask(operationId: string, options?: ClientCallOptions): Promise<UpgradeTask>;
   waitForUpgradeTask(operationId: string, options?: ClientCallOptions & Omit<WaitOptions, keyof QueryOptions>): Promise<UpgradeTask>;
   queryUpgradeTasks(operationIds: readonly string[], options?: ClientCallOptions & { concurrency?: number }): Promise<BatchResult[]>;
+  /** One page of the task list, with the client's token, rate limit and defaults. */
+  queryUpgradeTaskList(options?: ClientCallOptions & TaskFilter & Paging): Promise<UpgradeTaskPage>;
+  /** One page of a task's subtasks, with the client's token, rate limit and defaults. */
+  queryUpgradeSubTasks(operationId: string, options?: ClientCallOptions & { status?: SubTaskStatus } & Paging): Promise<SubTaskPage>;
+  /**
+   * Every task matching `filter`, through the client's rate limit, token refresh and retries.
+   * @example
+   * for await (const task of client.listUpgradeTasks({ operationStatus: "processing" })) console.log(task.operationId);
+   */
+  listUpgradeTasks(filter?: TaskFilter, options?: WalkOptions): ListWalk<UpgradeTask, UpgradeTaskPage>;
+  /**
+   * Every subtask (one per device) of a task, optionally only those in `options.status`.
+   * @example
+   * for await (const device of client.listUpgradeSubTasks(id, { status: "failed" })) console.log(device.deviceId, device.detailInfo);
+   */
+  listUpgradeSubTasks(operationId: string, options?: WalkOptions & { status?: SubTaskStatus }): ListWalk<UpgradeSubTask, SubTaskPage>;
 }

@@ -7,6 +7,6 @@ import { createApi } from "./api.js";
 
 export { UpgradeTaskError } from "./errors.js";
 
-export const { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, login, refreshToken, UpgradeTaskClient } = createApi(() =>
+export const { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, queryUpgradeTaskList, queryUpgradeSubTasks, login, refreshToken, UpgradeTaskClient } = createApi(() =>
   initWasm({ module_or_path: new URL("./iot_upgrade_task_bg.wasm", import.meta.url) }),
 );

@@ -6,7 +6,7 @@ import { createApi } from "./api.js";
 
 export { UpgradeTaskError } from "./errors.js";
 
-export const { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, login, refreshToken, UpgradeTaskClient } = createApi(async () => {
+export const { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, queryUpgradeTaskList, queryUpgradeSubTasks, login, refreshToken, UpgradeTaskClient } = createApi(async () => {
   const bytes = await readFile(new URL("./iot_upgrade_task_bg.wasm", import.meta.url));
   initSync({ module: bytes });
 });

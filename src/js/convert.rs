@@ -12,10 +12,13 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::limiter::RawRateLimit;
+use crate::core::lists::{Page, PageItem, RawListArguments, RawPaging, RawTaskFilter};
 use crate::core::login::Session;
 use crate::core::problem::Problems;
 use crate::core::request::{not_a_string, RawPolicy, MAX_OPERATION_ID_BYTES};
 use crate::core::retry::{wait_policy, RawRetry, WaitPolicy};
+use crate::core::subtask::UpgradeSubTask;
+use crate::core::task::UpgradeTask;
 use crate::core::{Argument, ErrorKind, ErrorReport, Problem, RawArguments, RawLogin};
 
 /// Arguments as read from JS, plus what only the JS side can see.
@@ -81,6 +84,24 @@ pub struct CallOptions {
     pub retry: Nested<RetryOptions>,
     /// `rateLimit`.
     pub rate_limit: Nested<RateOptions>,
+    /// `operationType` (the task list's filter).
+    pub operation_type: Loose,
+    /// `operationStatus`.
+    pub operation_status: Loose,
+    /// `deviceType`.
+    pub device_type: Loose,
+    /// `model`.
+    pub model: Loose,
+    /// `manufacturerName`.
+    pub manufacturer_name: Loose,
+    /// `deviceId`.
+    pub device_id: Loose,
+    /// `status` (the subtasks' filter).
+    pub status: Loose,
+    /// `pageNo`.
+    pub page_no: Loose,
+    /// `pageSize`.
+    pub page_size: Loose,
 }
 
 /// `options.retry` as an object.
@@ -302,6 +323,60 @@ pub fn read_arguments(
     read.raw.operation_id = read_string(operation_id, Some(MAX_OPERATION_ID_BYTES));
     read.raw.access_token = read_string(access_token, None);
     read
+}
+
+/// The task list's own option keys.
+const TASK_LIST_KEYS: &[&str] = &[
+    "operationType",
+    "operationStatus",
+    "deviceType",
+    "model",
+    "manufacturerName",
+    "deviceId",
+    "pageNo",
+    "pageSize",
+];
+/// A subtask query's own option keys.
+const SUB_TASK_KEYS: &[&str] = &["status", "pageNo", "pageSize"];
+
+/// Reads `queryUpgradeTaskList`'s `accessToken` and options (`operation_id: None`), or
+/// `queryUpgradeSubTasks`'s operation id, token and options.
+pub fn read_list_arguments(
+    operation_id: Option<&JsValue>,
+    access_token: &JsValue,
+    options: &JsValue,
+) -> JsArguments<RawListArguments> {
+    let keys = if operation_id.is_some() {
+        SUB_TASK_KEYS
+    } else {
+        TASK_LIST_KEYS
+    };
+    let (mut common, read) = read_options(options, "appKey", keys);
+    if let Some(id) = operation_id {
+        common.raw.operation_id = read_string(id, Some(MAX_OPERATION_ID_BYTES));
+    }
+    common.raw.access_token = read_string(access_token, None);
+    let raw = RawListArguments {
+        common: common.raw,
+        filter: RawTaskFilter {
+            operation_type: argument(&read.operation_type),
+            operation_status: argument(&read.operation_status),
+            device_type: argument(&read.device_type),
+            model: argument(&read.model),
+            manufacturer_name: argument(&read.manufacturer_name),
+            device_id: argument(&read.device_id),
+        },
+        status: argument(&read.status),
+        paging: RawPaging {
+            page_no: number(&read.page_no),
+            page_size: number(&read.page_size),
+        },
+    };
+    JsArguments {
+        raw,
+        signal: common.signal,
+        problems: common.problems,
+    }
 }
 
 /// Reads the options of `login` (`refresh == false`) or `refreshToken`.
@@ -565,27 +640,63 @@ fn plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 /// `JSON.parse`, defined as an own data property in the order sent: exactly what
 /// `JSON.parse` of the whole body gives (`__proto__` included, which an assignment would
 /// turn into a prototype change).
-impl ToJs for crate::core::UpgradeTask {
+impl ToJs for UpgradeTask {
     fn to_js(mut self) -> Result<JsValue, JsValue> {
         let other = std::mem::take(&mut self.extend_para.other);
         let task = plain(&self)?;
-        if !other.is_empty() {
-            let para = Reflect::get(&task, &name("extendPara"))?;
-            let descriptor = Object::new();
-            for flag in ["writable", "enumerable", "configurable"] {
-                Reflect::set(&descriptor, &name(flag), &JsValue::TRUE)?;
-            }
-            for (key, raw) in &other {
-                Reflect::set(&descriptor, &name("value"), &JSON::parse(raw.get())?)?;
-                Reflect::define_property(
-                    para.unchecked_ref::<Object>(),
-                    &JsValue::from_str(key),
-                    &descriptor,
-                )?;
-            }
-        }
+        define_members(&Reflect::get(&task, &name("extendPara"))?, &other)?;
         Ok(task)
     }
+}
+
+/// A subtask as a plain object; its `extendInfo` members defined as a task's `extendPara`
+/// members are.
+impl ToJs for UpgradeSubTask {
+    fn to_js(mut self) -> Result<JsValue, JsValue> {
+        let members = std::mem::take(&mut self.extend_info.0);
+        let sub_task = plain(&self)?;
+        define_members(&Reflect::get(&sub_task, &name("extendInfo"))?, &members)?;
+        Ok(sub_task)
+    }
+}
+
+/// A page: `{ tasks | subTasks, invalid, pageNo, pageSize, totalCount }`, each item made as
+/// one item alone is.
+impl<T: ToJs + Serialize + PageItem> ToJs for Page<T> {
+    fn to_js(mut self) -> Result<JsValue, JsValue> {
+        let items = std::mem::take(&mut self.items);
+        let page = plain(&self)?;
+        let list = js_sys::Array::new_with_length(0);
+        for item in items {
+            list.push(&item.to_js()?);
+        }
+        Reflect::set(&page, &name(T::KEY), &list)?;
+        Ok(page)
+    }
+}
+
+/// Defines `members` (JSON texts as sent) on `object` in order, each read by `JSON.parse` and
+/// made an own data property, as `JSON.parse` of the whole body would.
+fn define_members(
+    object: &JsValue,
+    members: &[(String, Box<serde_json::value::RawValue>)],
+) -> Result<(), JsValue> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let descriptor = Object::new();
+    for flag in ["writable", "enumerable", "configurable"] {
+        Reflect::set(&descriptor, &name(flag), &JsValue::TRUE)?;
+    }
+    for (key, raw) in members {
+        Reflect::set(&descriptor, &name("value"), &JSON::parse(raw.get())?)?;
+        Reflect::define_property(
+            object.unchecked_ref::<Object>(),
+            &JsValue::from_str(key),
+            &descriptor,
+        )?;
+    }
+    Ok(())
 }
 
 impl ToJs for Session {

@@ -2,7 +2,9 @@
 // It cannot import ./usage.js (an ES module), so it names every export itself.
 import {
   login,
+  queryUpgradeSubTasks,
   queryUpgradeTask,
+  queryUpgradeTaskList,
   queryUpgradeTasks,
   refreshToken,
   UpgradeTaskClient,
@@ -29,6 +31,17 @@ import {
   type UpgradeTask,
   type UpgradeTaskErrorKind,
   type WaitOptions,
+  type InvalidItem,
+  type ListWalk,
+  type Paging,
+  type SubTaskOptions,
+  type SubTaskPage,
+  type SubTaskStatus,
+  type TaskFilter,
+  type TaskListOptions,
+  type UpgradeSubTask,
+  type UpgradeTaskPage,
+  type WalkOptions,
 } from "iot-upgrade-task";
 
 interface Shape {
@@ -41,6 +54,15 @@ interface Shape {
   total: StaResult["total"];
   version: ExtendPara["fileVersion"];
 }
+
+/** Typed, not called: the task list and a task's devices. */
+export type ListCalls = {
+  list: (token: string, options: TaskListOptions) => Promise<UpgradeTaskPage>;
+  subTasks: (id: string, token: string, options: SubTaskOptions) => Promise<SubTaskPage>;
+};
+export const listCalls: ListCalls = { list: queryUpgradeTaskList, subTasks: queryUpgradeSubTasks };
+export type DeviceRow = { id: UpgradeSubTask["deviceId"]; status: SubTaskStatus; problems: InvalidItem["problems"] };
+export type Walks = { tasks: (filter?: TaskFilter, options?: WalkOptions) => ListWalk<UpgradeTask, UpgradeTaskPage>; paging: Paging };
 
 /** Typed, not called: signing in would replace the token the runner handed out. */
 export type SignIn = (options: LoginOptions) => Promise<Session>;

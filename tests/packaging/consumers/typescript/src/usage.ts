@@ -3,7 +3,9 @@
 // checks that this file names everything index.d.ts exports.
 import {
   login,
+  queryUpgradeSubTasks,
   queryUpgradeTask,
+  queryUpgradeTaskList,
   queryUpgradeTasks,
   refreshToken,
   UpgradeTaskClient,
@@ -30,6 +32,17 @@ import {
   type UpgradeTask,
   type UpgradeTaskErrorKind,
   type WaitOptions,
+  type InvalidItem,
+  type ListWalk,
+  type Paging,
+  type SubTaskOptions,
+  type SubTaskPage,
+  type SubTaskStatus,
+  type TaskFilter,
+  type TaskListOptions,
+  type UpgradeSubTask,
+  type UpgradeTaskPage,
+  type WalkOptions,
 } from "iot-upgrade-task";
 
 export interface Settings {
@@ -223,4 +236,25 @@ export function typeErrors(task: UpgradeTask, error: UpgradeTaskError, settings:
   // @ts-expect-error a batch entry has a task only once `ok` is checked
   const unchecked: UpgradeTask = result.task;
   return [noBaseUrl, textTimeout, badStatus, badKind, year, made, noOptions, wrongOrder, both, unchecked];
+}
+
+/** The task list and a task's failed devices (typed use of the list calls; not called by the test). */
+export async function failedDevices(settings: Settings, filter: TaskFilter): Promise<Array<[string, string | null]>> {
+  const paging: Paging = { pageNo: 0, pageSize: 100 };
+  const listOptions: TaskListOptions = { ...optionsFor(settings), ...filter, ...paging };
+  const page: UpgradeTaskPage = await queryUpgradeTaskList(settings.token, listOptions);
+  const bad: InvalidItem[] = page.invalid;
+  const status: SubTaskStatus = "failed";
+  const subOptions: SubTaskOptions = { ...optionsFor(settings), status, pageSize: 100 };
+  const out: Array<[string, string | null]> = [];
+  for (const task of page.tasks) {
+    const devices: SubTaskPage = await queryUpgradeSubTasks(task.operationId, settings.token, subOptions);
+    for (const d of devices.subTasks) out.push([d.deviceId, d.detailInfo]);
+  }
+  const client = new UpgradeTaskClient({ baseUrl: settings.baseUrl, appKey: settings.appKey, accessToken: settings.token });
+  const walkOptions: WalkOptions = { onInvalid: (item) => bad.push(item) };
+  const walk: ListWalk<UpgradeSubTask, SubTaskPage> = client.listUpgradeSubTasks("op", { ...walkOptions, status });
+  for await (const d of walk) out.push([d.deviceId, d.detailInfo]);
+  for await (const t of client.listUpgradeTasks(filter, walkOptions)) out.push([t.operationId, null]);
+  return out;
 }
