@@ -3,6 +3,8 @@
 //
 //   npx iot-upgrade-task get <operationId...>    print one or more upgrade tasks
 //   npx iot-upgrade-task watch <operationId>     follow a task until it ends
+//   npx iot-upgrade-task list                    the platform's tasks (filtered)
+//   npx iot-upgrade-task devices <operationId>   a task's devices: status, reason, times
 //
 // Plain Node (18+), no dependencies: node:util parseArgs and the package's own API, imported
 // relatively (the file ships next to node.js). The access token, the refresh token and the
@@ -15,6 +17,7 @@ import https from "node:https";
 import { Readable } from "node:stream";
 import tls from "node:tls";
 import { parseArgs } from "node:util";
+import { csvRecord, table } from "./table.js";
 
 const NAME = "iot-upgrade-task";
 
@@ -62,6 +65,13 @@ const OPTIONS = {
   cert: { type: "string" },
   key: { type: "string" },
   json: { type: "boolean" },
+  csv: { type: "boolean" },
+  type: { type: "string" },
+  status: { type: "string" },
+  "device-id": { type: "string" },
+  "device-type": { type: "string" },
+  model: { type: "string" },
+  manufacturer: { type: "string" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -113,6 +123,8 @@ Query Huawei IoT platform (northbound API) firmware/software upgrade tasks.
 Commands:
   get <operationId...>   print one or more tasks
   watch <operationId>    follow a task until it ends, with a progress bar
+  list                   the platform's tasks, newest first (filters: --type, --status, ...)
+  devices <operationId>  a task's devices: status, the platform's reason, times
   help [command]         help on a command
 
 Examples:
@@ -120,6 +132,8 @@ Examples:
   ${NAME} get 5f0c2a9e1b
   ${NAME} get --json op-1 op-2 op-3 | jq .status
   ${NAME} watch 5f0c2a9e1b && echo upgraded
+  ${NAME} list --status processing
+  ${NAME} devices 5f0c2a9e1b --status failed --csv > failed.csv
 
 ${COMMON_HELP}
 
@@ -153,7 +167,54 @@ Options:
 ${COMMON_HELP}
 
 ${EXIT_HELP}`,
+
+  list: `Usage: ${NAME} list [options]
+
+Prints the platform's upgrade tasks, newest first as the platform returns them: a table (id,
+type, status, devices done, failed, created in local time, version), or with --json one task
+per line. Walks every page (100 tasks a page, within the platform's 100 calls a minute).
+
+Filters (all optional; only the ones given are sent):
+  --type TYPE           firmware_upgrade or software_upgrade
+  --status STATUS       wait, processing, failed, success or stop
+  --device-id ID        tasks that include this device (listed, or in one of its groups)
+  --model M             tasks for this device model
+  --device-type T       tasks for this device type
+  --manufacturer M      tasks for this manufacturer
+
+Options:
+  --timeout DURATION  deadline of each page's query: 30s (default), 1500ms, 2m
+
+Tasks the platform sent in a shape that breaks its documented format are named on stderr
+(their place in the page, their id, what is wrong); the others are printed, and the exit
+code is then 7.
+
+${COMMON_HELP}
+
+${EXIT_HELP}`,
+
+  devices: `Usage: ${NAME} devices [options] <operationId>
+
+Prints a task's devices (its subtasks) in the platform's order: device, status, the
+platform's reason (why it failed, timed out or stopped), started and stopped in local time.
+Walks every page (100 devices a page). --json prints one subtask per line, --csv a CSV file
+(RFC 4180, CRLF line ends, times in UTC ISO 8601, header line first).
+
+Options:
+  --status STATUS     only devices in this status: wait, processing, failed, success, stop
+                      or timeout (the platform's "fail" is "failed" here, as everywhere)
+  --json | --csv      machine-readable output instead of the table
+  --timeout DURATION  deadline of each page's query: 30s (default), 1500ms, 2m
+
+Devices the platform sent in a broken shape are named on stderr (exit code 7).
+
+${COMMON_HELP}
+
+${EXIT_HELP}`,
 };
+
+/** Every command of the tool. */
+const COMMANDS = ["get", "watch", "list", "devices"];
 
 // ---------------------------------------------------------------------------------------------
 // Output: secrets blanked, terminal-unsafe characters made visible, colours only on a TTY
@@ -413,6 +474,13 @@ const SETTING_NAMES = new Map([
   ["options.maxWaitMs", "--timeout"],
   ["options.minDelayMs", "--min-delay (or IOT_MIN_DELAY_MS)"],
   ["options.maxDelayMs", "--max-delay (or IOT_MAX_DELAY_MS)"],
+  ["options.operationType", "--type"],
+  ["options.operationStatus", "--status"],
+  ["options.status", "--status"],
+  ["options.deviceId", "--device-id"],
+  ["options.deviceType", "--device-type"],
+  ["options.model", "--model"],
+  ["options.manufacturerName", "--manufacturer"],
 ]);
 const settingName = (path) => SETTING_NAMES.get(path) ?? safe(path);
 
@@ -531,18 +599,24 @@ async function accessToken(api, cfg, log) {
   return session.accessToken;
 }
 
+/** `{ token }`, or `{ code }`: the exit code of a failed login, reported on stderr. */
+async function tokenOrExit(api, cfg, log, verbose) {
+  try {
+    return { token: await accessToken(api, cfg, log) };
+  } catch (e) {
+    return { code: reportError(e, { context: "login failed", verbose }) };
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
 async function commandGet(ids, values, cfg, log) {
   const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, "--timeout");
   const api = await loadApi();
-  let token;
-  try {
-    token = await accessToken(api, cfg, log);
-  } catch (e) {
-    return reportError(e, { context: "login failed", verbose: values.verbose });
-  }
+  const login = await tokenOrExit(api, cfg, log, values.verbose);
+  if (login.code !== undefined) return login.code;
+  const token = login.token;
   // Several ids share the platform's own rate (100 calls a minute per app) instead of tripping
   // its throttle; without --timeout, a queued call may wait for its window on top of the
   // usual 30 s.
@@ -675,24 +749,13 @@ async function commandWatch(id, values, cfg, log) {
   const maxDelayMs = maxRaw === undefined ? undefined : parseMs(maxRaw, "--max-delay");
   const api = await loadApi();
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupt = interruptible();
 
   const display = progressDisplay(id, values.verbose);
   try {
-    let token;
-    try {
-      token = await accessToken(api, cfg, log);
-    } catch (e) {
-      return reportError(e, { context: "login failed", verbose: values.verbose });
-    }
+    const login = await tokenOrExit(api, cfg, log, values.verbose);
+    if (login.code !== undefined) return login.code;
+    const token = login.token;
     log(
       `watching at ${safe(cfg.baseUrl.value)}` +
         (maxWaitMs === undefined ? "" : `, giving up after ${maxWaitMs} ms`) +
@@ -701,27 +764,9 @@ async function commandWatch(id, values, cfg, log) {
     display.start();
     let task;
     try {
-      // With an app id and secret, a token that expires during a long watch is replaced by a
-      // new login (the client asks for one when the platform refuses the token).
-      const canLogin = cfg.appId.value !== undefined && cfg.secret.value !== undefined;
-      const getAccessToken = async ({ forceRefresh }) => {
-        if (forceRefresh) {
-          display.log("the platform refused the token: logging in again");
-          const session = await api.login({ baseUrl: cfg.baseUrl.value, appId: cfg.appId.value, secret: cfg.secret.value });
-          addSecret(session.accessToken);
-          addSecret(session.refreshToken);
-          token = session.accessToken;
-        }
-        return token;
-      };
-      const client = new api.UpgradeTaskClient({
-        baseUrl: cfg.baseUrl.value,
-        appKey: cfg.appKey.value,
-        rateLimit: false,
-        ...(canLogin ? { getAccessToken } : { accessToken: token }),
-      });
+      const client = platformClient(api, cfg, token, (line) => display.log(line), { rateLimit: false });
       task = await client.waitForUpgradeTask(id, {
-        signal: controller.signal,
+        signal: interrupt.signal,
         onProgress: (t) => display.update(t),
         ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
         ...(minDelayMs === undefined ? {} : { minDelayMs }),
@@ -729,7 +774,7 @@ async function commandWatch(id, values, cfg, log) {
       });
     } catch (error) {
       display.stop();
-      if (error?.kind === "aborted" && controller.signal.aborted) {
+      if (error?.kind === "aborted" && interrupt.signal.aborted) {
         err("interrupted");
         return EXIT.interrupted;
       }
@@ -750,13 +795,212 @@ async function commandWatch(id, values, cfg, log) {
     return task.status === "success" ? EXIT.ok : EXIT.taskEnded;
   } finally {
     display.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupt.release();
   }
 }
 
+/**
+ * Ctrl-C (or SIGTERM) aborts the returned signal; a second one exits at once. `release()`
+ * removes the handlers.
+ */
+function interruptible() {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    release() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/**
+ * The package's client for this run. With an app id and secret, a token that expires during a
+ * long run is replaced by a new login (the client asks for one when the platform refuses it).
+ */
+function platformClient(api, cfg, token, log, more = {}) {
+  let current = token;
+  const canLogin = cfg.appId.value !== undefined && cfg.secret.value !== undefined;
+  const getAccessToken = async ({ forceRefresh }) => {
+    if (forceRefresh) {
+      log("the platform refused the token: logging in again");
+      const session = await api.login({ baseUrl: cfg.baseUrl.value, appId: cfg.appId.value, secret: cfg.secret.value });
+      addSecret(session.accessToken);
+      addSecret(session.refreshToken);
+      current = session.accessToken;
+    }
+    return current;
+  };
+  return new api.UpgradeTaskClient({
+    baseUrl: cfg.baseUrl.value,
+    appKey: cfg.appKey.value,
+    ...more,
+    ...(canLogin ? { getAccessToken } : { accessToken: token }),
+  });
+}
+
+/** A table cell of at most `max` characters ("…" ends a longer one; --json and --csv keep all). */
+const clip = (text, max) => {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : text;
+};
+
+/** "firmware", "software", or the type as sent. */
+const shortType = (type) => (type === "firmware_upgrade" ? "firmware" : type === "software_upgrade" ? "software" : safe(type));
+
+/** Reports an invalid item of a page on stderr (its place, id and problems). */
+function reportInvalid(item, pageNo, what, verbose) {
+  const paint = painter(process.stderr);
+  const id = item.id === null ? "no usable id" : `id "${safe(item.id)}"`;
+  err(`${paint.yellow(paint.bold("warning:"))} ${what} ${item.index} of page ${pageNo} (${id}) breaks the platform's documented format; left out:`);
+  const shown = verbose ? item.problems : item.problems.slice(0, 5);
+  for (const p of shown) err(`    - ${safe(p.path)}: ${safe(p.message)}`);
+  if (shown.length < item.problems.length) err(`    … and ${item.problems.length - shown.length} more (--verbose lists all)`);
+}
+
+/**
+ * Walks a list (`walk(client, options)` gives the package's async iterable), printing each
+ * item with `print` as it arrives and invalid ones on stderr; `finish()` runs after the last.
+ * Exit code: ok, invalidResponse when an item was invalid, or the failure's.
+ */
+async function walkList(values, cfg, log, { what, walk, print, finish, context }) {
+  const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, "--timeout");
+  const api = await loadApi();
+  const interrupt = interruptible();
+  let invalid = 0;
+  let count = 0;
+  try {
+    const login = await tokenOrExit(api, cfg, log, values.verbose);
+    if (login.code !== undefined) return login.code;
+    const token = login.token;
+    // The platform's own rate (100 calls a minute per app) paces the pages of a long list.
+    const client = platformClient(api, cfg, token, log, { rateLimit: {}, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    const started = Date.now();
+    const onInvalid = (item, { pageNo }) => {
+      invalid += 1;
+      reportInvalid(item, pageNo, what, values.verbose);
+    };
+    try {
+      for await (const item of walk(client, { signal: interrupt.signal, onInvalid })) {
+        count += 1;
+        print(item);
+      }
+    } catch (error) {
+      if (error?.kind === "aborted" && interrupt.signal.aborted) {
+        err("interrupted");
+        return EXIT.interrupted;
+      }
+      return reportError(error, { context, verbose: values.verbose });
+    }
+    log(`${count} ${what}s in ${Date.now() - started} ms${invalid > 0 ? `, ${invalid} left out` : ""}`);
+    finish(count);
+    return invalid > 0 ? EXIT.invalidResponse : EXIT.ok;
+  } finally {
+    interrupt.release();
+  }
+}
+
+async function commandList(values, cfg, log) {
+  const filter = {};
+  for (const [flag, key] of [
+    ["type", "operationType"],
+    ["status", "operationStatus"],
+    ["device-id", "deviceId"],
+    ["device-type", "deviceType"],
+    ["model", "model"],
+    ["manufacturer", "manufacturerName"],
+  ]) {
+    if (values[flag] !== undefined) filter[key] = values[flag];
+  }
+  const rows = [];
+  const paint = painter(process.stdout);
+  return walkList(values, cfg, log, {
+    what: "task",
+    context: "listing tasks",
+    walk: (client, options) => client.listUpgradeTasks(filter, options),
+    print(task) {
+      if (values.json) return out(jsonLine(task));
+      const s = task.staResult;
+      rows.push([
+        clip(safe(task.operationId), 40),
+        shortType(task.operateType),
+        statusText(task.status, paint),
+        `${done(s)}/${s.total}`,
+        String(s.fail + s.timeout),
+        localTime(task.createTime) ?? "—",
+        task.extendPara?.fileVersion == null ? "—" : clip(safe(task.extendPara.fileVersion), 32),
+      ]);
+    },
+    finish(count) {
+      if (values.json) return;
+      if (count === 0) return err("no tasks match");
+      const columns = [{ title: "OPERATION ID" }, { title: "TYPE" }, { title: "STATUS" }, { title: "DONE", align: "right" }, { title: "FAILED", align: "right" }, { title: "CREATED" }, { title: "VERSION" }];
+      for (const line of table(columns, rows, { paintHeader: paint.bold, width: visibleWidth })) out(line);
+    },
+  });
+}
+
+async function commandDevices(id, values, cfg, log) {
+  const paint = painter(process.stdout);
+  const rows = [];
+  if (values.csv) out(`${csvRecord(["deviceId", "status", "reason", "createTime", "startTime", "stopTime", "subOperationId"])}\r`);
+  return walkList(values, cfg, log, {
+    what: "device",
+    context: `devices of operation "${safe(id)}"`,
+    walk: (client, options) => client.listUpgradeSubTasks(id, { ...options, ...(values.status === undefined ? {} : { status: values.status }) }),
+    print(sub) {
+      if (values.json) return out(jsonLine(sub));
+      if (values.csv) return out(`${csvRecord([sub.deviceId, sub.status, sub.detailInfo, sub.createTime, sub.startTime, sub.stopTime, sub.subOperationId].map(csvCell))}\r`);
+      rows.push([clip(safe(sub.deviceId), 40), statusText(sub.status, paint), sub.detailInfo === null ? "—" : clip(safe(sub.detailInfo), 72), localTime(sub.startTime) ?? "—", localTime(sub.stopTime) ?? "—"]);
+    },
+    finish(count) {
+      if (values.json || values.csv) return;
+      if (count === 0) return err(values.status === undefined ? "the task has no devices" : `no device is ${safe(values.status)}`);
+      const columns = [{ title: "DEVICE" }, { title: "STATUS" }, { title: "REASON" }, { title: "STARTED" }, { title: "STOPPED" }];
+      for (const line of table(columns, rows, { paintHeader: paint.bold, width: visibleWidth })) out(line);
+    },
+  });
+}
+
+/**
+ * A CSV value: as sent when the file goes to a pipe or a file (line breaks stay inside quoted
+ * fields, as RFC 4180 allows); terminal-safe when it goes to a terminal.
+ */
+const csvCell = (value) => (value === null || process.stdout.isTTY !== true ? value : safe(value));
+
+/** A cell's width on the terminal: its code points without colour escapes. */
+const visibleWidth = (text) => [...text.replace(/\x1b\[[0-9;]*m/g, "")].length;
+
 // ---------------------------------------------------------------------------------------------
 // Main
+
+/** Which commands take which of the list flags. */
+const FLAG_COMMANDS = {
+  type: ["list"],
+  "device-id": ["list"],
+  "device-type": ["list"],
+  model: ["list"],
+  manufacturer: ["list"],
+  status: ["list", "devices"],
+  csv: ["devices"],
+};
+
+/** Why a flag does not fit the command (e.g. --csv with list), or null. */
+function misplacedFlag(command, values) {
+  for (const [flag, commands] of Object.entries(FLAG_COMMANDS)) {
+    if (values[flag] !== undefined && !commands.includes(command)) return `--${flag} only applies to ${commands.join(" and ")}`;
+  }
+  if (values.csv && values.json) return "--json and --csv are two different outputs: give one";
+  return null;
+}
 
 async function main(argv) {
   // Secrets given as flags are known before parsing, so even a parse error cannot echo them.
@@ -771,7 +1015,7 @@ async function main(argv) {
   for (const t of tokens) {
     if (t.kind !== "option") continue;
     const spec = OPTIONS[t.name];
-    const command = positionals.find((a) => a === "get" || a === "watch");
+    const command = positionals.find((a) => COMMANDS.includes(a));
     if (spec === undefined) {
       const near = Object.keys(OPTIONS).filter((n) => n !== t.name && (n.startsWith(t.name) || t.name.startsWith(n)));
       return usageFail(`unknown option ${safe(t.rawName)}${near.length === 1 ? ` (did you mean --${near[0]}?)` : ""}`, command);
@@ -792,7 +1036,7 @@ async function main(argv) {
     return EXIT.ok;
   }
   if (values.help) {
-    if (command !== undefined && !(command === "get" || command === "watch")) return usageFail(`unknown command "${safe(command)}"`);
+    if (command !== undefined && !COMMANDS.includes(command)) return usageFail(`unknown command "${safe(command)}"`);
     out(HELP[command ?? "main"]);
     return EXIT.ok;
   }
@@ -800,9 +1044,12 @@ async function main(argv) {
     err(HELP.main);
     return EXIT.usage;
   }
-  if (command !== "get" && command !== "watch") return usageFail(`unknown command "${safe(command)}" (try get or watch)`);
-  if (args.length === 0) return usageFail(`${command} needs ${command === "get" ? "at least one operation id" : "an operation id"}`, command);
-  if (command === "watch" && args.length > 1) return usageFail("watch follows one operation id at a time", command);
+  if (!COMMANDS.includes(command)) return usageFail(`unknown command "${safe(command)}" (try ${COMMANDS.slice(0, -1).join(", ")} or ${COMMANDS.at(-1)})`);
+  if (command === "list" && args.length > 0) return usageFail(`list takes no operation id (got "${safe(args[0])}"); filter with --type, --status, --device-id, --model`, command);
+  if (command !== "list" && args.length === 0) return usageFail(`${command} needs ${command === "get" ? "at least one operation id" : "an operation id"}`, command);
+  if ((command === "watch" || command === "devices") && args.length > 1) return usageFail(`${command} takes one operation id at a time`, command);
+  const misplaced = misplacedFlag(command, values);
+  if (misplaced !== null) return usageFail(misplaced, command);
   if (values["min-delay"] !== undefined || values["max-delay"] !== undefined) {
     if (command !== "watch") return usageFail("--min-delay and --max-delay only apply to watch", command);
   }
@@ -817,7 +1064,16 @@ async function main(argv) {
       log(`TLS: ${cfg.tls.from.join(", ")}`);
     }
     log(`platform ${safe(cfg.baseUrl.value)} (from ${cfg.baseUrl.from}); app key ${masked(cfg.appKey.value)} (from ${cfg.appKey.from})`);
-    return command === "get" ? await commandGet(args, values, cfg, log) : await commandWatch(args[0], values, cfg, log);
+    switch (command) {
+      case "get":
+        return await commandGet(args, values, cfg, log);
+      case "watch":
+        return await commandWatch(args[0], values, cfg, log);
+      case "list":
+        return await commandList(values, cfg, log);
+      default:
+        return await commandDevices(args[0], values, cfg, log);
+    }
   } catch (e) {
     if (e instanceof UsageError) return usageFail(e.message, command);
     return reportError(e, { verbose: values.verbose });

@@ -2,14 +2,20 @@
 // cells arrive already made terminal-safe (the CLI's `safe`), so widths are counted in code
 // points, and a column's header sets its minimum width.
 
-/** Text in columns: `columns` are `{ title, align? }`, rows arrays of strings; the last column is not padded. */
-export function table(columns, rows, { gap = "  ", paintHeader = (text) => text } = {}) {
-  const width = columns.map((c, i) => rows.reduce((w, row) => Math.max(w, [...(row[i] ?? "")].length), [...c.title].length));
+/** Code points: the width of a terminal-safe cell without colours. */
+const codePoints = (text) => [...text].length;
+
+/**
+ * Text in columns: `columns` are `{ title, align? }`, rows arrays of strings; the last column
+ * is not padded. `width(cell)` measures a cell (pass one that skips colour escapes).
+ */
+export function table(columns, rows, { gap = "  ", paintHeader = (text) => text, width: measure = codePoints } = {}) {
+  const width = columns.map((c, i) => rows.reduce((w, row) => Math.max(w, measure(row[i] ?? "")), measure(c.title)));
   const line = (cells, paint = (text) => text) =>
     cells
       .map((cell, i) => {
         const text = cell ?? "";
-        const fill = " ".repeat(width[i] - [...text].length);
+        const fill = " ".repeat(width[i] - measure(text));
         if (i === cells.length - 1 && columns[i].align !== "right") return paint(text);
         return columns[i].align === "right" ? fill + paint(text) : paint(text) + fill;
       })

@@ -29,6 +29,7 @@ export async function packageCopy() {
         if (needed.every((f) => existsSync(join(dir, f)))) {
           const source = process.env.CLI_UNDER_TEST === "pkg" ? join(pkgDir, "cli.mjs") : join(root, "pkg-template", "cli.mjs");
           cpSync(source, join(dir, "cli.mjs"));
+          if (process.env.CLI_UNDER_TEST !== "pkg") cpSync(join(root, "pkg-template", "table.js"), join(dir, "table.js"));
           return { dir, cli: join(dir, "cli.mjs"), remove: () => rmSync(dir, { recursive: true, force: true }) };
         }
         rmSync(dir, { recursive: true, force: true });

@@ -34,3 +34,9 @@ test("csvField: RFC 4180 quoting, null as empty, formula starts defused", () => 
   assert.equal(csvField("a=b"), "a=b");
   assert.equal(csvRecord(["a", null, "b,c"]), 'a,,"b,c"');
 });
+
+test("table: a width function that skips colour escapes aligns painted cells", () => {
+  const visible = (t) => [...t.replace(/\x1b\[[0-9;]*m/g, "")].length;
+  const lines = table([{ title: "S" }, { title: "X" }], [["\x1b[31mfailed\x1b[39m", "1"], ["ok", "2"]], { width: visible });
+  assert.deepEqual(lines, ["S       X", "\x1b[31mfailed\x1b[39m  1", "ok      2"]);
+});
