@@ -5,8 +5,9 @@
 // straight to a CORS-enabled simulator, with an access token in that field.)
 
 import { h, replaceChildren } from "./dom.js";
-import { FINAL_STATUSES, STATUS_LABELS, clockTime, count, percentOf, relativeTime } from "./format.js";
-import { queryUpgradeTask, simulatorTasks, waitForUpgradeTask } from "./platform.js";
+import { FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, count, percentOf, relativeTime } from "./format.js";
+import { DevicesView } from "./devices.js";
+import { packageHas, queryUpgradeSubTasks, queryUpgradeTask, queryUpgradeTaskList, simulatorTasks, waitForUpgradeTask, walkSubTasks } from "./platform.js";
 import { TaskView, errorCard, refreshRelativeTimes } from "./render.js";
 
 // appKey: the gateway sends the platform's own app key, so any non-empty value does there; a
@@ -35,9 +36,30 @@ const ui = {
   watchNote: $("watch-note"),
   errors: $("errors"),
   task: $("task"),
+  devices: $("devices"),
+  listStatus: $("list-status"),
+  listType: $("list-type"),
+  listPrev: $("list-prev"),
+  listNext: $("list-next"),
+  listPage: $("list-page"),
 };
 
 const view = new TaskView(ui.task);
+const devices = new DevicesView(ui.devices, {
+  fetchPage: ({ status, pageNo, pageSize, signal }) =>
+    queryUpgradeSubTasks(devices.operationId, ui.consoleKey.value.trim(), { ...queryOptions(signal), pageNo, pageSize, ...(status ? { status } : {}) }),
+  walk: ({ signal }) => walkSubTasks(devices.operationId, ui.consoleKey.value.trim(), queryOptions(signal)),
+  onError: (err) => showError(err, "Devices"),
+});
+/** The counts the devices view last loaded for (a watch refreshes it only when they change). */
+let devicesFingerprint = null;
+function showDevices(task) {
+  if (!packageHas("queryUpgradeSubTasks")) return; // an older package: no devices table
+  const fingerprint = `${task.operationId} ${task.status} ${JSON.stringify(task.staResult)}`;
+  if (fingerprint === devicesFingerprint && devices.operationId === task.operationId) return;
+  devicesFingerprint = fingerprint;
+  devices.show(task);
+}
 const settings = { ...DEFAULTS };
 let current = null; // { controller, kind: "query" | "watch" }
 let generation = 0;
@@ -128,50 +150,89 @@ ui.consoleKey.addEventListener("input", () => {
   ui.session.dataset.state = ui.consoleKey.value ? "ok" : "";
 });
 
-// ---- the simulator's task picker ---------------------------------------------------------
+// ---- the task picker: the platform's own task list ----------------------------------------
 
+const LIST_PAGE_SIZE = 50;
 let pickerController = null;
+let listPageNo = 0;
+
+/** One page of the platform's task list (with a console key), else the demo's tasks. */
 async function loadPicker() {
   pickerController?.abort();
   const controller = new AbortController();
   pickerController = controller;
   const keep = ui.picker.value;
+  const key = ui.consoleKey.value.trim();
   let tasks = [];
-  if (Array.isArray(settings.tasks)) {
-    tasks = settings.tasks; // from the demo's config.json (a gateway has no task picker of its own)
+  let note = "";
+  let page = null;
+  if (key && packageHas("queryUpgradeTaskList")) {
+    try {
+      page = await queryUpgradeTaskList(key, {
+        ...queryOptions(controller.signal),
+        pageNo: listPageNo,
+        pageSize: LIST_PAGE_SIZE,
+        ...(ui.listStatus.value ? { operationStatus: ui.listStatus.value } : {}),
+        ...(ui.listType.value ? { operationType: ui.listType.value } : {}),
+      });
+      tasks = page.tasks.map((t) => ({ operationId: t.operationId, label: `${t.operationId} · ${OPERATE_LABELS[t.operateType] ?? t.operateType} · ${STATUS_LABELS[t.status] ?? t.status}` }));
+      note = page.totalCount === 0 ? "The platform lists no task with these filters." : `${count(page.totalCount)} task${page.totalCount === 1 ? "" : "s"} on the platform, newest first.`;
+      if (page.invalid.length) note += ` ${page.invalid.length} left out (not in the documented format).`;
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      note = `The task list could not be loaded (${err?.kind ?? "error"}); type an operation id.`;
+    }
+  } else if (Array.isArray(settings.tasks)) {
+    tasks = settings.tasks; // from the demo's config.json, until a console key is given
+    note = `${tasks.length} demo tasks; enter the console key to list the platform's own.`;
   } else {
     try {
       tasks = await simulatorTasks(ui.baseUrl.value.trim(), { signal: controller.signal });
     } catch {
       tasks = [];
     }
+    note = tasks.length ? `${tasks.length} demo tasks from the simulator.` : "Enter the console key to list the platform's tasks, or type an operation id.";
   }
   if (controller.signal.aborted) return;
-  const groups = [
-    ["progress", "Tasks that progress over time"],
-    ["static", "Fixed snapshots"],
-    ["stored", "Stored by tests"],
-  ];
-  const options = [h("option", { value: "", text: tasks.length ? "Choose a demo task…" : "No demo tasks at this base URL" })];
-  for (const [kind, title] of groups) {
-    const mine = tasks.filter((t) => (t.kind ?? "static") === kind);
-    if (!mine.length) continue;
-    const group = h("optgroup", { "data-kind": kind });
-    group.label = title;
-    for (const t of mine) {
-      const option = h("option", { value: t.operationId });
-      option.textContent = t.description ? `${t.operationId} — ${t.description}` : t.operationId;
-      group.append(option);
-    }
-    options.push(group);
+  const options = [h("option", { value: "", text: tasks.length ? "Choose a task…" : "No tasks to choose from" })];
+  for (const t of tasks) {
+    const option = h("option", { value: t.operationId });
+    option.textContent = t.label ?? (t.description ? `${t.operationId} — ${t.description}` : t.operationId);
+    options.push(option);
   }
   replaceChildren(ui.picker, ...options);
   ui.picker.disabled = tasks.length === 0;
   ui.picker.value = tasks.some((t) => t.operationId === keep) ? keep : "";
-  ui.pickerNote.textContent = tasks.length
-    ? `${tasks.length} demo tasks from the simulator.`
-    : "No demo task list here; type an operation id.";
+  ui.pickerNote.textContent = note;
+  const pages = page ? Math.max(1, Math.ceil(page.totalCount / LIST_PAGE_SIZE)) : 1;
+  ui.listPage.textContent = page ? `Page ${listPageNo + 1} of ${pages}` : "";
+  ui.listPrev.disabled = !page || listPageNo === 0;
+  ui.listNext.disabled = !page || listPageNo >= pages - 1;
 }
+
+for (const filter of [ui.listStatus, ui.listType]) {
+  filter.addEventListener("change", () => {
+    listPageNo = 0;
+    loadPicker();
+  });
+}
+ui.listPrev.addEventListener("click", () => {
+  listPageNo = Math.max(0, listPageNo - 1);
+  loadPicker();
+});
+ui.listNext.addEventListener("click", () => {
+  listPageNo += 1;
+  loadPicker();
+});
+// A new console key lists the platform's tasks (once typing pauses).
+let keyTimer = null;
+ui.consoleKey.addEventListener("input", () => {
+  clearTimeout(keyTimer);
+  keyTimer = setTimeout(() => {
+    listPageNo = 0;
+    loadPicker();
+  }, 300);
+});
 
 ui.picker.addEventListener("change", () => {
   if (ui.picker.value) ui.operationId.value = ui.picker.value;
@@ -193,10 +254,13 @@ ui.queryForm.addEventListener("submit", async (event) => {
     if (!finish(gen)) return;
     clearError();
     view.update(task, { fetchedAt: Date.now() });
+    showDevices(task);
     announce(`Loaded ${task.operationId}: ${describe(task)}.`);
   } catch (err) {
     if (!finish(gen)) return;
     view.clear();
+    devices.clear();
+    devicesFingerprint = null;
     announce(`Could not load ${operationId || "the task"}.`);
     showError(err, "Query");
   }
@@ -223,6 +287,7 @@ async function watch() {
     polls += 1;
     clearError();
     view.update(task, { fetchedAt: Date.now(), watching: true });
+    showDevices(task);
     ui.watchNote.textContent = `Watching: ${polls} update${polls === 1 ? "" : "s"}, the last at ${clockTime(Date.now())}.`;
     // Announce status changes only; the bar and its counts show every poll.
     if (task.status !== lastStatus && !FINAL_STATUSES.has(task.status)) announce(`Watching ${task.operationId}: ${STATUS_LABELS[task.status] ?? task.status}.`);
@@ -240,6 +305,7 @@ async function watch() {
     });
     if (!finish(gen)) return;
     view.update(task, { fetchedAt: Date.now(), watching: false });
+    showDevices(task);
     announce(`Finished: ${task.operationId} ended ${describe(task)}.`);
   } catch (err) {
     if (!finish(gen)) return;

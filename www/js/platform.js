@@ -5,7 +5,13 @@
 
 import * as pkg from "../pkg/index.js";
 
-export const { UpgradeTaskError, queryUpgradeTask } = pkg;
+export const { UpgradeTaskError, queryUpgradeTask, queryUpgradeTaskList, queryUpgradeSubTasks } = pkg;
+
+/** Every subtask of a task, page by page (the package's walker, through a client for this key). */
+export function walkSubTasks(operationId, accessToken, { baseUrl, appKey, timeoutMs, signal }) {
+  const client = new pkg.UpgradeTaskClient({ baseUrl, appKey, accessToken, rateLimit: false, timeoutMs });
+  return client.listUpgradeSubTasks(operationId, { signal });
+}
 
 const FINAL = new Set(["success", "failed", "stop"]);
 
