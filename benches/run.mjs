@@ -169,6 +169,8 @@ env.seconds = Math.round((Date.now() - started) / 1000);
 const { renderMarkdown } = await import("./lib/report.mjs");
 const markdown = renderMarkdown(results);
 writeFileSync(OUT, markdown);
+// A 100-item task page (issue 14): its own section, spliced into the report.
+await runNodeJson([path.join(LIB, "lists.mjs"), "--splice", OUT, ...(QUICK ? ["3", "20"] : ["20", "50"])]);
 // The targets table on stdout, so `make bench` ends with the verdicts.
 console.log(markdown.slice(markdown.indexOf("## Targets"), markdown.indexOf("### What dominates")).trim());
 writeFileSync(path.join(os.tmpdir(), "iot-upgrade-task-bench.json"), JSON.stringify(results, null, 1));
