@@ -149,6 +149,14 @@ try {
     results.gateway = { skipped: `failed: ${e.message.split("\n")[0]}` };
   }
 
+  // ---- 6b. several gateways over one Redis (tests/gateway/fleet.mjs, run by benches/lib/fleet.mjs)
+  log("console gateway fleet over Redis: 1 and 3 replicas…");
+  try {
+    results.fleet = await runNodeJson([path.join(LIB, "fleet.mjs"), ...(QUICK ? ["quick"] : [])]);
+  } catch (e) {
+    results.fleet = { skipped: `failed: ${e.message.split("\n")[0]}` };
+  }
+
   // ---- 1b. Chromium ---------------------------------------------------------------------------
   if (BROWSER) {
     log("per call in headless Chromium…");

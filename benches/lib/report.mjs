@@ -1,7 +1,9 @@
 // Renders the results of benches/run.mjs as BENCHMARKS.md.
 
 import { BODIES } from "./fixtures.mjs";
+import { fleetSection } from "./fleet-report.mjs";
 import { gatewaySection } from "./gateway-report.mjs";
+import { table } from "./stats.mjs";
 
 // Everything a browser downloads, gzip: at most 76 KiB (issue 13), goal 60 KiB.
 const TARGET_BYTES = 76 * 1024;
@@ -17,15 +19,6 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)];
 };
-// A GFM table, with a blank line before and after so it never runs into a paragraph.
-const table = (head, rows, { left = false } = {}) =>
-  [
-    "",
-    `| ${head.join(" | ")} |`,
-    `| ${head.map((h, i) => (i === 0 || left ? "---" : "---:")).join(" | ")} |`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-    "",
-  ].join("\n");
 const signed = (x, f) => (x < 0 ? `−${f(-x)}` : f(x));
 const verdict = (ok, miss) => (ok ? "**met**" : `**missed** (${miss})`);
 const verdictRatio = (v, goal) => {
@@ -398,6 +391,7 @@ export function renderMarkdown(R) {
   );
 
   p(...gatewaySection(R.gateway, table));
+  p(...fleetSection(R.fleet));
 
   p(
     "## 7. Choices measured while building (issue 13; not re-run by `make bench`)",

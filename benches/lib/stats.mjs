@@ -12,6 +12,16 @@ export function quantile(sorted, q) {
   return sorted[i];
 }
 
+// A GFM table, with a blank line before and after so it never runs into a paragraph.
+export const table = (head, rows, { left = false } = {}) =>
+  [
+    "",
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((h, i) => (i === 0 || left ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+  ].join("\n");
+
 export function summary(samples) {
   const s = Float64Array.from(samples).sort();
   return { n: s.length, median: quantile(s, 0.5), p99: quantile(s, 0.99), min: s[0] };

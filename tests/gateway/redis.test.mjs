@@ -5,125 +5,16 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import http from "node:http";
-import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
-import { KEY, ROOT, TASK_PATH, gatewayModule, listen, logSink, maxInWindow, raw, sleep } from "./helpers.mjs";
+import { fleetTable } from "../../benches/lib/fleet-report.mjs";
+import { freePort, logins, poll, queries, replicas, runFleet, startRedis } from "./fleet.mjs";
+import { KEY, ROOT, TASK_PATH, gatewayModule, maxInWindow, raw, sleep } from "./helpers.mjs";
 import { startSimulator } from "../../simulator/index.mjs";
 
 const REDIS = spawnSync("redis-server", ["--version"]).status === 0;
 if (!REDIS) throw new Error("redis-server is missing: make test installs it (scripts/setup.sh; apt-get install redis-server)");
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server of our own on a free loopback port; stop() and start() again on the same port. */
-async function startRedis() {
-  const port = await freePort();
-  let child = null;
-  const start = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) return;
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    for (let i = 0; i < 100; i++) {
-      const ok = await new Promise((r) => {
-        const s = net.connect(port, "127.0.0.1", () => {
-          s.end();
-          r(true);
-        });
-        s.on("error", () => r(false));
-      });
-      if (ok) return;
-      await sleep(50);
-    }
-    throw new Error("redis-server did not start");
-  };
-  const stop = () =>
-    new Promise((r) => {
-      if (!child || child.exitCode !== null) return r();
-      child.once("exit", () => r());
-      child.kill("SIGKILL");
-    });
-  await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
-}
-
-/** N gateway replicas on node:http in front of `sim`, all with `store` (a redis URL). */
-async function replicas(sim, n, config) {
-  const c = sim.certificates;
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const logs = logSink();
-    const gateway = gatewayModule.createGateway({
-      upstream: sim.baseUrl,
-      appId: "demo-app",
-      secret: "demo-secret",
-      cert: c.clientCert,
-      key: c.clientKey,
-      ca: c.ca,
-      consoleKeys: [KEY],
-      replicas: n,
-      logger: { level: "warn", destination: logs.stream },
-      ...config,
-    });
-    const server = await listen(gateway);
-    out.push({ gateway, server, logs, url: `http://127.0.0.1:${server.address().port}` });
-  }
-  return {
-    list: out,
-    async close() {
-      for (const r of out) {
-        r.server.closeAllConnections();
-        await new Promise((res) => r.server.close(() => res()));
-        await r.gateway.close();
-      }
-    },
-  };
-}
-
-const logins = (sim) => sim.requests().filter((r) => r.method === "POST" && r.path.endsWith("/login")).length;
-const queries = (sim) => sim.requests().filter((r) => r.method === "GET");
-
-/** `clients` pollers spread over the replicas, `tasks` tasks, for `ms`; honours Retry-After (capped) like the package. */
-async function poll(fleet, { clients, tasks, ms, ids }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-  const statuses = new Map();
-  const end = Date.now() + ms;
-  const one = (url, path) =>
-    new Promise((resolve) => {
-      const u = new URL(url);
-      const req = http.request({ host: u.hostname, port: u.port, path, agent, headers: { authorization: `Bearer ${KEY}` }, timeout: 20000 }, (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode, retryAfter: Number(res.headers["retry-after"] ?? 0) }));
-      });
-      req.on("timeout", () => req.destroy(new Error("hung")));
-      req.on("error", () => resolve({ status: 0, retryAfter: 0 }));
-      req.end();
-    });
-  const client = async (i) => {
-    await sleep((i * 7) % 1000);
-    let replica = i % fleet.list.length;
-    for (let n = 0; Date.now() < end; n++) {
-      const { status, retryAfter } = await one(fleet.list[replica].url, `${TASK_PATH}/${ids[(i + n) % tasks]}`);
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      if (status === 0) replica = (replica + 1) % fleet.list.length; // as a load balancer would: the next replica
-      await sleep(status === 429 ? Math.min(retryAfter * 1000, 3000) : 1000);
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
-  } finally {
-    agent.destroy();
-  }
-  return Object.fromEntries(statuses);
-}
 
 let redis;
 before(async () => {
@@ -132,27 +23,23 @@ before(async () => {
 after(() => redis?.stop());
 
 describe("three replicas sharing Redis", () => {
-  test("300 clients over 3 replicas polling 50 tasks for 30 s: one login, never more than the rate, no 1010009", { timeout: 90000 }, async (t) => {
-    const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false });
-    const ids = Array.from({ length: 50 }, (_, i) => `fleet-task-${i}`);
-    for (const id of ids) sim.setTask(id, { operationId: id, operateType: "firmware_upgrade", status: "processing", targets: { devices: ["d1"] } });
-    const fleet = await replicas(sim, 3, { store: redis.url });
-    try {
-      const byStatus = await poll(fleet, { clients: 300, tasks: 50, ms: 30000, ids });
-      const seen = queries(sim);
-      const figures = { byStatus, upstreamCalls: seen.length, maxIn60s: maxInWindow(seen, 60000), logins: logins(sim) };
-      t.diagnostic(`fleet figures: ${JSON.stringify(figures)}`);
-      assert.ok(Object.keys(byStatus).every((s) => s === "200" || s === "429"), `only 200 and 429 answers: ${JSON.stringify(byStatus)}`);
-      assert.equal(figures.logins, 1, "exactly one login for the fleet");
-      assert.ok(figures.maxIn60s <= 100, `at most the platform's 100 per 60 s (saw ${figures.maxIn60s})`);
-      assert.equal(seen.filter((r) => r.status !== 200).length, 0, "no 1010009");
-      assert.ok(seen.length >= 50, "every task fetched");
-      for (const r of fleet.list) assert.equal(JSON.parse((await raw(r.url, "/healthz", { key: null })).text).storeState.mode, "shared");
-    } finally {
-      await fleet.close();
-      await sim.close();
-    }
-  });
+  // The fleet table (issue 16): 1 gateway, then 3 replicas, 300 clients polling 50 tasks for 30 s.
+  const runs = [];
+  for (const n of [1, 3]) {
+    test(`300 clients over ${n} replica(s) polling 50 tasks for 30 s: one login, never more than the rate, no 1010009`, { timeout: 90000 }, async (t) => {
+      const f = await runFleet({ redisUrl: redis.url, replicas: n, clients: 300, tasks: 50, seconds: 30 });
+      runs.push(f);
+      t.diagnostic(`fleet figures: ${JSON.stringify(f)}`);
+      if (n === 3) for (const line of fleetTable(runs).trim().split("\n")) t.diagnostic(line);
+      assert.ok(Object.keys(f.byStatus).every((s) => s === "200" || s === "429"), `only 200 and 429 answers: ${JSON.stringify(f.byStatus)}`);
+      assert.ok(f.poll.n > 0, "clients got answers");
+      assert.equal(f.logins, 1, "exactly one login for the fleet");
+      assert.ok(f.maxIn60s <= 100, `at most the platform's 100 per 60 s (saw ${f.maxIn60s})`);
+      assert.equal(f.upstreamRefused, 0, "no 1010009");
+      assert.equal(f.tasksFetched, 50, "every task fetched");
+      assert.deepEqual(f.modes, Array(n).fill("shared"));
+    });
+  }
 
   test("the shared cache: the same task from 3 replicas within cacheMs costs one upstream call; a revoked token is re-logged in once fleet-wide", async () => {
     const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: false });
@@ -241,7 +128,7 @@ describe("replica processes", () => {
       await sleep(5000);
       list[0].child.kill("SIGKILL");
       const killedAt = Date.now();
-      const byStatus = await run;
+      const { byStatus } = await run;
       const seen = queries(sim);
       const after = seen.filter((r) => Date.parse(r.time) > killedAt + 1000);
       const figures = { byStatus, upstreamCalls: seen.length, afterKill: after.length, maxInWindow: maxInWindow(seen, RATE.perMs), logins: logins(sim) };
@@ -318,7 +205,7 @@ describe("Redis faults", () => {
       assert.deepEqual(m, ["fallback", "fallback", "fallback"], "every replica fell back");
       await sleep(3000);
       await redis.start(); // empty: no token, no window
-      const byStatus = await run;
+      const { byStatus } = await run;
       for (let i = 0; i < 40 && !m.every((x) => x === "shared"); i++) {
         await sleep(200);
         m = await modes();
