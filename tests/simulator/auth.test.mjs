@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { INVALID_TOKEN, LOGIN, REFRESH, json, query, simFor, sleep } from "./helpers.mjs";
+import { simClock } from "../sim-clock.mjs";
+import { INVALID_TOKEN, LOGIN, REFRESH, json, query, simFor } from "./helpers.mjs";
 
 const form = (o) => ({ method: "POST", body: new URLSearchParams(o) });
 const jsonPost = (o) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(o) });
@@ -96,17 +97,36 @@ test("refreshToken gives new tokens and retires the old ones", async (t) => {
 });
 
 test("tokens expire after tokenTtlSeconds", async (t) => {
-  const sim = await simFor(t, { tokenTtlSeconds: 0.3 });
+  const clock = simClock();
+  const sim = await simFor(t, { ...clock.options, tokenTtlSeconds: 0.3 });
   const tok = sim.login();
   assert.equal(tok.expiresIn, 1); // whole seconds, rounded up
   assert.equal((await query(sim, "fw-now-devices", tok)).status, 200);
-  await sleep(350);
+  clock.advance(299);
+  assert.equal((await query(sim, "fw-now-devices", tok)).status, 200, "1 ms before it expires");
+  clock.advance(1);
   const res = await query(sim, "fw-now-devices", tok);
   assert.equal(res.status, 403);
   assert.deepEqual(await json(res), INVALID_TOKEN);
   assert.equal(sim.requests().at(-1).auth, "expired");
   // a fresh login works again
   assert.equal((await query(sim, "fw-now-devices", sim.login())).status, 200);
+});
+
+test("refresh tokens last 30 days; an expired one is refused", async (t) => {
+  const clock = simClock();
+  const sim = await simFor(t, { ...clock.options, tokenTtlSeconds: 60 });
+  const refresh = (tok) => fetch(`${sim.url}${REFRESH}`, jsonPost({ appId: "demo-app", secret: "demo-secret", refreshToken: tok.refreshToken }));
+  const tok = sim.login();
+  clock.advance(30 * 24 * 3600 * 1000 - 1);
+  const fresh = await refresh(tok);
+  assert.equal(fresh.status, 200, "1 ms before it expires");
+  const renewed = { ...(await json(fresh)), appId: "demo-app" };
+  assert.equal((await query(sim, "fw-now-devices", renewed)).status, 200);
+  clock.advance(30 * 24 * 3600 * 1000);
+  const late = await refresh(renewed);
+  assert.equal(late.status, 401);
+  assert.equal((await json(late)).error_code, "1010005");
 });
 
 test("app_key must be the app the token was issued to; missing or malformed headers are refused", async (t) => {

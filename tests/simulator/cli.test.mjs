@@ -25,7 +25,7 @@ function startCli(t, args) {
       if (m && out.includes("Ctrl-C")) resolve(m[1]);
     });
     exited.then(({ code }) => reject(new Error(`cli exited with ${code}: ${err}`)));
-    setTimeout(() => reject(new Error(`cli did not start: ${out} ${err}`)), 5000).unref();
+    setTimeout(() => reject(new Error(`cli did not start: ${out} ${err}`)), 30_000).unref();
   });
   return { child, ready, exited, output: () => out };
 }
@@ -65,12 +65,15 @@ test("--port 0 picks a free port, prints URL and credentials, serves, and stops 
 
   // a hung request must not keep the process alive
   const hung = fetch(`${url}/iot${OPS}fw-now-devices`, { headers: { ...headers, "x-sim-fault": "hang-headers" } }).catch((e) => e);
-  await new Promise((r) => setTimeout(r, 100));
+  // wait until the hung request has reached the simulator (its request log), then stop it
+  const arrived = async () => (await json(await fetch(`${url}/__sim/requests`))).requests.some((r) => r.fault === "hang-headers");
+  for (let i = 0; i < 600 && !(await arrived()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(await arrived(), "the hung request reached the simulator");
   const started = Date.now();
   cli.child.kill("SIGINT");
   const { code } = await cli.exited;
   assert.equal(code, 0);
-  assert.ok(Date.now() - started < 3000);
+  assert.ok(Date.now() - started < 10_000, "a hung request kept the process alive");
   assert.match(cli.output(), /stopped/);
   assert.ok((await hung) instanceof Error);
   await assert.rejects(fetch(`${url}/__sim`));

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BAD_REQUEST, LOGIN, NOT_FOUND, OPS, THROTTLED, authHeaders, json, query, raw, simFor, sleep } from "./helpers.mjs";
+import { simClock } from "../sim-clock.mjs";
+import { BAD_REQUEST, LOGIN, NOT_FOUND, OPS, THROTTLED, authHeaders, json, query, raw, simFor } from "./helpers.mjs";
 
 test("GET operations/{id} serves the task as JSON, exactly as /__sim/tasks/{id} shows it", async (t) => {
   const sim = await simFor(t);
@@ -101,7 +102,9 @@ test("the prefix option serves the northbound API under a path prefix only", asy
 });
 
 test("throttle: N calls per window per app key, N+1 is 403 / 1010009, allowed again after the window", async (t) => {
+  const clock = simClock();
   const sim = await simFor(t, {
+    ...clock.options,
     throttle: { calls: 5, perMs: 400 },
     apps: [{ appId: "app-a", secret: "sa" }, { appId: "app-b", secret: "sb" }],
   });
@@ -109,10 +112,15 @@ test("throttle: N calls per window per app key, N+1 is 403 / 1010009, allowed ag
   const b = sim.login("app-b");
   // refused calls (bad token) do not count
   for (let i = 0; i < 3; i++) {
-    await fetch(`${sim.url}${OPS}fw-now-devices`, { headers: { app_key: "app-a", authorization: "Bearer wrong" } });
+    const bad = await fetch(`${sim.url}${OPS}fw-now-devices`, { headers: { app_key: "app-a", authorization: "Bearer wrong" } });
+    assert.equal(bad.status, 403);
+    assert.notDeepEqual(await json(bad), THROTTLED);
   }
-  const started = Date.now();
-  for (let i = 0; i < 5; i++) assert.equal((await query(sim, "fw-now-devices", a)).status, 200, `call ${i + 1}`);
+  // five calls spread over the window (0, 50, …, 200 ms) are served
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await query(sim, "fw-now-devices", a)).status, 200, `call ${i + 1}`);
+    if (i < 4) clock.advance(50);
+  }
   const sixth = await query(sim, "fw-now-devices", a);
   assert.equal(sixth.status, 403);
   assert.deepEqual(await json(sixth), THROTTLED);
@@ -121,32 +129,53 @@ test("throttle: N calls per window per app key, N+1 is 403 / 1010009, allowed ag
   assert.equal((await query(sim, "nope", a)).status, 403);
   // another app key has its own window
   assert.equal((await query(sim, "fw-now-devices", b)).status, 200);
-  // still inside the window: still throttled
-  if (Date.now() - started < 300) assert.equal((await query(sim, "fw-now-devices", a)).status, 403);
-  await sleep(Math.max(0, 420 - (Date.now() - started)));
+  // 1 ms before the first call leaves the window: still throttled
+  clock.advance(199); // 399 ms after the first call
+  assert.equal((await query(sim, "fw-now-devices", a)).status, 403);
+  // the first call has left the window: one more call, and only one
+  clock.advance(1);
   assert.equal((await query(sim, "fw-now-devices", a)).status, 200);
+  assert.equal((await query(sim, "fw-now-devices", a)).status, 403);
+  // a whole window later every slot is free again
+  clock.advance(400);
+  for (let i = 0; i < 5; i++) assert.equal((await query(sim, "fw-now-devices", a)).status, 200, `after the window, call ${i + 1}`);
+  assert.equal((await query(sim, "fw-now-devices", a)).status, 403);
 });
 
-test("throttle with retryAfter sends Retry-After in whole seconds", async (t) => {
-  const sim = await simFor(t, { throttle: { calls: 2, perMs: 1500 }, retryAfter: true });
+test("throttle with retryAfter sends Retry-After in whole seconds, rounded up", async (t) => {
+  const clock = simClock();
+  const sim = await simFor(t, { ...clock.options, throttle: { calls: 2, perMs: 1500 }, retryAfter: true });
   const tok = sim.login();
-  await query(sim, "fw-now-devices", tok);
-  await query(sim, "fw-now-devices", tok);
+  assert.equal((await query(sim, "fw-now-devices", tok)).status, 200);
+  assert.equal((await query(sim, "fw-now-devices", tok)).status, 200);
   const res = await query(sim, "fw-now-devices", tok);
   assert.equal(res.status, 403);
-  assert.equal(res.headers.get("retry-after"), "2");
+  assert.equal(res.headers.get("retry-after"), "2"); // 1500 ms left
   assert.deepEqual(await json(res), THROTTLED);
+  clock.advance(600); // 900 ms left
+  assert.equal((await query(sim, "fw-now-devices", tok)).headers.get("retry-after"), "1");
+  clock.advance(899); // 1 ms left: still a whole second
+  assert.equal((await query(sim, "fw-now-devices", tok)).headers.get("retry-after"), "1");
+  clock.advance(1);
+  const served = await query(sim, "fw-now-devices", tok);
+  assert.equal(served.status, 200);
+  assert.equal(served.headers.get("retry-after"), null);
 });
 
 test("default throttle is 100 calls per minute; throttle:false turns it off", async (t) => {
-  const sim = await simFor(t);
+  const clock = simClock();
+  const sim = await simFor(t, clock.options);
   const tok = sim.login();
   const statuses = [];
   for (let i = 0; i < 101; i++) statuses.push((await query(sim, "fw-now-devices", tok)).status);
   assert.equal(statuses.filter((s) => s === 200).length, 100);
   assert.equal(statuses[100], 403);
+  clock.advance(59_999);
+  assert.equal((await query(sim, "fw-now-devices", tok)).status, 403);
+  clock.advance(1);
+  assert.equal((await query(sim, "fw-now-devices", tok)).status, 200);
 
-  const open = await simFor(t, { throttle: false });
+  const open = await simFor(t, { ...clock.options, throttle: false });
   const tok2 = open.login();
   for (let i = 0; i < 120; i++) assert.equal((await query(open, "fw-now-devices", tok2)).status, 200);
 });

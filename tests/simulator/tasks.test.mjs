@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { progressState } from "../../simulator/index.mjs";
-import { checkTask, json, parseTime, query, simFor, sleep } from "./helpers.mjs";
+import { simClock } from "../sim-clock.mjs";
+import { checkTask, json, parseTime, query, simFor } from "./helpers.mjs";
 
 const PLATFORM_TIME = /^\d{8}T\d{6}Z$/;
 const STATUS_ORDER = { wait: 0, processing: 1, success: 2, failed: 2, stop: 2 };
@@ -47,13 +48,16 @@ test("the section-3 checker finds real problems (so a clean result means somethi
   assert.equal(parseTime("2015-12-12T20:12:12+08:00"), Date.UTC(2015, 11, 12, 12, 12, 12));
 });
 
-test("every seeded task passes every rule of contract section 3", async (t) => {
-  const sim = await simFor(t, { progressMs: 600, throttle: false });
-  for (const at of [0, 150, 400, 700]) {
-    await sleep(at === 0 ? 0 : 150);
+test("every seeded task passes every rule of contract section 3, before, during and after progress", async (t) => {
+  const clock = simClock();
+  const sim = await simFor(t, { ...clock.options, progressMs: 600, throttle: false });
+  let at = 0;
+  for (const target of [0, 30, 60, 150, 300, 400, 540, 600, 700]) {
+    clock.advance(target - at);
+    at = target;
     const bodies = await allTasks(sim);
     assert.ok(Object.keys(bodies).length >= 11);
-    for (const [id, text] of Object.entries(bodies)) assert.deepEqual(checkTask(text), [], `${id} at ~${at} ms`);
+    for (const [id, text] of Object.entries(bodies)) assert.deepEqual(checkTask(text), [], `${id} at ${at} ms`);
   }
 });
 
@@ -133,27 +137,31 @@ test("progressState keeps every count consistent at every instant", () => {
   assert.equal(progressState({ outcome: "success", total: 3, durationMs: 0, elapsedMs: 0 }).status, "success");
 });
 
-test("progressing tasks move wait → processing → end over real time, consistent at every sample", async (t) => {
-  const sim = await simFor(t, { progressMs: 800, throttle: false });
+test("progressing tasks move wait → processing → end as time passes, consistent at every sample", async (t) => {
+  // The simulator's clock, not the wall: every 15 ms of its time from 0 to 950 ms is sampled,
+  // however slowly this machine answers.
+  const clock = simClock();
+  const sim = await simFor(t, { ...clock.options, progressMs: 800, throttle: false });
   const tok = sim.login();
   const ids = { "demo-progress-success": "success", "demo-progress-failed": "failed", "demo-progress-stop": "stop" };
   for (const id of Object.keys(ids)) sim.restartTask(id);
   const seen = Object.fromEntries(Object.keys(ids).map((id) => [id, []]));
-  const deadline = Date.now() + 950;
-  while (Date.now() < deadline) {
+  for (let at = 0; at <= 950; at += 15) {
     for (const id of Object.keys(ids)) {
       const text = await (await query(sim, id, tok)).text();
-      assert.deepEqual(checkTask(text), [], id);
+      assert.deepEqual(checkTask(text), [], `${id} at ${at} ms`);
       seen[id].push(JSON.parse(text));
     }
-    await sleep(15);
+    clock.advance(15);
   }
   for (const [id, outcome] of Object.entries(ids)) {
     const samples = seen[id];
-    assert.ok(samples.length >= 20, `${id}: only ${samples.length} samples`);
+    assert.equal(samples.length, 64);
     const statuses = samples.map((s) => s.status);
-    assert.equal(statuses[0], "wait", id);
-    assert.ok(statuses.includes("processing"), id);
+    // wait for the first 10 % (80 ms), processing until its end; the stop task ends at half.
+    assert.deepEqual(statuses.slice(0, 6), Array(6).fill("wait"), id);
+    assert.equal(statuses[6], "processing", id);
+    assert.equal(statuses.indexOf(outcome), outcome === "stop" ? 27 : 48, `${id}: ${statuses.join(",")}`);
     assert.equal(statuses.at(-1), outcome, id);
     for (let i = 1; i < samples.length; i++) {
       assert.ok(STATUS_ORDER[statuses[i]] >= STATUS_ORDER[statuses[i - 1]], `${id}: status went back`);
