@@ -348,29 +348,86 @@ describe("getters that throw and Proxies", () => {
     nothingSent();
   });
 
-  test("a Proxy as the signal or the retry options settles cleanly", async () => {
+  test("a Proxy as the signal or the retry options works like the object it wraps", async () => {
+    // Idle: the call goes through.
     answer(answerTask);
-    const controller = new AbortController();
-    for (const more of [
-      { signal: new Proxy(controller.signal, {}) },
-      { retry: new Proxy({ maxAttempts: 1 }, {}) },
-      { retry: Proxy.revocable({}, {}).proxy },
-    ]) {
-      const { value, error } = await captured(() => queryUpgradeTask("op-1", TOKEN, opts(more)));
-      if (error !== undefined) {
-        assert.ok(error instanceof UpgradeTaskError, String(error));
-        assert.equal(error.kind, "invalid_argument");
-        assertNoSecrets(error);
-      } else {
-        assert.equal(value.operationId, "op-1");
-      }
+    const idle = new AbortController();
+    for (const more of [{ signal: new Proxy(idle.signal, {}) }, { retry: new Proxy({ maxAttempts: 1 }, {}) }, { retry: Proxy.revocable({}, {}).proxy }]) {
+      assert.equal((await resolves(() => queryUpgradeTask("op-1", TOKEN, opts(more)))).operationId, "op-1");
     }
+    // The wrapped signal still cancels: in flight, and before anything is sent.
+    answer(() => {}); // hangs
+    const controller = new AbortController();
+    const inFlight = rejects(() => queryUpgradeTask("op-1", TOKEN, opts({ signal: new Proxy(controller.signal, {}) })), "aborted");
+    while (server.requests.length === 0) await sleep(5);
+    controller.abort();
+    assert.equal((await inFlight).retryable, false);
+    answer(answerTask);
+    await rejects(() => queryUpgradeTask("op-1", TOKEN, opts({ signal: new Proxy(AbortSignal.abort(), {}) })), "aborted");
+    nothingSent();
+    // The wrapped retry options are read: maxAttempts 2 through a Proxy is two requests.
+    answer((req, res) => json(res, 503, { error_code: "50252", error_desc: "Internal server error." }));
+    const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts({ retry: new Proxy({ maxAttempts: 2, baseDelayMs: 1 }, {}) })), "server");
+    assert.equal(e.attempts, 2);
+    assert.equal(server.requests.length, 2);
   });
 
   test("inherited options are read, and nothing is written to the options", async () => {
     answer(answerTask);
-    const frozen = Object.freeze(Object.create(Object.freeze(opts())));
-    await resolves(() => queryUpgradeTask("op-1", TOKEN, frozen));
+    const writes = [];
+    /** A Proxy that records every write, define, delete or prototype change made to `target`. */
+    const watched = (target, name) =>
+      new Proxy(target, {
+        set(t, k, v, receiver) {
+          writes.push(`set ${name}.${String(k)}`);
+          return Reflect.set(t, k, v, receiver);
+        },
+        defineProperty(t, k, d) {
+          writes.push(`define ${name}.${String(k)}`);
+          return Reflect.defineProperty(t, k, d);
+        },
+        deleteProperty(t, k) {
+          writes.push(`delete ${name}.${String(k)}`);
+          return Reflect.deleteProperty(t, k);
+        },
+        setPrototypeOf(t, proto) {
+          writes.push(`setPrototypeOf ${name}`);
+          return Reflect.setPrototypeOf(t, proto);
+        },
+        preventExtensions(t) {
+          writes.push(`preventExtensions ${name}`);
+          return Reflect.preventExtensions(t);
+        },
+      });
+    const build = () => {
+      const inherited = watched(
+        {
+          ...opts(),
+          retry: watched({ maxAttempts: 2, baseDelayMs: 1 }, "retry"),
+          rateLimit: watched({ calls: 100, perMs: 1000 }, "rateLimit"),
+          signal: new AbortController().signal,
+        },
+        "prototype",
+      );
+      return watched(Object.create(inherited), "options");
+    };
+    // The recorder sees writes (so an empty record below means something).
+    const probe = build();
+    probe.timeoutMs = 5;
+    delete probe.baseUrl;
+    probe.retry.maxAttempts = 9;
+    Object.defineProperty(probe.rateLimit, "calls", { value: 1 });
+    const seen = writes.splice(0);
+    for (const w of ["set options.timeoutMs", "delete options.baseUrl", "set retry.maxAttempts", "define rateLimit.calls"]) {
+      assert.ok(seen.includes(w), `the recorder missed ${w}: ${seen}`);
+    }
+    // Every option lives on the prototype: the call reads them through it, and writes nothing.
+    const options = build();
+    assert.deepEqual(Object.keys(options), []);
+    await resolves(() => queryUpgradeTask("op-1", TOKEN, options));
+    assert.equal(server.requests.length, 1);
+    assert.equal(server.requests[0].headers.app_key, APP_KEY);
+    assert.deepEqual(writes, [], "the call wrote to the options");
   });
 });
 
@@ -449,15 +506,18 @@ describe("hostile bodies", () => {
     answer((req, res) => json(res, 200, task('"extendPara":{"nul":"a\\u0000b"}')));
     const t = await resolves(() => queryUpgradeTask("op-1", TOKEN, opts()));
     assert.equal(t.extendPara.nul, "a\u0000b");
-    // A lone surrogate escape: refused as not valid JSON text, or kept; never a crash.
-    answer((req, res) => json(res, 200, task('"extendPara":{"lone":"\\ud800"}')));
-    const { value, error } = await captured(() => queryUpgradeTask("op-1", TOKEN, opts()));
-    if (error) {
-      assert.equal(error.kind, "invalid_response");
-      assert.deepEqual(paths(error), [""]);
-    } else {
-      assert.equal(typeof value.extendPara.lone, "string");
+    // A lone surrogate escape is no Unicode text: the body is refused as a whole (contract
+    // section 3: a body that is not a valid JSON object is a whole-body problem), not patched.
+    for (const escape of ["\\ud800", "\\udfff", "x\\ud83dy"]) {
+      answer((req, res) => json(res, 200, task(`"extendPara":{"lone":"${escape}"}`)));
+      const lone = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "invalid_response");
+      assert.deepEqual(paths(lone), [""], escape);
+      assert.match(lone.problems[0].message, /surrogate/, escape);
+      assert.equal(lone.httpStatus, 200);
     }
+    // A whole pair is one character, kept.
+    answer((req, res) => json(res, 200, task('"extendPara":{"pair":"\\ud83d\\udca5"}')));
+    assert.equal((await resolves(() => queryUpgradeTask("op-1", TOKEN, opts()))).extendPara.pair, "💥");
     answer((req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(Buffer.concat([Buffer.from('{"operationId":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]));
