@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startSimulator } from "../../simulator/index.mjs";
+import { simClock } from "../sim-clock.mjs";
 import { json, pkg, platformTask, rejection, scriptedServer, assertNoSecrets } from "./helpers.mjs";
 
 const { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, login, refreshToken, UpgradeTaskClient, UpgradeTaskError } = pkg;
@@ -49,7 +50,7 @@ describe("retries", () => {
     script = [(res) => json(res, 429, "", { "retry-after": "120" })];
     const started = Date.now();
     await queryUpgradeTask("op-1", "t", opts({ retry: { maxDelayMs: 50 } }));
-    assert.ok(Date.now() - started < 2000);
+    assert.ok(Date.now() - started < 10_000, "waited for the 120 s Retry-After");
   });
 
   test("non-retryable kinds make one request", async () => {
@@ -84,10 +85,11 @@ describe("retries", () => {
     assert.equal(task.operationId, "op-1");
     assert.equal(server.requests.length, 2);
     script = [() => {}, () => {}, () => {}, () => {}];
-    const started = Date.now();
+    const started = performance.now();
     const e = await rejection(queryUpgradeTask("op-1", "t", opts({ timeoutMs: 400, retry: { maxAttempts: 10, baseDelayMs: 1 } })));
+    const took = performance.now() - started;
     assert.equal(e.kind, "timeout");
-    assert.ok(Date.now() - started < 2000);
+    assert.ok(took >= 399 && took < 10_000, `timeoutMs 400 ended the call after ${took.toFixed(1)} ms`);
     script = [];
   });
 
@@ -197,24 +199,32 @@ describe("against the simulator", () => {
     assert.throws(() => new UpgradeTaskClient({ baseUrl: sim.baseUrl, appKey: "x" }), (e) => e instanceof UpgradeTaskError && e.kind === "invalid_argument");
   });
 
-  test("waitForUpgradeTask follows a progressing task to its end", async () => {
-    const { accessToken } = sim.login();
-    const ids = sim.tasks().map((t) => t.id ?? t.operationId).filter((id) => /progress/.test(id));
-    const id = ids.find((i) => /success/.test(i)) ?? ids[0];
-    assert.ok(id, "the simulator has a progressing task");
-    sim.restartTask(id, { progressMs: 1500 });
+  test("waitForUpgradeTask follows a progressing task to its end", async (t) => {
+    // A simulator whose time moves 100 ms per answered request: the waiter sees the same
+    // progression (wait, processing…, success over 15 polls) however slow the machine is.
+    const clock = simClock({ perRequestMs: 100 });
+    const paced = await startSimulator({ port: 0, throttle: false, progressMs: 1500, ...clock.options });
+    t.after(() => paced.close());
+    const { accessToken } = paced.login();
+    const id = "demo-progress-success";
+    paced.restartTask(id);
     const seen = [];
     const task = await waitForUpgradeTask(id, accessToken, {
-      baseUrl: sim.baseUrl,
+      baseUrl: paced.baseUrl,
       appKey: APP.appId,
-      minDelayMs: 50,
-      maxDelayMs: 200,
-      onProgress: (t) => seen.push(JSON.stringify(t)),
+      minDelayMs: 20,
+      maxDelayMs: 50,
+      onProgress: (x) => seen.push(JSON.stringify(x)),
     });
-    assert.ok(["success", "failed", "stop"].includes(task.status));
-    assert.ok(seen.length >= 3, `onProgress saw ${seen.length} states`);
-    assert.equal(JSON.parse(seen.at(-1)).status, task.status);
+    assert.equal(task.status, "success");
+    assert.equal(task.staResult.success, task.staResult.total);
+    // Polls at 0, 100, …, 1400 ms of simulator time: waiting until 150 ms (10 %), processing
+    // with new counts at each poll from 200 to 1300 ms, ended at 1350 ms (90 %).
+    const statuses = seen.map((x) => JSON.parse(x).status);
+    assert.deepEqual(statuses, ["wait", ...Array(12).fill("processing"), "success"]);
     assert.equal(new Set(seen).size, seen.length, "called only on changes");
+    // the poll at 100 ms saw the same waiting task: no call for it
+    assert.equal(paced.requests().filter((r) => r.path.endsWith(`/${id}`)).length, 15);
   });
 
   test("waitForUpgradeTask: maxWaitMs → timeout, signal → aborted, permanent errors at once", async () => {
@@ -222,16 +232,18 @@ describe("against the simulator", () => {
     const ids = sim.tasks().map((t) => t.id ?? t.operationId).filter((id) => /progress/.test(id));
     sim.restartTask(ids[0], { progressMs: 60_000 });
     const base = { baseUrl: sim.baseUrl, appKey: APP.appId, minDelayMs: 50 };
-    let started = Date.now();
+    let started = performance.now();
     const e = await rejection(waitForUpgradeTask(ids[0], accessToken, { ...base, maxWaitMs: 300 }), { token: accessToken, appKey: "" });
+    let took = performance.now() - started;
     assert.equal(e.kind, "timeout");
-    assert.ok(Date.now() - started < 2000);
+    assert.ok(took >= 299 && took < 10_000, `maxWaitMs 300 ended the wait after ${took.toFixed(1)} ms`);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
-    started = Date.now();
+    started = performance.now();
     const a = await rejection(waitForUpgradeTask(ids[0], accessToken, { ...base, signal: controller.signal }), { token: accessToken, appKey: "" });
+    took = performance.now() - started;
     assert.equal(a.kind, "aborted");
-    assert.ok(Date.now() - started < 2000);
+    assert.ok(took >= 199 && took < 10_000, `the abort at 200 ms ended the wait after ${took.toFixed(1)} ms`);
     const n = await rejection(waitForUpgradeTask("no-such-task", accessToken, base), { token: accessToken, appKey: "" });
     assert.equal(n.kind, "not_found");
   });
