@@ -81,7 +81,8 @@ test("timeout (--timeout passes, nothing answers) exits 6", async () => {
     const r = await ctx.run(["get", "sw-stopped", "--timeout", "400ms"], { env: ctx.env() });
     assert.equal(r.code, EXIT.transient);
     assertReport(r.stderr, { kind: "timeout", status: "none", code: "none" });
-    assert.ok(Date.now() - started < 10000);
+    const took = Date.now() - started;
+    assert.ok(took >= 400 && took < 20_000, `--timeout 400ms gave up after ${took} ms`);
   } finally {
     ctx.sim.clearFaults();
   }

@@ -84,14 +84,19 @@ export function spawnCli(cli, args, { env = {} } = {}) {
 
 const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
-/** Whether util-linux `script` is there to give the CLI a pseudo-terminal. */
-export async function hasScript() {
-  const r = await new Promise((resolve) => {
+/**
+ * Fails (never skips) unless util-linux `script` is there to give the CLI a pseudo-terminal;
+ * scripts/setup.sh installs it (Debian package bsdutils).
+ */
+export async function requireScript() {
+  const ok = await new Promise((resolve) => {
     const c = spawn("script", ["--version"], { stdio: "ignore" });
     c.on("error", () => resolve(false));
     c.on("close", (code) => resolve(code === 0));
   });
-  return r;
+  if (!ok) {
+    throw new Error("util-linux `script` is missing: the terminal tests need it. Run scripts/setup.sh (it installs the Debian package bsdutils).");
+  }
 }
 
 /** Runs the CLI on a pseudo-terminal (stdout and stderr are a TTY); output is what the terminal got. */

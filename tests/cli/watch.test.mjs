@@ -2,11 +2,17 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { EXIT, hasScript, runCliOnTty, setup, spawnCli } from "./helpers.mjs";
+import { simClock } from "../sim-clock.mjs";
+import { EXIT, requireScript, runCliOnTty, setup, spawnCli } from "./helpers.mjs";
 
+// The simulator's time moves 100 ms per answered request: a task restarted with progressMs
+// 1500 is polled at 0, 100, …, 1400 ms of its time — waiting (until 150 ms), processing with
+// new counts at each of the 12 polls from 200 to 1300 ms, success at 1400 ms — however slowly
+// this machine runs the CLI. (Wall-clock deadlines, --timeout and Ctrl-C, stay real.)
+const PACE = 100;
 let ctx;
 before(async () => {
-  ctx = await setup({ progressMs: 1500 });
+  ctx = await setup({ progressMs: 1500, ...simClock({ perRequestMs: PACE }).options });
 });
 after(() => ctx.close());
 
@@ -24,9 +30,9 @@ test("watch follows a progressing task to success: plain progress lines, exit 0"
   const r = await ctx.run(["watch", "demo-progress-success", ...FAST], { env: ctx.env() });
   assert.equal(r.code, EXIT.ok, r.stderr);
   const lines = progressLines(r.stderr);
-  assert.ok(lines.length >= 3, `several progress lines, got ${lines.length}:\n${r.stderr}`);
-  assert.ok(lines.some((m) => m[1] === "processing"), "saw it processing");
-  assert.equal(lines.at(-1)[1], "success");
+  // one line per change: the poll at 100 ms saw the same waiting task
+  assert.deepEqual(lines.map((m) => m[1]), ["wait", ...Array(12).fill("processing"), "success"], r.stderr);
+  assert.equal(lines[0][4], "0");
   assert.equal(lines.at(-1)[4], "100");
   const done = lines.map((m) => Number(m[2]));
   assert.deepEqual(done, [...done].sort((a, b) => a - b), "done counts never go down");
@@ -76,10 +82,15 @@ test("a task stopped half-way is not \"30/30 done (100%)\": the summary shows wh
 test("the polling delays can come from the environment", async () => {
   ctx.sim.restartTask("demo-progress-success", { progressMs: 1000 });
   const started = Date.now();
-  const r = await ctx.run(["watch", "demo-progress-success"], { env: ctx.env({ IOT_MIN_DELAY_MS: "50", IOT_MAX_DELAY_MS: "100" }) });
+  const r = await ctx.run(["watch", "demo-progress-success", "--verbose"], { env: ctx.env({ IOT_MIN_DELAY_MS: "50", IOT_MAX_DELAY_MS: "100" }) });
   assert.equal(r.code, EXIT.ok, r.stderr);
-  assert.ok(Date.now() - started < 8000, "the default 2 s first delay was not used");
-  assert.ok(progressLines(r.stderr).length >= 3);
+  assert.match(r.stderr, /^verbose: watching at .* \(poll delays 50–100 ms\)$/m);
+  const lines = progressLines(r.stderr.split("\n").filter((l) => !l.startsWith("verbose: ") && !l.startsWith("watching ")).join("\n"));
+  // polls at 0, 100, …, 900 ms of simulator time: wait (until 100 ms), 8 × processing, success
+  assert.deepEqual(lines.map((m) => m[1]), ["wait", ...Array(8).fill("processing"), "success"], r.stderr);
+  // With the default 2 s minimum delay, the 9 delays alone would take 18 s (a timer never fires
+  // early); with 50–100 ms the whole run takes a few seconds, even on a loaded machine.
+  assert.ok(Date.now() - started < 15_000, `the default delays were used (took ${Date.now() - started} ms)`);
 });
 
 test("watch on a task that has already ended returns at once", async () => {
@@ -95,12 +106,13 @@ test("watch on a task that has already ended returns at once", async () => {
 test("watch --timeout gives up on a task that does not end (exit 6)", async () => {
   const started = Date.now();
   const r = await ctx.run(["watch", "fw-custom-window", "--timeout", "700ms", ...FAST], { env: ctx.env() });
+  const took = Date.now() - started;
   assert.equal(r.code, EXIT.transient, r.stderr);
   // The watch's own words: how long, and the last status seen; not the library's timeoutMs.
   assert.match(r.stderr, /^error: the watch timed out after 700 ms \(--timeout\): the last status seen was wait, 0 of 12 devices done \(0%\)$/m);
   assert.doesNotMatch(r.stderr, /HTTP status|timeoutMs|maxWaitMs|hint:/);
   assert.equal(r.stdout, "");
-  assert.ok(Date.now() - started < 8000);
+  assert.ok(took >= 700 && took < 20_000, `--timeout 700ms gave up after ${took} ms`);
 });
 
 test("watch on an unknown id exits 3", async () => {
@@ -109,8 +121,8 @@ test("watch on an unknown id exits 3", async () => {
   assert.match(r.stderr, /^error: not_found\b/m);
 });
 
-test("watch on a terminal draws a live progress bar, in colour", async (t) => {
-  if (!(await hasScript())) return t.skip("util-linux script is not installed");
+test("watch on a terminal draws a live progress bar, in colour", async () => {
+  await requireScript();
   ctx.sim.restartTask("demo-progress-success", { progressMs: 1500 });
   const r = await runCliOnTty(ctx.cli, ["watch", "demo-progress-success", ...FAST], { env: ctx.env() });
   assert.equal(r.code, EXIT.ok, r.output);
@@ -122,8 +134,8 @@ test("watch on a terminal draws a live progress bar, in colour", async (t) => {
   assert.doesNotMatch(r.output, /^\[\d\d:\d\d:\d\d\] /m, "no plain progress lines on a terminal");
 });
 
-test("NO_COLOR turns colours off on a terminal; the bar stays", async (t) => {
-  if (!(await hasScript())) return t.skip("util-linux script is not installed");
+test("NO_COLOR turns colours off on a terminal; the bar stays", async () => {
+  await requireScript();
   ctx.sim.restartTask("demo-progress-failed", { progressMs: 1500 });
   const r = await runCliOnTty(ctx.cli, ["watch", "demo-progress-failed", ...FAST], { env: ctx.env({ NO_COLOR: "1" }) });
   assert.equal(r.code, EXIT.taskEnded, r.output);
@@ -145,7 +157,8 @@ test("Ctrl-C (SIGINT) stops watching: exit 130, 'interrupted'", async () => {
 });
 
 test("a token that expires during a long watch is replaced by a new login (app id and secret given)", async (t) => {
-  const short = await setup({ progressMs: 4000, tokenTtlSeconds: 0.5 });
+  // 0.5 s of simulator time: a token lasts 5 requests; the task ends after 36 polls.
+  const short = await setup({ progressMs: 4000, tokenTtlSeconds: 0.5, ...simClock({ perRequestMs: PACE }).options });
   t.after(() => short.close());
   short.sim.restartTask("demo-progress-success", { progressMs: 4000 });
   const r = await short.run(["watch", "demo-progress-success", "--verbose", ...FAST], {
@@ -154,6 +167,9 @@ test("a token that expires during a long watch is replaced by a new login (app i
   assert.equal(r.code, EXIT.ok, r.stderr);
   assert.match(r.stderr, /refused the token: logging in again/);
   assert.match(r.stdout, /Status\s+success/);
+  const logins = short.sim.requests().filter((q) => q.path.endsWith("/login"));
+  assert.ok(logins.length >= 5, `a new login each time the token expired, got ${logins.length}`);
+  assert.ok(short.sim.requests().some((q) => q.auth === "expired"));
   // With a bare token there is nothing to log in with: unauthorized (4).
   short.sim.restartTask("demo-progress-success", { progressMs: 4000 });
   const bare = await short.run(["watch", "demo-progress-success", ...FAST], { env: short.env() });
