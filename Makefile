@@ -49,7 +49,7 @@ test-types:
 	node_modules/.bin/tsc -p tests/types/tsconfig.gateway.json
 
 test-packaging:
-	@if [ -f tests/packaging/run.mjs ]; then node tests/packaging/run.mjs; fi
+	node tests/packaging/run.mjs
 
 ## A short fuzz run of every target of the pure core (cargo-fuzz; `make fuzz` runs longer).
 test-fuzz:
@@ -62,9 +62,16 @@ test-supply-chain:
 fuzz:
 	scripts/fuzz.sh 300
 
+# The JavaScript suites, every one named: a suite that moves or loses its tests fails the run
+# (node --test alone would pass a folder with no test files in it).
+JS_SUITES := tests/docs tests/simulator tests/e2e tests/cli tests/gateway tests/browser
+
 # Last, so the run closes with node's test-runner summary.
 test-js:
-	node --test --test-concurrency=1 tests/size-budget.test.mjs tests/docs/ tests/simulator/ tests/e2e/ tests/cli/ tests/gateway/ $(wildcard tests/browser)
+	@for suite in $(JS_SUITES); do \
+	  ls $$suite/*.test.mjs >/dev/null 2>&1 || { echo "test-js: no *.test.mjs in $$suite: the suite is gone" >&2; exit 1; }; \
+	done
+	node --test --test-concurrency=1 tests/size-budget.test.mjs $(addsuffix /,$(JS_SUITES))
 
 ## Benchmarks: the package vs a plain-fetch floor and a zod peer; rewrites BENCHMARKS.md.
 bench: setup-browser build

@@ -22,6 +22,15 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ pa
   npm ci --no-audit --no-fund
 fi
 
+# util-linux `script` gives the CLI's terminal tests a pseudo-terminal (tests/cli/watch.test.mjs
+# fails without it). Debian ships it in bsdutils.
+if ! script --version >/dev/null 2>&1; then
+  echo "setup: installing bsdutils (util-linux script)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq bsdutils >/dev/null
+fi
+
 if [ "${1:-}" = "--browser" ]; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     echo "setup: installing Debian chromium and chromium-driver"
