@@ -35,8 +35,11 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets --locked -- -D warnings
 
+## Native Rust tests; the property tests' seed is printed first (PROPTEST_RNG_SEED=N replays).
 test-native:
-	cargo test --locked
+	@seed=$${PROPTEST_RNG_SEED:-$$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')}; \
+	echo "test-native: proptest seed $$seed (replay: PROPTEST_RNG_SEED=$$seed make test-native)"; \
+	PROPTEST_RNG_SEED=$$seed cargo test --locked
 
 ## The wasm edge's conversions (options in, records/sessions/tasks out) in Node, through
 ## wasm-bindgen-test-runner (installed with wasm-bindgen-cli by scripts/setup.sh).
