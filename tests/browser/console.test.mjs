@@ -6,11 +6,15 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { simClock } from "../sim-clock.mjs";
 import { ROOT, connect, legendCounts, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
 
+// The simulator's time moves 250 ms per request it answers (the gateway's own included): a
+// watched task (progressMs 3000) waits for 2 of them, processes through 9 and ends at the 12th,
+// however slowly Chromium runs.
 let stack;
 before(async () => {
-  stack = await startStack({ progressMs: 3000 });
+  stack = await startStack({ progressMs: 3000, sim: simClock({ perRequestMs: 250 }).options });
 });
 after(async () => {
   await stack?.close();
