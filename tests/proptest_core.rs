@@ -149,6 +149,17 @@ fn iso(c: Civil) -> String {
 /// Year, month, day, hour, minute, second.
 type Fields = (i64, i64, i64, i64, i64, i64);
 
+fn civil((year, month, day, hour, minute, second): Fields) -> Civil {
+    Civil {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+    }
+}
+
 /// Known instants (Unix seconds, from Python's `datetime`; year 0 from the proleptic rule that
 /// it is a leap year) across leap years, the century rule and its 400-year exception.
 const KNOWN_DATES: &[(Fields, i64)] = &[
@@ -195,15 +206,8 @@ fn the_independent_calendar_and_the_core_agree_with_known_dates() {
         second: 0,
     };
     assert_eq!(to_seconds(epoch), 719_528 * 86_400);
-    for &((year, month, day, hour, minute, second), unix) in KNOWN_DATES {
-        let c = Civil {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-        };
+    for &(fields, unix) in KNOWN_DATES {
+        let c = civil(fields);
         assert_eq!(to_seconds(c) - to_seconds(epoch), unix, "{c:?}");
         assert_eq!(from_seconds(to_seconds(c)), c);
         let parsed = parse_timestamp(&iso(c)).unwrap();
@@ -570,14 +574,7 @@ fn near_valid_timestamp() -> impl Strategy<Value = (String, Option<String>)> {
                 && minute <= 59
                 && second <= 59;
             let expected = if fields_ok && offset_ok {
-                let local = to_seconds(Civil {
-                    year,
-                    month,
-                    day,
-                    hour,
-                    minute,
-                    second,
-                });
+                let local = to_seconds(civil((year, month, day, hour, minute, second)));
                 let utc = local - offset_minutes * 60;
                 let end = days_before_year(10_000) * 86_400;
                 (0..end).contains(&utc).then(|| iso(from_seconds(utc)))
