@@ -512,7 +512,9 @@ describe("hostile bodies", () => {
       answer((req, res) => json(res, 200, task(`"extendPara":{"lone":"${escape}"}`)));
       const lone = await rejects(() => queryUpgradeTask("op-1", TOKEN, opts()), "invalid_response");
       assert.deepEqual(paths(lone), [""], escape);
-      assert.match(lone.problems[0].message, /surrogate/, escape);
+      // serde_json names it "lone leading/trailing surrogate" or, for a lead with no partner,
+      // "unexpected end of hex escape": either way a whole-body JSON problem, not a patch.
+      assert.match(lone.problems[0].message, /not valid JSON .*(surrogate|hex escape)/, escape);
       assert.equal(lone.httpStatus, 200);
     }
     // A whole pair is one character, kept.
