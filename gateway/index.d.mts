@@ -53,8 +53,22 @@ export interface GatewayConfig {
    * or false for none. Default: pino to stdout. Secrets are redacted by {@link LOG_OPTIONS}.
    */
   logger?: Logger | (LoggerOptions & { destination?: DestinationStream | NodeJS.WritableStream }) | false;
-  /** Time source (epoch ms), for tests. */
+  /**
+   * The one clock every time-dependent decision uses: token expiry and refresh, cache freshness,
+   * the rate window, its queue wake-ups and wait deadlines, Retry-After. Default: the wall
+   * (`Date.now` and Node's timers). Tests pass a virtual clock, shared with the simulator's.
+   */
+  clock?: GatewayClock;
+  /** Shorthand for `clock: { now }` (a time source with real timers). Not together with `clock`. */
   now?: () => number;
+}
+
+/** A clock for {@link GatewayConfig.clock}: `now()` in epoch ms, and timers on the same time. */
+export interface GatewayClock {
+  now(): number;
+  /** Runs `callback` once the clock is `ms` later; omitted (with clearTimeout): Node's timers. */
+  setTimeout?(callback: () => void, ms: number): unknown;
+  clearTimeout?(handle: unknown): void;
 }
 
 /** The platform token as a store keeps it. */
@@ -143,12 +157,14 @@ export declare function createRedisStore(options: {
   upstreamTimeoutMs: number;
   leaseMs?: number;
   fallbackAfterMs?: number;
+  /** The gateway's clock (deadlines, the fallback's hold); the shared window itself is on Redis' clock. */
+  clock?: GatewayClock;
   now?: () => number;
   log?: Logger;
 }): GatewayStore & { state(): { mode: "shared" | "fallback" | "connecting"; lockWaits: number; budgetWaits: number; fallbacks: number; rejoins: number } };
 
 /** The in-process store (the default). */
-export declare function createMemoryStore(options: { rate: { calls: number; perMs: number }; now?: () => number }): GatewayStore;
+export declare function createMemoryStore(options: { rate: { calls: number; perMs: number }; clock?: GatewayClock; now?: () => number }): GatewayStore;
 
 export declare class GatewayConfigError extends TypeError {}
 export declare class RateLimited extends Error {

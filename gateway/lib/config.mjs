@@ -1,5 +1,7 @@
 // createGateway's configuration: checked once, with messages that name the option.
 
+import { clockOf } from "./clock.mjs";
+
 export const DEFAULTS = Object.freeze({
   cacheMs: 1000,
   rate: Object.freeze({ calls: 100, perMs: 60000 }),
@@ -100,7 +102,8 @@ export function normalizeConfig(config) {
     if (!r || !Number.isInteger(r.calls) || r.calls < 1 || !Number.isInteger(r.perMs) || r.perMs < 1) fail("rate must be { calls, perMs } (whole numbers ≥ 1) or \"N/MS\"");
     rate = { calls: r.calls, perMs: r.perMs };
   }
-  if (c.now !== undefined && typeof c.now !== "function") fail("now must be a function returning epoch milliseconds");
+  const clock = clockOf(c);
+  if ("error" in clock) fail(clock.error);
   const store = c.store ?? null;
   if (typeof store === "string" && !/^rediss?:\/\//.test(store)) fail(`store must be a redis:// or rediss:// URL, a node-redis client or a GatewayStore, not "${store}"`);
   if (store !== null && typeof store !== "string" && typeof store !== "object") fail("store must be a redis:// URL, a node-redis client or a GatewayStore");
@@ -124,6 +127,6 @@ export function normalizeConfig(config) {
     store,
     replicas: whole("replicas", c.replicas, 1, 1),
     logger: c.logger,
-    now: c.now ?? Date.now,
+    clock: clock.clock,
   };
 }

@@ -50,12 +50,13 @@ function platformCode(answer) {
  */
 export function createGateway(config) {
   const o = normalizeConfig(config);
-  const now = o.now;
+  const { clock } = o;
+  const now = clock.now;
   const log = createLogger(o.logger);
   const redis = typeof o.store === "string" || (o.store !== null && typeof o.store.eval === "function" && !o.store.limiter);
   const store = redis
-    ? createRedisStore({ redis: o.store, namespace: redisNamespace(o.upstream.href, o.appId), rate: o.rate, replicas: o.replicas, upstreamTimeoutMs: o.upstreamTimeoutMs, now, log })
-    : (o.store ?? createMemoryStore({ rate: o.rate, now }));
+    ? createRedisStore({ redis: o.store, namespace: redisNamespace(o.upstream.href, o.appId), rate: o.rate, replicas: o.replicas, upstreamTimeoutMs: o.upstreamTimeoutMs, clock, log })
+    : (o.store ?? createMemoryStore({ rate: o.rate, clock }));
   const ownStore = o.store === null || redis;
   const upstream = createUpstream({
     upstream: o.upstream,
@@ -82,9 +83,11 @@ export function createGateway(config) {
   // ---- the platform token --------------------------------------------------------------
 
   function record(session, type) {
+    // The package's expiresAt is on the wall (its Date.now at the answer + expiresIn): taken as
+    // the lifetime left now, then placed on the gateway's clock (the same when that is the wall).
+    const lifetime = Math.max(0, Number(session.expiresAt) - Date.now());
     const t = now();
-    const expiresAt = Number(session.expiresAt);
-    const lifetime = Math.max(0, expiresAt - t);
+    const expiresAt = t + lifetime;
     const margin = Math.min(300_000, lifetime * 0.2);
     lastTokens = [session.accessToken, session.refreshToken].filter(Boolean);
     metrics.logins.inc({ type, result: "ok" });

@@ -19,6 +19,7 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import { createClient } from "redis";
+import { storeClock } from "./clock.mjs";
 import { RateLimited, createMemoryStore } from "./store.mjs";
 
 const ACQUIRE = `
@@ -62,6 +63,9 @@ return now
 
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+// Real time, on purpose: these waits poll what moves outside the process in real time (Redis
+// reconnecting, another replica's lock or answer, the shared window on Redis' own clock). The
+// decisions taken between polls (deadlines, the fallback's hold) read the gateway's clock.
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A Redis command failed (as opposed to the work done between commands, e.g. a login). */
@@ -80,11 +84,13 @@ export function redisNamespace(upstream, appId) {
 
 /**
  * @param {{ redis: string | import("redis").RedisClientType, namespace: string, rate: { calls: number, perMs: number },
- *   replicas?: number, upstreamTimeoutMs: number, leaseMs?: number, fallbackAfterMs?: number, now?: () => number,
+ *   replicas?: number, upstreamTimeoutMs: number, leaseMs?: number, fallbackAfterMs?: number,
+ *   clock?: { now(): number, setTimeout?(cb: () => void, ms: number): unknown, clearTimeout?(h: unknown): void }, now?: () => number,
  *   log?: import("pino").Logger }} o
  */
 export function createRedisStore(o) {
-  const now = o.now ?? Date.now;
+  const clock = storeClock("createRedisStore", { clock: o.clock, now: o.now });
+  const now = clock.now;
   const { calls, perMs } = o.rate;
   const replicas = Math.max(1, o.replicas ?? 1);
   const share = Math.max(1, Math.floor(calls / replicas));
@@ -100,7 +106,7 @@ export function createRedisStore(o) {
     ? createClient({ url: o.redis, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(100 * 2 ** Math.min(n, 4), 1000) } })
     : o.redis;
 
-  const local = createMemoryStore({ rate: { calls: share, perMs }, now });
+  const local = createMemoryStore({ rate: { calls: share, perMs }, clock });
   const counters = { lockWaits: 0, budgetWaits: 0, fallbacks: 0, rejoins: 0 };
   /** local clock − Redis clock, from the last script reply */
   let offset = 0;

@@ -16,6 +16,8 @@
 //   responses.load(key, ttlMs, load, cacheable) → coalesced, cached answer of `load()`
 //   close()
 
+import { storeClock } from "./clock.mjs";
+
 /** Thrown by `limiter.acquire` when no slot frees within the caller's wait. */
 export class RateLimited extends Error {
   /** @param {number} retryAfterMs when a slot is expected to be free again */
@@ -57,14 +59,16 @@ function memoryTokenSlot() {
 /**
  * The platform's rate as the platform counts it: at most `calls` calls in any `perMs` window,
  * where a call occupies the window from when it is sent until `perMs` after its answer arrives.
- * Waiters are served strictly in arrival order (a fair queue).
- * @param {{ calls: number, perMs: number, now: () => number }} o
+ * Waiters are served strictly in arrival order (a fair queue). Time (the window, the wake-ups,
+ * each waiter's deadline) is the clock's.
+ * @param {{ calls: number, perMs: number, clock: { now(): number, setTimeout(cb: () => void, ms: number): unknown, clearTimeout(h: unknown): void } }} o
  */
-export function memoryLimiter({ calls, perMs, now }) {
+export function memoryLimiter({ calls, perMs, clock }) {
+  const now = clock.now;
   let inFlight = 0;
   /** answer times of finished calls still inside the window, oldest first */
   const answered = [];
-  /** @type {{ grant: () => void, timer: NodeJS.Timeout | null }[]} */
+  /** @type {{ grant: () => void, timer: unknown }[]} */
   const queue = [];
   let wake = null;
   let closed = false;
@@ -89,13 +93,13 @@ export function memoryLimiter({ calls, perMs, now }) {
 
   function schedule() {
     if (wake) {
-      clearTimeout(wake);
+      clock.clearTimeout(wake);
       wake = null;
     }
     if (queue.length === 0 || answered.length === 0) return; // in-flight calls wake us on release
     const t = now();
     const delay = Math.max(0, answered[0] + perMs - t) + 1;
-    wake = setTimeout(() => {
+    wake = clock.setTimeout(() => {
       wake = null;
       pump();
     }, delay);
@@ -105,7 +109,7 @@ export function memoryLimiter({ calls, perMs, now }) {
   function pump() {
     while (queue.length > 0 && free(now()) > 0) {
       const w = queue.shift();
-      if (w.timer) clearTimeout(w.timer);
+      if (w.timer) clock.clearTimeout(w.timer);
       inFlight += 1;
       w.grant();
     }
@@ -158,13 +162,13 @@ export function memoryLimiter({ calls, perMs, now }) {
           const i = queue.indexOf(w);
           if (i >= 0) queue.splice(i, 1);
           signal?.removeEventListener("abort", onAbort);
-          if (w.timer) clearTimeout(w.timer);
+          if (w.timer) clock.clearTimeout(w.timer);
         };
         const onAbort = () => {
           leave();
           reject(signal.reason ?? new Error("aborted"));
         };
-        w.timer = setTimeout(() => {
+        w.timer = clock.setTimeout(() => {
           const position = queue.indexOf(w) + 1;
           leave();
           reject(new RateLimited(Math.max(1000, etaMs(position))));
@@ -180,7 +184,7 @@ export function memoryLimiter({ calls, perMs, now }) {
      */
     drain(to) {
       for (const w of queue.splice(0)) {
-        if (w.timer) clearTimeout(w.timer);
+        if (w.timer) clock.clearTimeout(w.timer);
         w.handOver(to(Math.max(0, w.deadline - now())));
       }
       schedule();
@@ -200,9 +204,9 @@ export function memoryLimiter({ calls, perMs, now }) {
     /** Stops the timers; whoever still waits is refused at once (nobody hangs on a closed gateway). */
     close() {
       closed = true;
-      if (wake) clearTimeout(wake);
+      if (wake) clock.clearTimeout(wake);
       for (const w of queue.splice(0)) {
-        if (w.timer) clearTimeout(w.timer);
+        if (w.timer) clock.clearTimeout(w.timer);
         w.refuse(new RateLimited(1000));
       }
     },
@@ -253,16 +257,18 @@ export function memoryResponses({ now, maxEntries = 10000 }) {
 }
 
 /**
- * The default store: everything in this process.
- * @param {{ rate: { calls: number, perMs: number }, now?: () => number }} o
+ * The default store: everything in this process, on one clock (`clock`, or `now` alone with real
+ * timers; default the wall).
+ * @param {{ rate: { calls: number, perMs: number }, clock?: { now(): number, setTimeout?(cb: () => void, ms: number): unknown, clearTimeout?(h: unknown): void }, now?: () => number }} o
  */
-export function createMemoryStore({ rate, now = Date.now }) {
-  const limiter = memoryLimiter({ ...rate, now });
+export function createMemoryStore({ rate, clock, now }) {
+  const c = storeClock("createMemoryStore", { clock, now });
+  const limiter = memoryLimiter({ ...rate, clock: c });
   return {
     kind: "memory",
     token: memoryTokenSlot(),
     limiter,
-    responses: memoryResponses({ now }),
+    responses: memoryResponses({ now: c.now }),
     async close() {
       limiter.close();
     },

@@ -1,6 +1,6 @@
 // Compile-only check of iot-upgrade-task-gateway's types (tsc --strict), as a user writes them.
 import http from "node:http";
-import { createGateway, createMemoryStore, type Gateway, type GatewayConfig, type GatewayStore, RateLimited } from "iot-upgrade-task-gateway";
+import { createGateway, createMemoryStore, type Gateway, type GatewayClock, type GatewayConfig, type GatewayStore, RateLimited } from "iot-upgrade-task-gateway";
 
 const config: GatewayConfig = {
   upstream: "https://iot.example.com:8743",
@@ -28,3 +28,12 @@ void [metricsText, closed, ms];
 // @ts-expect-error the secret is required
 createGateway({ upstream: "https://x", appId: "a", consoleKeys: [] });
 createGateway({ ...config, store: "redis://127.0.0.1:6379/0", replicas: 3 });
+// One clock for every time-dependent decision (a virtual one in tests).
+let virtual = 0;
+const clock: GatewayClock = { now: () => virtual, setTimeout: (callback: () => void, ms: number) => ({ callback, at: virtual + ms }), clearTimeout: () => {} };
+createGateway({ ...config, clock });
+createGateway({ ...config, clock: { now: () => virtual } });
+createMemoryStore({ rate: { calls: 1, perMs: 1000 }, clock });
+virtual += 1;
+// @ts-expect-error a clock tells the time
+createGateway({ ...config, clock: { setTimeout: () => 0, clearTimeout: () => {} } });
