@@ -25,6 +25,27 @@ export const pkg = await import("../../pkg/node.js");
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits (real time, polling every 10 ms) until `condition()` is truthy and resolves to its value;
+ * rejects naming `what` only after `timeoutMs`: a generous deadline, never a window to hit.
+ */
+export async function waitFor(condition, what, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await condition();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Counts the requests a server has received (its "request" events), in order. */
+export function arrivals(server) {
+  const urls = [];
+  server.on("request", (req) => urls.push(req.url));
+  return urls;
+}
+
 /** A pino destination that keeps every line (parsed) for the test to read. */
 export function logSink() {
   const lines = [];
