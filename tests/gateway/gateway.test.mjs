@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { APP, KEY, TASK_PATH, gatewayModule, listen, maxInWindow, pkg, raw, rejection, sleep, startStack, through } from "./helpers.mjs";
+import { simClock } from "../sim-clock.mjs";
+import { APP, KEY, TASK_PATH, arrivals, gatewayModule, listen, maxInWindow, pkg, raw, rejection, startStack, through, waitFor } from "./helpers.mjs";
 
 const { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, UpgradeTaskClient, UpgradeTaskError } = pkg;
 
@@ -140,8 +141,8 @@ describe("through the gateway over two-way TLS", () => {
 
   test("one JSON log line per request: request id, route, status, upstream ms, cache", async () => {
     const r = await raw(stack.url, `${TASK_PATH}/fw-256-devices`);
-    await sleep(20);
-    const line = stack.logs.lines.find((l) => l.reqId === r.headers["x-request-id"]);
+    // Written when the server closes the exchange, which may be just after the client has the answer.
+    const line = await waitFor(() => stack.logs.lines.find((l) => l.reqId === r.headers["x-request-id"]), "the request's log line");
     assert.ok(line, "a log line carries the request id the answer names");
     assert.equal(line.route, "task");
     assert.equal(line.status, 200);
@@ -152,20 +153,38 @@ describe("through the gateway over two-way TLS", () => {
 });
 
 describe("the token's life", () => {
-  test("one login for many callers, then a refresh before expiresIn runs out, never a rejected call", { timeout: 20000 }, async () => {
-    const stack = await startStack({ sim: { tokenTtlSeconds: 2 }, gateway: { cacheMs: 0 } });
+  test("one login for many callers, a refresh at 80 % of expiresIn (single-flight), a login once it ran out, never a rejected call", async () => {
+    // One virtual clock for the simulator (its token expiry) and the gateway (its refresh):
+    // "a minute later" is exactly a minute later for both, however slowly the machine runs.
+    const clock = simClock();
+    const stack = await startStack({ sim: { tokenTtlSeconds: 60, ...clock.options }, gateway: { cacheMs: 0, clock } });
+    const both = () => Promise.all([queryUpgradeTask("sw-stopped", KEY, through(stack)), queryUpgradeTask("fw-now-devices", KEY, through(stack))]);
     try {
+      const loginAt = clock.now();
       await Promise.all(Array.from({ length: 20 }, () => queryUpgradeTask("fw-now-devices", KEY, through(stack))));
       assert.equal(stack.logins().length, 1, "twenty concurrent first callers share one login");
-      const stop = Date.now() + 3800;
-      while (Date.now() < stop) {
-        await Promise.all([queryUpgradeTask("sw-stopped", KEY, through(stack)), queryUpgradeTask("fw-now-devices", KEY, through(stack))]);
-        await sleep(100);
+      const firstCalls = stack.upstreamQueries().length;
+      const rec = await stack.gateway.store.token.current();
+      // expiresIn 60 s, on the gateway's clock (less the few real ms between the package's answer and the gateway's record).
+      assert.ok(rec.expiresAt <= loginAt + 60_000 && rec.expiresAt > loginAt + 55_000, `expiresAt ${rec.expiresAt - loginAt} ms after the login`);
+      assert.ok(Math.abs(rec.expiresAt - rec.refreshAt - 0.2 * (rec.expiresAt - loginAt)) < 1e-6, "refreshAt: 20 % of the lifetime before expiry");
+      // Each step: [ms to advance, refreshes then, logins then].
+      for (const [advance, refreshes, logins] of [
+        [45_000, 0, 1], // 45 s: before refreshAt (48 s)
+        [5_000, 1, 1], // 50 s: refreshed (the token's new life: 60 s from now), both callers on one refresh
+        [45_000, 1, 1], // 95 s: before the new refreshAt (98 s)
+        [5_000, 2, 1], // 100 s: refreshed again
+        [70_000, 2, 2], // 170 s: the token ran out (160 s) before anyone asked: a new login, not a refresh
+        [40_000, 2, 2],
+        [10_000, 3, 2], // 220 s: 50 s into the login's token: refreshed
+      ]) {
+        clock.advance(advance);
+        await both();
+        assert.deepEqual([stack.refreshes().length, stack.logins().length], [refreshes, logins], `at +${clock.now() - loginAt} ms: refreshes, logins`);
       }
-      assert.ok(stack.refreshes().length >= 2, `refreshed before expiry (${stack.refreshes().length} refreshes)`);
-      assert.equal(stack.logins().length, 1, "refreshes, not new logins");
       const bad = stack.upstreamQueries().filter((r) => r.auth !== "ok");
       assert.deepEqual(bad, [], "no call ever went out with an expired token");
+      assert.equal(stack.upstreamQueries().length, firstCalls + 7 * 2, "two calls a step, each with a valid token");
     } finally {
       await stack.close();
     }
@@ -212,8 +231,9 @@ describe("the token's life", () => {
 });
 
 describe("fan-in", () => {
-  test("50 identical concurrent requests cost one upstream call; the answer is cached for cacheMs", async () => {
-    const stack = await startStack({ gateway: { cacheMs: 800 } });
+  test("50 identical concurrent requests cost one upstream call; the answer is cached for exactly cacheMs", async () => {
+    const clock = simClock(); // the gateway's cache and the simulator on one virtual clock
+    const stack = await startStack({ sim: clock.options, gateway: { cacheMs: 800, clock } });
     try {
       stack.sim.setFault("delay=150", { operationId: "sw-stopped" }); // keep the first call in flight
       const answers = await Promise.all(Array.from({ length: 50 }, () => raw(stack.url, `${TASK_PATH}/sw-stopped`)));
@@ -222,10 +242,19 @@ describe("fan-in", () => {
       const sources = answers.map((a) => a.headers["x-gateway-cache"]);
       assert.equal(sources.filter((s) => s === "miss").length, 1);
       assert.equal(sources.filter((s) => s === "coalesced").length + sources.filter((s) => s === "hit").length, 49);
-      assert.equal((await raw(stack.url, `${TASK_PATH}/sw-stopped`)).headers["x-gateway-cache"], "hit");
+      const cache = async () => (await raw(stack.url, `${TASK_PATH}/sw-stopped`)).headers["x-gateway-cache"];
+      assert.equal(await cache(), "hit");
+      clock.advance(799);
+      assert.equal(await cache(), "hit", "1 ms before cacheMs ran out");
       assert.equal(stack.upstreamQueries().length, 1);
-      await sleep(1000);
-      assert.equal((await raw(stack.url, `${TASK_PATH}/sw-stopped`)).headers["x-gateway-cache"], "miss", "expired after cacheMs");
+      clock.advance(1);
+      assert.equal(await cache(), "miss", "expired after cacheMs");
+      assert.equal(stack.upstreamQueries().length, 2);
+      clock.advance(799);
+      assert.equal(await cache(), "hit", "the new answer, kept from its own arrival");
+      clock.advance(2);
+      assert.equal(await cache(), "miss");
+      assert.equal(stack.upstreamQueries().length, 3);
       // Errors other than 404 are not cached.
       stack.sim.clearFaults();
       stack.sim.setFault("status=503", { operationId: "fw-now-devices", count: 1 });
@@ -239,38 +268,106 @@ describe("fan-in", () => {
     }
   });
 
-  test("the rate counts a call until perMs after its answer; waiters queue fairly and the platform never throttles", { timeout: 20000 }, async () => {
-    // The platform: 3 calls per 400 ms by arrival. Its answers take 150 ms, so a limiter that
-    // counted only sends would let arrivals bunch; the gateway's window starts at the answer.
-    const stack = await startStack({ sim: { throttle: { calls: 3, perMs: 400 } }, gateway: { cacheMs: 0, rate: { calls: 3, perMs: 400 }, maxWaitMs: 15000 } });
+  test("the rate counts a call until perMs after its answer; waiters queue fairly, are woken when their slot frees, and the platform never throttles", async () => {
+    // The platform: 3 calls per 400 ms by arrival. Its answers take 150 ms (real), so a limiter
+    // that counted only sends would let arrivals bunch; the gateway's window starts at the answer.
+    // Both windows run on one virtual clock that stands still while the calls travel: the slots
+    // free, and the queue wakes, exactly when the test moves the clock 400 ms past the answers.
+    const clock = simClock();
+    const RATE = { calls: 3, perMs: 400 };
+    const stack = await startStack({ sim: { throttle: RATE, ...clock.options }, gateway: { cacheMs: 0, rate: RATE, maxWaitMs: 15000, clock } });
+    const limiter = stack.gateway.store.limiter;
+    const arrived = arrivals(stack.server);
     try {
+      assert.equal((await raw(stack.url, `${TASK_PATH}/sw-stopped`)).status, 200, "logged in, one call");
+      clock.advance(401); // that call has left both windows
       stack.sim.setFault("delay=150");
-      const ids = ["fw-now-devices", "sw-stopped", "sw-group-online", "fw-256-devices", "fw-custom-window", "sw-lenient-shapes", "demo-hostile", "fw-now-devices", "sw-stopped"];
-      const answers = await Promise.all(ids.map((id) => raw(stack.url, `${TASK_PATH}/${id}`)));
-      assert.deepEqual(answers.map((a) => a.status), ids.map(() => 200), "nobody was throttled by the platform");
-      const seen = stack.upstreamQueries();
+      const t1 = clock.now();
+      const ids = ["fw-now-devices", "sw-stopped", "sw-group-online", "fw-256-devices", "fw-custom-window", "sw-lenient-shapes", "demo-hostile"];
+      const done = [];
+      const ask = (id) => raw(stack.url, `${TASK_PATH}/${id}`).then((a) => (done.push({ id, a }), a));
+      const first = ids.map(ask);
+      await waitFor(() => done.length === 3 && limiter.depth() === 4, "3 calls answered and 4 waiting");
+      const answeredFirst = done.map((d) => d.id);
+      // In arrival order, which is the queue's (FIFO) order.
+      const queued = arrived.slice(1).map((u) => u.split("/").at(-1)).filter((id) => !answeredFirst.includes(id));
+      assert.equal(queued.length, 4);
+      // Two more callers for tasks already waiting: they share those calls (coalesced), no slot of their own.
+      const repeats = [ask(queued[1]), ask(queued[3])];
+      await waitFor(() => arrived.length === 10, "the repeats arrived");
+      await new Promise((r) => setImmediate(r));
+      clock.advance(400);
+      assert.equal(limiter.depth(), 4, "400 ms after the answers the slots are still taken: nobody was woken");
+      assert.equal(stack.upstreamQueries().length, 4);
+      clock.advance(1);
+      assert.equal(limiter.depth(), 1, "then the three oldest waiters got the three slots at once");
+      // The second round: three calls, four callers (one of the repeats shares queued[1]'s call).
+      await waitFor(() => stack.upstreamQueries().length === 7 && done.length === 7, "the second round answered");
+      clock.advance(401);
+      assert.equal(limiter.depth(), 0);
+      const answers = await Promise.all([...first, ...repeats]);
+      assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200), "nobody was throttled by the platform");
+      assert.deepEqual((await Promise.all(repeats)).map((a) => a.headers["x-gateway-cache"]), ["coalesced", "coalesced"]);
+      const seen = stack.upstreamQueries().slice(1);
       assert.equal(seen.length, 7, "seven distinct tasks, the two repeats coalesced");
       assert.equal(seen.filter((r) => r.status === 403).length, 0, "no 1010009");
+      // Exactly when each call reached the platform, on the shared clock: the queue served in its order.
+      const at = (r) => `${Date.parse(r.time) - t1} ${r.path.split("/").at(-1)}`;
+      assert.deepEqual(seen.map(at).sort(), [...answeredFirst.map((id) => `0 ${id}`), ...queued.slice(0, 3).map((id) => `401 ${id}`), `802 ${queued[3]}`].sort());
       assert.ok(maxInWindow(seen, 400) <= 3, `at most 3 arrivals in any 400 ms (saw ${maxInWindow(seen, 400)})`);
     } finally {
       await stack.close();
     }
   });
 
-  test("past maxWaitMs a caller gets 429 with Retry-After at once, which the package reports as throttled", async () => {
-    const stack = await startStack({ gateway: { cacheMs: 0, rate: { calls: 1, perMs: 60000 }, maxWaitMs: 200 } });
+  test("past maxWaitMs a caller gets 429 with Retry-After at once (when its slot frees, on the gateway's clock), which the package reports as throttled", async () => {
+    const clock = simClock();
+    const stack = await startStack({ sim: clock.options, gateway: { cacheMs: 0, rate: { calls: 1, perMs: 60000 }, maxWaitMs: 200, clock } });
     try {
       assert.equal((await raw(stack.url, `${TASK_PATH}/fw-now-devices`)).status, 200);
+      clock.advance(15_000);
       const started = Date.now();
       const r = await raw(stack.url, `${TASK_PATH}/sw-stopped`);
-      assert.ok(Date.now() - started < 5000, "no caller hangs");
+      assert.ok(Date.now() - started < 20_000, "no caller hangs");
       assert.equal(r.status, 429);
       assert.equal(r.json.error_code, "1010009");
-      assert.ok(Number(r.headers["retry-after"]) >= 1);
+      assert.equal(r.headers["retry-after"], "45", "the slot frees 60 s after the first answer, 45 s from now");
+      clock.advance(43_500);
+      assert.equal((await raw(stack.url, `${TASK_PATH}/sw-stopped`)).headers["retry-after"], "2", "1.5 s, rounded up to whole seconds");
       const e = await rejection(queryUpgradeTask("sw-stopped", KEY, through(stack)));
       assert.equal(e.kind, "throttled");
       assert.equal(e.retryable, true);
       assert.equal(stack.upstreamQueries().length, 1);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  test("a queued caller is served when its slot frees; one still waiting at maxWaitMs gets 429 then, on the gateway's clock", async () => {
+    const clock = simClock();
+    const stack = await startStack({ sim: clock.options, gateway: { cacheMs: 0, rate: { calls: 1, perMs: 1000 }, maxWaitMs: 1500, clock } });
+    const limiter = stack.gateway.store.limiter;
+    try {
+      assert.equal((await raw(stack.url, `${TASK_PATH}/fw-now-devices`)).status, 200); // answered at t0: its slot frees at t0 + 1000
+      const t0 = clock.now();
+      const b = raw(stack.url, `${TASK_PATH}/sw-stopped`);
+      await waitFor(() => limiter.depth() === 1, "B waiting");
+      clock.advance(300);
+      const c = raw(stack.url, `${TASK_PATH}/sw-group-online`); // its deadline: t0 + 1800; its slot: after B's answer + 1000
+      await waitFor(() => limiter.depth() === 2, "C waiting");
+      clock.advance(700);
+      assert.equal(limiter.depth(), 2, "at t0 + 1000 the slot is free, but the queue wakes 1 ms later");
+      clock.advance(1);
+      assert.equal(limiter.depth(), 1, "B got the slot");
+      assert.equal((await b).status, 200);
+      clock.advance(798); // t0 + 1799
+      assert.equal(limiter.depth(), 1, "C waits until its deadline");
+      clock.advance(1);
+      const rc = await c;
+      assert.equal(rc.status, 429);
+      assert.equal(rc.headers["retry-after"], "1", "B's slot frees at t0 + 2001");
+      assert.equal(limiter.depth(), 0);
+      assert.deepEqual(stack.upstreamQueries().map((q) => [q.path.split("/").at(-1), Date.parse(q.time) - t0]), [["fw-now-devices", 0], ["sw-stopped", 1001]]);
     } finally {
       await stack.close();
     }
@@ -330,6 +427,10 @@ describe("embedding", () => {
       [{ origins: ["https://a.example/"] }, /exactly scheme/],
       [{ rate: "100" }, /rate/],
       [{ cacheMs: -1 }, /cacheMs/],
+      [{ clock: {} }, /clock must be an object with now\(\)/],
+      [{ clock: { now: () => 0, setTimeout: () => 0 } }, /clock.setTimeout and clock.clearTimeout go together/],
+      [{ clock: { now: () => 0 }, now: () => 0 }, /clock or now, not both/],
+      [{ now: 5 }, /now must be a function/],
     ]) {
       assert.throws(() => createGateway({ ...base, ...change }), (e) => e instanceof GatewayConfigError && pattern.test(e.message), JSON.stringify(change));
     }
