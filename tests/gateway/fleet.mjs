@@ -91,10 +91,11 @@ export const logins = (sim) => sim.requests().filter((r) => r.method === "POST" 
 export const queries = (sim) => sim.requests().filter((r) => r.method === "GET");
 
 /**
- * `clients` pollers spread over the replicas, `tasks` tasks, for `ms`; honours Retry-After
- * (capped) like the package. Resolves to the answers by status and the times (ms) of the 200s.
+ * `clients` pollers spread over the replicas, `tasks` tasks, for `ms` (or until `until()` says
+ * so, if sooner); honours Retry-After (capped) like the package. Resolves to the answers by
+ * status and the times (ms) of the 200s.
  */
-export async function poll(fleet, { clients, tasks, ms, ids }) {
+export async function poll(fleet, { clients, tasks, ms, ids, until = () => false }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const statuses = new Map();
   const times = [];
@@ -117,7 +118,7 @@ export async function poll(fleet, { clients, tasks, ms, ids }) {
   const client = async (i) => {
     await sleep((i * 7) % 1000);
     let replica = i % fleet.list.length;
-    for (let n = 0; Date.now() < end; n++) {
+    for (let n = 0; Date.now() < end && !until(); n++) {
       const { status, retryAfter } = await one(fleet.list[replica].url, `${TASK_PATH}/${ids[(i + n) % tasks]}`);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status === 0) replica = (replica + 1) % fleet.list.length; // as a load balancer would: the next replica

@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { fleetTable } from "../../benches/lib/fleet-report.mjs";
 import { freePort, logins, poll, queries, replicas, runFleet, startRedis } from "./fleet.mjs";
-import { KEY, ROOT, TASK_PATH, gatewayModule, maxInWindow, raw, sleep } from "./helpers.mjs";
+import { KEY, ROOT, TASK_PATH, gatewayModule, maxInWindow, raw, sleep, waitFor } from "./helpers.mjs";
 import { startSimulator } from "../../simulator/index.mjs";
 
 const REDIS = spawnSync("redis-server", ["--version"]).status === 0;
@@ -43,7 +43,9 @@ describe("three replicas sharing Redis", () => {
 
   test("the shared cache: the same task from 3 replicas within cacheMs costs one upstream call; a revoked token is re-logged in once fleet-wide", async () => {
     const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: false });
-    const fleet = await replicas(sim, 3, { store: redis.url, cacheMs: 2000, rate: { calls: 1000, perMs: 60000 } });
+    // The answers live in Redis for cacheMs (PX, Redis' real time): a minute, so that however
+    // slowly the 30 requests are served, none arrives after the answer expired.
+    const fleet = await replicas(sim, 3, { store: redis.url, cacheMs: 60_000, rate: { calls: 1000, perMs: 60000 } });
     try {
       sim.setFault("delay=150", { operationId: "sw-stopped", count: 1 });
       const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => raw(fleet.list[i % 3].url, `${TASK_PATH}/sw-stopped`)));
@@ -68,7 +70,7 @@ describe("three replicas sharing Redis", () => {
     }
   });
 
-  test("a replica that died holding the login lock: another logs in once its lease runs out", { timeout: 30000 }, async () => {
+  test("a replica that died holding the login lock: another logs in once its lease runs out", { timeout: 60000 }, async () => {
     const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: false });
     const fleet = await replicas(sim, 2, { store: redis.url, upstreamTimeoutMs: 1000, rate: { calls: 1000, perMs: 60000 } });
     const admin = createClient({ url: redis.url });
@@ -76,14 +78,16 @@ describe("three replicas sharing Redis", () => {
     try {
       assert.equal((await raw(fleet.list[0].url, `${TASK_PATH}/fw-now-devices`)).status, 200);
       const ns = gatewayModule.redisNamespace(new URL(sim.baseUrl).href, "demo-app");
-      // As if a third replica took the lock, then was killed before it logged in: the lease (5 s) stays.
+      // As if a third replica took the lock, then was killed before it logged in: the lease (5 s,
+      // on Redis' clock) stays. Nobody can log in before it runs out, however fast or slow we are.
+      const lockedAt = Date.now();
       await admin.set(`${ns}:token-lock`, "killed-replica", { PX: 5000 });
       sim.login(); // and the fleet's token is revoked meanwhile
-      const started = Date.now();
       const r = await raw(fleet.list[1].url, `${TASK_PATH}/sw-stopped`);
-      const took = Date.now() - started;
+      const loginAt = Date.parse(sim.requests().filter((q) => q.method === "POST" && q.path.endsWith("/login")).at(-1).time);
       assert.equal(r.status, 200);
-      assert.ok(took >= 3000 && took < 15000, `waited for the lease to run out (${took} ms)`);
+      assert.ok(loginAt - lockedAt >= 4990, `the takeover login waited for the lease to run out (${loginAt - lockedAt} ms after the lock)`);
+      assert.ok(Date.now() - lockedAt < 30_000, `and came soon after it (${Date.now() - lockedAt} ms; generous)`);
       assert.equal(logins(sim), 2, "the fleet's first login and one takeover (the revoking login is the simulator's own)");
     } finally {
       await admin.close();
@@ -117,23 +121,28 @@ function binReplica(sim, args) {
 }
 
 describe("replica processes", () => {
-  test("SIGKILL one of three replica processes mid-run: the others carry on, one login, the platform within its rate", { timeout: 60000 }, async (t) => {
+  test("SIGKILL one of three replica processes mid-run: the others carry on, one login, the platform within its rate", { timeout: 120_000 }, async (t) => {
     const RATE = { calls: 30, perMs: 2000 };
     const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: RATE });
     const ids = Array.from({ length: 40 }, (_, i) => `kill-task-${i}`);
     for (const id of ids) sim.setTask(id, { operationId: id, operateType: "firmware_upgrade", status: "processing", targets: { devices: ["d1"] } });
     const list = await Promise.all([0, 1, 2].map(() => binReplica(sim, ["--store", redis.url, "--replicas", "3", "--rate", "30/2000", "--cache-ms", "0", "--max-wait-ms", "2000"])));
     try {
-      const run = poll({ list }, { clients: 60, tasks: 40, ms: 14000, ids });
-      await sleep(5000);
+      // Phases by what the simulator saw, not by the wall: the fleet serving, a kill, the others serving on.
+      let stop = false;
+      const run = poll({ list }, { clients: 60, tasks: 40, ms: 120_000, ids, until: () => stop });
+      await waitFor(() => queries(sim).length >= 30, "the fleet serving (30 platform calls)");
       list[0].child.kill("SIGKILL");
       const killedAt = Date.now();
+      const afterKill = () => queries(sim).filter((r) => Date.parse(r.time) > killedAt + 1000);
+      await waitFor(() => afterKill().length >= 30, "30 platform calls more than 1 s after the kill");
+      stop = true;
       const { byStatus } = await run;
       const seen = queries(sim);
-      const after = seen.filter((r) => Date.parse(r.time) > killedAt + 1000);
+      const after = afterKill();
       const figures = { byStatus, upstreamCalls: seen.length, afterKill: after.length, maxInWindow: maxInWindow(seen, RATE.perMs), logins: logins(sim) };
       t.diagnostic(`kill figures: ${JSON.stringify(figures)}`);
-      assert.ok(after.length >= 10, "the other replicas kept serving");
+      assert.ok(after.length >= 30, "the other replicas kept serving");
       assert.ok(after.every((r) => r.status === 200));
       assert.ok(figures.maxInWindow <= RATE.calls, `never more than ${RATE.calls} per ${RATE.perMs} ms (saw ${figures.maxInWindow})`);
       assert.equal(seen.filter((r) => r.status === 403).length, 0, "no 1010009");
@@ -148,32 +157,28 @@ describe("replica processes", () => {
 });
 
 describe("Redis faults", () => {
-  test("Redis unreachable at start: the gateway starts, says so, serves from its local share, and joins Redis when it comes", { timeout: 30000 }, async () => {
+  test("Redis unreachable at start: the gateway starts, says so, serves from its local share, and joins Redis when it comes", { timeout: 90_000 }, async () => {
     const spare = await freePort();
     const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: { calls: 20, perMs: 1000 } });
     const fleet = await replicas(sim, 1, { store: `redis://127.0.0.1:${spare}`, rate: { calls: 20, perMs: 1000 }, upstreamTimeoutMs: 1000, cacheMs: 0 });
     let late = null;
     try {
       const r = fleet.list[0];
-      await sleep(300);
-      const h = JSON.parse((await raw(r.url, "/healthz", { key: null })).text);
-      assert.equal(h.storeState.mode, "fallback");
+      const mode = async () => JSON.parse((await raw(r.url, "/healthz", { key: null })).text).storeState.mode;
+      assert.ok(["connecting", "fallback"].includes(await mode()), "never shared without Redis");
+      await waitFor(async () => (await mode()) === "fallback", "the fallback");
       assert.ok(r.logs.lines.some((l) => l.event === "store" && l.state === "fallback"), "it says so in its log");
-      // After the hold (calls the fleet may have made before still count), it serves.
-      let ok = null;
-      for (let i = 0; i < 40 && ok !== 200; i++) {
-        ok = (await raw(r.url, `${TASK_PATH}/fw-now-devices`)).status;
-        if (ok !== 200) await sleep(250);
-      }
-      assert.equal(ok, 200);
+      // After the hold (calls the fleet may have made before still count), it serves; until then a 429, never anything else.
+      const statuses = new Set();
+      await waitFor(async () => {
+        const status = (await raw(r.url, `${TASK_PATH}/fw-now-devices`)).status;
+        statuses.add(status);
+        return status === 200 || (await sleep(100));
+      }, "a 200 from the local share");
+      assert.deepEqual([...statuses].filter((s) => s !== 200 && s !== 429), []);
       // Redis comes up on that port: the replica joins it without a restart.
       late = spawn("redis-server", ["--port", String(spare), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-      let mode = null;
-      for (let i = 0; i < 60 && mode !== "shared"; i++) {
-        await sleep(200);
-        mode = JSON.parse((await raw(r.url, "/healthz", { key: null })).text).storeState.mode;
-      }
-      assert.equal(mode, "shared");
+      await waitFor(async () => (await mode()) === "shared", "the rejoin");
       assert.equal((await raw(r.url, `${TASK_PATH}/sw-stopped`)).status, 200);
       assert.equal(queries(sim).filter((q) => q.status !== 200).length, 0);
     } finally {
@@ -183,7 +188,7 @@ describe("Redis faults", () => {
     }
   });
 
-  test("Redis stopped and restarted mid-run: fallback, then rejoin; the platform never sees more than its rate in any window", { timeout: 60000 }, async (t) => {
+  test("Redis stopped and restarted mid-run: fallback, then rejoin; the platform never sees more than its rate in any window", { timeout: 150_000 }, async (t) => {
     const RATE = { calls: 30, perMs: 2000 };
     const sim = await startSimulator({ port: 0, tls: true, requireClientCert: true, cors: false, throttle: RATE });
     const ids = Array.from({ length: 40 }, (_, i) => `fault-task-${i}`);
@@ -193,24 +198,24 @@ describe("Redis faults", () => {
     const onUnhandled = (e) => unhandled.push(e);
     process.on("unhandledRejection", onUnhandled);
     try {
-      const run = poll(fleet, { clients: 60, tasks: 40, ms: 16000, ids });
-      await sleep(4000);
-      await redis.stop();
+      // Phases by what the simulator and the replicas say, not by the wall: shared, Redis gone
+      // (every replica in fallback, and serving from it), Redis back (every replica rejoined, serving).
+      let stop = false;
+      const run = poll(fleet, { clients: 60, tasks: 40, ms: 120_000, ids, until: () => stop });
       const modes = async () => Promise.all(fleet.list.map(async (r) => JSON.parse((await raw(r.url, "/healthz", { key: null })).text).storeState.mode));
-      let m = [null];
-      for (let i = 0; i < 40 && !m.every((x) => x === "fallback"); i++) {
-        await sleep(200);
-        m = await modes();
-      }
-      assert.deepEqual(m, ["fallback", "fallback", "fallback"], "every replica fell back");
-      await sleep(3000);
+      const served = () => queries(sim).filter((q) => q.status === 200).length;
+      await waitFor(() => served() >= 30, "30 platform calls while shared");
+      await redis.stop();
+      await waitFor(async () => (await modes()).every((x) => x === "fallback"), "every replica fell back");
+      const inFallback = served();
+      await waitFor(() => served() >= inFallback + 10, "10 platform calls from the fallback");
       await redis.start(); // empty: no token, no window
+      await waitFor(async () => (await modes()).every((x) => x === "shared"), "every replica rejoined without a restart");
+      const rejoined = served();
+      await waitFor(() => served() >= rejoined + 10, "10 platform calls after the rejoin");
+      stop = true;
       const { byStatus } = await run;
-      for (let i = 0; i < 40 && !m.every((x) => x === "shared"); i++) {
-        await sleep(200);
-        m = await modes();
-      }
-      assert.deepEqual(m, ["shared", "shared", "shared"], "every replica rejoined without a restart");
+      assert.deepEqual(await modes(), ["shared", "shared", "shared"], "every replica rejoined without a restart");
       const seen = queries(sim);
       const figures = { byStatus, upstreamCalls: seen.length, maxInWindow: maxInWindow(seen, RATE.perMs), logins: logins(sim) };
       t.diagnostic(`fault figures: ${JSON.stringify(figures)}`);
