@@ -96,7 +96,8 @@ test(`${CLIENTS} clients polling ${TASKS} tasks for ${DURATION_MS / 1000} s cost
 test("50 identical concurrent requests → 1 upstream call (coalescing), with the cache off", async () => {
   const stack = await startStack({ gateway: { cacheMs: 0, logger: false } });
   try {
-    stack.sim.setFault("delay=200", { operationId: "sw-stopped", count: 1 });
+    // The first call stays in flight 3 s (generous: the 49 others reach the gateway long before).
+    stack.sim.setFault("delay=3000", { operationId: "sw-stopped", count: 1 });
     const answers = await Promise.all(Array.from({ length: 50 }, () => raw(stack.url, `${TASK_PATH}/sw-stopped`)));
     assert.ok(answers.every((a) => a.status === 200));
     assert.equal(stack.upstreamQueries().length, 1);
