@@ -19,7 +19,7 @@ function run(args, env = {}) {
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));
     child.stderr.on("data", (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000); // a deadline for a hung bin, generous on a loaded machine
     child.on("exit", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -35,8 +35,8 @@ function start(command, args, env) {
     let err = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`no listening line within 15 s; stdout: ${out} stderr: ${err}`));
-    }, 15000);
+      reject(new Error(`no listening line within 30 s; stdout: ${out} stderr: ${err}`));
+    }, 30_000);
     child.stderr.on("data", (c) => (err += c));
     child.stdout.on("data", (c) => {
       out += c;
@@ -110,7 +110,7 @@ describe("the bin from the checkout", () => {
     }
   });
 
-  test("runs in front of the faithful simulator, keys from GATEWAY_CONSOLE_KEYS too, JSON logs without secrets, SIGTERM exits 0", { timeout: 30000 }, async () => {
+  test("runs in front of the faithful simulator, keys from GATEWAY_CONSOLE_KEYS too, JSON logs without secrets, SIGTERM exits 0", { timeout: 60_000 }, async () => {
     const extra = "env-console-key-0123456789";
     const gw = await start([process.execPath, BIN], flags, { ...env, GATEWAY_CONSOLE_KEYS: ` ${extra} ,` });
     try {
@@ -131,7 +131,7 @@ describe("the bin from the checkout", () => {
     for (const secret of [APP.secret, KEY, extra]) assert.ok(!stdout.includes(secret) && !stderr.includes(secret), "no secret in the output");
   });
 
-  test("the secret from --secret-file; --quiet logs no request lines", { timeout: 30000 }, async () => {
+  test("the secret from --secret-file; --quiet logs no request lines", { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gw-secret-"));
     const file = path.join(dir, "secret");
     writeFileSync(file, `${APP.secret}\n`, { mode: 0o600 });

@@ -107,7 +107,7 @@ function binReplica(sim, args) {
   );
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 15000);
+    const timer = setTimeout(() => reject(new Error(`no listening line within 30 s: ${out}`)), 30_000);
     child.stdout.on("data", (c) => {
       out += c;
       const m = /gateway listening on (\S+)/.exec(out);
