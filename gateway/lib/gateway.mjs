@@ -84,9 +84,10 @@ export function createGateway(config) {
 
   function record(session, type) {
     // The package's expiresAt is on the wall (its Date.now at the answer + expiresIn): taken as
-    // the lifetime left now, then placed on the gateway's clock (the same when that is the wall).
-    const lifetime = Math.max(0, Number(session.expiresAt) - Date.now());
+    // the lifetime left now, then placed on the gateway's clock. On the wall clock (the default)
+    // that is the package's expiresAt, or a ms earlier (t is read first): never later.
     const t = now();
+    const lifetime = Math.max(0, Number(session.expiresAt) - Date.now());
     const expiresAt = t + lifetime;
     const margin = Math.min(300_000, lifetime * 0.2);
     lastTokens = [session.accessToken, session.refreshToken].filter(Boolean);
