@@ -9,7 +9,7 @@
 //! [`Page::invalid`] with their index, id and problems (`data[3].targets.devices[2]`).
 
 use serde::ser::SerializeMap;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 use super::errors::ErrorReport;
 use super::problem::{finish, quote, Problem, Problems};
@@ -23,7 +23,8 @@ use super::subtask::{SubTaskStatus, UpgradeSubTask};
 use super::task::{OperateType, TaskStatus, UpgradeTask};
 use super::validate::{describe, normalise_sub_task, normalise_task_object};
 use super::wire::{
-    Answer, Items, Json, Obj, Raw, Whole, WireSubTask, WireSubTaskPage, WireTask, WireTaskPage,
+    Answer, Fields, Items, Json, Obj, Raw, Whole, WireSubTask, WireSubTaskPage, WireTask,
+    WireTaskPage,
 };
 
 /// The task list's path after the base URL (no trailing slash: `…/operations/` is the
@@ -415,7 +416,7 @@ pub struct WirePageParts<'w, 'a, T> {
 }
 
 /// A page as sent, and how its items become models.
-pub trait WirePage<'a>: Deserialize<'a> + Answer<'a> {
+pub trait WirePage<'a>: Fields<'a> + Default + Answer<'a> {
     /// The wire type of one item.
     type Item;
     /// The normalised item.

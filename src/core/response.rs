@@ -2,13 +2,11 @@
 //! capped body → `serde_json` into the wire types ([`super::wire`]) → platform error or
 //! validation ([`super::validate`]).
 
-use serde::Deserialize;
-
 use super::errors::{classify, ErrorKind, ErrorReport};
 use super::problem::Problem;
 use super::task::UpgradeTask;
 use super::validate::normalise_task;
-use super::wire::{Answer, Json, Obj, Raw, WireTask};
+use super::wire::{read_text, Answer, Fields, Json, Obj, Raw, Read, Want, WireTask};
 
 /// The largest body accepted, in bytes (4 MiB), however it arrives.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -34,7 +32,7 @@ pub fn interpret(status: u16, body: Option<&[u8]>) -> Result<UpgradeTask, ErrorR
 /// an `invalid_response` naming what the body is.
 pub fn answer_body<'a, T>(status: u16, body: Option<&'a [u8]>) -> Result<Obj<'a, T>, ErrorReport>
 where
-    T: Deserialize<'a> + Answer<'a>,
+    T: Fields<'a> + Default + Answer<'a>,
 {
     let parsed = body.map(parse_body::<T>);
     let platform = match &parsed {
@@ -86,7 +84,16 @@ pub fn invalid_response(status: u16, problems: Vec<Problem>) -> ErrorReport {
 /// beyond the f64 range (`1e309`, which `JSON.parse` reads as `Infinity`) and nesting deeper
 /// than 127 levels (serde_json's recursion limit keeps hostile nesting from exhausting the
 /// stack).
-pub fn parse_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<Obj<'a, T>, Problem> {
+pub fn parse_body<'a, T: Fields<'a> + Default>(body: &'a [u8]) -> Result<Obj<'a, T>, Problem> {
+    let mut object = T::default();
+    Ok(match read_body(body, Want::Object(&mut object))? {
+        Read::Leaf(other) => Obj::Other(other),
+        Read::Filled => Obj::Object(object),
+    })
+}
+
+/// [`parse_body`] into any [`Want`] (one copy of this code for every wire type).
+fn read_body<'a>(body: &'a [u8], want: Want<'_, 'a>) -> Result<Read<'a>, Problem> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() {
@@ -104,7 +111,7 @@ pub fn parse_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<Obj<'a, T>, 
             ),
         )
     })?;
-    serde_json::from_str(text).map_err(|error| {
+    read_text(text, want).map_err(|error| {
         let message = if error.is_eof() {
             format!("the body is truncated JSON ({error})")
         } else {

@@ -12,12 +12,17 @@
 //! repeated key, where `JSON.parse` (and so the contract) keeps the last one. Unknown keys are
 //! read by [`Skip`] (checked, not kept); unknown `extendPara` members by [`Raw`], the JSON text
 //! as sent, handed on to `JSON.parse` unchanged.
+//!
+//! Every wire type is read through one visitor: a [`Want`] says what a value is read as (a
+//! leaf, skipped, an object's [`Fields`], an array's items), and the object or array being
+//! read is handed on as a [`Source`] trait object. So `serde_json`'s value parser is compiled
+//! once, not once per wire type, and each object adds only its small key dispatch.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
@@ -259,163 +264,364 @@ pub struct Skip;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key<'a>(pub Cow<'a, str>);
 
-/// What a lenient type becomes from a scalar or an array, and from an object.
-trait FromJson<'de>: Sized {
-    fn from_json(value: Json<'de>) -> Self;
-    fn from_map<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error>;
-    /// From an array: its items as lenient values unless the type reads them its own way.
-    fn from_seq<S: SeqAccess<'de>>(seq: S) -> Result<Self, S::Error> {
-        array(seq).map(Self::from_json)
+/// Why reading a value stopped: the deserializer's own error, kept by the [`Source`] that was
+/// reading (so that it reaches the caller unchanged, position and category included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stashed;
+
+/// What one value of a body is read as. Every wire type is read through this one
+/// non-generic description, so `serde_json`'s value parser is compiled once for all of them
+/// rather than once per wire type (−30 KB of wasm before wasm-opt).
+pub enum Want<'w, 'de> {
+    /// Any value, as a lenient leaf.
+    Json,
+    /// Any value, checked and dropped.
+    Skip,
+    /// An object, member by member into these fields; any other value as a leaf.
+    Object(&'w mut dyn Fields<'de>),
+    /// An array, its items read by this (from the array's own [`Source`]); any other value as
+    /// a leaf.
+    Items(&'w mut dyn FnMut(&mut dyn Source<'de>) -> Result<(), Stashed>),
+}
+
+/// What reading a value as a [`Want`] gave.
+#[derive(Debug)]
+pub enum Read<'de> {
+    /// The object or array was read into the target of the [`Want`] (or skipped).
+    Filled,
+    /// A value that is not what the [`Want`] reads, as a lenient leaf.
+    Leaf(Json<'de>),
+}
+
+/// The values of an object or an array being read, whatever the deserializer underneath.
+pub trait Source<'de> {
+    /// Reads the next value as `want` (`None`: an array has no more items).
+    fn next(&mut self, want: Want<'_, 'de>) -> Result<Option<Read<'de>>, Stashed>;
+    /// Reads the next value as its JSON text, checked as a value `depth` levels deep is
+    /// (see [`Raw`]).
+    fn next_raw(&mut self, depth: usize) -> Result<Option<&'de RawValue>, Stashed>;
+}
+
+/// A wire object: where each member of a JSON object goes.
+pub trait Fields<'de> {
+    /// Reads the value of member `key` from `source` into its field; an unknown key's value
+    /// is checked and dropped. A repeated key keeps its last value, as `JSON.parse` does.
+    fn field(&mut self, key: Cow<'de, str>, source: &mut dyn Source<'de>) -> Result<(), Stashed>;
+}
+
+/// A type a wire object's field holds, read from the object's [`Source`].
+pub trait Field<'de>: Sized {
+    /// Reads the next value as this type.
+    fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed>;
+}
+
+impl<'de> Field<'de> for Json<'de> {
+    fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed> {
+        Ok(leaf(source.next(Want::Json)?))
     }
 }
 
-impl<'de> FromJson<'de> for Json<'de> {
-    fn from_json(value: Json<'de>) -> Self {
-        value
-    }
-    fn from_map<M: MapAccess<'de>>(mut map: M) -> Result<Self, M::Error> {
-        while map.next_entry::<Skip, Skip>()?.is_some() {}
-        Ok(Json::Object)
+impl<'de, const DEPTH: usize> Field<'de> for Raw<'de, DEPTH> {
+    fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed> {
+        source.next_raw(DEPTH)?.map(Raw).ok_or(Stashed)
     }
 }
 
-impl<'de, T: Deserialize<'de>> FromJson<'de> for Obj<'de, T> {
-    fn from_json(value: Json<'de>) -> Self {
-        Obj::Other(value)
-    }
-    fn from_map<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Obj::Object)
+impl<'de, T: Fields<'de> + Default> Field<'de> for Obj<'de, T> {
+    fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed> {
+        let mut object = T::default();
+        Ok(match source.next(Want::Object(&mut object))? {
+            Some(Read::Leaf(other)) => Obj::Other(other),
+            _ => Obj::Object(object),
+        })
     }
 }
 
-/// The one visitor of the lenient types: every JSON value is accepted.
-struct Lenient<T>(PhantomData<T>);
+impl<'de, T: Fields<'de> + Default> Field<'de> for Items<'de, T> {
+    fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed> {
+        let mut list = Vec::new();
+        let mut each = |items: &mut dyn Source<'de>| -> Result<(), Stashed> {
+            loop {
+                let mut object = T::default();
+                match items.next(Want::Object(&mut object))? {
+                    None => return Ok(()),
+                    Some(Read::Filled) => list.push(Obj::Object(object)),
+                    Some(Read::Leaf(other)) => list.push(Obj::Other(other)),
+                }
+            }
+        };
+        let read = source.next(Want::Items(&mut each))?;
+        Ok(match read {
+            Some(Read::Leaf(other)) => Items::Other(other),
+            _ => Items::List(list),
+        })
+    }
+}
 
-impl<'de, T: FromJson<'de>> Visitor<'de> for Lenient<T> {
-    type Value = T;
+/// The leaf of a [`Want::Json`] read (which never fills anything).
+fn leaf(read: Option<Read<'_>>) -> Json<'_> {
+    match read {
+        Some(Read::Leaf(value)) => value,
+        _ => Json::Null,
+    }
+}
+
+/// [`Want`] as serde's seed.
+struct WantSeed<'w, 'de>(Want<'w, 'de>);
+
+impl<'de> de::DeserializeSeed<'de> for WantSeed<'_, 'de> {
+    type Value = Read<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Read<'de>, D::Error> {
+        // `deserialize_any`, not `deserialize_ignored_any` for skipped values: serde_json
+        // then reads numbers and strings for real, so 1e309 and lone surrogates are refused
+        // wherever they sit.
+        deserializer.deserialize_any(WantVisitor(self.0))
+    }
+}
+
+/// The one visitor of the wire types: every JSON value is accepted.
+struct WantVisitor<'w, 'de>(Want<'w, 'de>);
+
+impl<'de> WantVisitor<'_, 'de> {
+    fn scalar<E>(self, value: Json<'de>) -> Result<Read<'de>, E> {
+        Ok(match self.0 {
+            Want::Skip => Read::Filled,
+            _ => Read::Leaf(value),
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for WantVisitor<'_, 'de> {
+    type Value = Read<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_unit<E>(self) -> Result<T, E> {
-        Ok(T::from_json(Json::Null))
+    fn visit_unit<E>(self) -> Result<Read<'de>, E> {
+        self.scalar(Json::Null)
     }
-    fn visit_none<E>(self) -> Result<T, E> {
-        Ok(T::from_json(Json::Null))
+    fn visit_none<E>(self) -> Result<Read<'de>, E> {
+        self.scalar(Json::Null)
     }
-    fn visit_bool<E>(self, v: bool) -> Result<T, E> {
-        Ok(T::from_json(Json::Bool(v)))
+    fn visit_bool<E>(self, v: bool) -> Result<Read<'de>, E> {
+        self.scalar(Json::Bool(v))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<T, E> {
-        Ok(T::from_json(Json::Number(Number::Unsigned(v))))
+    fn visit_u64<E>(self, v: u64) -> Result<Read<'de>, E> {
+        self.scalar(Json::Number(Number::Unsigned(v)))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<T, E> {
-        Ok(T::from_json(Json::Number(match u64::try_from(v) {
+    fn visit_i64<E>(self, v: i64) -> Result<Read<'de>, E> {
+        self.scalar(Json::Number(match u64::try_from(v) {
             Ok(n) => Number::Unsigned(n),
             Err(_) => Number::Negative(v),
-        })))
+        }))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<T, E> {
-        Ok(T::from_json(Json::Number(Number::Float(v))))
+    fn visit_f64<E>(self, v: f64) -> Result<Read<'de>, E> {
+        self.scalar(Json::Number(Number::Float(v)))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<T, E> {
-        Ok(T::from_json(Json::String(Cow::Borrowed(v))))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Read<'de>, E> {
+        self.scalar(Json::String(Cow::Borrowed(v)))
     }
-    fn visit_str<E>(self, v: &str) -> Result<T, E> {
-        Ok(T::from_json(Json::String(Cow::Owned(v.to_owned()))))
-    }
-    fn visit_string<E>(self, v: String) -> Result<T, E> {
-        Ok(T::from_json(Json::String(Cow::Owned(v))))
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<T, S::Error> {
-        T::from_seq(seq)
-    }
-    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
-        T::from_map(map)
-    }
-}
-
-/// An array's items (one copy of this code per deserializer, not one per lenient type).
-fn array<'de, S: SeqAccess<'de>>(mut seq: S) -> Result<Json<'de>, S::Error> {
-    let mut items = Vec::new();
-    while let Some(item) = seq.next_element::<Json<'de>>()? {
-        items.push(item);
-    }
-    Ok(Json::Array(items))
-}
-
-impl<'de, T: Deserialize<'de>> FromJson<'de> for Items<'de, T> {
-    fn from_json(value: Json<'de>) -> Self {
-        Items::Other(value)
-    }
-    fn from_map<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error> {
-        Json::from_map(map).map(Items::Other)
-    }
-    fn from_seq<S: SeqAccess<'de>>(mut seq: S) -> Result<Self, S::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Obj<'de, T>>()? {
-            items.push(item);
+    fn visit_str<E>(self, v: &str) -> Result<Read<'de>, E> {
+        match self.0 {
+            Want::Skip => Ok(Read::Filled),
+            _ => Ok(Read::Leaf(Json::String(Cow::Owned(v.to_owned())))),
         }
-        Ok(Items::List(items))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Read<'de>, E> {
+        self.scalar(Json::String(Cow::Owned(v)))
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Read<'de>, S::Error> {
+        let mut source = Reading::<_, _, InSeq>::new(seq);
+        let read = read_seq(self.0, &mut source);
+        source.finish(read)
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Read<'de>, M::Error> {
+        let mut source = Reading::<_, _, InMap>::new(map);
+        let read = read_map(self.0, &mut source);
+        source.finish(read)
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Items<'de, T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(Lenient(PhantomData))
+/// An array's items as `want` reads them.
+fn read_seq<'de>(want: Want<'_, 'de>, source: &mut dyn Source<'de>) -> Result<Read<'de>, Stashed> {
+    match want {
+        Want::Items(each) => each(source).map(|()| Read::Filled),
+        Want::Skip => {
+            while source.next(Want::Skip)?.is_some() {}
+            Ok(Read::Filled)
+        }
+        Want::Json | Want::Object(_) => {
+            let mut items = Vec::new();
+            while let Some(item) = source.next(Want::Json)? {
+                items.push(leaf(Some(item)));
+            }
+            Ok(Read::Leaf(Json::Array(items)))
+        }
     }
+}
+
+/// An object's members as `want` reads them (the keys come from [`Source::next_key`]).
+fn read_map<'de>(
+    want: Want<'_, 'de>,
+    source: &mut dyn MapSource<'de>,
+) -> Result<Read<'de>, Stashed> {
+    match want {
+        Want::Object(fields) => {
+            while let Some(key) = source.next_key()? {
+                fields.field(key, source.as_source())?;
+            }
+            Ok(Read::Filled)
+        }
+        want => {
+            while source.next_key()?.is_some() {
+                source.as_source().next(Want::Skip)?;
+            }
+            Ok(match want {
+                Want::Skip => Read::Filled,
+                _ => Read::Leaf(Json::Object),
+            })
+        }
+    }
+}
+
+/// A [`Source`] over an object: its keys too.
+trait MapSource<'de>: Source<'de> {
+    /// The next key (`None`: no more members).
+    fn next_key(&mut self) -> Result<Option<Cow<'de, str>>, Stashed>;
+    /// Itself as a plain [`Source`] (for its values).
+    fn as_source(&mut self) -> &mut dyn Source<'de>;
+}
+
+/// serde's access to an object (`K` = [`InMap`]) or an array ([`InSeq`]) being read, and
+/// the error that stopped it.
+struct Reading<A, E, K> {
+    access: A,
+    error: Option<E>,
+    kind: PhantomData<K>,
+}
+
+/// Marks a [`Reading`] of an object.
+struct InMap;
+/// Marks a [`Reading`] of an array.
+struct InSeq;
+
+impl<A, E: de::Error, K> Reading<A, E, K> {
+    fn new(access: A) -> Self {
+        Self {
+            access,
+            error: None,
+            kind: PhantomData,
+        }
+    }
+
+    fn stash(&mut self, error: E) -> Stashed {
+        self.error = Some(error);
+        Stashed
+    }
+
+    fn finish<'de>(mut self, read: Result<Read<'de>, Stashed>) -> Result<Read<'de>, E> {
+        read.map_err(|Stashed| {
+            self.error
+                .take()
+                .unwrap_or_else(|| E::custom("the value could not be read"))
+        })
+    }
+
+    /// Checks a value's JSON text (see [`Raw`]).
+    fn checked<'de>(&mut self, raw: &'de RawValue, depth: usize) -> Result<&'de RawValue, Stashed> {
+        match check_raw(raw.get(), depth) {
+            Ok(()) => Ok(raw),
+            Err(message) => Err(self.stash(E::custom(message))),
+        }
+    }
+}
+
+impl<'de, S: SeqAccess<'de>> Source<'de> for Reading<S, S::Error, InSeq> {
+    fn next(&mut self, want: Want<'_, 'de>) -> Result<Option<Read<'de>>, Stashed> {
+        self.access
+            .next_element_seed(WantSeed(want))
+            .map_err(|error| self.stash(error))
+    }
+    fn next_raw(&mut self, depth: usize) -> Result<Option<&'de RawValue>, Stashed> {
+        match self.access.next_element::<&'de RawValue>() {
+            Ok(Some(raw)) => self.checked(raw, depth).map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(self.stash(error)),
+        }
+    }
+}
+
+impl<'de, M: MapAccess<'de>> Source<'de> for Reading<M, M::Error, InMap> {
+    fn next(&mut self, want: Want<'_, 'de>) -> Result<Option<Read<'de>>, Stashed> {
+        self.access
+            .next_value_seed(WantSeed(want))
+            .map(Some)
+            .map_err(|error| self.stash(error))
+    }
+    fn next_raw(&mut self, depth: usize) -> Result<Option<&'de RawValue>, Stashed> {
+        match self.access.next_value::<&'de RawValue>() {
+            Ok(raw) => self.checked(raw, depth).map(Some),
+            Err(error) => Err(self.stash(error)),
+        }
+    }
+}
+
+impl<'de, M: MapAccess<'de>> MapSource<'de> for Reading<M, M::Error, InMap> {
+    fn next_key(&mut self) -> Result<Option<Cow<'de, str>>, Stashed> {
+        match self.access.next_key::<Key<'de>>() {
+            Ok(key) => Ok(key.map(|Key(key)| key)),
+            Err(error) => Err(self.stash(error)),
+        }
+    }
+    fn as_source(&mut self) -> &mut dyn Source<'de> {
+        self
+    }
+}
+
+/// Reads a whole JSON text into `want` (nothing but whitespace may follow the value).
+pub fn read_text<'de>(text: &'de str, want: Want<'_, 'de>) -> Result<Read<'de>, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let read = de::DeserializeSeed::deserialize(WantSeed(want), &mut deserializer)?;
+    deserializer.end()?;
+    Ok(read)
+}
+
+/// Checks a value's JSON text as serde_json captured it (without reading its numbers and
+/// strings, nor counting its depth): read it, an array or object as deep as it sits in the
+/// body. The message says what is wrong.
+fn check_raw(text: &str, depth: usize) -> Result<(), String> {
+    let checked = if text.starts_with(['[', '{']) {
+        let (open, close) = ("[".repeat(depth), "]".repeat(depth));
+        read_text(&format!("{open}{text}{close}"), Want::Skip).map(drop)
+    } else {
+        read_text(text, Want::Skip).map(drop)
+    };
+    checked.map_err(|error| without_position(&error))
 }
 
 impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(Lenient(PhantomData))
+        WantSeed(Want::Json)
+            .deserialize(deserializer)
+            .map(|read| leaf(Some(read)))
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<'de, T> {
+impl<'de, T: Fields<'de> + Default> Deserialize<'de> for Obj<'de, T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(Lenient(PhantomData))
+        let mut object = T::default();
+        Ok(
+            match WantSeed(Want::Object(&mut object)).deserialize(deserializer)? {
+                Read::Leaf(other) => Obj::Other(other),
+                Read::Filled => Obj::Object(object),
+            },
+        )
     }
 }
 
 impl<'de> Deserialize<'de> for Skip {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SkipVisitor;
-        impl<'de> Visitor<'de> for SkipVisitor {
-            type Value = Skip;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_unit<E>(self) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Skip, S::Error> {
-                while seq.next_element::<Skip>()?.is_some() {}
-                Ok(Skip)
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Skip, M::Error> {
-                while map.next_entry::<Skip, Skip>()?.is_some() {}
-                Ok(Skip)
-            }
-        }
-        // `deserialize_any`, not `deserialize_ignored_any`: serde_json then reads numbers and
-        // strings for real, so 1e309 and lone surrogates are refused here too.
-        deserializer.deserialize_any(SkipVisitor)
+        WantSeed(Want::Skip).deserialize(deserializer).map(|_| Skip)
     }
 }
 
@@ -444,19 +650,9 @@ impl<'de> Deserialize<'de> for Key<'de> {
 impl<'de, const DEPTH: usize> Deserialize<'de> for Raw<'de, DEPTH> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = <&'de RawValue>::deserialize(deserializer)?;
-        // serde_json captures raw text without reading its numbers and strings, nor counting
-        // its depth: read it, an array or object as deep as it sits in the body.
-        let text = raw.get();
-        let checked = if text.starts_with(['[', '{']) {
-            let (open, close) = ("[".repeat(DEPTH), "]".repeat(DEPTH));
-            serde_json::from_str::<Skip>(&format!("{open}{text}{close}"))
-        } else {
-            serde_json::from_str::<Skip>(text)
-        };
-        match checked {
-            Ok(Skip) => Ok(Raw(raw)),
-            Err(error) => Err(de::Error::custom(without_position(&error))),
-        }
+        check_raw(raw.get(), DEPTH)
+            .map(|()| Raw(raw))
+            .map_err(de::Error::custom)
     }
 }
 
@@ -470,6 +666,31 @@ pub fn without_position(error: &serde_json::Error) -> String {
         None => text,
     }
 }
+
+/// A wire object read on its own (a body that is not an object is an error here; the
+/// answers are read as [`Obj`], which takes any value).
+fn object_of<'de, T: Fields<'de> + Default, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    match Obj::<T>::deserialize(deserializer)? {
+        Obj::Object(object) => Ok(object),
+        Obj::Other(_) => Err(de::Error::custom("expected a JSON object")),
+    }
+}
+
+/// Implements `Deserialize` for a wire object through its [`Fields`].
+macro_rules! object_deserialize {
+    ($name:ident) => {
+        impl<'de> ::serde::de::Deserialize<'de> for $name<'de> {
+            fn deserialize<D: ::serde::de::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                $crate::core::wire::object_of(deserializer)
+            }
+        }
+    };
+}
+pub(crate) use object_deserialize;
 
 /// Declares a wire object: a struct whose fields are all optional (absent keys stay `None`),
 /// read by serde from a JSON object. A repeated key keeps its last value and unknown keys are
@@ -488,30 +709,22 @@ macro_rules! wire_object {
             $( $(#[$field_meta])* pub $field: Option<$ty>, )*
         }
 
-        impl<'de> ::serde::de::Deserialize<'de> for $name<'de> {
-            fn deserialize<D: ::serde::de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct FieldsVisitor;
-                impl<'de> ::serde::de::Visitor<'de> for FieldsVisitor {
-                    type Value = $name<'de>;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str("an object")
-                    }
-                    fn visit_map<M: ::serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                        let mut object = $name::default();
-                        while let Some($crate::core::wire::Key(key)) = map.next_key()? {
-                            match key.as_ref() {
-                                $( $key => object.$field = Some(map.next_value()?), )*
-                                _ => {
-                                    map.next_value::<$crate::core::wire::Skip>()?;
-                                }
-                            }
-                        }
-                        Ok(object)
+        impl<'de> $crate::core::wire::Fields<'de> for $name<'de> {
+            fn field(
+                &mut self,
+                key: ::std::borrow::Cow<'de, str>,
+                source: &mut dyn $crate::core::wire::Source<'de>,
+            ) -> Result<(), $crate::core::wire::Stashed> {
+                match key.as_ref() {
+                    $( $key => self.$field = Some($crate::core::wire::Field::read(source)?), )*
+                    _ => {
+                        source.next($crate::core::wire::Want::Skip)?;
                     }
                 }
-                deserializer.deserialize_map(FieldsVisitor)
+                Ok(())
             }
         }
+        $crate::core::wire::object_deserialize!($name);
     };
 }
 
@@ -644,23 +857,16 @@ wire_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WireMembers<'a, const DEPTH: usize>(pub Vec<(Cow<'a, str>, Raw<'a, DEPTH>)>);
 
+impl<'de, const DEPTH: usize> Fields<'de> for WireMembers<'de, DEPTH> {
+    fn field(&mut self, key: Cow<'de, str>, source: &mut dyn Source<'de>) -> Result<(), Stashed> {
+        self.0.push((key, Field::read(source)?));
+        Ok(())
+    }
+}
+
 impl<'de, const DEPTH: usize> Deserialize<'de> for WireMembers<'de, DEPTH> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MembersVisitor<const DEPTH: usize>;
-        impl<'de, const DEPTH: usize> Visitor<'de> for MembersVisitor<DEPTH> {
-            type Value = WireMembers<'de, DEPTH>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut members = Vec::new();
-                while let Some(Key(key)) = map.next_key()? {
-                    members.push((key, map.next_value()?));
-                }
-                Ok(WireMembers(members))
-            }
-        }
-        deserializer.deserialize_map(MembersVisitor::<DEPTH>)
+        object_of(deserializer)
     }
 }
 
@@ -674,29 +880,17 @@ pub struct WireExtendPara<'a> {
     pub other: Vec<(Cow<'a, str>, Raw<'a>)>,
 }
 
-impl<'de> Deserialize<'de> for WireExtendPara<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MembersVisitor;
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = WireExtendPara<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut para = WireExtendPara::default();
-                while let Some(Key(key)) = map.next_key()? {
-                    if key == "fileVersion" {
-                        para.file_version = Some(map.next_value()?);
-                    } else {
-                        para.other.push((key, map.next_value()?));
-                    }
-                }
-                Ok(para)
-            }
+impl<'de> Fields<'de> for WireExtendPara<'de> {
+    fn field(&mut self, key: Cow<'de, str>, source: &mut dyn Source<'de>) -> Result<(), Stashed> {
+        if key == "fileVersion" {
+            self.file_version = Some(Field::read(source)?);
+        } else {
+            self.other.push((key, Field::read(source)?));
         }
-        deserializer.deserialize_map(MembersVisitor)
+        Ok(())
     }
 }
+object_deserialize!(WireExtendPara);
 
 wire_object! {
     /// A login or refresh answer as sent.
