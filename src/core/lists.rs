@@ -498,78 +498,133 @@ fn interpret_page<'a, P: WirePage<'a>>(
 ) -> Result<Page<P::Model>, ErrorReport> {
     let page = match answer_body::<P>(status, body)? {
         Obj::Object(page) => page,
-        Obj::Other(other) => {
-            let message = format!(
-                "the body is {}, not a JSON object (a page)",
-                describe(&other)
-            );
-            return Err(invalid_response(status, vec![Problem::new("", message)]));
-        }
+        Obj::Other(other) => return Err(not_a_page(status, &other)),
     };
     let parts = page.parts();
-    let mut problems = Problems::default();
-    let total = total_of(&mut problems, &parts.totals);
+    let data = parts.data.map(|data| match data {
+        Items::List(items) => Ok(items.len()),
+        Items::Other(other) => Err(other),
+    });
+    let frame = page_frame(
+        status,
+        data,
+        parts.page_no,
+        parts.page_size,
+        &parts.totals,
+        asked,
+    )?;
     let items: &[Obj<'a, P::Item>] = match parts.data {
-        Some(Items::List(items)) if items.len() > MAX_PAGE_ITEMS => {
+        Some(Items::List(items)) if frame.items => items,
+        _ => &[],
+    };
+    let mut page = Page {
+        items: Vec::with_capacity(items.len()),
+        invalid: Vec::new(),
+        page_no: frame.paging.page_no,
+        page_size: frame.paging.page_size,
+        total_count: frame.total_count,
+    };
+    for (index, item) in items.iter().enumerate() {
+        let outcome = match item {
+            Obj::Object(item) => P::normalise(item).map_err(|problems| (P::id_of(item), problems)),
+            Obj::Other(other) => Err((None, vec![not_an_item(P::WHAT, other)])),
+        };
+        match outcome {
+            Ok(model) => page.items.push(model),
+            Err((id, problems)) => page.invalid.push(invalid_item(index, id, problems)),
+        }
+    }
+    Ok(page)
+}
+
+/// What a page says besides its items (see [`page_frame`]).
+struct Frame {
+    /// Whether its items are to be read (a list within the limit).
+    items: bool,
+    /// The page it echoed (the page asked for where it echoed none).
+    paging: Paging,
+    /// Its total.
+    total_count: u64,
+}
+
+/// The report for a body that is not an object.
+fn not_a_page(status: u16, other: &Json<'_>) -> ErrorReport {
+    let message = format!(
+        "the body is {}, not a JSON object (a page)",
+        describe(other)
+    );
+    invalid_response(status, vec![Problem::new("", message)])
+}
+
+/// Checks a page's frame — `data` (the list's length, or what stands in its place), the total
+/// and the echoed paging — the same way for both lists (one copy of this code).
+fn page_frame(
+    status: u16,
+    data: Option<Result<usize, &Json<'_>>>,
+    page_no: Option<&Raw<'_, 1>>,
+    page_size: Option<&Raw<'_, 1>>,
+    totals: &[(&'static str, Option<&Raw<'_, 1>>)],
+    asked: Paging,
+) -> Result<Frame, ErrorReport> {
+    let mut problems = Problems::default();
+    let total = total_of(&mut problems, totals);
+    let items = match data {
+        Some(Ok(len)) if len > MAX_PAGE_ITEMS => {
             let message = format!(
-                "holds {} items; a page holds at most {MAX_PAGE_SIZE} (more than {MAX_PAGE_ITEMS} are refused)",
-                items.len()
+                "holds {len} items; a page holds at most {MAX_PAGE_SIZE} (more than {MAX_PAGE_ITEMS} are refused)"
             );
             problems.add("data", message);
-            &[]
+            false
         }
-        Some(Items::List(items)) => items,
+        Some(Ok(_)) => true,
         // A platform may leave an empty list out: fine when the total says there is nothing.
-        None | Some(Items::Other(Json::Null)) if total == Some(0) => &[],
+        None | Some(Err(Json::Null)) if total == Some(0) => false,
         None => {
             problems.add(
                 "data",
                 "is missing: a page must carry its items in an array",
             );
-            &[]
+            false
         }
-        Some(Items::Other(other)) => {
+        Some(Err(other)) => {
             problems.add("data", format!("must be an array, got {}", describe(other)));
-            &[]
+            false
         }
     };
     let (Some(total_count), true) = (total, problems.is_empty()) else {
         return Err(invalid_response(status, problems.into_vec()));
     };
-    let echoed = |raw: Option<&Raw<'a, 1>>, asked: u64| match raw.map(Raw::as_whole) {
+    let echoed = |raw: Option<&Raw<'_, 1>>, asked: u64| match raw.map(Raw::as_whole) {
         Some(Whole::Exact(n)) => n,
         _ => asked,
     };
-    let mut page = Page {
-        items: Vec::with_capacity(items.len()),
-        invalid: Vec::new(),
-        page_no: echoed(parts.page_no, asked.page_no),
-        page_size: echoed(parts.page_size, asked.page_size),
+    Ok(Frame {
+        items,
+        paging: Paging {
+            page_no: echoed(page_no, asked.page_no),
+            page_size: echoed(page_size, asked.page_size),
+        },
         total_count,
-    };
-    for (index, item) in items.iter().enumerate() {
-        let outcome = match item {
-            Obj::Object(item) => P::normalise(item).map_err(|problems| {
-                let id = P::id_of(item)
-                    .and_then(Json::as_str)
-                    .filter(|id| !id.is_empty());
-                (id.map(str::to_owned), problems)
-            }),
-            Obj::Other(other) => {
-                let message = format!("must be an object ({}), got {}", P::WHAT, describe(other));
-                Err((None, vec![Problem::new("", message)]))
-            }
-        };
-        match outcome {
-            Ok(model) => page.items.push(model),
-            Err((id, problems)) => page.invalid.push(InvalidItem {
-                index,
-                id,
-                problems: problems.into_iter().map(|p| at_item(index, p)).collect(),
-            }),
-        }
+    })
+}
+
+/// The problem of an item that is not an object (`what`: "a task").
+fn not_an_item(what: &str, other: &Json<'_>) -> Problem {
+    let message = format!("must be an object ({what}), got {}", describe(other));
+    Problem::new("", message)
+}
+
+/// An item that broke its rules: its usable id, and its problems with paths from the page.
+fn invalid_item(index: usize, id: Option<&Json<'_>>, problems: Vec<Problem>) -> InvalidItem {
+    let id = id
+        .and_then(Json::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
+    InvalidItem {
+        index,
+        id,
+        problems: problems.into_iter().map(|p| at_item(index, p)).collect(),
     }
-    Ok(page)
 }
 
 /// The first usable total (`totalCount`, then `totalSize`), or `None` with the problems.

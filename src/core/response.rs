@@ -39,6 +39,21 @@ where
         Some(Ok(Obj::Object(answer))) => platform_error(answer),
         _ => None,
     };
+    let read = parsed.as_ref().map(|parsed| parsed.as_ref().map(drop));
+    refusal(status, platform, read)?;
+    parsed
+        .and_then(Result::ok)
+        .ok_or_else(|| invalid_response(status, Vec::new()))
+}
+
+/// The report of an answer that cannot be read as a wire type: a platform error, a body too
+/// large, or not JSON (`read`: `None` when the body was too large, the problem when it was
+/// not JSON). One copy of this code for every wire type.
+fn refusal(
+    status: u16,
+    platform: Option<PlatformError>,
+    read: Option<Result<(), &Problem>>,
+) -> Result<(), ErrorReport> {
     if !(200..300).contains(&status) || platform.is_some() {
         let PlatformError { code, desc } = platform.unwrap_or_default();
         let kind = classify(status, code.as_deref());
@@ -51,7 +66,7 @@ where
             Vec::new(),
         ));
     }
-    match parsed {
+    match read {
         None => Err(invalid_response(
             status,
             vec![Problem::new(
@@ -59,8 +74,8 @@ where
                 format!("the body is larger than {MAX_BODY_BYTES} bytes (4 MiB)"),
             )],
         )),
-        Some(Err(problem)) => Err(invalid_response(status, vec![problem])),
-        Some(Ok(value)) => Ok(value),
+        Some(Err(problem)) => Err(invalid_response(status, vec![problem.clone()])),
+        Some(Ok(())) => Ok(()),
     }
 }
 
@@ -123,7 +138,7 @@ fn read_body<'a>(body: &'a [u8], want: Want<'_, 'a>) -> Result<Read<'a>, Problem
 
 /// Finds the platform's error fields (`error_code`/`error_desc`, or a gateway's
 /// `resultcode`/`resultmsg`) in an answer. Any body carrying a code is an error.
-pub fn platform_error<'a>(answer: &impl Answer<'a>) -> Option<PlatformError> {
+pub fn platform_error<'a>(answer: &dyn Answer<'a>) -> Option<PlatformError> {
     let fields = answer.error_fields();
     let code = [fields.error_code, fields.resultcode]
         .into_iter()

@@ -146,6 +146,7 @@ const OTHER: &str = "other";
 const LONE: &str = "lone";
 
 impl<'de> Deserialize<'de> for Loose {
+    #[inline(never)]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LooseVisitor;
         impl<'de> Visitor<'de> for LooseVisitor {
@@ -200,6 +201,7 @@ impl<'de> Deserialize<'de> for Loose {
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nested<T> {
+    #[inline(never)]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct NestedVisitor<T>(std::marker::PhantomData<T>);
         impl<'de, T: Deserialize<'de>> Visitor<'de> for NestedVisitor<T> {

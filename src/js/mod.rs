@@ -191,10 +191,25 @@ async fn execute<T: convert::ToJs>(
     secrets: &[String],
     read: impl Fn(&Answer) -> Result<T, ErrorReport>,
 ) -> Result<JsValue, JsValue> {
+    let mut value = None;
     let outcome = match request {
-        Ok(request) => run(&request, signal, read).await,
+        Ok(request) => {
+            // One copy of the call machinery for every kind of call: `run` is not generic
+            // (it hands each answer to `keep`, which keeps the value read).
+            let mut keep = |answer: &Answer| read(answer).map(|read| value = Some(read));
+            run(&request, signal, &mut keep).await
+        }
         Err(report) => Err(report),
     };
+    let outcome = outcome.and_then(|()| {
+        value.ok_or_else(|| {
+            ErrorReport::simple(
+                ErrorKind::InvalidResponse,
+                None,
+                "the answer could not be converted",
+            )
+        })
+    });
     convert::settle(outcome, secrets)
 }
 
@@ -227,11 +242,11 @@ fn invalid_argument(problems: Vec<Problem>) -> ErrorReport {
 
 /// Runs a call: waits for the rate limiter, sends, interprets, and retries retryable
 /// failures with backoff, all within the whole-call deadline and the caller's signal.
-async fn run<T>(
+async fn run(
     request: &WireRequest,
     signal: Option<&web_sys::AbortSignal>,
-    read: impl Fn(&Answer) -> Result<T, ErrorReport>,
-) -> Result<T, ErrorReport> {
+    read: &mut dyn FnMut(&Answer) -> Result<(), ErrorReport>,
+) -> Result<(), ErrorReport> {
     if signal.is_some_and(|s| convert::property(s, "aborted").as_bool() == Some(true)) {
         return Err(ErrorReport::simple(
             ErrorKind::Aborted,
@@ -263,7 +278,7 @@ async fn run<T>(
         }
         let (mut report, retry_after) = match fetched {
             Ok(answer) => match read(&answer) {
-                Ok(value) => return Ok(value),
+                Ok(()) => return Ok(()),
                 Err(report) => (report, answer.retry_after),
             },
             Err(report) => (report, None),
