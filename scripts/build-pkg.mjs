@@ -18,7 +18,12 @@ const crate = "iot_upgrade_task";
 
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
 
-run("cargo", ["build", "--release", "--locked", "--target", "wasm32-unknown-unknown", "--lib"]);
+// LLVM's inliner with a lower threshold than opt-level 3's default (225 → 50), passed to the
+// crate's own compilation, which is where LTO optimises everything: the same per-call speed,
+// about 9 KB less gzip of wasm (generic serde and future code copied into fewer callers).
+// Measured (in-memory fetch, typical task, interleaved, 4 runs of 7 500 calls): 50 vs 225
+// 0.98–1.04× (median 0.995×); 25 was 4–8 % slower; opt-level "s" instead: 6–9 % slower.
+run("cargo", ["rustc", "--release", "--locked", "--target", "wasm32-unknown-unknown", "--lib", "--", "-C", "llvm-args=-inline-threshold=50"]);
 
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg, { recursive: true });
