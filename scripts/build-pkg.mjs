@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds the npm package into pkg/: cargo (wasm32, release) → wasm-bindgen (--target web, one
-// .wasm for every entry) → wasm-opt -Oz (binaryen from npm; never Debian's old wasm-opt) →
+// Builds the npm package into pkg/: cargo (wasm32, release, inline threshold 50) →
+// wasm-bindgen (--target web, one .wasm for every entry) → wasm-opt -Oz (binaryen from npm;
+// never Debian's old wasm-opt) →
 // the pkg-template files, plus the files derived from them (errors.cjs, index.d.cts) and the
 // platform simulator. Fails loudly when any step is skipped.
 
