@@ -12,10 +12,10 @@
 //! would refuse (control characters, characters beyond Latin-1), and only a checked, genuine
 //! `Response` reaches `gloo_net::http::Response`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use gloo_net::http::{Method, RequestBuilder};
+use gloo_net::http::{Headers, Method, RequestBuilder};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -54,7 +54,16 @@ thread_local! {
     static RESPONSE_PROTOTYPE: std::cell::OnceCell<Option<JsValue>> = const { std::cell::OnceCell::new() };
     /// One do-nothing rejection handler shared by every [`Stopper`]'s promise.
     static SWALLOW: Closure<dyn FnMut(JsValue)> = Closure::new(|_| {});
+    /// The request headers of the last attempt and the `Headers` made of them, handed to
+    /// gloo-net again while a call sends the same ones (every `Request` copies its headers;
+    /// nothing else holds this object). Saves a `Headers` and a decoded name and value per
+    /// header per call.
+    static LAST_HEADERS: RefCell<Option<(HeaderPairs, web_sys::Headers)>> =
+        const { RefCell::new(None) };
 }
+
+/// Request header name/value pairs, as the core makes them.
+type HeaderPairs = Vec<(&'static str, String)>;
 
 /// A complete answer.
 pub struct Answer {
@@ -62,8 +71,16 @@ pub struct Answer {
     pub status: u16,
     /// The body, or `None` when it was larger than [`MAX_BODY_BYTES`].
     pub body: Option<Vec<u8>>,
-    /// The `Retry-After` header, when sent (and, cross-origin, exposed by CORS).
-    pub retry_after: Option<String>,
+    /// The response's headers, read only when needed (most answers need none).
+    headers: Headers,
+}
+
+impl Answer {
+    /// The `Retry-After` header, when sent (and, cross-origin, exposed by CORS); read only
+    /// for an answer that is retried.
+    pub fn retry_after(&self) -> Option<String> {
+        self.headers.get("retry-after")
+    }
 }
 
 /// Why a [`Stopper`] fired.
@@ -256,7 +273,7 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
     };
     let response = gloo_net::http::Response::from(response);
     let status = response.status();
-    let retry_after = response.headers().get("retry-after");
+    let headers = response.headers();
     let body = match response.body() {
         None => Some(Vec::new()),
         Some(stream) => {
@@ -276,7 +293,7 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
     Ok(Answer {
         status,
         body,
-        retry_after,
+        headers,
     })
 }
 
@@ -292,12 +309,10 @@ fn build_request(
     } else {
         Method::GET
     };
-    let mut builder = RequestBuilder::new(&request.url)
+    let builder = RequestBuilder::new(&request.url)
         .method(method)
+        .headers(request_headers(&request.headers))
         .abort_signal(Some(signal));
-    for (key, value) in &request.headers {
-        builder = builder.header(key, value);
-    }
     let built = match &request.body {
         Some(body) => builder.body(body.as_str())?,
         None => builder.build()?,
@@ -305,12 +320,35 @@ fn build_request(
     Ok(built.into())
 }
 
+/// gloo-net's `Headers` of `pairs`: the last attempt's again when they are the same.
+fn request_headers(pairs: &[(&'static str, String)]) -> Headers {
+    let make = || {
+        let headers = Headers::new();
+        for (key, value) in pairs {
+            headers.set(key, value);
+        }
+        headers
+    };
+    LAST_HEADERS.with(|last| {
+        let Ok(mut last) = last.try_borrow_mut() else {
+            return make();
+        };
+        match last.as_ref() {
+            Some((known, raw)) if known.as_slice() == pairs => Headers::from_raw(raw.clone()),
+            _ => {
+                let raw = make().into_raw();
+                *last = Some((pairs.to_vec(), raw.clone()));
+                Headers::from_raw(raw)
+            }
+        }
+    })
+}
+
 /// `value` as a `Response` gloo-net may read without anything throwing: an instance whose
 /// prototype is exactly `Response.prototype` (no subclass or Proxy overriding a getter), with
 /// no own property shadowing `status`, `headers` or `body`, that passes the runtime's own
 /// brand check. A test double (`{ status: 200, body: null }`), `null`, a Proxy: `None`.
 fn genuine_response(value: JsValue) -> Option<web_sys::Response> {
-    let response = value.dyn_into::<web_sys::Response>().ok()?;
     let expected = RESPONSE_PROTOTYPE.with(|cached| {
         cached
             .get_or_init(|| {
@@ -318,21 +356,23 @@ fn genuine_response(value: JsValue) -> Option<web_sys::Response> {
             })
             .clone()
     })?;
-    let prototype = Reflect::get_prototype_of(&response).ok()?;
+    // Throws, caught, for `null`, `undefined` and a revoked Proxy.
+    let prototype = Reflect::get_prototype_of(&value).ok()?;
     if !Object::is(&prototype, &expected) {
         return None;
     }
     for key in ["status", "headers", "body"] {
-        let own = Reflect::get_own_property_descriptor(&response, &name(key)).ok()?;
+        let own = Reflect::get_own_property_descriptor(value.unchecked_ref::<Object>(), &name(key))
+            .ok()?;
         if !own.is_undefined() {
             return None;
         }
     }
-    response
+    value
         .unchecked_ref::<BrandedResponse>()
         .branded_status()
         .ok()?;
-    Some(response)
+    Some(value.unchecked_into())
 }
 
 /// Calls `target[name]()`, catching whatever it throws.

@@ -279,7 +279,7 @@ async fn run(
         let (mut report, retry_after) = match fetched {
             Ok(answer) => match read(&answer) {
                 Ok(()) => return Ok(()),
-                Err(report) => (report, answer.retry_after),
+                Err(report) => (report, answer.retry_after()),
             },
             Err(report) => (report, None),
         };
