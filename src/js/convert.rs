@@ -257,7 +257,7 @@ fn guarded(source: &JsValue, keys: &[&'static str]) -> Object {
         }
         let safe = if value.is_string() || value.as_f64().is_some() || value.as_bool().is_some() {
             match value.dyn_ref::<JsString>() {
-                Some(text) if !text.is_valid_utf16() => marker(LONE, &JsValue::TRUE),
+                Some(text) if !well_formed(text) => marker(LONE, &JsValue::TRUE),
                 _ => value,
             }
         } else {
@@ -531,6 +531,22 @@ extern "C" {
     /// `Array.isArray`, catching the TypeError a revoked Proxy throws.
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn checked_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    /// A string, for [`Utf16Text::checked_well_formed`].
+    #[wasm_bindgen(js_name = String)]
+    type Utf16Text;
+    /// `String.prototype.isWellFormed` (ES2024; throws, caught, where the runtime has none:
+    /// js-sys's own binding would throw through the module there).
+    #[wasm_bindgen(method, catch, js_class = "String", js_name = isWellFormed)]
+    fn checked_well_formed(this: &Utf16Text) -> Result<bool, JsValue>;
+}
+
+/// Whether `text` is valid UTF-16 (no lone surrogate): one call to the engine's
+/// `isWellFormed` (Node 20+, current browsers), or `JsString::is_valid_utf16`'s walk of every
+/// code unit (one boundary crossing each) where there is none.
+fn well_formed(text: &JsString) -> bool {
+    text.unchecked_ref::<Utf16Text>()
+        .checked_well_formed()
+        .unwrap_or_else(|_| text.is_valid_utf16())
 }
 
 /// Whether `value` is an array; a value that cannot be inspected (a revoked Proxy) is not.
@@ -599,7 +615,7 @@ fn read_string(value: &JsValue, max_len: Option<usize>) -> Argument {
             return Argument::Refused(format!("is longer than {max} characters"));
         }
     }
-    if !text.is_valid_utf16() {
+    if !well_formed(text) {
         return Argument::Refused("contains a lone surrogate (not valid UTF-16)".into());
     }
     Argument::Text(String::from(text))
