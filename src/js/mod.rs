@@ -30,6 +30,9 @@ thread_local! {
     /// One rate limiter per (base URL, app key), shared by every call in this instance (a few
     /// entries at most: a list keeps hashing code out of the wasm).
     static LIMITERS: RefCell<Vec<(String, Limiter)>> = const { RefCell::new(Vec::new()) };
+    /// The scheme and authority of the last URL this runtime's parser accepted
+    /// ([`runtime_accepts`]).
+    static LAST_ACCEPTED_ORIGIN: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// Queries one upgrade task, with retries, deadlines and the optional rate limit. Resolves to
@@ -221,7 +224,7 @@ fn checked(
     match (request, js_problems.is_empty()) {
         // The core's rules are strict; the runtime's own URL parser has the last word (it
         // knows IDNA, which the core does not carry).
-        (Ok(request), true) if web_sys::Url::new(&request.url).is_err() => {
+        (Ok(request), true) if !runtime_accepts(&request.url) => {
             Err(invalid_argument(vec![Problem::new(
                 "options.baseUrl",
                 "is not a URL this runtime's fetch accepts",
@@ -234,6 +237,34 @@ fn checked(
             Err(invalid_argument(problems))
         }
     }
+}
+
+/// Whether this runtime's URL parser accepts `url`. The core writes every path segment and
+/// query value percent-encoded, and a URL parser refuses nothing in a path or query: only the
+/// scheme and authority can fail (IDNA, ports). Once those of a URL were accepted, the URLs
+/// of later calls that start with them are not parsed again (one `URL` and one copied string
+/// less per call).
+fn runtime_accepts(url: &str) -> bool {
+    let origin = url.find("://").and_then(|scheme_end| {
+        let rest = url.get(scheme_end + 3..)?;
+        let authority = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+        url.get(..scheme_end + 3 + authority)
+    });
+    let known = |origin: &str| {
+        LAST_ACCEPTED_ORIGIN.with(|last| last.try_borrow().is_ok_and(|last| *last == origin))
+    };
+    if origin.is_some_and(known) {
+        return true;
+    }
+    let accepted = web_sys::Url::new(url).is_ok();
+    if let (true, Some(origin)) = (accepted, origin) {
+        LAST_ACCEPTED_ORIGIN.with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                origin.clone_into(&mut last);
+            }
+        });
+    }
+    accepted
 }
 
 fn invalid_argument(problems: Vec<Problem>) -> ErrorReport {
