@@ -21,10 +21,14 @@ function keepAbortReason(error, signal) {
 /** @param {() => unknown} load */
 export function createApi(load) {
   let ready = null;
+  let loaded = false; // once true, calls go straight to the module (no await of `ready`)
   const init = () => {
     if (ready === null) {
       ready = Promise.resolve()
         .then(load)
+        .then(() => {
+          loaded = true;
+        })
         .catch((error) => {
           ready = null; // a later call may try again (e.g. after a network hiccup)
           throw error;
@@ -39,7 +43,7 @@ export function createApi(load) {
    */
   async function guarded(fn, args, signal) {
     try {
-      await init();
+      if (!loaded) await init();
       return await fn(...args);
     } catch (raw) {
       throw keepAbortReason(toUpgradeTaskError(raw), signal);
