@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createRequire } from "node:module";
+import { gzipSync } from "node:zlib";
 import { APP_KEY, TOKEN, json, options, pkg, platformTask, rejection, scriptedServer } from "./helpers.mjs";
 
 const { queryUpgradeTask, UpgradeTaskError } = pkg;
@@ -213,6 +214,55 @@ describe("bodies that break the format", () => {
       await healthy();
     });
   }
+
+  // The body read ends at Content-Length only where the runtime holds the body to it (a
+  // response of its own fetch, not compressed): a compressed body is read to its end, and the
+  // cap counts its decoded bytes.
+  test("a gzip body is read to its end, however short its Content-Length", async () => {
+    // Two gzip members: the task's text up to a long run of spaces, stored (level 0), sized so
+    // that the whole body is exactly 16 KiB, then the spaces and the rest, compressed. Node
+    // decodes it in 16 KiB pieces, so the first piece is exactly Content-Length bytes long:
+    // a read that trusted Content-Length would stop there, in the middle of the text.
+    const spaces = " ".repeat(30000);
+    const text = (n) => JSON.stringify(platformTask({ operationId: "op-gzip", extendPara: { note: "x".repeat(n) + spaces } }));
+    const headOf = (n) => text(n).slice(0, text(n).indexOf(spaces));
+    const rest = gzipSync(text(0).slice(headOf(0).length), { level: 9 });
+    const stored = (n) => gzipSync(headOf(n), { level: 0 });
+    const n = 16384 - rest.length - stored(0).length;
+    const body = Buffer.concat([stored(n), rest]);
+    assert.equal(body.length, 16384);
+    answer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": body.length });
+      res.end(body);
+    });
+    const task = await queryUpgradeTask("op-gzip", TOKEN, options(server.baseUrl));
+    assert.equal(task.operationId, "op-gzip");
+    assert.equal(task.extendPara.note, "x".repeat(n) + spaces);
+  });
+
+  test("a gzip body that decodes past 4 MiB → invalid_response, its Content-Length small", async () => {
+    const body = gzipSync(Buffer.alloc(5 * 1024 * 1024, 0x20));
+    answer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": body.length });
+      res.end(body);
+    });
+    const e = await rejection(queryUpgradeTask("op-1", TOKEN, options(server.baseUrl)));
+    assert.equal(e.kind, "invalid_response");
+    assert.match(e.problems[0].message, /4 MiB/);
+    await healthy();
+  });
+
+  test("a Content-Length body sent in pieces is read whole", async () => {
+    const text = JSON.stringify(platformTask({ operationId: "op-pieces" }));
+    answer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+      res.write(text.slice(0, 10));
+      setTimeout(() => res.write(text.slice(10, 200)), 20);
+      setTimeout(() => res.end(text.slice(200)), 40);
+    });
+    const task = await queryUpgradeTask("op-pieces", TOKEN, options(server.baseUrl));
+    assert.equal(task.operationId, "op-pieces");
+  });
 
   test("a 5 MiB error page still classifies by status", async () => {
     answer((req, res) => {
