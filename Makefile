@@ -34,6 +34,7 @@ test: setup setup-browser setup-redis lint test-native test-wasm build test-type
 lint:
 	cargo fmt --check
 	cargo clippy --all-targets --locked -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --test wasm_edge --locked -- -D warnings
 
 ## Native Rust tests; the property tests' seed is printed first (PROPTEST_RNG_SEED=N replays).
 test-native:

@@ -199,7 +199,7 @@ async fn a_task_is_a_plain_object_with_extend_para_as_json_parse_reads_it() {
     let body = r#"{"operationId":"op-1","operateType":"firmwareUpgrade","status":"wait",
         "targets":{"devices":["d1"]},"staResult":{"total":"3","success":1},
         "extendPara":{"fileVersion":"V2","b":[1, 2],"2":null,"__proto__":{"x":1},"b":7,"big":18446744073709551616}}"#;
-    install_fetch(body);
+    let calls = install_fetch(body);
     let task = query(
         js("'op-1'"),
         js("'token'"),
@@ -221,11 +221,12 @@ async fn a_task_is_a_plain_object_with_extend_para_as_json_parse_reads_it() {
     assert_eq!(get(&task, "createTime"), JsValue::NULL);
     assert_eq!(get(&get(&task, "policy"), "retryTimes"), JsValue::NULL);
     assert_eq!(get(&get(&task, "staResult"), "total").as_f64(), Some(3.0));
+    assert_eq!(calls(), 1, "one request for one call");
 }
 
 #[wasm_bindgen_test]
 async fn a_session_is_a_plain_object() {
-    install_fetch(r#"{"accessToken":"a1","tokenType":"bearer","expiresIn":60}"#);
+    let calls = install_fetch(r#"{"accessToken":"a1","tokenType":"bearer","expiresIn":60}"#);
     let session = login(js(
         "{ baseUrl: 'https://iot.example.com', appId: 'app', secret: 's', retry: false }",
     ))
@@ -238,6 +239,7 @@ async fn a_session_is_a_plain_object() {
     );
     assert_eq!(get(&session, "refreshToken"), JsValue::NULL);
     assert!(get(&session, "expiresAt").as_f64().unwrap() > 60_000.0);
+    assert_eq!(calls(), 1, "one login request");
 }
 
 #[wasm_bindgen_test]
