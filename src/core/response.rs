@@ -101,10 +101,8 @@ pub fn invalid_response(status: u16, problems: Vec<Problem>) -> ErrorReport {
 /// stack).
 pub fn parse_body<'a, T: Fields<'a> + Default>(body: &'a [u8]) -> Result<Obj<'a, T>, Problem> {
     let mut object = T::default();
-    Ok(match read_body(body, Want::Object(&mut object))? {
-        Read::Leaf(other) => Obj::Other(other),
-        Read::Filled => Obj::Object(object),
-    })
+    let read = read_body(body, Want::Object(&mut object))?;
+    Ok(read.into_obj(object))
 }
 
 /// [`parse_body`] into any [`Want`] (one copy of this code for every wire type).

@@ -293,6 +293,17 @@ pub enum Read<'de> {
     Leaf(Json<'de>),
 }
 
+impl<'de> Read<'de> {
+    /// What reading into `object` gave, as an [`Obj`]: the object it filled, or the value
+    /// found in its place.
+    pub fn into_obj<T>(self, object: T) -> Obj<'de, T> {
+        match self {
+            Self::Filled => Obj::Object(object),
+            Self::Leaf(other) => Obj::Other(other),
+        }
+    }
+}
+
 /// The values of an object or an array being read, whatever the deserializer underneath.
 pub trait Source<'de> {
     /// Reads the next value as `want` (`None`: an array has no more items).
@@ -330,10 +341,9 @@ impl<'de, const DEPTH: usize> Field<'de> for Raw<'de, DEPTH> {
 impl<'de, T: Fields<'de> + Default> Field<'de> for Obj<'de, T> {
     fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed> {
         let mut object = T::default();
-        Ok(match source.next(Want::Object(&mut object))? {
-            Some(Read::Leaf(other)) => Obj::Other(other),
-            _ => Obj::Object(object),
-        })
+        // An object's member always has a value (`None` comes only from an array's end).
+        let read = source.next(Want::Object(&mut object))?;
+        Ok(read.unwrap_or(Read::Filled).into_obj(object))
     }
 }
 
@@ -610,12 +620,8 @@ impl<'de> Deserialize<'de> for Json<'de> {
 impl<'de, T: Fields<'de> + Default> Deserialize<'de> for Obj<'de, T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut object = T::default();
-        Ok(
-            match WantSeed(Want::Object(&mut object)).deserialize(deserializer)? {
-                Read::Leaf(other) => Obj::Other(other),
-                Read::Filled => Obj::Object(object),
-            },
-        )
+        let read = WantSeed(Want::Object(&mut object)).deserialize(deserializer)?;
+        Ok(read.into_obj(object))
     }
 }
 
