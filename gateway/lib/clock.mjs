@@ -15,6 +15,15 @@ export const REAL_CLOCK = Object.freeze({
   clearTimeout: (handle) => clearTimeout(handle),
 });
 
+/** The clocks clockOf made (checked, with functions callable unbound): handed on as they are. */
+const checked = new WeakSet([REAL_CLOCK]);
+
+/** @template {typeof REAL_CLOCK} C @param {C} clock @returns {{ clock: C }} */
+const made = (clock) => {
+  checked.add(clock);
+  return { clock };
+};
+
 /**
  * The clock of an options object: `clock` (now + timers), or `now` alone (a time source with
  * real timers, as before `clock` existed), else the real clock. Returns an error message or a clock.
@@ -26,19 +35,20 @@ export function clockOf(o) {
   if (clock !== undefined && now !== undefined) return { error: "give clock or now, not both (clock.now is the time source)" };
   if (now !== undefined) {
     if (typeof now !== "function") return { error: "now must be a function returning epoch milliseconds" };
-    return { clock: { ...REAL_CLOCK, now } };
+    return made({ ...REAL_CLOCK, now });
   }
   if (clock === undefined) return { clock: REAL_CLOCK };
+  // The gateway hands its checked clock on to its store and the store to its limiter.
+  if (checked.has(clock)) return { clock };
   if (clock === null || typeof clock !== "object" || typeof clock.now !== "function") return { error: "clock must be an object with now() (epoch ms) and, optionally, setTimeout(callback, ms) and clearTimeout(handle)" };
   const timers = [typeof clock.setTimeout, typeof clock.clearTimeout];
   if (timers.includes("function") && !timers.every((t) => t === "function")) return { error: "clock.setTimeout and clock.clearTimeout go together" };
   if (timers.some((t) => t !== "function" && t !== "undefined")) return { error: "clock.setTimeout and clock.clearTimeout must be functions" };
-  return {
-    clock:
-      timers[0] === "function"
-        ? { now: () => clock.now(), setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle) }
-        : { ...REAL_CLOCK, now: () => clock.now() },
-  };
+  return made(
+    timers[0] === "function"
+      ? { now: () => clock.now(), setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle) }
+      : { ...REAL_CLOCK, now: () => clock.now() },
+  );
 }
 
 /** clockOf for the stores' options: throws a TypeError naming `who`. */
