@@ -203,6 +203,16 @@ impl TryFrom<RequestBuilder> for Request {
     type Error = crate::error::Error;
 
     fn try_from(value: RequestBuilder) -> Result<Self, Self::Error> {
+        // Without query parameters there is nothing to merge: the URL goes to the request as
+        // given (as `fetch` takes it), without a throwaway web_sys::Request (costly in some
+        // runtimes: Node's makes an AbortController and Headers for it) and a web_sys::Url.
+        if value.query.to_string().is_empty() {
+            value.options.set_headers(&value.headers.into_raw());
+            let request = web_sys::Request::new_with_str_and_init(&value.url, &value.options)
+                .map_err(js_to_error)?;
+            return Ok(request.into());
+        }
+
         // To preserve existing query parameters of self.url, it must be parsed and extended with
         // self.query's parameters. As web_sys::Url just accepts absolute URLs, retrieve the
         // absolute URL through creating a web_sys::Request object.
