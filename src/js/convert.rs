@@ -49,21 +49,22 @@ pub enum Loose {
     LoneSurrogate,
 }
 
-/// An option that is `false`, absent, or an object of options `T`.
+/// An option that is `false`, absent, or an object of [`Limits`].
 #[derive(Debug, Clone, Default, PartialEq)]
-pub enum Nested<T> {
+pub enum Nested {
     /// `undefined` or `null`.
     #[default]
     Absent,
     /// `false`.
     Off,
-    /// An object, read into `T`.
-    Given(T),
+    /// An object, read into [`Limits`] (the guard copies only the keys of its option).
+    Given(Limits),
     /// Anything else, described (`boolean`, `an array`, …).
     Refused(String),
 }
 
-/// The options of `queryUpgradeTask`, `login` and `refreshToken` (each reads its own keys).
+/// The options every call reads (`queryUpgradeTask`'s all; the lists and logins read
+/// [`ListOptions`] or [`LoginOptions`] beside them).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CallOptions {
@@ -72,18 +73,20 @@ pub struct CallOptions {
     /// `appKey` (task calls) or `appId` (logins).
     #[serde(alias = "appId")]
     pub app_key: Loose,
-    /// `secret` (logins).
-    pub secret: Loose,
-    /// `refreshToken` (refreshes).
-    pub refresh_token: Loose,
     /// `timeoutMs`.
     pub timeout_ms: Loose,
     /// `attemptTimeoutMs`.
     pub attempt_timeout_ms: Loose,
     /// `retry`.
-    pub retry: Nested<RetryOptions>,
+    pub retry: Nested,
     /// `rateLimit`.
-    pub rate_limit: Nested<RateOptions>,
+    pub rate_limit: Nested,
+}
+
+/// The lists' own options: the task list's filter, the subtasks' `status`, the paging.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ListOptions {
     /// `operationType` (the task list's filter).
     pub operation_type: Loose,
     /// `operationStatus`.
@@ -104,25 +107,29 @@ pub struct CallOptions {
     pub page_size: Loose,
 }
 
-/// `options.retry` as an object.
+/// The logins' own options.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct RetryOptions {
-    /// `maxAttempts`.
-    pub max_attempts: Loose,
-    /// `baseDelayMs`.
-    pub base_delay_ms: Loose,
-    /// `maxDelayMs`.
-    pub max_delay_ms: Loose,
+pub struct LoginOptions {
+    /// `secret`.
+    pub secret: Loose,
+    /// `refreshToken` (refreshes).
+    pub refresh_token: Loose,
 }
 
-/// `options.rateLimit` as an object.
+/// `options.retry` or `options.rateLimit` as an object (each reads its own keys).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct RateOptions {
-    /// `calls`.
+pub struct Limits {
+    /// `retry.maxAttempts`.
+    pub max_attempts: Loose,
+    /// `retry.baseDelayMs`.
+    pub base_delay_ms: Loose,
+    /// `retry.maxDelayMs`.
+    pub max_delay_ms: Loose,
+    /// `rateLimit.calls`.
     pub calls: Loose,
-    /// `perMs`.
+    /// `rateLimit.perMs`.
     pub per_ms: Loose,
 }
 
@@ -200,22 +207,22 @@ impl<'de> Deserialize<'de> for Loose {
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nested<T> {
+impl<'de> Deserialize<'de> for Nested {
     #[inline(never)]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NestedVisitor<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for NestedVisitor<T> {
-            type Value = Nested<T>;
+        struct NestedVisitor;
+        impl<'de> Visitor<'de> for NestedVisitor {
+            type Value = Nested;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("false or an object")
             }
-            fn visit_unit<E>(self) -> Result<Nested<T>, E> {
+            fn visit_unit<E>(self) -> Result<Nested, E> {
                 Ok(Nested::Absent)
             }
-            fn visit_none<E>(self) -> Result<Nested<T>, E> {
+            fn visit_none<E>(self) -> Result<Nested, E> {
                 Ok(Nested::Absent)
             }
-            fn visit_bool<E>(self, v: bool) -> Result<Nested<T>, E> {
+            fn visit_bool<E>(self, v: bool) -> Result<Nested, E> {
                 Ok(if v {
                     Nested::Refused("boolean".into())
                 } else {
@@ -223,17 +230,17 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nested<T> {
                 })
             }
             // The guard puts the description of anything else in the object's place.
-            fn visit_str<E>(self, v: &str) -> Result<Nested<T>, E> {
+            fn visit_str<E>(self, v: &str) -> Result<Nested, E> {
                 Ok(Nested::Refused(v.to_owned()))
             }
-            fn visit_string<E>(self, v: String) -> Result<Nested<T>, E> {
+            fn visit_string<E>(self, v: String) -> Result<Nested, E> {
                 Ok(Nested::Refused(v))
             }
-            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Nested<T>, M::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Nested::Given)
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Nested, M::Error> {
+                Limits::deserialize(de::value::MapAccessDeserializer::new(map)).map(Nested::Given)
             }
         }
-        deserializer.deserialize_any(NestedVisitor(std::marker::PhantomData))
+        deserializer.deserialize_any(NestedVisitor)
     }
 }
 
@@ -294,12 +301,13 @@ fn guarded_nested(options: &JsValue, key: &'static str, keys: &[&'static str]) -
     }
 }
 
-/// Reads a call's options: the guarded copy, then `serde-wasm-bindgen` into [`CallOptions`].
-fn read_call_options(
+/// The guarded copy of a call's options: the common keys, `key_name` (`appKey` or `appId`),
+/// the call's `extra` keys, and the guarded `retry` and `rateLimit`.
+fn guarded_call_options(
     options: &JsValue,
     key_name: &'static str,
     extra: &[&'static str],
-) -> CallOptions {
+) -> JsValue {
     let mut keys = Vec::with_capacity(CALL_KEYS.len() + 1 + extra.len());
     keys.extend_from_slice(CALL_KEYS);
     keys.push(key_name);
@@ -310,9 +318,14 @@ fn read_call_options(
             let _ = Reflect::set(&copy, &name(field), &nested);
         }
     }
-    // The copy is a plain object of plain values: reading it cannot fail; if it ever did,
-    // every option would read as absent and the core would say what is missing.
-    serde_wasm_bindgen::from_value(copy.into()).unwrap_or_default()
+    copy.into()
+}
+
+/// Reads the guarded copy into `T` with `serde-wasm-bindgen`. The copy is a plain object of
+/// plain values: reading it cannot fail; if it ever did, every option would read as absent
+/// and the core would say what is missing.
+fn read_copy<T: de::DeserializeOwned + Default>(copy: &JsValue) -> T {
+    serde_wasm_bindgen::from_value(copy.clone()).unwrap_or_default()
 }
 
 /// Reads `queryUpgradeTask`'s `operationId`, `accessToken` and options.
@@ -321,7 +334,7 @@ pub fn read_arguments(
     access_token: &JsValue,
     options: &JsValue,
 ) -> JsArguments<RawArguments> {
-    let mut read = read_common(options, "appKey", &[]);
+    let (mut read, _) = read_options(options, "appKey", &[]);
     read.raw.operation_id = read_string(operation_id, Some(MAX_OPERATION_ID_BYTES));
     read.raw.access_token = read_string(access_token, None);
     read
@@ -353,7 +366,8 @@ pub fn read_list_arguments(
     } else {
         TASK_LIST_KEYS
     };
-    let (mut common, read) = read_options(options, "appKey", keys);
+    let (mut common, copy) = read_options(options, "appKey", keys);
+    let read: ListOptions = copy.as_ref().map(read_copy).unwrap_or_default();
     if let Some(id) = operation_id {
         common.raw.operation_id = read_string(id, Some(MAX_OPERATION_ID_BYTES));
     }
@@ -388,7 +402,8 @@ pub fn read_login(options: &JsValue, refresh: bool) -> JsArguments<RawLogin> {
     } else {
         &["secret"]
     };
-    let (common, read) = read_options(options, "appId", extra);
+    let (common, copy) = read_options(options, "appId", extra);
+    let read: LoginOptions = copy.as_ref().map(read_copy).unwrap_or_default();
     let raw = RawLogin {
         secret: argument(&read.secret),
         refresh_token: refresh.then(|| argument(&read.refresh_token)),
@@ -401,25 +416,21 @@ pub fn read_login(options: &JsValue, refresh: bool) -> JsArguments<RawLogin> {
     }
 }
 
-fn read_common(
-    options: &JsValue,
-    key_name: &'static str,
-    extra: &[&'static str],
-) -> JsArguments<RawArguments> {
-    read_options(options, key_name, extra).0
-}
-
+/// Reads the options every call has; also gives the guarded copy (`None` when `options` is
+/// not an object) for the call's own keys.
 fn read_options(
     options: &JsValue,
     key_name: &'static str,
     extra: &[&'static str],
-) -> (JsArguments<RawArguments>, CallOptions) {
+) -> (JsArguments<RawArguments>, Option<JsValue>) {
     let mut raw = RawArguments::default();
     let mut problems = Vec::new();
     let mut signal = None;
-    let mut read = CallOptions::default();
+    let mut copy = None;
     if options.is_object() {
-        read = read_call_options(options, key_name, extra);
+        let guarded = guarded_call_options(options, key_name, extra);
+        let read: CallOptions = read_copy(&guarded);
+        copy = Some(guarded);
         raw.base_url = argument(&read.base_url);
         raw.app_key = argument(&read.app_key);
         // The other call's name for the key, read for its presence only ("did you mean …?").
@@ -448,7 +459,7 @@ fn read_options(
             signal,
             problems,
         },
-        read,
+        copy,
     )
 }
 
