@@ -3,13 +3,15 @@
 // wasm-bindgen (--target web, one .wasm for every entry) → wasm-opt -Oz (binaryen from npm;
 // never Debian's old wasm-opt) →
 // the pkg-template files, plus the files derived from them (errors.cjs, index.d.cts) and the
-// platform simulator. Fails loudly when any step is skipped.
+// platform simulator; the browser's modules printed without their comments (TypeScript).
+// Fails loudly when any step is skipped.
 
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import ts from "typescript";
 import { packageReadmeOf } from "./package-readme.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -91,6 +93,22 @@ if (existsSync(join(root, "simulator"))) {
   cpSync(join(root, "simulator"), join(pkg, "simulator"), { recursive: true, filter: (src) => !src.includes("node_modules") });
 }
 
+// The modules a browser downloads (the entry, what it imports, the wasm-bindgen glue) and the
+// CommonJS copies derived from them ship without comments: TypeScript's printer (the
+// workspace's own devDependency) prints each one again with removeComments, the code itself
+// unchanged (target ESNext: nothing is down-levelled). The commented sources stay in
+// pkg-template/ (and src/js for the glue's doc comments). About 4 KB less gzip of download.
+for (const name of ["index.js", "api.js", "config.js", "config.cjs", "errors.js", "errors.cjs", "pages.js", `${crate}.js`]) {
+  const file = join(pkg, name);
+  const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, "utf8"), {
+    fileName: name,
+    reportDiagnostics: true,
+    compilerOptions: { removeComments: true, target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.Preserve, allowJs: true },
+  });
+  if (diagnostics.length > 0) throw new Error(`${name}: ${ts.flattenDiagnosticMessageText(diagnostics[0].messageText, "\n")}`);
+  writeFileSync(file, outputText);
+}
+
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
-const sizes = ["iot_upgrade_task_bg.wasm", "iot_upgrade_task.js", "api.js", "errors.js", "index.js"].map((f) => [f, statSync(join(pkg, f)).size, gz(join(pkg, f))]);
+const sizes = ["iot_upgrade_task_bg.wasm", "iot_upgrade_task.js", "api.js", "config.js", "errors.js", "pages.js", "index.js"].map((f) => [f, statSync(join(pkg, f)).size, gz(join(pkg, f))]);
 for (const [f, raw, gzip] of sizes) console.log(`pkg/${f}: ${raw} bytes, ${gzip} gzip`);
