@@ -88,22 +88,9 @@ impl Kept {
     }
 }
 
-/// An option that is `false`, absent, or an object of [`Limits`].
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub enum Nested {
-    /// `undefined` or `null`.
-    #[default]
-    Absent,
-    /// `false`.
-    Off,
-    /// An object, read into [`Limits`] (the guard copies only the keys of its option).
-    Given(Limits),
-    /// Anything else, described (`boolean`, `an array`, …).
-    Refused(Kept),
-}
-
 /// The options every call reads (`queryUpgradeTask`'s all; the lists and logins read
-/// [`ListOptions`] or [`LoginOptions`] beside them).
+/// [`ListOptions`] or [`LoginOptions`] beside them). `retry` and `rateLimit` are flattened
+/// by the guard: one derived reader, not one more for a nested object.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CallOptions {
@@ -116,10 +103,26 @@ pub struct CallOptions {
     pub timeout_ms: Loose,
     /// `attemptTimeoutMs`.
     pub attempt_timeout_ms: Loose,
-    /// `retry`.
-    pub retry: Nested,
-    /// `rateLimit`.
-    pub rate_limit: Nested,
+    /// `retry`, as the guard writes it ([`guarded_nested`]): `false`, `true` for an object
+    /// (whose fields follow), or the text describing what else it was.
+    pub retry: Loose,
+    /// `retry.maxAttempts`.
+    #[serde(rename = "retry.maxAttempts")]
+    pub max_attempts: Loose,
+    /// `retry.baseDelayMs`.
+    #[serde(rename = "retry.baseDelayMs")]
+    pub base_delay_ms: Loose,
+    /// `retry.maxDelayMs`.
+    #[serde(rename = "retry.maxDelayMs")]
+    pub max_delay_ms: Loose,
+    /// `rateLimit`, written as `retry` is.
+    pub rate_limit: Loose,
+    /// `rateLimit.calls`.
+    #[serde(rename = "rateLimit.calls")]
+    pub calls: Loose,
+    /// `rateLimit.perMs`.
+    #[serde(rename = "rateLimit.perMs")]
+    pub per_ms: Loose,
 }
 
 /// The lists' own options: the task list's filter, the subtasks' `status`, the paging.
@@ -154,22 +157,6 @@ pub struct LoginOptions {
     pub secret: Loose,
     /// `refreshToken` (refreshes).
     pub refresh_token: Loose,
-}
-
-/// `options.retry` or `options.rateLimit` as an object (each reads its own keys).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Limits {
-    /// `retry.maxAttempts`.
-    pub max_attempts: Loose,
-    /// `retry.baseDelayMs`.
-    pub base_delay_ms: Loose,
-    /// `retry.maxDelayMs`.
-    pub max_delay_ms: Loose,
-    /// `rateLimit.calls`.
-    pub calls: Loose,
-    /// `rateLimit.perMs`.
-    pub per_ms: Loose,
 }
 
 /// `waitForUpgradeTask`'s own options.
@@ -246,46 +233,15 @@ impl<'de> Deserialize<'de> for Loose {
     }
 }
 
-impl<'de> Deserialize<'de> for Nested {
-    #[inline(never)]
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NestedVisitor;
-        impl<'de> Visitor<'de> for NestedVisitor {
-            type Value = Nested;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("false or an object")
-            }
-            fn visit_unit<E>(self) -> Result<Nested, E> {
-                Ok(Nested::Absent)
-            }
-            fn visit_none<E>(self) -> Result<Nested, E> {
-                Ok(Nested::Absent)
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Nested, E> {
-                Ok(if v {
-                    Nested::Refused(Kept::keep("boolean".into()))
-                } else {
-                    Nested::Off
-                })
-            }
-            // The guard puts the description of anything else in the object's place.
-            fn visit_str<E>(self, v: &str) -> Result<Nested, E> {
-                Ok(Nested::Refused(Kept::keep(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Nested, E> {
-                Ok(Nested::Refused(Kept::keep(v)))
-            }
-            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Nested, M::Error> {
-                Limits::deserialize(de::value::MapAccessDeserializer::new(map)).map(Nested::Given)
-            }
-        }
-        deserializer.deserialize_any(NestedVisitor)
-    }
-}
-
 const CALL_KEYS: &[&str] = &["baseUrl", "timeoutMs", "attemptTimeoutMs"];
-const RETRY_KEYS: &[&str] = &["maxAttempts", "baseDelayMs", "maxDelayMs"];
-const RATE_KEYS: &[&str] = &["calls", "perMs"];
+/// `retry`'s keys, and the keys of the guarded copy they are copied to.
+const RETRY_KEYS: &[(&str, &str)] = &[
+    ("maxAttempts", "retry.maxAttempts"),
+    ("baseDelayMs", "retry.baseDelayMs"),
+    ("maxDelayMs", "retry.maxDelayMs"),
+];
+/// `rateLimit`'s keys, and the keys of the guarded copy they are copied to.
+const RATE_KEYS: &[(&str, &str)] = &[("calls", "rateLimit.calls"), ("perMs", "rateLimit.perMs")];
 const WAIT_KEYS: &[&str] = &["minDelayMs", "maxDelayMs", "maxWaitMs", "onProgress"];
 
 /// The guard in front of `serde-wasm-bindgen`, which reads objects with plain property
@@ -297,21 +253,26 @@ const WAIT_KEYS: &[&str] = &["minDelayMs", "maxDelayMs", "maxWaitMs", "onProgres
 fn guarded(source: &JsValue, keys: &[&'static str]) -> Object {
     let copy = Object::new();
     for key in keys {
-        let value = property(source, key);
-        if is_absent(&value) {
-            continue;
-        }
-        let safe = if value.is_string() || value.as_f64().is_some() || value.as_bool().is_some() {
-            match value.dyn_ref::<JsString>() {
-                Some(text) if !well_formed(text) => marker(LONE, &JsValue::TRUE),
-                _ => value,
-            }
-        } else {
-            marker(OTHER, &JsValue::from_str(&type_name(&value)))
-        };
-        let _ = Reflect::set(&copy, &name(key), &safe);
+        copy_guarded(&copy, source, key, key);
     }
     copy
+}
+
+/// Copies `source[key]` to `copy[as_key]` as [`guarded`] does (nothing when absent).
+fn copy_guarded(copy: &Object, source: &JsValue, key: &'static str, as_key: &'static str) {
+    let value = property(source, key);
+    if is_absent(&value) {
+        return;
+    }
+    let safe = if value.is_string() || value.as_f64().is_some() || value.as_bool().is_some() {
+        match value.dyn_ref::<JsString>() {
+            Some(text) if !well_formed(text) => marker(LONE, &JsValue::TRUE),
+            _ => value,
+        }
+    } else {
+        marker(OTHER, &JsValue::from_str(&type_name(&value)))
+    };
+    let _ = Reflect::set(copy, &name(as_key), &safe);
 }
 
 /// `{ [key]: value }`, a plain object.
@@ -321,23 +282,33 @@ fn marker(key: &'static str, value: &JsValue) -> JsValue {
     object.into()
 }
 
-/// The guarded copy of `false`-or-options `key` of `options` (absent, `false`, a copy of its
-/// `keys`, or the string describing anything else).
-fn guarded_nested(options: &JsValue, key: &'static str, keys: &[&'static str]) -> Option<JsValue> {
+/// Copies `false`-or-options `key` of `options` into `copy`, flattened: `false` as it is, an
+/// object as `true` with its `keys` copied (each to its own key of the copy), anything else
+/// (`true` included) as the string describing it; nothing when absent.
+fn guarded_nested(
+    copy: &Object,
+    options: &JsValue,
+    key: &'static str,
+    keys: &[(&'static str, &'static str)],
+) {
     let value = property(options, key);
-    if is_absent(&value) {
-        None
+    let safe = if is_absent(&value) {
+        return;
+    } else if value.as_bool() == Some(false) {
+        value
     } else if value.as_bool().is_some() {
-        Some(value)
+        JsValue::from_str("boolean")
     } else if checked_is_array(&value).is_err() {
-        Some(JsValue::from_str(
-            "an object that cannot be read (a revoked Proxy)",
-        ))
+        JsValue::from_str("an object that cannot be read (a revoked Proxy)")
     } else if value.is_object() && !is_array(&value) {
-        Some(guarded(&value, keys).into())
+        for (field, as_key) in keys {
+            copy_guarded(copy, &value, field, as_key);
+        }
+        JsValue::TRUE
     } else {
-        Some(JsValue::from_str(&type_name(&value)))
-    }
+        JsValue::from_str(&type_name(&value))
+    };
+    let _ = Reflect::set(copy, &name(key), &safe);
 }
 
 /// The guarded copy of a call's options: the common keys, `key_name` (`appKey` or `appId`),
@@ -352,11 +323,8 @@ fn guarded_call_options(
     keys.push(key_name);
     keys.extend_from_slice(extra);
     let copy = guarded(options, &keys);
-    for (field, keys) in [("retry", RETRY_KEYS), ("rateLimit", RATE_KEYS)] {
-        if let Some(nested) = guarded_nested(options, field, keys) {
-            let _ = Reflect::set(&copy, &name(field), &nested);
-        }
-    }
+    guarded_nested(&copy, options, "retry", RETRY_KEYS);
+    guarded_nested(&copy, options, "rateLimit", RATE_KEYS);
     copy.into()
 }
 
@@ -508,23 +476,25 @@ fn read_options(
 }
 
 fn policy(read: &CallOptions) -> RawPolicy {
-    let retry = match &read.retry {
-        Nested::Absent => RawRetry::Default,
-        Nested::Off => RawRetry::Off,
-        Nested::Refused(what) => RawRetry::Refused(what.take()),
-        Nested::Given(retry) => RawRetry::Custom {
-            max_attempts: number(&retry.max_attempts),
-            base_delay_ms: number(&retry.base_delay_ms),
-            max_delay_ms: number(&retry.max_delay_ms),
+    let retry = match read.retry {
+        Loose::Absent => RawRetry::Default,
+        Loose::Bool(false) => RawRetry::Off,
+        Loose::Bool(true) => RawRetry::Custom {
+            max_attempts: number(&read.max_attempts),
+            base_delay_ms: number(&read.base_delay_ms),
+            max_delay_ms: number(&read.max_delay_ms),
         },
+        Loose::Text(what) => RawRetry::Refused(what.take()),
+        other => RawRetry::Refused(type_of(other)),
     };
-    let rate_limit = match &read.rate_limit {
-        Nested::Absent | Nested::Off => RawRateLimit::Off,
-        Nested::Refused(what) => RawRateLimit::Refused(what.take()),
-        Nested::Given(limit) => RawRateLimit::Custom {
-            calls: number(&limit.calls),
-            per_ms: number(&limit.per_ms),
+    let rate_limit = match read.rate_limit {
+        Loose::Absent | Loose::Bool(false) => RawRateLimit::Off,
+        Loose::Bool(true) => RawRateLimit::Custom {
+            calls: number(&read.calls),
+            per_ms: number(&read.per_ms),
         },
+        Loose::Text(what) => RawRateLimit::Refused(what.take()),
+        other => RawRateLimit::Refused(type_of(other)),
     };
     RawPolicy {
         retry,
@@ -547,12 +517,21 @@ fn argument(value: &Loose) -> Argument {
 
 /// A number option for the core: `None` when absent, `Err` with the type's name otherwise.
 fn number(value: &Loose) -> Option<Result<f64, String>> {
-    match value {
+    match *value {
         Loose::Absent => None,
-        Loose::Number(n) => Some(Ok(*n)),
-        Loose::Text(_) | Loose::LoneSurrogate => Some(Err("string".into())),
-        Loose::Bool(_) => Some(Err("boolean".into())),
-        Loose::Other(what) => Some(Err(what.take())),
+        Loose::Number(n) => Some(Ok(n)),
+        other => Some(Err(type_of(other))),
+    }
+}
+
+/// The name of a value's type, as the core's messages say it.
+fn type_of(value: Loose) -> String {
+    match value {
+        Loose::Absent => "undefined".into(),
+        Loose::Number(_) => "number".into(),
+        Loose::Text(_) | Loose::LoneSurrogate => "string".into(),
+        Loose::Bool(_) => "boolean".into(),
+        Loose::Other(what) => what.take(),
     }
 }
 
