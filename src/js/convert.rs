@@ -6,8 +6,8 @@
 use std::cell::RefCell;
 use std::fmt;
 
-use js_sys::{JsString, Object, Reflect, JSON};
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use js_sys::{Array, JsString, Object, Reflect, JSON};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -173,11 +173,6 @@ pub struct WaitOptions {
     pub on_progress: Loose,
 }
 
-/// The key of the guard's marker for a value that is not a string, number or boolean.
-const OTHER: &str = "other";
-/// The key of the guard's marker for a string with a lone surrogate.
-const LONE: &str = "lone";
-
 impl<'de> Deserialize<'de> for Loose {
     #[inline(never)]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -211,22 +206,12 @@ impl<'de> Deserialize<'de> for Loose {
             fn visit_string<E>(self, v: String) -> Result<Loose, E> {
                 Ok(Loose::Text(Kept::keep(v)))
             }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Loose, M::Error> {
-                // Only the guard's markers are objects here.
-                let mut loose = Loose::Other(Kept::keep("an object".into()));
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        OTHER => loose = Loose::Other(Kept::keep(map.next_value()?)),
-                        LONE => {
-                            map.next_value::<de::IgnoredAny>()?;
-                            loose = Loose::LoneSurrogate;
-                        }
-                        _ => {
-                            map.next_value::<de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(loose)
+            // Only the guard's markers are arrays here: `[type]` or `[]` (a lone surrogate).
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Loose, S::Error> {
+                Ok(match seq.next_element::<String>()? {
+                    Some(what) => Loose::Other(Kept::keep(what)),
+                    None => Loose::LoneSurrogate,
+                })
             }
         }
         deserializer.deserialize_any(LooseVisitor)
@@ -248,8 +233,8 @@ const WAIT_KEYS: &[&str] = &["minDelayMs", "maxDelayMs", "maxWaitMs", "onProgres
 /// accesses (a throwing getter or a Proxy trap would throw through the module): a fresh plain
 /// object with a copy of each of `keys`, each read once through `Reflect.get` (which
 /// catches; a getter that throws reads as absent). Strings, numbers and booleans are copied
-/// as they are; anything else becomes a marker object naming its type, strings with a lone
-/// surrogate a marker of their own.
+/// as they are; anything else becomes a marker naming its type (`["bigint"]`), a string with a
+/// lone surrogate a marker of its own (`[]`).
 fn guarded(source: &JsValue, keys: &[&'static str]) -> Object {
     let copy = Object::new();
     for key in keys {
@@ -266,11 +251,11 @@ fn copy_guarded(copy: &Object, source: &JsValue, key: &'static str, as_key: &'st
     }
     let safe = if value.is_string() || value.as_f64().is_some() || value.as_bool().is_some() {
         match value.dyn_ref::<JsString>() {
-            Some(text) if !well_formed(text) => marker(LONE, &JsValue::TRUE),
+            Some(text) if !well_formed(text) => Array::new().into(),
             _ => value,
         }
     } else {
-        marker(OTHER, &JsValue::from_str(&type_name(&value)))
+        Array::of1(&JsValue::from_str(&type_name(&value))).into()
     };
     let _ = Reflect::set(copy, &name(as_key), &safe);
 }
