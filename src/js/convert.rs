@@ -255,7 +255,9 @@ fn copy_guarded(copy: &Object, source: &JsValue, key: &'static str, as_key: &'st
             _ => value,
         }
     } else {
-        Array::of1(&JsValue::from_str(&type_name(&value))).into()
+        let marker = Array::new();
+        marker.push(&JsValue::from_str(&type_name(&value)));
+        marker.into()
     };
     let _ = Reflect::set(copy, &name(as_key), &safe);
 }
@@ -702,7 +704,7 @@ impl<T: ToJs + Serialize + PageItem> ToJs for Page<T> {
     fn to_js(mut self) -> Result<JsValue, JsValue> {
         let items = std::mem::take(&mut self.items);
         let page = plain(&self)?;
-        let list = js_sys::Array::new_with_length(0);
+        let list = Array::new();
         for item in items {
             list.push(&item.to_js()?);
         }
