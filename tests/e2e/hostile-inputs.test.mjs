@@ -310,6 +310,30 @@ describe("getters that throw and Proxies", () => {
     }
   });
 
+  test("a getter that calls the package while its options are read changes neither call", async () => {
+    answer(answerTask);
+    let inner = null;
+    const startInner = () => {
+      inner ??= queryUpgradeTask("op-2", TOKEN, { baseUrl: 5, appKey: "inner-key", retry: 7, rateLimit: "r" }).catch((e) => e);
+      return undefined;
+    };
+    // appId and signal are read after the guarded copy, while the outer call's strings are
+    // still being turned into its arguments.
+    const outer = { ...opts(), retry: "x", rateLimit: [], timeoutMs: "5s" };
+    Object.defineProperty(outer, "appId", { enumerable: true, get: startInner });
+    Object.defineProperty(outer, "signal", { enumerable: true, get: startInner });
+    const e = await rejects(() => queryUpgradeTask("op-1", TOKEN, outer), "invalid_argument");
+    assert.deepEqual(e.problems, [
+      { path: "options.timeoutMs", message: "must be a positive, finite number of milliseconds, got string" },
+      { path: "options.retry", message: "must be false or an object, got string" },
+      { path: "options.rateLimit", message: "must be false or an object, got an array" },
+    ]);
+    const nested = await inner;
+    assert.equal(nested.kind, "invalid_argument");
+    assert.deepEqual(paths(nested), ["options.baseUrl", "options.retry", "options.rateLimit"]);
+    assert.match(nested.problems[0].message, /got number/);
+  });
+
   test("a Proxy as options works like the object it wraps", async () => {
     answer(answerTask);
     const read = [];
