@@ -224,8 +224,8 @@ export function renderMarkdown(R) {
   if (slower(R)) {
     dom.push(
       `- **Per call.** With the network taken away (section 2, typical task) the floor costs ${us(bt.floor)} µs and the project ${us(bt.project)} µs: ` +
-        `${us(bt.projectOver)} µs more. About ${signed(bt.plumbingExtra, us)} µs of that is the way the Rust side drives \`fetch\` as imitated in JS (a \`Request\` object, an \`AbortController\`, two timers, the body read chunk by chunk through a stream reader; gloo-net's \`RequestBuilder\` builds a second, throwaway \`Request\`, which the imitation does not), ` +
-        `and about ${us(bt.projectCore)} µs is the rest (the options read by serde-wasm-bindgen, the second \`Request\`, serde_json reading the body into the wire types, validating, normalising, the result built by serde-wasm-bindgen, wasm-bindgen glue and futures). ` +
+        `${us(bt.projectOver)} µs more. About ${signed(bt.plumbingExtra, us)} µs of that is the way the Rust side drives \`fetch\` as imitated in JS (a \`Request\` object, an \`AbortController\`, two timers, the body read chunk by chunk through a stream reader), ` +
+        `and about ${us(bt.projectCore)} µs is the rest (the options read by serde-wasm-bindgen, serde_json reading the body into the wire types, validating, normalising, the result built by serde-wasm-bindgen, wasm-bindgen glue and futures). ` +
         `For the largest task the same split is ${signed(bl.plumbingExtra, us)} µs of plumbing${bl.plumbingExtra < 0 ? " (i.e. none measurable, within the noise)" : ""} and ${us(bl.projectCore)} µs of wasm side, over a ${us(bl.floor)} µs floor. ` +
         `Over loopback the floor's own time (${ms(lt.floor.median)} ms typical) is mostly the HTTP round trip, so the same extra work shows as ${ratio(lt.project.median, lt.floor.median)}.` +
         (R.profile?.typical
@@ -412,12 +412,14 @@ export function renderMarkdown(R) {
         ["run D — gloo-net `RequestBuilder`", "106", "", "", "**yes** (the product card's crate)"],
         ["run D — a `web_sys::Request` built directly", "94", "", "", "no; gloo-net's `build()` makes a throwaway `Request` and a `URL` to merge query parameters: one more `Request` and `AbortSignal` per call in Node"],
         ["run D — main (6766f6c)", "94", "", "", ""],
+        ["run H (2026-12-02, in memory, vs main d29cb5e, 4 interleaved runs) — gloo-net 0.7.0 as published", "146.2", "449.8", "", "no"],
+        ["run H — gloo-net vendored with one patch (vendor/gloo-net/PATCHES.md): a `RequestBuilder` without query parameters makes its `Request` directly", "131.9", "409.3", "", "**yes**: 0.90× typical, 0.90× largest (loopback 0.94×, 0.96×); the request target is identical byte for byte (tests/e2e/request-url.test.mjs)"],
         ["run E (over loopback) — body in one piece (`Response.bytes()`) for the runtime's own uncompressed response with Content-Length ≤ 4 MiB", "621.5", "", "", "no: +32.1 µs per call (paired); in JS alone too a reader beats one-piece reads over loopback (reader 242, `bytes()` 255, `arrayBuffer()` 259, `text()` 257 µs)"],
         ["run E (over loopback) — body through the stream reader", "592.2", "", "", "**yes**"],
         ["run F (over loopback) — the stream read ends at Content-Length where the runtime holds the body to it (its own `basic` response, not compressed)", "589.3", "", "", "**yes**: −12.8 µs per call (paired); Node delivers the closing `done` a turn of the event loop later (JS alone: 306 → 275 µs)"],
         ["run F (over loopback) — the stream read to `done`", "595.0", "", "", "no"],
-        ["run G — `queryUpgradeTask`'s options into a six-field type (serde-wasm-bindgen looks up every field of the target)", "105.1", "", "", "no: +0.1 µs (paired), within noise"],
-        ["run G — into the 17-field `CallOptions`", "106.8", "", "", "**yes**"],
+        ["run G — `queryUpgradeTask`'s options into a six-field type (serde-wasm-bindgen looks up every field of the target)", "105.1", "", "", "no at the time: +0.1 µs (paired), within noise; later (4534549) three small option types were kept for size, −896 B gzip, and with the later reader changes (4534549…60c0c28) a call stopped right after its options are read takes 0.79× the time"],
+        ["run G — into the 17-field `CallOptions`", "106.8", "", "", "yes, until 4534549"],
         ["body in: `JSON.parse` in JS + `serde_wasm_bindgen::from_value` (instead of serde_json from the bytes)", "", "", "", "no: not re-measured here; the issue's prototype measured it 18 % (typical) and 41 % (largest) slower than serde_json in and out, every string crossing the boundary; and the wire types read counts from their exact text (serde_json's `RawValue`)"],
         ["serde_json `float_roundtrip` (instead of reading a count's decimal text exactly)", "", "", "+7 gzip", "no"],
       ],
