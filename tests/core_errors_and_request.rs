@@ -98,6 +98,37 @@ fn the_contract_error_table() {
 }
 
 #[test]
+fn every_kind_is_found_by_its_name_and_nothing_else_is() {
+    let kinds = [
+        ErrorKind::InvalidArgument,
+        ErrorKind::BadRequest,
+        ErrorKind::PageLimit,
+        ErrorKind::Throttled,
+        ErrorKind::Unauthorized,
+        ErrorKind::NotFound,
+        ErrorKind::Server,
+        ErrorKind::Http,
+        ErrorKind::Network,
+        ErrorKind::Timeout,
+        ErrorKind::Aborted,
+        ErrorKind::InvalidResponse,
+    ];
+    for kind in kinds {
+        assert_eq!(ErrorKind::from_name(kind.as_str()), Some(kind), "{kind:?}");
+    }
+    for other in [
+        "",
+        "Not_Found",
+        "not_found ",
+        "notfound",
+        "invalid",
+        "http2",
+    ] {
+        assert_eq!(ErrorKind::from_name(other), None, "{other:?}");
+    }
+}
+
+#[test]
 fn platform_code_wins_over_status_even_on_2xx() {
     for (code, kind) in [
         ("123009", ErrorKind::NotFound),
