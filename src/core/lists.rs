@@ -129,7 +129,7 @@ const TASK_STATUSES: [TaskStatus; 5] = [
 /// request: only the filters given are sent, in the platform's spellings.
 pub fn build_task_list_request(args: &RawListArguments) -> Result<ListRequest, Vec<Problem>> {
     let mut paging = None;
-    let request = get_request(&args.common, false, |problems, _| {
+    let request = get_request(&args.common, false, &mut |problems, _| {
         let f = &args.filter;
         let mut query = Query::default();
         let names = OPERATE_TYPES.map(OperateType::as_str);
@@ -163,7 +163,7 @@ pub fn build_task_list_request(args: &RawListArguments) -> Result<ListRequest, V
 /// sent as the platform's `subOperationStatus=fail`.
 pub fn build_sub_task_request(args: &RawListArguments) -> Result<ListRequest, Vec<Problem>> {
     let mut paging = None;
-    let request = get_request(&args.common, true, |problems, id| {
+    let request = get_request(&args.common, true, &mut |problems, id| {
         let segment = id.and_then(|id| operation_segment(problems, id));
         let mut query = Query::default();
         let names = SubTaskStatus::ALL.map(SubTaskStatus::as_str);
