@@ -497,6 +497,28 @@ fn base_url_rules() {
         assert!(check_base_url(bad).is_err(), "{bad:?} should be refused");
     }
     assert!(is_loopback("127.0.0.1") && is_loopback("[::1]") && !is_loopback("128.0.0.1"));
+    for host in [
+        "LocalHost",
+        "127.000.000.001",
+        "127.255.255.255",
+        "[0:0:0:0:0:0:0:1]",
+    ] {
+        assert!(is_loopback(host), "{host}");
+    }
+    for host in [
+        "127.0.0",
+        "127.0.0.1.1",
+        "127.256.0.1",
+        "127.0.0.1.",
+        "127.0.0.a",
+        "127.0.0.0001",
+        "[::2]",
+        "localhost.",
+        "",
+        "0127.0.0.1",
+    ] {
+        assert!(!is_loopback(host), "{host}");
+    }
 }
 
 #[test]

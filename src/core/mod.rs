@@ -8,6 +8,7 @@
 //! hands to `serde-wasm-bindgen`.
 
 pub mod errors;
+pub mod ip;
 pub mod limiter;
 pub mod lists;
 pub mod login;

@@ -4,6 +4,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use serde::Serialize;
 
+use super::ip::{is_ipv4, is_ipv6};
 use super::limiter::{rate_limit, RateLimit, RawRateLimit};
 use super::problem::{Problem, Problems};
 use super::retry::{duration, retry_policy, RawRetry, RetryPolicy};
@@ -249,7 +250,7 @@ fn base_and_key<'a>(
     }
     let key = match (&args.app_key, args.key_alias_given) {
         (Argument::Missing, Some(alias)) => {
-            let meant = key_path.rsplit('.').next().unwrap_or(key_path);
+            let meant = after_last_dot(key_path);
             problems.add(
                 key_path,
                 format!("is required (a non-empty string); options.{alias} was given: did you mean {meant}?"),
@@ -424,9 +425,10 @@ fn check_host(host: &str) -> Result<(), String> {
         return Err("must name a host".into());
     }
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return match inner.parse::<std::net::Ipv6Addr>() {
-            Ok(_) => Ok(()),
-            Err(_) => Err("has an invalid [IPv6] host".into()),
+        return if is_ipv6(inner) {
+            Ok(())
+        } else {
+            Err("has an invalid [IPv6] host".into())
         };
     }
     // ASCII only: an internationalised name is given in its punycode form (xn--…), which
@@ -439,30 +441,37 @@ fn check_host(host: &str) -> Result<(), String> {
     }
     // A host whose last label is numeric (decimal, or 0x hex) is an IPv4 address to URL
     // parsers; accept only the plain dotted quad (no 127.1, octal or hex forms, no octet > 255).
-    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    let last = after_last_dot(host.trim_end_matches('.'));
     let numeric = last.bytes().all(|b| b.is_ascii_digit())
         || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
-    if !last.is_empty() && numeric && host.parse::<std::net::Ipv4Addr>().is_err() {
+    if !last.is_empty() && numeric && !is_ipv4(host) {
         return Err("has a numeric host that is not a dotted-quad IPv4 address".into());
     }
     Ok(())
 }
 
+/// What follows the last `.` of `text` (all of it when it has none).
+fn after_last_dot(text: &str) -> &str {
+    match text.bytes().rposition(|b| b == b'.') {
+        Some(at) => text.get(at + 1..).unwrap_or_default(),
+        None => text,
+    }
+}
+
 /// `localhost`, a dotted-quad `127.x.y.z`, or `[::1]`.
 pub fn is_loopback(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    if host == "localhost" || host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
+    if host.eq_ignore_ascii_case("localhost") || host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
         return true;
     }
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() == 4
-        && parts.first() == Some(&"127")
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.len() <= 3
-                && p.bytes().all(|b| b.is_ascii_digit())
-                && p.parse::<u16>().is_ok_and(|n| n <= 255)
-        })
+    // Four parts of 1 to 3 digits, each at most 255 (leading zeros allowed), the first 127.
+    let mut parts = 0;
+    let octets = host.split('.').all(|part| {
+        parts += 1;
+        (1..=3).contains(&part.len())
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && part.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')) <= 255
+    });
+    octets && parts == 4 && host.starts_with("127.")
 }
 
 /// Refusal reasons for call arguments that are not strings, for [`Argument::Refused`].
