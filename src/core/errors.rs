@@ -171,30 +171,43 @@ impl ErrorReport {
     /// The message: the kind, then the status, the platform's code and text, the detail and
     /// the first problem; outside text redacted by `redactor`, the library's words as they are.
     fn compose(&self, redactor: &Redactor<'_>) -> String {
-        let mut message = self.kind.as_str().to_owned();
-        let mut parts: Vec<String> = Vec::new();
+        // Written into one String, part by part (no list of parts to join).
+        let mut message = String::from(self.kind.as_str());
+        let kind_len = message.len();
         if let Some(status) = self.http_status {
-            parts.push(format!("HTTP {status}"));
+            push_part(&mut message, kind_len, &["HTTP ", &status.to_string()]);
         }
         match (&self.error_code, &self.error_desc) {
-            (Some(code), Some(desc)) => parts.push(format!("platform error {code}: {desc}")),
-            (Some(code), None) => parts.push(format!("platform error {code}")),
-            (None, Some(desc)) => parts.push(format!("platform said: {desc}")),
+            (Some(code), Some(desc)) => {
+                push_part(
+                    &mut message,
+                    kind_len,
+                    &["platform error ", code, ": ", desc],
+                );
+            }
+            (Some(code), None) => push_part(&mut message, kind_len, &["platform error ", code]),
+            (None, Some(desc)) => push_part(&mut message, kind_len, &["platform said: ", desc]),
             (None, None) => {}
         }
         match (&self.detail, &self.outside) {
             (Some(detail), Some(outside)) => {
-                parts.push(format!("{detail}: {}", redactor.redact(outside)))
+                push_part(
+                    &mut message,
+                    kind_len,
+                    &[detail, ": ", &redactor.redact(outside)],
+                );
             }
-            (Some(detail), None) => parts.push(detail.clone()),
-            (None, Some(outside)) => parts.push(redactor.redact(outside)),
+            (Some(detail), None) => push_part(&mut message, kind_len, &[detail]),
+            (None, Some(outside)) => {
+                push_part(&mut message, kind_len, &[&redactor.redact(outside)])
+            }
             (None, None) => {}
         }
         if let Some(first) = self.problems.first() {
             let location = if first.path.is_empty() {
-                "body".to_owned()
+                "body"
             } else {
-                first.path.clone()
+                &first.path
             };
             let more = match self.problems.len() {
                 1 => String::new(),
@@ -204,14 +217,8 @@ impl ErrorReport {
                     if n == 2 { "" } else { "s" }
                 ),
             };
-            parts.push(format!(
-                "{location} {}{more}",
-                finish(&first.message, redactor)
-            ));
-        }
-        if !parts.is_empty() {
-            message.push_str(": ");
-            message.push_str(&parts.join("; "));
+            let finished = finish(&first.message, redactor);
+            push_part(&mut message, kind_len, &[location, " ", &finished, &more]);
         }
         message
     }
@@ -242,6 +249,20 @@ impl ErrorReport {
             problem.message = finish(&problem.message, &redactor);
         }
         self
+    }
+}
+
+/// Appends one part of a message: `: ` before the first (right after the kind, which is
+/// `kind_len` bytes long), `; ` before the others.
+#[inline(never)]
+fn push_part(message: &mut String, kind_len: usize, pieces: &[&str]) {
+    message.push_str(if message.len() == kind_len {
+        ": "
+    } else {
+        "; "
+    });
+    for piece in pieces {
+        message.push_str(piece);
     }
 }
 
