@@ -324,6 +324,13 @@ pub trait Fields<'de> {
 pub trait Field<'de>: Sized {
     /// Reads the next value as this type.
     fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed>;
+
+    /// Reads the next value into a wire object's field (a repeated key: the last value
+    /// wins).
+    fn read_into(slot: &mut Option<Self>, source: &mut dyn Source<'de>) -> Result<(), Stashed> {
+        *slot = Some(Self::read(source)?);
+        Ok(())
+    }
 }
 
 impl<'de> Field<'de> for Json<'de> {
@@ -339,6 +346,14 @@ impl<'de, const DEPTH: usize> Field<'de> for Raw<'de, DEPTH> {
 }
 
 impl<'de, T: Fields<'de> + Default> Field<'de> for Obj<'de, T> {
+    /// Not inlined: one copy per object type, not one per field of every wire object (each
+    /// with its own read and the drop of a value read before).
+    #[inline(never)]
+    fn read_into(slot: &mut Option<Self>, source: &mut dyn Source<'de>) -> Result<(), Stashed> {
+        *slot = Some(Self::read(source)?);
+        Ok(())
+    }
+
     fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed> {
         let mut object = T::default();
         // An object's member always has a value (`None` comes only from an array's end).
@@ -348,6 +363,14 @@ impl<'de, T: Fields<'de> + Default> Field<'de> for Obj<'de, T> {
 }
 
 impl<'de, T: Fields<'de> + Default> Field<'de> for Items<'de, T> {
+    /// Not inlined: one copy per object type, not one per field of every wire object (each
+    /// with its own read and the drop of a value read before).
+    #[inline(never)]
+    fn read_into(slot: &mut Option<Self>, source: &mut dyn Source<'de>) -> Result<(), Stashed> {
+        *slot = Some(Self::read(source)?);
+        Ok(())
+    }
+
     fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed> {
         let mut list = Vec::new();
         let mut each = |items: &mut dyn Source<'de>| -> Result<(), Stashed> {
@@ -722,7 +745,7 @@ macro_rules! wire_object {
                 source: &mut dyn $crate::core::wire::Source<'de>,
             ) -> Result<(), $crate::core::wire::Stashed> {
                 match key.as_ref() {
-                    $( $key => self.$field = Some($crate::core::wire::Field::read(source)?), )*
+                    $( $key => $crate::core::wire::Field::read_into(&mut self.$field, source)?, )*
                     _ => {
                         source.next($crate::core::wire::Want::Skip)?;
                     }
