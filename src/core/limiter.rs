@@ -139,7 +139,8 @@ impl Limiter {
         }
         if self.active.len() < calls {
             if head == Some(ticket) || head.is_none() {
-                self.queue.retain(|t| *t != ticket);
+                // The ticket is the head: it was, or the queue was empty and it was just queued.
+                self.queue.pop_front();
                 self.active.push_back((ticket, None));
                 return Turn::Go;
             }
