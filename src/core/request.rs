@@ -1,5 +1,7 @@
 //! Argument checks and the wire request: base URL rules, the encoded id, the headers.
 
+use std::borrow::Cow;
+
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use serde::Serialize;
@@ -348,7 +350,8 @@ pub fn encode_segment(id: &str) -> Result<String, String> {
 /// Rules: an absolute `https:` URL (or `http:` to `localhost`, `127.0.0.0/8` or `[::1]`),
 /// a host, no credentials, no query, no fragment. Anything this strict parser does not fully
 /// understand is refused rather than guessed, so the token never goes where it was not meant to.
-pub fn check_base_url(input: &str) -> Result<String, String> {
+/// The reasons are borrowed text (a `Cow`): no String is built for a fixed sentence.
+pub fn check_base_url(input: &str) -> Result<String, Cow<'static, str>> {
     if input
         .chars()
         .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
@@ -360,7 +363,7 @@ pub fn check_base_url(input: &str) -> Result<String, String> {
     };
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
-        return Err(format!("must use https: (got {scheme}:)"));
+        return Err(format!("must use https: (got {scheme}:)").into());
     }
     let (before_fragment, fragment) = match rest.split_once('#') {
         Some((before, _)) => (before, true),
@@ -401,7 +404,7 @@ pub fn check_base_url(input: &str) -> Result<String, String> {
     ))
 }
 
-fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), String> {
+fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Cow<'static, str>> {
     if authority.starts_with('[') {
         let Some(end) = authority.find(']') else {
             return Err("has an unterminated [IPv6] host".into());
@@ -420,7 +423,7 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), String> {
     }
 }
 
-fn check_host(host: &str) -> Result<(), String> {
+fn check_host(host: &str) -> Result<(), Cow<'static, str>> {
     if host.is_empty() {
         return Err("must name a host".into());
     }
