@@ -113,28 +113,51 @@ fn whole_of(x: f64) -> Whole {
 /// Rust's `str::parse::<f64>` brings its own tables (+6 KB gzip). A count needs only this:
 /// the significant digits and the decimal exponent.
 fn whole_number(text: &str) -> Whole {
-    let (negative, unsigned) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
+    let (negative, unsigned) = match text.as_bytes().split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text.as_bytes()),
     };
-    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
-        Some((mantissa, exponent)) => (mantissa, exponent_of(exponent)),
+    let (mantissa, exponent) = match unsigned.iter().position(|b| matches!(b, b'e' | b'E')) {
+        Some(at) => (
+            unsigned.get(..at).unwrap_or_default(),
+            exponent_of(unsigned.get(at + 1..).unwrap_or_default()),
+        ),
         None => (unsigned, 0),
     };
-    let (int_part, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = || int_part.bytes().chain(fraction.bytes());
-    let leading = digits().take_while(|b| *b == b'0').count();
-    let total = int_part.len() + fraction.len();
-    if leading == total {
+    let fraction = match mantissa.iter().position(|b| *b == b'.') {
+        Some(at) => mantissa.len() - at - 1,
+        None => 0,
+    };
+    // One pass over the digits: the significant ones (from the first non-zero digit to the
+    // last) and the zeros after them; `value` holds them while they fit 16 digits.
+    let (mut value, mut significant, mut zeros) = (0u64, 0usize, 0usize);
+    for digit in mantissa
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
+    {
+        if digit == 0 {
+            // Leading zeros count for nothing; later ones may be followed by a digit.
+            zeros += usize::from(significant > 0);
+            continue;
+        }
+        if significant + zeros < 16 {
+            for _ in 0..zeros {
+                value *= 10;
+            }
+            value = value * 10 + u64::from(digit);
+        }
+        significant += zeros + 1;
+        zeros = 0;
+    }
+    if significant == 0 {
         // 0, -0, 0.0e5: zero.
         return Whole::Exact(0);
     }
-    let trailing = digits().rev().take_while(|b| *b == b'0').count();
-    let significant = total - leading - trailing;
     // value = significant digits × 10^shift
     let shift = exponent
-        .saturating_sub(i64::try_from(fraction.len()).unwrap_or(i64::MAX))
-        .saturating_add(i64::try_from(trailing).unwrap_or(i64::MAX));
+        .saturating_sub(i64::try_from(fraction).unwrap_or(i64::MAX))
+        .saturating_add(i64::try_from(zeros).unwrap_or(i64::MAX));
     if negative || shift < 0 {
         return Whole::NotWhole;
     }
@@ -144,10 +167,6 @@ fn whole_number(text: &str) -> Whole {
         .saturating_add(shift);
     if width > 16 {
         return Whole::TooLarge;
-    }
-    let mut value: u64 = 0;
-    for b in digits().skip(leading).take(significant) {
-        value = value * 10 + u64::from(b - b'0');
     }
     for _ in 0..shift {
         value *= 10;
@@ -160,12 +179,13 @@ fn whole_number(text: &str) -> Whole {
 }
 
 /// An exponent's text (`+12`, `-3`, `7`), saturating far beyond any meaningful value.
-fn exponent_of(text: &str) -> i64 {
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
+fn exponent_of(text: &[u8]) -> i64 {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
     };
-    let value = digits.bytes().fold(0i64, |value, b| {
+    let value = digits.iter().fold(0i64, |value, b| {
         value
             .saturating_mul(10)
             .saturating_add(i64::from(b.wrapping_sub(b'0')))
@@ -1005,5 +1025,123 @@ wire_object! {
         detail_info: Json<'a> = "detailInfo",
         /// `extendInfo`: an object, kept as sent (its members sit 4 levels deep in a page).
         extend_info: Obj<'a, WireMembers<'a, 4>> = "extendInfo",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing)]
+
+    use super::*;
+
+    /// The reading of a number's text before it was one pass over the bytes (the reference).
+    fn reference(text: &str) -> Whole {
+        let (negative, unsigned) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+            Some((mantissa, exponent)) => (mantissa, exponent_of(exponent.as_bytes())),
+            None => (unsigned, 0),
+        };
+        let (int_part, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = || int_part.bytes().chain(fraction.bytes());
+        let leading = digits().take_while(|b| *b == b'0').count();
+        let total = int_part.len() + fraction.len();
+        if leading == total {
+            return Whole::Exact(0);
+        }
+        let trailing = digits().rev().take_while(|b| *b == b'0').count();
+        let significant = total - leading - trailing;
+        let shift = exponent
+            .saturating_sub(i64::try_from(fraction.len()).unwrap_or(i64::MAX))
+            .saturating_add(i64::try_from(trailing).unwrap_or(i64::MAX));
+        if negative || shift < 0 {
+            return Whole::NotWhole;
+        }
+        let width = i64::try_from(significant)
+            .unwrap_or(i64::MAX)
+            .saturating_add(shift);
+        if width > 16 {
+            return Whole::TooLarge;
+        }
+        let mut value: u64 = 0;
+        for b in digits().skip(leading).take(significant) {
+            value = value * 10 + u64::from(b - b'0');
+        }
+        for _ in 0..shift {
+            value *= 10;
+        }
+        if value > MAX_SAFE_INTEGER {
+            Whole::TooLarge
+        } else {
+            Whole::Exact(value)
+        }
+    }
+
+    #[test]
+    fn whole_numbers_read_as_the_reference_reads_them() {
+        let pieces = [
+            "0",
+            "1",
+            "9",
+            "00",
+            "10",
+            "100",
+            "9007199254740991",
+            "9007199254740992",
+            "900719925474099",
+            "12345678901234567",
+            "0000000000000000001",
+            "5",
+        ];
+        let fractions = [
+            "",
+            ".0",
+            ".5",
+            ".00",
+            ".10",
+            ".000001",
+            ".9007199254740991",
+            ".0000000000000000000",
+        ];
+        let exponents = [
+            "",
+            "e0",
+            "e1",
+            "E+2",
+            "e-1",
+            "e-3",
+            "e15",
+            "e16",
+            "e17",
+            "e308",
+            "e-308",
+            "e+0",
+            "e99999999999999999999",
+            "e-99999999999999999999",
+            "E0001",
+        ];
+        let mut count = 0;
+        for sign in ["", "-"] {
+            for int in pieces {
+                for fraction in fractions {
+                    for exponent in exponents {
+                        let text = format!("{sign}{int}{fraction}{exponent}");
+                        assert_eq!(whole_number(&text), reference(&text), "{text}");
+                        count += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(count, 2 * 12 * 8 * 15);
+        assert_eq!(
+            whole_number("9007199254740991.0"),
+            Whole::Exact(MAX_SAFE_INTEGER)
+        );
+        assert_eq!(whole_number("2.5e1"), Whole::Exact(25));
+        assert_eq!(whole_number("-0.0e5"), Whole::Exact(0));
+        assert_eq!(whole_number("1e16"), Whole::TooLarge);
+        assert_eq!(whole_number("0.5"), Whole::NotWhole);
     }
 }
