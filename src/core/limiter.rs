@@ -92,7 +92,8 @@ const IN_FLIGHT_RECHECK_MS: f64 = 20.0;
 pub struct Limiter {
     limit: RateLimit,
     /// Sends still counting: (ticket, when the answer came back, or `None` while in flight).
-    active: VecDeque<(Ticket, Option<f64>)>,
+    /// (A Vec: entries are only appended, found and filtered, never taken from the front.)
+    active: Vec<(Ticket, Option<f64>)>,
     /// Tickets waiting, in arrival order.
     queue: VecDeque<Ticket>,
     next_ticket: Ticket,
@@ -141,7 +142,7 @@ impl Limiter {
             if head == Some(ticket) || head.is_none() {
                 // The ticket is the head: it was, or the queue was empty and it was just queued.
                 self.queue.pop_front();
-                self.active.push_back((ticket, None));
+                self.active.push((ticket, None));
                 return Turn::Go;
             }
             // Room now, but the head goes first: check again right after it.
