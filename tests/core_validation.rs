@@ -9,6 +9,7 @@
 )] // test code asserts freely
 
 use iot_upgrade_task::core::task::{ExecuteType, OperateType, TaskStatus};
+use iot_upgrade_task::core::validate::spells;
 use iot_upgrade_task::core::{interpret, ErrorKind, Problem, UpgradeTask};
 use serde_json::{json, Value};
 
@@ -664,4 +665,29 @@ fn a_huge_list_of_bad_items_gives_a_bounded_report() {
         "{}",
         found[101].message
     );
+}
+
+#[test]
+fn enum_spellings_ignore_ascii_case_underscores_and_dashes_only() {
+    for (text, name) in [
+        ("FIRMWARE_UPGRADE", "firmwareupgrade"),
+        ("Firmware-Upgrade", "firmwareupgrade"),
+        ("firmwareupgrade", "firmwareupgrade"),
+        ("DEVICE_ONLINE", "deviceonline"),
+        ("_n-O_w-", "now"),
+        ("__", ""),
+    ] {
+        assert!(spells(text, name), "{text} spells {name}");
+    }
+    for (text, name) in [
+        ("firmware upgrade", "firmwareupgrade"),
+        ("firmwareupgrad", "firmwareupgrade"),
+        ("firmwareupgradex", "firmwareupgrade"),
+        ("nów", "now"),
+        ("NOW\u{0}", "now"),
+        ("ＮＯＷ", "now"),
+        ("", "now"),
+    ] {
+        assert!(!spells(text, name), "{text:?} does not spell {name}");
+    }
 }

@@ -157,12 +157,14 @@ fn members<const D: usize>(object: &WireMembers<'_, D>) -> ExtendInfo {
     )
 }
 
-/// Reduces an enum spelling to its comparison key: ASCII lower case without `_` and `-`.
-pub fn spelling_key(text: &str) -> String {
-    text.chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+/// Whether `text` spells the enum value `name` (lower case, without `_` and `-`): the same
+/// once ASCII-lowercased and stripped of `_` and `-`. Compared byte by byte, with no key
+/// String built (the stripped characters are ASCII, so the bytes are the characters').
+pub fn spells(text: &str, name: &str) -> bool {
+    text.bytes()
+        .filter(|b| *b != b'_' && *b != b'-')
+        .map(|b| b.to_ascii_lowercase())
+        .eq(name.bytes())
 }
 
 /// Names a JSON value's type for messages ("an array", "the number 3", …).
@@ -272,10 +274,9 @@ impl Walker<'_> {
                 return None;
             }
         };
-        let wanted = spelling_key(text);
         let found = table
             .iter()
-            .find(|(name, _)| *name == wanted)
+            .find(|(name, _)| spells(text, name))
             .map(|(_, value)| *value);
         if found.is_none() {
             self.problems.add(
