@@ -238,13 +238,18 @@ impl Walker<'_> {
     }
 
     fn time(&mut self, value: Option<&Json<'_>>, parent: &str, key: &str) -> Option<String> {
-        let text = self.text(value, parent, key)?;
-        match parse_timestamp(&text) {
+        let text = match value {
+            // Read where it lies: only the normalised time is a new String.
+            Some(Json::String(text)) if !text.is_empty() => text,
+            // Absent, null, "" (None) or not a string (a problem), as for any text field.
+            _ => return self.text(value, parent, key),
+        };
+        match parse_timestamp(text) {
             Ok(time) => Some(time.to_iso()),
             Err(error) => {
                 self.problems.add(
                     field_path(parent, key),
-                    format!("{} {}", quote(&text), error.0),
+                    format!("{} {}", quote(text), error.0),
                 );
                 None
             }
