@@ -37,6 +37,9 @@ extern "C" {
     fn global_fetch(request: &web_sys::Request) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    /// `setTimeout(handler, ms, argument)`: `handler(argument)` when `ms` have passed.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout_with(handler: &Function, ms: f64, argument: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
     /// The runtime's `Response` constructor (for its prototype).
@@ -254,9 +257,18 @@ pub enum Stop {
 
 /// A promise that rejects when a timer runs out or a signal fires, whichever comes first;
 /// the timer is cleared and the listener removed when it is dropped.
+///
+/// Without a signal, only the timer can fire: it then calls the promise's `reject` itself,
+/// with that function as the reason (no `Closure`, which costs a `FinalizationRegistry`
+/// entry per call), and the stopper learns it fired when an await sees that reason
+/// ([`Stopper::observe`]). Every wait of a call races the call's stopper, so a firing is
+/// always seen by the await it ends. With a signal, a closure for each source records
+/// which fired first.
 pub struct Stopper {
     state: Rc<Cell<Stop>>,
     stopped: Promise,
+    /// `stopped`'s `reject`, the reason its timer rejects it with (no signal only).
+    reject: Option<Function>,
     timer: Option<JsValue>,
     caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
     _on_deadline: Option<Closure<dyn FnMut()>>,
@@ -273,6 +285,20 @@ impl Stopper {
         SWALLOW.with(|swallow| {
             let _ = stopped.catch(swallow);
         });
+        let Some(signal) = signal else {
+            let reject = reject_slot.take();
+            let timer = timeout_ms
+                .zip(reject.as_ref())
+                .map(|(ms, reject)| set_timeout_with(reject, ms, reject));
+            return Self {
+                state,
+                stopped,
+                reject,
+                timer,
+                caller: None,
+                _on_deadline: None,
+            };
+        };
         let stop_with = {
             let state = state.clone();
             move |why: Stop| {
@@ -291,17 +317,14 @@ impl Stopper {
         let timer = timeout_ms
             .zip(on_deadline.as_ref())
             .map(|(ms, handler)| set_timeout(handler.as_ref().unchecked_ref(), ms));
-        let caller = signal.map(|signal| {
-            let listener = Closure::<dyn FnMut()>::new(move || stop_with(Stop::Caller));
-            let _ =
-                signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
-            (signal.clone(), listener)
-        });
+        let listener = Closure::<dyn FnMut()>::new(move || stop_with(Stop::Caller));
+        let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
         Self {
             state,
             stopped,
+            reject: None,
             timer,
-            caller,
+            caller: Some((signal.clone(), listener)),
             _on_deadline: on_deadline,
         }
     }
@@ -311,11 +334,22 @@ impl Stopper {
         self.state.get()
     }
 
+    /// Records that its timer fired when `reason` (an await's rejection) says so.
+    fn observe(&self, reason: &JsValue) {
+        if let Some(reject) = &self.reject {
+            if self.state.get() == Stop::Running && Object::is(reason, reject) {
+                self.state.set(Stop::Deadline);
+            }
+        }
+    }
+
     /// Waits `ms`, unless `call` fires first (then `Err` with why).
     pub async fn sleep(ms: f64, call: &Stopper) -> Result<(), Stop> {
         let timer = Stopper::new(Some(ms), None);
         let both = Array::of2(&call.stopped, &timer.stopped);
-        let _ = Settled::new(&Promise::race(&both)).await;
+        if let Err(reason) = Settled::new(&Promise::race(&both)).await {
+            call.observe(&reason);
+        }
         match call.state() {
             Stop::Running => Ok(()),
             why => Err(why),
@@ -358,6 +392,10 @@ impl Attempt<'_> {
             None => Array::of2(promise, &self.call.stopped),
         };
         Settled::new(&Promise::race(&all)).await.map_err(|error| {
+            self.call.observe(&error);
+            if let Some(own) = &self.own {
+                own.observe(&error);
+            }
             self.controller.abort();
             self.failure(status, &error, what)
         })
