@@ -1,0 +1,106 @@
+// Deadlines and the caller's signal, end to end over loopback: which one ended a call, in which
+// phase, and the exact error each gives. Pins the Stopper/await machinery of src/js/fetch.rs
+// (the call's timeoutMs, an attempt's attemptTimeoutMs, the waits between attempts and in the
+// rate limiter's queue), also with many calls in flight at once.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { APP_KEY, TOKEN, json, pkg, platformTask, rejection, scriptedServer } from "./helpers.mjs";
+
+const { queryUpgradeTask } = pkg;
+
+describe("deadlines and the caller's signal", () => {
+  let server;
+  let script = [];
+  // The next scripted answer; by default a valid task for the requested id.
+  before(async () => {
+    server = await scriptedServer((req, res) => {
+      const next = script.shift();
+      if (next) return next(res);
+      const id = decodeURIComponent(req.url.split("/").pop().split("?")[0]);
+      return json(res, 200, platformTask({ operationId: id }));
+    });
+  });
+  after(() => server.close());
+  const hang = () => {};
+  const halfBody = (res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"operationId":');
+  };
+  const opts = (more = {}) => ({ baseUrl: server.baseUrl, appKey: APP_KEY, retry: false, ...more });
+  const timed = async (promise) => {
+    const started = performance.now();
+    const error = await rejection(promise);
+    return { error, took: performance.now() - started };
+  };
+
+  test("timeoutMs while the request is unanswered", async () => {
+    script = [hang];
+    const { error, took } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: 150 })));
+    assert.equal(error.kind, "timeout");
+    assert.equal(error.message, "timeout: no complete answer within timeoutMs (the request failed)");
+    assert.equal(error.attempts, 1);
+    assert.ok(took >= 149 && took < 10_000, `ended after ${took.toFixed(1)} ms`);
+  });
+
+  test("timeoutMs while the body is arriving", async () => {
+    script = [halfBody];
+    const { error } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: 150 })));
+    assert.equal(error.kind, "timeout");
+    assert.equal(error.httpStatus, 200);
+    assert.equal(error.message, "timeout: HTTP 200; no complete answer within timeoutMs (the connection failed while reading the body)");
+  });
+
+  test("attemptTimeoutMs on every attempt, and on one attempt followed by an answer", async () => {
+    script = [hang, hang];
+    const { error } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ attemptTimeoutMs: 80, retry: { maxAttempts: 2, baseDelayMs: 1 } })));
+    assert.equal(error.kind, "timeout");
+    assert.equal(error.message, "timeout: no complete answer within attemptTimeoutMs (the request failed)");
+    assert.equal(error.attempts, 2);
+    script = [halfBody];
+    const task = await queryUpgradeTask("op-2", TOKEN, opts({ attemptTimeoutMs: 80, retry: { maxAttempts: 2, baseDelayMs: 1 } }));
+    assert.equal(task.operationId, "op-2");
+  });
+
+  test("timeoutMs ends a wait in the rate limiter's queue", async () => {
+    const limited = opts({ appKey: `${APP_KEY}-limited`, rateLimit: { calls: 1, perMs: 60_000 }, timeoutMs: 100 });
+    await queryUpgradeTask("op-1", TOKEN, limited);
+    const error = await rejection(queryUpgradeTask("op-1", TOKEN, limited), { appKey: `${APP_KEY}-limited` });
+    assert.equal(error.kind, "timeout");
+    assert.equal(error.message, "timeout: timeoutMs passed while waiting to send or retry");
+    assert.equal(error.attempts, 0);
+  });
+
+  test("the caller's signal, before and after timeoutMs", async () => {
+    script = [hang];
+    const early = new AbortController();
+    setTimeout(() => early.abort(new Error("user stop")), 50);
+    const { error: aborted } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ signal: early.signal, timeoutMs: 5_000 })));
+    assert.equal(aborted.kind, "aborted");
+    assert.equal(aborted.message, "aborted: the caller's signal fired (the request failed)");
+    assert.equal(aborted.cause?.message, "user stop");
+    script = [hang];
+    const late = new AbortController();
+    const timer = setTimeout(() => late.abort(), 2_000);
+    const { error: timedOut } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ signal: late.signal, timeoutMs: 80 })));
+    clearTimeout(timer);
+    assert.equal(timedOut.kind, "timeout");
+    assert.equal(timedOut.message, "timeout: no complete answer within timeoutMs (the request failed)");
+  });
+
+  test("60 calls in flight: each ends by its own answer or its own deadline", async () => {
+    // Every third request is never answered; the others are, in arrival order.
+    let n = 0;
+    script = Array.from({ length: 60 }, () => (res) => (n++ % 3 === 0 ? hang(res) : json(res, 200, platformTask({ operationId: `id-${n}` }))));
+    const outcomes = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => queryUpgradeTask(`op-${i}`, TOKEN, opts({ timeoutMs: 400 }))));
+    const failed = outcomes.filter((o) => o.status === "rejected");
+    assert.equal(failed.length, 20);
+    for (const { reason } of failed) {
+      assert.equal(reason.kind, "timeout");
+      assert.equal(reason.message, "timeout: no complete answer within timeoutMs (the request failed)");
+    }
+    const ids = outcomes.filter((o) => o.status === "fulfilled").map((o) => o.value.operationId);
+    assert.equal(new Set(ids).size, 40);
+    script = [];
+  });
+});
