@@ -4,7 +4,9 @@
 //! once the answer was checked to be a genuine `Response`. Around it: the whole-call deadline
 //! and the caller's signal (a [`Stopper`] for the call), an optional per-request deadline (a
 //! [`Stopper`] per attempt), and a body read capped at 4 MiB however the body arrives
-//! (chunked, compressed or not).
+//! (chunked, compressed or not). Every wait races the call's stopper and is awaited through
+//! [`Settled`]; a typical call makes no wasm-bindgen `Closure` (each costs a
+//! `FinalizationRegistry` entry).
 //!
 //! gloo-net assumes a well-behaved runtime (its header setters `unwrap_throw`, its `send`
 //! panics when `fetch` resolves to something else than a `Response`); those paths are made
