@@ -231,13 +231,13 @@ const RATE_KEYS: &[(&str, &str)] = &[("calls", "rateLimit.calls"), ("perMs", "ra
 const WAIT_KEYS: &[&str] = &["minDelayMs", "maxDelayMs", "maxWaitMs", "onProgress"];
 
 /// The guard in front of `serde-wasm-bindgen`, which reads objects with plain property
-/// accesses (a throwing getter or a Proxy trap would throw through the module): a fresh plain
-/// object with a copy of each of `keys`, each read once through `Reflect.get` (which
+/// accesses (a throwing getter or a Proxy trap would throw through the module): a fresh
+/// object without a prototype ([`bare_object`]) with a copy of each of `keys`, each read once through `Reflect.get` (which
 /// catches; a getter that throws reads as absent). Strings, numbers and booleans are copied
 /// as they are; anything else becomes a marker naming its type (`["bigint"]`), a string with a
 /// lone surrogate a marker of its own (`[]`).
 fn guarded(source: &JsValue, keys: &[&'static str]) -> Object {
-    let copy = Object::new();
+    let copy = bare_object();
     for key in keys {
         copy_guarded(&copy, source, key, key);
     }
@@ -261,6 +261,16 @@ fn copy_guarded(copy: &Object, source: &JsValue, key: &'static str, as_key: &'st
         marker.into()
     };
     let _ = Reflect::set(copy, &name(as_key), &safe);
+}
+
+/// A fresh object without a prototype (`Object.create(null)`). What the module reads itself —
+/// the guarded copy, through `serde-wasm-bindgen`'s plain `obj[key]` — and the property
+/// descriptors it hands to `Object.defineProperty` must not inherit from `Object.prototype`:
+/// a getter a page or a library put there would run in the middle of the read (and could
+/// start another call, or throw through the module), an inherited `get` would change a
+/// descriptor's meaning.
+fn bare_object() -> Object {
+    Object::create(JsValue::NULL.unchecked_ref())
 }
 
 /// `{ [key]: value }`, a plain object.
@@ -727,7 +737,7 @@ fn define_members(
     if members.is_empty() {
         return Ok(());
     }
-    let descriptor = Object::new();
+    let descriptor = bare_object();
     for flag in ["writable", "enumerable", "configurable"] {
         Reflect::set(&descriptor, &name(flag), &JsValue::TRUE)?;
     }

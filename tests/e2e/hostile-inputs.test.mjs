@@ -314,7 +314,11 @@ describe("getters that throw and Proxies", () => {
     answer(answerTask);
     let inner = null;
     const startInner = () => {
-      inner ??= queryUpgradeTask("op-2", TOKEN, { baseUrl: 5, appKey: "inner-key", retry: 7, rateLimit: "r" }).catch((e) => e);
+      // waitForUpgradeTask reads its own options at once (queryUpgradeTask only queues the
+      // read), so the inner read runs inside the outer one.
+      inner ??= pkg
+        .waitForUpgradeTask("op-2", TOKEN, { baseUrl: 5, appKey: "inner-key", retry: 7, rateLimit: "r", minDelayMs: "inner-text" })
+        .catch((e) => e);
       return undefined;
     };
     // appId and signal are read after the guarded copy, while the outer call's strings are
@@ -330,8 +334,57 @@ describe("getters that throw and Proxies", () => {
     ]);
     const nested = await inner;
     assert.equal(nested.kind, "invalid_argument");
-    assert.deepEqual(paths(nested), ["options.baseUrl", "options.retry", "options.rateLimit"]);
-    assert.match(nested.problems[0].message, /got number/);
+    // waitForUpgradeTask refuses its own options first.
+    assert.deepEqual(paths(nested), ["options.minDelayMs"]);
+    assert.match(nested.problems[0].message, /got string/);
+  });
+
+  test("a getter on Object.prototype never runs while the options are read, and starts no other call inside one", async () => {
+    answer(answerTask);
+    const outer = opts();
+    const own = new Set([outer]);
+    const foreign = [];
+    let inner = null;
+    Object.defineProperty(Object.prototype, "attemptTimeoutMs", {
+      configurable: true,
+      get() {
+        // The caller's own objects are read on purpose; objects without options in them (the
+        // test runner's own, for one) are not the module's.
+        if (own.has(this) || !Object.hasOwn(this, "baseUrl")) return undefined;
+        foreign.push(this);
+        if (inner === null) {
+          const innerOptions = { baseUrl: "http://127.0.0.1:9", appKey: "inner-key", minDelayMs: "inner-text", maxDelayMs: "x" };
+          own.add(innerOptions);
+          inner = pkg.waitForUpgradeTask("op-2", "inner-token", innerOptions).catch((e) => e);
+        }
+        return undefined;
+      },
+    });
+    try {
+      const task = await resolves(() => queryUpgradeTask("op-1", TOKEN, outer));
+      assert.equal(task.operationId, platformTask().operationId);
+    } finally {
+      delete Object.prototype.attemptTimeoutMs;
+    }
+    assert.deepEqual(foreign.map((o) => Object.keys(o)), [], "the getter ran on a copy of the options the module reads");
+    assert.equal(inner, null);
+    assert.equal(server.requests.length, 1);
+    assert.equal(server.requests[0].headers.app_key, APP_KEY);
+  });
+
+  test("a throwing getter on Object.prototype is harmless", async () => {
+    answer(answerTask);
+    Object.defineProperty(Object.prototype, "attemptTimeoutMs", {
+      configurable: true,
+      get() {
+        throw new Error("prototype getter");
+      },
+    });
+    try {
+      await resolves(() => queryUpgradeTask("op-1", TOKEN, opts()));
+    } finally {
+      delete Object.prototype.attemptTimeoutMs;
+    }
   });
 
   test("a Proxy as options works like the object it wraps", async () => {
