@@ -11,8 +11,14 @@
 /// decimal octets of 1 to 3 digits, each at most 255, without a leading zero (`0` itself is
 /// fine), separated by dots, nothing else.
 pub fn is_ipv4(text: &str) -> bool {
+    is_dotted_quad(text, false)
+}
+
+/// Whether `text` is a dotted quad as [`is_ipv4`] reads it, except that with `leading_zeros`
+/// an octet may have them (`127.000.000.001`, up to 3 digits still).
+pub fn is_dotted_quad(text: &str, leading_zeros: bool) -> bool {
     let mut reader = Reader(text.as_bytes());
-    reader.ipv4() && reader.0.is_empty()
+    reader.ipv4(leading_zeros) && reader.0.is_empty()
 }
 
 /// Whether `text` is an IPv6 address as `Ipv6Addr::from_str` accepts it: eight groups of 1
@@ -65,12 +71,12 @@ impl Reader<'_> {
         ok
     }
 
-    /// Reads a dotted quad.
-    fn ipv4(&mut self) -> bool {
+    /// Reads a dotted quad (its octets with leading zeros only when `leading_zeros`).
+    fn ipv4(&mut self, leading_zeros: bool) -> bool {
         let mut reader = *self;
         for index in 0..4 {
             let separated = index == 0 || reader.given(b'.');
-            if !(separated && reader.number(10, 3, false, 255)) {
+            if !(separated && reader.number(10, 3, leading_zeros, 255)) {
                 return false;
             }
         }
@@ -84,7 +90,7 @@ impl Reader<'_> {
         let mut reader = *self;
         let read = (index == 0 || reader.given(b':'))
             && if ipv4 {
-                reader.ipv4()
+                reader.ipv4(false)
             } else {
                 reader.number(16, 4, true, 0xFFFF)
             };

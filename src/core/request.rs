@@ -6,7 +6,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use serde::Serialize;
 
-use super::ip::{is_ipv4, is_ipv6};
+use super::ip::{is_dotted_quad, is_ipv4, is_ipv6};
 use super::limiter::{rate_limit, RateLimit, RawRateLimit};
 use super::problem::{Problem, Problems};
 use super::retry::{duration, retry_policy, RawRetry, RetryPolicy};
@@ -466,15 +466,8 @@ pub fn is_loopback(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") || host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
         return true;
     }
-    // Four parts of 1 to 3 digits, each at most 255 (leading zeros allowed), the first 127.
-    let mut parts = 0;
-    let octets = host.split('.').all(|part| {
-        parts += 1;
-        (1..=3).contains(&part.len())
-            && part.bytes().all(|b| b.is_ascii_digit())
-            && part.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')) <= 255
-    });
-    octets && parts == 4 && host.starts_with("127.")
+    // Four octets of 1 to 3 digits, each at most 255 (leading zeros allowed), the first 127.
+    host.starts_with("127.") && is_dotted_quad(host, true)
 }
 
 /// Refusal reasons for call arguments that are not strings, for [`Argument::Refused`].
