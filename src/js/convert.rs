@@ -232,10 +232,10 @@ const WAIT_KEYS: &[&str] = &["minDelayMs", "maxDelayMs", "maxWaitMs", "onProgres
 
 /// The guard in front of `serde-wasm-bindgen`, which reads objects with plain property
 /// accesses (a throwing getter or a Proxy trap would throw through the module): a fresh
-/// object without a prototype ([`bare_object`]) with a copy of each of `keys`, each read once through `Reflect.get` (which
-/// catches; a getter that throws reads as absent). Strings, numbers and booleans are copied
-/// as they are; anything else becomes a marker naming its type (`["bigint"]`), a string with a
-/// lone surrogate a marker of its own (`[]`).
+/// object without a prototype ([`bare_object`]) with a copy of each of `keys`, each read
+/// once through `Reflect.get` (which catches; a getter that throws reads as absent).
+/// Strings, numbers and booleans are copied as they are; anything else becomes a marker
+/// naming its type (`["bigint"]`), a string with a lone surrogate a marker of its own (`[]`).
 fn guarded(source: &JsValue, keys: &[&'static str]) -> Object {
     let copy = bare_object();
     for key in keys {
@@ -326,8 +326,8 @@ fn guarded_call_options(
     copy.into()
 }
 
-/// Reads the guarded copy into `T` with `serde-wasm-bindgen`. The copy is a plain object of
-/// plain values: reading it cannot fail; if it ever did, every option would read as absent
+/// Reads the guarded copy into `T` with `serde-wasm-bindgen`. The copy is a prototype-less
+/// object of plain values: reading it cannot fail; if it ever did, every option would read as absent
 /// and the core would say what is missing.
 fn read_copy<T: de::DeserializeOwned + Default>(copy: &JsValue) -> T {
     TEXTS.with(|texts| {
