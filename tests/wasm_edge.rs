@@ -185,6 +185,65 @@ async fn hostile_call_options_are_invalid_arguments_and_nothing_is_sent() {
     assert_eq!(fetch_calls(), 0, "nothing may be sent");
 }
 
+#[wasm_bindgen_test]
+async fn every_call_option_is_read_once_into_its_own_field() {
+    let fetch_calls = install_fetch("{}");
+    // Every option the wrong type at once: each must reach the core under its own path (a key
+    // read into another field, or not at all, changes the list).
+    let options = js(
+        "{ read: [], target: { baseUrl: 1, appKey: 2, timeoutMs: 'a', attemptTimeoutMs: 'b', \
+         retry: { maxAttempts: 'c', baseDelayMs: 'd', maxDelayMs: 'e' }, \
+         rateLimit: { calls: 'f', perMs: 'g' }, unknown: 'h' } }",
+    );
+    let read = get(&options, "read");
+    let proxy = js("(o) => new Proxy(o.target, { get(t, k, r) { o.read.push(String(k)); return Reflect.get(t, k, r); } })")
+        .unchecked_into::<Function>()
+        .call1(&JsValue::UNDEFINED, &options)
+        .unwrap();
+    let paths = problem_paths(&query(js("'op-1'"), js("'token'"), proxy).await.unwrap_err());
+    for path in [
+        "options.baseUrl",
+        "options.appKey",
+        "options.timeoutMs",
+        "options.attemptTimeoutMs",
+        "options.retry.maxAttempts",
+        "options.retry.baseDelayMs",
+        "options.retry.maxDelayMs",
+        "options.rateLimit.calls",
+        "options.rateLimit.perMs",
+    ] {
+        assert!(
+            paths.iter().any(|p| p == path),
+            "{path} missing in {paths:?}"
+        );
+    }
+    assert_eq!(paths.len(), 9, "{paths:?}");
+    // The caller's object is read once per documented key (the nested ones inside `retry` and
+    // `rateLimit` are not on it), never for a key it lacks that the module does not know.
+    let read: Vec<String> = Array::from(&read)
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
+    for key in [
+        "baseUrl",
+        "appKey",
+        "timeoutMs",
+        "attemptTimeoutMs",
+        "retry",
+        "rateLimit",
+        "appId",
+        "signal",
+    ] {
+        assert_eq!(
+            read.iter().filter(|k| *k == key).count(),
+            1,
+            "{key} in {read:?}"
+        );
+    }
+    assert!(!read.iter().any(|k| k == "unknown"), "{read:?}");
+    assert_eq!(fetch_calls(), 0, "nothing may be sent");
+}
+
 /// Replaces `globalThis.fetch` by one answering 200 with `body`; returns a counter of calls.
 fn install_fetch(body: &str) -> impl Fn() -> u32 {
     let counter = js(&format!(

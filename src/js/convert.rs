@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 use js_sys::{Array, JsString, Object, Reflect, JSON};
+use serde::de::value::MapDeserializer;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -31,7 +32,7 @@ pub struct JsArguments<T> {
     pub problems: Vec<Problem>,
 }
 
-/// One option value as `serde-wasm-bindgen` reads it from the guarded copy ([`guarded`]).
+/// One option value as `serde-wasm-bindgen` reads it from the guarded values ([`guarded`]).
 ///
 /// `Copy`, with its strings kept aside in [`TEXTS`] while the options are read: a field type
 /// with a destructor makes every exit of serde's derived `visit_map` drop each field read so
@@ -104,7 +105,7 @@ pub struct CallOptions {
     pub timeout_ms: Loose,
     /// `attemptTimeoutMs`.
     pub attempt_timeout_ms: Loose,
-    /// `retry`, as the guard writes it ([`guarded_nested`]): `false`, `true` for an object
+    /// `retry`, as the guard keeps it ([`guarded_nested`]): `false`, `true` for an object
     /// (whose fields follow), or the text describing what else it was.
     pub retry: Loose,
     /// `retry.maxAttempts`.
@@ -220,55 +221,62 @@ impl<'de> Deserialize<'de> for Loose {
 }
 
 const CALL_KEYS: &[&str] = &["baseUrl", "timeoutMs", "attemptTimeoutMs"];
-/// `retry`'s keys, and the keys of the guarded copy they are copied to.
+/// `retry`'s keys, and the names they are read under ([`guarded_nested`]).
 const RETRY_KEYS: &[(&str, &str)] = &[
     ("maxAttempts", "retry.maxAttempts"),
     ("baseDelayMs", "retry.baseDelayMs"),
     ("maxDelayMs", "retry.maxDelayMs"),
 ];
-/// `rateLimit`'s keys, and the keys of the guarded copy they are copied to.
+/// `rateLimit`'s keys, and the names they are read under.
 const RATE_KEYS: &[(&str, &str)] = &[("calls", "rateLimit.calls"), ("perMs", "rateLimit.perMs")];
 const WAIT_KEYS: &[&str] = &["minDelayMs", "maxDelayMs", "maxWaitMs", "onProgress"];
 
-/// The guard in front of `serde-wasm-bindgen`, which reads objects with plain property
-/// accesses (a throwing getter or a Proxy trap would throw through the module): a fresh
-/// object without a prototype ([`bare_object`]) with a copy of each of `keys`, each read
-/// once through `Reflect.get` (which catches; a getter that throws reads as absent).
-/// Strings, numbers and booleans are copied as they are; anything else becomes a marker
-/// naming its type (`["bigint"]`), a string with a lone surrogate a marker of its own (`[]`).
-fn guarded(source: &JsValue, keys: &[&'static str]) -> Object {
-    let copy = bare_object();
+/// The options as the guard read them: each present key (under the name the derived types
+/// give it) with its safe value, in the order read.
+type Guarded = Vec<(&'static str, JsValue)>;
+
+/// The guard in front of `serde-wasm-bindgen`, which would read an object with plain property
+/// accesses (a throwing getter or a Proxy trap would throw through the module, a getter on
+/// `Object.prototype` would run for every absent key): each of `keys` read once through
+/// `Reflect.get` (which catches; a getter that throws reads as absent), and each present
+/// value kept ([`safe_value`]). `serde-wasm-bindgen` then reads only those values, never the
+/// caller's object ([`read_guarded`]).
+fn guarded(guarded: &mut Guarded, source: &JsValue, keys: &[&'static str]) {
     for key in keys {
-        copy_guarded(&copy, source, key, key);
+        guard_key(guarded, source, key, key);
     }
-    copy
 }
 
-/// Copies `source[key]` to `copy[as_key]` as [`guarded`] does (nothing when absent).
-fn copy_guarded(copy: &Object, source: &JsValue, key: &'static str, as_key: &'static str) {
+/// Keeps `source[key]` under `as_key` as [`guarded`] does (nothing when absent).
+fn guard_key(guarded: &mut Guarded, source: &JsValue, key: &'static str, as_key: &'static str) {
     let value = property(source, key);
-    if is_absent(&value) {
-        return;
+    if !is_absent(&value) {
+        guarded.push((as_key, safe_value(value)));
     }
-    let safe = if value.is_string() || value.as_f64().is_some() || value.as_bool().is_some() {
-        match value.dyn_ref::<JsString>() {
-            Some(text) if !well_formed(text) => Array::new().into(),
-            _ => value,
+}
+
+/// A present option value as the module may read it: strings, numbers and booleans as they
+/// are; anything else a marker naming its type (`["bigint"]`), a string with a lone surrogate
+/// a marker of its own (`[]`). None of them runs user code when read.
+fn safe_value(value: JsValue) -> JsValue {
+    if let Some(text) = value.dyn_ref::<JsString>() {
+        if well_formed(text) {
+            value
+        } else {
+            Array::new().into()
         }
+    } else if value.as_f64().is_some() || value.as_bool().is_some() {
+        value
     } else {
         let marker = Array::new();
         marker.push(&JsValue::from_str(&type_name(&value)));
         marker.into()
-    };
-    let _ = Reflect::set(copy, &name(as_key), &safe);
+    }
 }
 
-/// A fresh object without a prototype (`Object.create(null)`). What the module reads itself —
-/// the guarded copy, through `serde-wasm-bindgen`'s plain `obj[key]` — and the property
-/// descriptors it hands to `Object.defineProperty` must not inherit from `Object.prototype`:
-/// a getter a page or a library put there would run in the middle of the read (and could
-/// start another call, or throw through the module), an inherited `get` would change a
-/// descriptor's meaning.
+/// A fresh object without a prototype (`Object.create(null)`): the property descriptors the
+/// module hands to `Object.defineProperty` must not inherit from `Object.prototype` (an
+/// inherited `get` would change a descriptor's meaning, a getter there would run).
 fn bare_object() -> Object {
     Object::create(JsValue::NULL.unchecked_ref())
 }
@@ -280,11 +288,11 @@ fn marker(key: &'static str, value: &JsValue) -> JsValue {
     object.into()
 }
 
-/// Copies `false`-or-options `key` of `options` into `copy`, flattened: `false` as it is, an
-/// object as `true` with its `keys` copied (each to its own key of the copy), anything else
-/// (`true` included) as the string describing it; nothing when absent.
+/// Keeps `false`-or-options `key` of `options`, flattened: `false` as it is, an object as
+/// `true` with its `keys` kept (each under its own name), anything else (`true` included) as
+/// the string describing it; nothing when absent.
 fn guarded_nested(
-    copy: &Object,
+    guarded: &mut Guarded,
     options: &JsValue,
     key: &'static str,
     keys: &[(&'static str, &'static str)],
@@ -300,42 +308,46 @@ fn guarded_nested(
         JsValue::from_str("an object that cannot be read (a revoked Proxy)")
     } else if value.is_object() && !is_array(&value) {
         for (field, as_key) in keys {
-            copy_guarded(copy, &value, field, as_key);
+            guard_key(guarded, &value, field, as_key);
         }
         JsValue::TRUE
     } else {
         JsValue::from_str(&type_name(&value))
     };
-    let _ = Reflect::set(copy, &name(key), &safe);
+    guarded.push((key, safe));
 }
 
-/// The guarded copy of a call's options: the common keys, `key_name` (`appKey` or `appId`),
-/// the call's `extra` keys, and the guarded `retry` and `rateLimit`.
+/// The guarded options of a call: the common keys, `key_name` (`appKey` or `appId`), the
+/// call's `extra` keys, and the guarded `retry` and `rateLimit`.
 fn guarded_call_options(
     options: &JsValue,
     key_name: &'static str,
     extra: &[&'static str],
-) -> JsValue {
-    let mut keys = Vec::with_capacity(CALL_KEYS.len() + 1 + extra.len());
-    keys.extend_from_slice(CALL_KEYS);
-    keys.push(key_name);
-    keys.extend_from_slice(extra);
-    let copy = guarded(options, &keys);
-    guarded_nested(&copy, options, "retry", RETRY_KEYS);
-    guarded_nested(&copy, options, "rateLimit", RATE_KEYS);
-    copy.into()
+) -> Guarded {
+    let mut read = Vec::with_capacity(8);
+    guarded(&mut read, options, CALL_KEYS);
+    guard_key(&mut read, options, key_name, key_name);
+    guarded(&mut read, options, extra);
+    guarded_nested(&mut read, options, "retry", RETRY_KEYS);
+    guarded_nested(&mut read, options, "rateLimit", RATE_KEYS);
+    read
 }
 
-/// Reads the guarded copy into `T` with `serde-wasm-bindgen`. The copy is a prototype-less
-/// object of plain values: reading it cannot fail; if it ever did, every option would read as absent
-/// and the core would say what is missing.
-fn read_copy<T: de::DeserializeOwned + Default>(copy: &JsValue) -> T {
+/// Reads the guarded values into `T`: serde's derived visitor walks them as a map
+/// (`serde::de::value::MapDeserializer`: only the keys present, no lookup of every field of
+/// `T`), each value read by `serde-wasm-bindgen`. The values are strings, numbers, booleans
+/// and the guard's markers: reading them cannot fail and runs no user code; if it ever
+/// failed, every option would read as absent and the core would say what is missing.
+fn read_guarded<T: de::DeserializeOwned + Default>(guarded: &Guarded) -> T {
     TEXTS.with(|texts| {
         if let Ok(mut texts) = texts.try_borrow_mut() {
             texts.clear();
         }
     });
-    serde_wasm_bindgen::from_value(copy.clone()).unwrap_or_default()
+    let values = guarded
+        .iter()
+        .map(|(key, value)| (*key, serde_wasm_bindgen::Deserializer::from(value.clone())));
+    T::deserialize(MapDeserializer::<_, serde_wasm_bindgen::Error>::new(values)).unwrap_or_default()
 }
 
 /// Reads `queryUpgradeTask`'s `operationId`, `accessToken` and options.
@@ -376,8 +388,8 @@ pub fn read_list_arguments(
     } else {
         TASK_LIST_KEYS
     };
-    let (mut common, copy) = read_options(options, "appKey", keys);
-    let read: ListOptions = copy.as_ref().map(read_copy).unwrap_or_default();
+    let (mut common, guarded) = read_options(options, "appKey", keys);
+    let read: ListOptions = read_guarded(&guarded);
     let filter = RawTaskFilter {
         operation_type: argument(&read.operation_type),
         operation_status: argument(&read.operation_status),
@@ -414,8 +426,8 @@ pub fn read_login(options: &JsValue, refresh: bool) -> JsArguments<RawLogin> {
     } else {
         &["secret"]
     };
-    let (common, copy) = read_options(options, "appId", extra);
-    let read: LoginOptions = copy.as_ref().map(read_copy).unwrap_or_default();
+    let (common, guarded) = read_options(options, "appId", extra);
+    let read: LoginOptions = read_guarded(&guarded);
     let raw = RawLogin {
         secret: argument(&read.secret),
         refresh_token: refresh.then(|| argument(&read.refresh_token)),
@@ -428,21 +440,20 @@ pub fn read_login(options: &JsValue, refresh: bool) -> JsArguments<RawLogin> {
     }
 }
 
-/// Reads the options every call has; also gives the guarded copy (`None` when `options` is
+/// Reads the options every call has; also gives the guarded values (none when `options` is
 /// not an object) for the call's own keys.
 fn read_options(
     options: &JsValue,
     key_name: &'static str,
     extra: &[&'static str],
-) -> (JsArguments<RawArguments>, Option<JsValue>) {
+) -> (JsArguments<RawArguments>, Guarded) {
     let mut raw = RawArguments::default();
     let mut problems = Vec::new();
     let mut signal = None;
-    let mut copy = None;
+    let mut guarded = Vec::new();
     if options.is_object() {
-        let guarded = guarded_call_options(options, key_name, extra);
-        let read: CallOptions = read_copy(&guarded);
-        copy = Some(guarded);
+        guarded = guarded_call_options(options, key_name, extra);
+        let read: CallOptions = read_guarded(&guarded);
         // Every kept string is taken before a getter can run again (one could call back into
         // the package, which empties the kept strings).
         raw.base_url = argument(&read.base_url);
@@ -473,7 +484,7 @@ fn read_options(
             signal,
             problems,
         },
-        copy,
+        guarded,
     )
 }
 
@@ -541,7 +552,9 @@ const LONE_SURROGATE: &str = "contains a lone surrogate (not valid UTF-16)";
 
 /// Reads and checks `minDelayMs`, `maxDelayMs` and `maxWaitMs`.
 pub fn read_wait_policy(options: &JsValue) -> Result<WaitPolicy, Vec<Problem>> {
-    let read: WaitOptions = read_copy(&guarded(options, WAIT_KEYS).into());
+    let mut read = Vec::with_capacity(WAIT_KEYS.len());
+    guarded(&mut read, options, WAIT_KEYS);
+    let read: WaitOptions = read_guarded(&read);
     let mut problems = Problems::default();
     let policy = wait_policy(
         &number(&read.min_delay_ms),

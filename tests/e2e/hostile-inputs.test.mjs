@@ -321,7 +321,7 @@ describe("getters that throw and Proxies", () => {
         .catch((e) => e);
       return undefined;
     };
-    // appId and signal are read after the guarded copy, while the outer call's strings are
+    // appId and signal are read after the guarded values, while the outer call's strings are
     // still being turned into its arguments.
     const outer = { ...opts(), retry: "x", rateLimit: [], timeoutMs: "5s" };
     Object.defineProperty(outer, "appId", { enumerable: true, get: startInner });
@@ -366,7 +366,7 @@ describe("getters that throw and Proxies", () => {
     } finally {
       delete Object.prototype.attemptTimeoutMs;
     }
-    assert.deepEqual(foreign.map((o) => Object.keys(o)), [], "the getter ran on a copy of the options the module reads");
+    assert.deepEqual(foreign.map((o) => Object.keys(o)), [], "the getter ran on an object the module made from the options");
     assert.equal(inner, null);
     assert.equal(server.requests.length, 1);
     assert.equal(server.requests[0].headers.app_key, APP_KEY);
