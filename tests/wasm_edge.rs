@@ -253,12 +253,14 @@ fn install_fetch(body: &str) -> impl Fn() -> u32 {
     move || get(&counter, "n").as_f64().unwrap() as u32
 }
 
-#[wasm_bindgen_test]
-async fn a_task_is_a_plain_object_with_extend_para_as_json_parse_reads_it() {
+/// A task's JSON text and the task `query_upgrade_task` makes of it, with `device` as its one
+/// device id.
+async fn task_with_device(device: &str) -> (String, JsValue) {
     let body = r#"{"operationId":"op-1","operateType":"firmwareUpgrade","status":"wait",
-        "targets":{"devices":["d1"]},"staResult":{"total":"3","success":1},
-        "extendPara":{"fileVersion":"V2","b":[1, 2],"2":null,"__proto__":{"x":1},"b":7,"big":18446744073709551616}}"#;
-    let calls = install_fetch(body);
+        "targets":{"devices":["DEVICE"]},"staResult":{"total":"3","success":1},
+        "extendPara":{"fileVersion":"V2","b":[1, 2],"2":null,"__proto__":{"x":1},"b":7,"big":18446744073709551616}}"#
+        .replace("DEVICE", device);
+    let calls = install_fetch(&body);
     let task = query(
         js("'op-1'"),
         js("'token'"),
@@ -266,21 +268,39 @@ async fn a_task_is_a_plain_object_with_extend_para_as_json_parse_reads_it() {
     )
     .await
     .unwrap();
-    assert_plain(&get(&task, "targets"), "targets");
-    assert_plain(&get(&task, "staResult"), "staResult");
-    let para = get(&task, "extendPara");
-    let expected = get(&JSON::parse(body).unwrap(), "extendPara");
-    assert_eq!(json(&para), json(&expected));
-    // Own data property, as JSON.parse makes it, not a prototype change.
-    assert!(Object::is(
-        &Object::get_prototype_of(&para),
-        &js("Object.prototype")
-    ));
-    assert_eq!(json(&get(&para, "__proto__")), r#"{"x":1}"#);
-    assert_eq!(get(&task, "createTime"), JsValue::NULL);
-    assert_eq!(get(&get(&task, "policy"), "retryTimes"), JsValue::NULL);
-    assert_eq!(get(&get(&task, "staResult"), "total").as_f64(), Some(3.0));
     assert_eq!(calls(), 1, "one request for one call");
+    (body, task)
+}
+
+#[wasm_bindgen_test]
+async fn a_task_is_a_plain_object_with_extend_para_as_json_parse_reads_it() {
+    // A short id crosses as serde_json text for JSON.parse, a long one through
+    // serde-wasm-bindgen (convert::JSON_BYTES_PER_STRING): the same object either way.
+    let long = "d".repeat(100);
+    let mut made = Vec::new();
+    for device in ["d1", long.as_str()] {
+        let (body, task) = task_with_device(device).await;
+        assert_plain(&get(&task, "targets"), "targets");
+        assert_plain(&get(&task, "staResult"), "staResult");
+        let para = get(&task, "extendPara");
+        let expected = get(&JSON::parse(&body).unwrap(), "extendPara");
+        assert_eq!(json(&para), json(&expected));
+        // Own data property, as JSON.parse makes it, not a prototype change.
+        assert!(Object::is(
+            &Object::get_prototype_of(&para),
+            &js("Object.prototype")
+        ));
+        assert!(Object::is(
+            &Object::get_prototype_of(&task),
+            &js("Object.prototype")
+        ));
+        assert_eq!(json(&get(&para, "__proto__")), r#"{"x":1}"#);
+        assert_eq!(get(&task, "createTime"), JsValue::NULL);
+        assert_eq!(get(&get(&task, "policy"), "retryTimes"), JsValue::NULL);
+        assert_eq!(get(&get(&task, "staResult"), "total").as_f64(), Some(3.0));
+        made.push(json(&task).replace(device, "DEVICE"));
+    }
+    assert_eq!(made[0], made[1], "both routes make the same task");
 }
 
 #[wasm_bindgen_test]

@@ -700,14 +700,35 @@ fn plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value.serialize(&PLAIN).map_err(JsValue::from)
 }
 
-/// A task crosses through `serde-wasm-bindgen` too (measured against `serde_json` text read
-/// by `JSON.parse`: as fast on the typical task, 17 % faster on the largest; BENCHMARKS.md).
-/// Each unknown `extendPara` member is its JSON text as sent read by the engine's own
-/// `JSON.parse`, defined as an own data property in the order sent: exactly what
-/// `JSON.parse` of the whole body gives (`__proto__` included, which an assignment would
-/// turn into a prototype change).
+/// Up to how many bytes per string of its device and group lists a task crosses as one
+/// `serde_json` text read by `JSON.parse`; beyond, through `serde-wasm-bindgen`. Each string
+/// `serde-wasm-bindgen` makes is one decode of its own (about 85 ns more than `JSON.parse`
+/// reading it), each byte of JSON text about 1.2 ns more than a decoded string's (serde_json
+/// writes it escaped, `JSON.parse` reads it again): the text wins for the short ids of a
+/// typical task (0.92-0.96x) and loses for long names (256 of 128 bytes: 1.14x, the largest
+/// task: 1.31x). Measured in BENCHMARKS.md (section 7, run I).
+const JSON_BYTES_PER_STRING: usize = 64;
+
+/// A task as a plain object, by whichever route is faster for its strings
+/// ([`JSON_BYTES_PER_STRING`]); both give what `JSON.parse` of the normalised task gives.
+/// Through `serde_json` text, the unknown `extendPara` members are copied as sent; through
+/// `serde-wasm-bindgen`, each is its JSON text as sent read by the engine's own `JSON.parse`,
+/// defined as an own data property in the order sent. Either way: exactly what `JSON.parse`
+/// of the whole body gives (`__proto__` included, which an assignment would turn into a
+/// prototype change; a repeated key's last value at its first place).
 impl ToJs for UpgradeTask {
     fn to_js(mut self) -> Result<JsValue, JsValue> {
+        let lists = self
+            .targets
+            .devices
+            .iter()
+            .chain(&self.targets.device_groups);
+        let (count, bytes) = lists.fold((0, 0), |(count, bytes), text| {
+            (count + 1, bytes + text.len())
+        });
+        if bytes <= JSON_BYTES_PER_STRING.saturating_mul(count) {
+            return JSON::parse(&self.to_json());
+        }
         let other = std::mem::take(&mut self.extend_para.other);
         let task = plain(&self)?;
         define_members(&Reflect::get(&task, &name("extendPara"))?, &other)?;
