@@ -4,9 +4,9 @@
 //! once the answer was checked to be a genuine `Response`. Around it: the whole-call deadline
 //! and the caller's signal (a [`Stopper`] for the call), an optional per-request deadline (a
 //! [`Stopper`] per attempt), and a body read capped at 4 MiB however the body arrives
-//! (chunked, compressed or not). Every wait races the call's stopper and is awaited through
-//! [`Settled`]; a typical call makes no wasm-bindgen `Closure` (each costs a
-//! `FinalizationRegistry` entry).
+//! (chunked, compressed or not). Every wait watches the call's stopper ([`Race`]): a promise
+//! is awaited through [`Settled`], a stopper fires into a slot of its own, so no call makes a
+//! wasm-bindgen `Closure` (each costs a `FinalizationRegistry` entry) or a `Promise.race`.
 //!
 //! gloo-net assumes a well-behaved runtime (its header setters `unwrap_throw`, its `send`
 //! panics when `fetch` resolves to something else than a `Response`); those paths are made
@@ -14,14 +14,13 @@
 //! would refuse (control characters, characters beyond Latin-1), and only a checked, genuine
 //! `Response` reaches `gloo_net::http::Response`.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use gloo_net::http::{Headers, Method, RequestBuilder};
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};
@@ -39,9 +38,6 @@ extern "C" {
     fn global_fetch(request: &web_sys::Request) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
-    /// `setTimeout(handler, ms, argument)`: `handler(argument)` when `ms` have passed.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout_with(handler: &Function, ms: f64, argument: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
     /// The runtime's `Response` constructor (for its prototype).
@@ -71,8 +67,6 @@ extern "C" {
 thread_local! {
     /// `Response.prototype`, read once.
     static RESPONSE_PROTOTYPE: std::cell::OnceCell<Option<JsValue>> = const { std::cell::OnceCell::new() };
-    /// One do-nothing rejection handler shared by every [`Stopper`]'s promise.
-    static SWALLOW: Closure<dyn FnMut(JsValue)> = Closure::new(|_| {});
     /// The request headers of the last attempt and the `Headers` made of them, handed to
     /// gloo-net again while a call sends the same ones (every `Request` copies its headers;
     /// nothing else holds this object). Saves a `Headers` and a decoded name and value per
@@ -91,21 +85,89 @@ thread_local! {
 /// A [`Settled`] callback: `(slot index, slot key, value or reason)`.
 type OnSettled = Closure<dyn FnMut(f64, f64, JsValue)>;
 
-/// One awaited promise's outcome and the task waiting for it.
+/// One awaited promise's outcome (or a [`Stopper`]'s firing) and the task waiting for it.
 struct Slot {
     /// Whose slot it is ([`Settled::key`]); 0 when free.
     key: f64,
+    /// The first outcome delivered (later ones are ignored).
     outcome: Option<Result<JsValue, JsValue>>,
     waker: Option<Waker>,
 }
 
-/// The slots of the promises being awaited, and the free ones.
+/// The slots of the promises being awaited and of the live stoppers, and the free ones.
 struct Slots {
     slots: Vec<Slot>,
     free: Vec<usize>,
     /// The key of the next slot taken (keys are never reused, so a callback of a dropped
-    /// [`Settled`] never lands in the slot of a later one).
+    /// [`Settled`] or [`Stopper`] never lands in the slot of a later one).
     next_key: f64,
+}
+
+/// Takes a free slot: its index and key. Never borrowed across a call into JS, so the
+/// borrow cannot fail; if it did, a key no slot has makes every wait on it fail at once.
+fn take_slot() -> (usize, f64) {
+    SLOTS.with(|slots| {
+        let Ok(mut slots) = slots.try_borrow_mut() else {
+            return (usize::MAX, -1.0);
+        };
+        let key = slots.next_key;
+        slots.next_key += 1.0;
+        let slot = Slot {
+            key,
+            outcome: None,
+            waker: None,
+        };
+        let index = match slots.free.pop() {
+            Some(index) => {
+                if let Some(free) = slots.slots.get_mut(index) {
+                    *free = slot;
+                }
+                index
+            }
+            None => {
+                slots.slots.push(slot);
+                slots.slots.len() - 1
+            }
+        };
+        (index, key)
+    })
+}
+
+/// Runs `act` on slot `index` while it still belongs to `key` (`None` otherwise).
+fn with_slot<R>(index: usize, key: f64, act: impl FnOnce(&mut Slot) -> R) -> Option<R> {
+    SLOTS.with(|slots| {
+        let mut slots = slots.try_borrow_mut().ok()?;
+        slots
+            .slots
+            .get_mut(index)
+            .filter(|slot| slot.key == key)
+            .map(act)
+    })
+}
+
+/// Frees slot `index` if it still belongs to `key`.
+fn free_slot(index: usize, key: f64) {
+    SLOTS.with(|slots| {
+        if let Ok(mut slots) = slots.try_borrow_mut() {
+            let freed = slots.slots.get_mut(index).filter(|slot| slot.key == key);
+            if let Some(slot) = freed {
+                slot.key = 0.0;
+                slot.outcome = None;
+                slot.waker = None;
+                slots.free.push(index);
+            }
+        }
+    });
+}
+
+/// The shared fulfilled (`fulfilled == true`) or rejected callback, bound to one slot: a
+/// plain JS function (`Function.prototype.bind`), no `Closure` of its own.
+fn bound(index: usize, key: f64, fulfilled: bool) -> Function {
+    ON_SETTLED.with(|(on_fulfilled, on_rejected)| {
+        let callback = if fulfilled { on_fulfilled } else { on_rejected };
+        let callback: &SettleCallback = callback.as_ref().unchecked_ref();
+        callback.bind_slot(&JsValue::UNDEFINED, index as f64, key)
+    })
 }
 
 /// A promise awaited from Rust, like `wasm_bindgen_futures::JsFuture`, but without two
@@ -121,57 +183,24 @@ struct Settled {
 
 impl Settled {
     fn new(promise: &Promise) -> Self {
-        let (index, key) = SLOTS.with(|slots| {
-            let Ok(mut slots) = slots.try_borrow_mut() else {
-                // Never borrowed across a call into JS: cannot happen. A key no slot has
-                // makes the await fail at once (see `poll`).
-                return (usize::MAX, -1.0);
-            };
-            let key = slots.next_key;
-            slots.next_key += 1.0;
-            let slot = Slot {
-                key,
-                outcome: None,
-                waker: None,
-            };
-            let index = match slots.free.pop() {
-                Some(index) => {
-                    if let Some(free) = slots.slots.get_mut(index) {
-                        *free = slot;
-                    }
-                    index
-                }
-                None => {
-                    slots.slots.push(slot);
-                    slots.slots.len() - 1
-                }
-            };
-            (index, key)
-        });
-        ON_SETTLED.with(|(on_fulfilled, on_rejected)| {
-            let bound = |callback: &OnSettled| {
-                let callback: &SettleCallback = callback.as_ref().unchecked_ref();
-                callback.bind_slot(&JsValue::UNDEFINED, index as f64, key)
-            };
-            promise
-                .unchecked_ref::<Awaited>()
-                .then_both(&bound(on_fulfilled), &bound(on_rejected));
-        });
+        let (index, key) = take_slot();
+        promise
+            .unchecked_ref::<Awaited>()
+            .then_both(&bound(index, key, true), &bound(index, key, false));
         Self { index, key }
     }
 }
 
-/// A settle callback: the outcome goes to slot `index` if it still belongs to `key`.
+/// A settle callback: the outcome goes to slot `index` if it still belongs to `key` and has
+/// none yet (a stopper's timer and its caller's signal may both fire: the first counts).
 fn settle(index: f64, key: f64, outcome: Result<JsValue, JsValue>) {
-    let waker = SLOTS.with(|slots| {
-        let mut slots = slots.try_borrow_mut().ok()?;
-        let slot = slots
-            .slots
-            .get_mut(index as usize)
-            .filter(|slot| slot.key == key)?;
-        slot.outcome = Some(outcome);
+    let waker = with_slot(index as usize, key, |slot| {
+        if slot.outcome.is_none() {
+            slot.outcome = Some(outcome);
+        }
         slot.waker.take()
-    });
+    })
+    .flatten();
     if let Some(waker) = waker {
         waker.wake();
     }
@@ -181,47 +210,22 @@ impl Future for Settled {
     type Output = Result<JsValue, JsValue>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        SLOTS.with(|slots| {
-            let Ok(mut slots) = slots.try_borrow_mut() else {
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            };
-            let Some(slot) = slots
-                .slots
-                .get_mut(self.index)
-                .filter(|slot| slot.key == self.key)
-            else {
-                // Only a `Settled` whose slot could not be taken (see `new`): a failure
-                // rather than a wait that never ends.
-                return Poll::Ready(Err(JsValue::NULL));
-            };
-            match slot.outcome.take() {
-                Some(outcome) => Poll::Ready(outcome),
-                None => {
-                    slot.waker = Some(cx.waker().clone());
-                    Poll::Pending
-                }
+        let polled = with_slot(self.index, self.key, |slot| match slot.outcome.take() {
+            Some(outcome) => Poll::Ready(outcome),
+            None => {
+                slot.waker = Some(cx.waker().clone());
+                Poll::Pending
             }
-        })
+        });
+        // No slot: only a `Settled` whose slot could not be taken (see `take_slot`): a
+        // failure rather than a wait that never ends.
+        polled.unwrap_or(Poll::Ready(Err(JsValue::NULL)))
     }
 }
 
 impl Drop for Settled {
     fn drop(&mut self) {
-        SLOTS.with(|slots| {
-            if let Ok(mut slots) = slots.try_borrow_mut() {
-                let freed = slots
-                    .slots
-                    .get_mut(self.index)
-                    .filter(|slot| slot.key == self.key);
-                if let Some(slot) = freed {
-                    slot.key = 0.0;
-                    slot.outcome = None;
-                    slot.waker = None;
-                    slots.free.push(self.index);
-                }
-            }
-        });
+        free_slot(self.index, self.key);
     }
 }
 
@@ -257,101 +261,64 @@ pub enum Stop {
     Caller,
 }
 
-/// A promise that rejects when a timer runs out or a signal fires, whichever comes first;
-/// the timer is cleared and the listener removed when it is dropped.
-///
-/// Without a signal, only the timer can fire: it then calls the promise's `reject` itself,
-/// with that function as the reason (no `Closure`, which costs a `FinalizationRegistry`
-/// entry per call), and the stopper learns it fired when an await sees that reason
-/// ([`Stopper::observe`]). Every wait of a call races the call's stopper, so a firing is
-/// always seen by the await it ends. With a signal, a closure for each source records
-/// which fired first.
+/// A timer and an optional signal, whichever fires first, recorded in a slot of its own
+/// (as [`Settled`] records a promise's outcome): the timer calls the shared fulfilled
+/// callback bound to the slot, the signal's `abort` listener the rejected one, so the slot
+/// says which fired. No promise, no `Closure`; every wait of a call ([`Race`]) watches the
+/// call's stopper, so a firing wakes the wait it ends. The timer is cleared and the listener
+/// removed when it is dropped.
 pub struct Stopper {
-    state: Rc<Cell<Stop>>,
-    stopped: Promise,
-    /// `stopped`'s `reject`, the reason its timer rejects it with (no signal only).
-    reject: Option<Function>,
+    index: usize,
+    key: f64,
     timer: Option<JsValue>,
-    caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
-    _on_deadline: Option<Closure<dyn FnMut()>>,
+    caller: Option<(AbortSignal, Function)>,
 }
 
 impl Stopper {
     /// Starts the timer (when `timeout_ms` is set) and listens to `signal` (when given).
     pub fn new(timeout_ms: Option<f64>, signal: Option<&AbortSignal>) -> Self {
-        let state = Rc::new(Cell::new(Stop::Running));
-        let reject_slot: Rc<Cell<Option<Function>>> = Rc::new(Cell::new(None));
-        let slot = reject_slot.clone();
-        let stopped = Promise::new(&mut |_resolve, reject| slot.set(Some(reject)));
-        // Handled once here, so a rejection nobody awaits is never reported as unhandled.
-        SWALLOW.with(|swallow| {
-            let _ = stopped.catch(swallow);
+        let (index, key) = take_slot();
+        let timer = timeout_ms.map(|ms| set_timeout(&bound(index, key, true), ms));
+        let caller = signal.map(|signal| {
+            let listener = bound(index, key, false);
+            let _ = signal.add_event_listener_with_callback("abort", &listener);
+            (signal.clone(), listener)
         });
-        let Some(signal) = signal else {
-            let reject = reject_slot.take();
-            let timer = timeout_ms
-                .zip(reject.as_ref())
-                .map(|(ms, reject)| set_timeout_with(reject, ms, reject));
-            return Self {
-                state,
-                stopped,
-                reject,
-                timer,
-                caller: None,
-                _on_deadline: None,
-            };
-        };
-        let stop_with = {
-            let state = state.clone();
-            move |why: Stop| {
-                if state.get() == Stop::Running {
-                    state.set(why);
-                    if let Some(reject) = reject_slot.take() {
-                        let _ = reject.call1(&JsValue::UNDEFINED, &JsValue::NULL);
-                    }
-                }
-            }
-        };
-        let on_deadline = timeout_ms.map(|_| {
-            let stop_with = stop_with.clone();
-            Closure::<dyn FnMut()>::new(move || stop_with(Stop::Deadline))
-        });
-        let timer = timeout_ms
-            .zip(on_deadline.as_ref())
-            .map(|(ms, handler)| set_timeout(handler.as_ref().unchecked_ref(), ms));
-        let listener = Closure::<dyn FnMut()>::new(move || stop_with(Stop::Caller));
-        let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
         Self {
-            state,
-            stopped,
-            reject: None,
+            index,
+            key,
             timer,
-            caller: Some((signal.clone(), listener)),
-            _on_deadline: on_deadline,
+            caller,
         }
     }
 
     /// Why it fired, if it did.
     pub fn state(&self) -> Stop {
-        self.state.get()
+        let fired = with_slot(self.index, self.key, |slot| {
+            slot.outcome.as_ref().map(Result::is_ok)
+        });
+        match fired.flatten() {
+            None => Stop::Running,
+            Some(true) => Stop::Deadline,
+            Some(false) => Stop::Caller,
+        }
     }
 
-    /// Records that its timer fired when `reason` (an await's rejection) says so.
-    fn observe(&self, reason: &JsValue) {
-        if let Some(reject) = &self.reject {
-            if self.state.get() == Stop::Running && Object::is(reason, reject) {
-                self.state.set(Stop::Deadline);
-            }
-        }
+    /// Wakes `waker` when it fires.
+    fn watch(&self, waker: &Waker) {
+        with_slot(self.index, self.key, |slot| {
+            slot.waker = Some(waker.clone())
+        });
     }
 
     /// Waits `ms`, unless `call` fires first (then `Err` with why).
     pub async fn sleep(ms: f64, call: &Stopper) -> Result<(), Stop> {
         let timer = Stopper::new(Some(ms), None);
-        let both = Array::of2(&call.stopped, &timer.stopped);
-        if let Err(reason) = Settled::new(&Promise::race(&both)).await {
-            call.observe(&reason);
+        let _ = Race {
+            promise: None,
+            stoppers: [Some(call), Some(&timer)],
         }
+        .await;
         match call.state() {
             Stop::Running => Ok(()),
             why => Err(why),
@@ -365,9 +332,36 @@ impl Drop for Stopper {
             clear_timeout(timer);
         }
         if let Some((signal, listener)) = &self.caller {
-            let _ = signal
-                .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+            let _ = signal.remove_event_listener_with_callback("abort", listener);
         }
+        free_slot(self.index, self.key);
+    }
+}
+
+/// Awaits a promise (when given) or the first of `stoppers` to fire: the promise's outcome,
+/// or `Err(null)` when a stopper fired first (its state says why). A promise that settled is
+/// preferred to a stopper that fired since the last poll (as `Promise.race` lists them).
+struct Race<'s> {
+    promise: Option<Settled>,
+    stoppers: [Option<&'s Stopper>; 2],
+}
+
+impl Future for Race<'_> {
+    type Output = Result<JsValue, JsValue>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(promise) = self.promise.as_mut() {
+            if let Poll::Ready(outcome) = Pin::new(promise).poll(cx) {
+                return Poll::Ready(outcome);
+            }
+        }
+        for stopper in self.stoppers.iter().flatten() {
+            if stopper.state() != Stop::Running {
+                return Poll::Ready(Err(JsValue::NULL));
+            }
+            stopper.watch(cx.waker());
+        }
+        Poll::Pending
     }
 }
 
@@ -389,15 +383,11 @@ impl Attempt<'_> {
         status: Option<u16>,
         what: &str,
     ) -> Result<JsValue, ErrorReport> {
-        let all = match &self.own {
-            Some(own) => Array::of3(promise, &self.call.stopped, &own.stopped),
-            None => Array::of2(promise, &self.call.stopped),
+        let race = Race {
+            promise: Some(Settled::new(promise.unchecked_ref())),
+            stoppers: [Some(self.call), self.own.as_ref()],
         };
-        Settled::new(&Promise::race(&all)).await.map_err(|error| {
-            self.call.observe(&error);
-            if let Some(own) = &self.own {
-                own.observe(&error);
-            }
+        race.await.map_err(|error| {
             self.controller.abort();
             self.failure(status, &error, what)
         })
