@@ -4,6 +4,7 @@
 // rate limiter's queue), also with many calls in flight at once.
 
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { after, before, describe, test } from "node:test";
 import { APP_KEY, TOKEN, json, pkg, platformTask, rejection, scriptedServer } from "./helpers.mjs";
 
@@ -86,6 +87,30 @@ describe("deadlines and the caller's signal", () => {
     clearTimeout(timer);
     assert.equal(timedOut.kind, "timeout");
     assert.equal(timedOut.message, "timeout: no complete answer within timeoutMs (the request failed)");
+  });
+
+  test("a signal shared by many calls keeps no listener of theirs once they settle, and still aborts the next", async () => {
+    // Each call listens to the caller's signal while it runs (src/js/fetch.rs, Stopper) and
+    // must stop listening when it ends, however it ends: a long-lived signal (one per page or
+    // per process) would otherwise collect a listener per call.
+    const shared = new AbortController();
+    const listeners = () => getEventListeners(shared.signal, "abort").length;
+    for (let i = 0; i < 20; i++) {
+      const task = await queryUpgradeTask(`op-${i}`, TOKEN, opts({ signal: shared.signal }));
+      assert.equal(task.operationId, `op-${i}`);
+    }
+    assert.equal(listeners(), 0, "after 20 answered calls");
+    script = [hang];
+    const { error: timedOut } = await timed(queryUpgradeTask("op-t", TOKEN, opts({ signal: shared.signal, timeoutMs: 60 })));
+    assert.equal(timedOut.kind, "timeout");
+    assert.equal(listeners(), 0, "after a call that timed out");
+    script = [hang];
+    const pending = timed(queryUpgradeTask("op-a", TOKEN, opts({ signal: shared.signal })));
+    setTimeout(() => shared.abort(), 40);
+    const { error: aborted } = await pending;
+    assert.equal(aborted.kind, "aborted");
+    assert.equal(aborted.message, "aborted: the caller's signal fired (the request failed)");
+    assert.equal(listeners(), 0, "after the call the signal aborted");
   });
 
   test("60 calls in flight: each ends by its own answer or its own deadline", async () => {
