@@ -121,7 +121,16 @@ buildSync({
 // follow a module's `import … from` lines (tests/size-budget.test.mjs, benches) still see every
 // file a browser loads.
 const glue = join(pkg, `${crate}.js`);
-writeFileSync(glue, transformSync(readFileSync(glue, "utf8"), { sourcefile: `${crate}.js`, format: "esm", target: "esnext", minifyWhitespace: true, minifySyntax: true, legalComments: "none", logLevel: "warning" }).code);
+const compact = transformSync(readFileSync(glue, "utf8"), {
+  sourcefile: `${crate}.js`,
+  format: "esm",
+  target: "esnext",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
+writeFileSync(glue, compact.code);
 // The other modules a browser downloads (the entry and what it imports) and the CommonJS copies
 // derived from them ship without comments: TypeScript's printer (the workspace's own
 // devDependency) prints each one again with removeComments, the code itself unchanged (target
