@@ -174,6 +174,9 @@ try {
 env.loadEnd = os.loadavg();
 env.seconds = Math.round((Date.now() - started) / 1000);
 
+// The raw results first: a failing report can be rendered again from them without re-measuring
+// (node -e '…renderMarkdown(JSON.parse(readFileSync(FILE)))…').
+writeFileSync(path.join(os.tmpdir(), "iot-upgrade-task-bench.json"), JSON.stringify(results, null, 1));
 const { renderMarkdown } = await import("./lib/report.mjs");
 const markdown = renderMarkdown(results);
 writeFileSync(OUT, markdown);
@@ -181,5 +184,4 @@ writeFileSync(OUT, markdown);
 await runNodeJson([path.join(LIB, "lists.mjs"), "--splice", OUT, ...(QUICK ? ["3", "20"] : ["20", "50"])]);
 // The targets table on stdout, so `make bench` ends with the verdicts.
 console.log(markdown.slice(markdown.indexOf("## Targets"), markdown.indexOf("### What dominates")).trim());
-writeFileSync(path.join(os.tmpdir(), "iot-upgrade-task-bench.json"), JSON.stringify(results, null, 1));
 log(`wrote ${path.relative(process.cwd(), OUT) || OUT} in ${env.seconds} s (raw results: ${path.join(os.tmpdir(), "iot-upgrade-task-bench.json")})`);

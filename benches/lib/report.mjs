@@ -171,6 +171,8 @@ export function renderMarkdown(R) {
   const coldFloor = coldOf("floor");
   const coldPeer = coldOf("peer");
   const compile = median(cold["wasm-compile"].map((c) => c.compile));
+  // The parts of the project's first call spent in new WebAssembly.Module / Instance (cold.mjs).
+  const inFirst = { compile: median(cold.project.map((c) => c.compile ?? 0)), instantiate: median(cold.project.map((c) => c.instantiate ?? 0)) };
   // Memory: growth from the 10k sample (or the one before last) to the last one.
   const growth = (points) => {
     const a = points.find((x) => x.calls === 10000) ?? points[points.length - 2];
@@ -260,7 +262,7 @@ export function renderMarkdown(R) {
     const importExtra = median(cold.project.map((c) => c.import)) - median(cold.floor.map((c) => c.import));
     dom.push(
       `- **Cold start.** The project's first call takes ${ms(first)} ms (the floor's first fetch: ${ms(floorFirst)} ms; Node loads its fetch implementation on first use, which every client pays). ` +
-        `Of the package's own ${signed(coldProject - coldFloor, ms)} ms, importing its JS takes ${ms(importExtra)} ms more than the floor's, reading + compiling the .wasm ~${ms(compile)} ms, and the remaining ~${signed(coldProject - coldFloor - importExtra - compile, ms)} ms is instantiating it and running the first call's code paths cold (JIT tiers up later).`,
+        `Of the package's own ${signed(coldProject - coldFloor, ms)} ms, importing its JS takes ${ms(importExtra)} ms more than the floor's, \`new WebAssembly.Module\` ${ms(inFirst.compile)} ms and \`new WebAssembly.Instance\` ${ms(inFirst.instantiate)} ms (both measured inside the first call), and the remaining ~${signed(coldProject - coldFloor - importExtra - inFirst.compile - inFirst.instantiate, ms)} ms is the first call's own code running cold: V8 compiles each wasm function the first time it runs (section 4).`,
     );
   }
   if (!memOk) {
@@ -365,6 +367,14 @@ export function renderMarkdown(R) {
     `Each row: ${cold.project.length} fresh \`node\` processes, medians. \`performance.now()\` counts from the process's start, so *boot* is Node's own start-up before the script runs; *import* is loading the client's modules; *first call* is the first call against the loopback server (for the project it includes reading, compiling and instantiating the .wasm); *warm call* is the median of 30 later calls. **cold start = import + first call − warm call**, i.e. process start + import + first call, minus the same process with a warm call.`,
     table(["client", "boot ms", "import ms", "first call ms", "warm call ms", "process start → first result ms", "cold start ms"], [cRow("floor", "floor"), cRow("peer", "peer (zod)"), cRow("project", "**project**")]),
     `Reading + compiling the .wasm alone (\`new WebAssembly.Module\`, fresh process): ${ms(compile)} ms. The floor's cold start is Node's own first fetch (undici is loaded on first use, the first connection is opened); every client pays it, so the package's own share is project − floor = **${signed(coldProject - coldFloor, ms)} ms** (zod's: ${signed(coldPeer - coldFloor, ms)} ms).`,
+    `Inside the project's first call (medians of the same processes): \`new WebAssembly.Module\` ${ms(inFirst.compile)} ms, \`new WebAssembly.Instance\` ${ms(inFirst.instantiate)} ms; the rest of the first call is reading the .wasm, the start function and the call's own code, cold.`,
+    "Where the rest goes (measured by hand on 2026-12-02 at e65f800, not re-run by `make bench`: a CPU profile of the first call alone, node:inspector at 50 µs, five runs, names from a `-g` build of the same code section, and a timing of every imported JS function the call makes):",
+    [
+      "- **wasm functions compiled on first use.** With V8's lazy compilation (Node 20's default) `new WebAssembly.Module` only decodes and validates; each wasm function is compiled (Liftoff) the first time it runs. The first call runs at least 136 of the module's 613 functions, 89 KB of its 229 KB code section, led by the call's future (`js::run`'s closure, 13.0 KB), `normalise_task_object` (7.9 KB), `read_options` (5.1 KB), `base_and_key` (4.9 KB), dlmalloc's `malloc` (4.8 KB) and serde_json's `deserialize_any` (3.9 KB). With `--no-wasm-lazy-compilation` (a diagnosis only: nothing a library may ask of its users) `new WebAssembly.Module` takes 12.5 ms instead of 3.3 and the first call's time outside imported JS falls from 12–28 ms to 3–5 ms (loaded machine). Less code on the first call's path, or a smaller module, is what shortens this.",
+      "- **One-time work in the glue and the edge:** the first call makes 323 imported JS calls against 244 for a warm one (the externref table's set-up; 60 more strings decoded from linear memory: the object keys and constants the edge keeps as JS strings; 4 closures made once), and each glue function runs once through V8's lazy JS compilation.",
+      "- **Node's own fetch paths that the floor does not take:** a `Request`, `Headers`, an `AbortController`, a timer and the body read through a stream reader, instead of `fetch(url, init)` and `text()`; a JS imitation of those paths costs about 1.1 ms more than the floor on a cold first call (in-memory fetch, 30 processes each). Loading Node's fetch implementation itself (undici: `new Headers()` takes 15 ms cold) is paid by the floor too.",
+      "- **The import** (the Node entry is one esbuild bundle beside the glue since 30d6693: 4.7 → 3.4 ms median of 30 fresh processes; an empty module costs 1.1 ms) is mostly V8 parsing about 50 KB of JS; running its top-level code costs about 0.2 ms.",
+    ].join("\n"),
   );
 
   // ---- 5 ---------------------------------------------------------------------------------------------
@@ -399,7 +409,7 @@ export function renderMarkdown(R) {
     table(
       ["choice (same-run comparison)", "typical µs", "largest µs", "wasm gzip KB", "chosen"],
       [
-        ["run A — task out: serde-wasm-bindgen `to_value` (unknown `extendPara` members `JSON.parse`d one by one)", "122", "361", "112.3", "**yes**"],
+        ["run A — task out: serde-wasm-bindgen `to_value` (unknown `extendPara` members `JSON.parse`d one by one)", "122", "361", "112.3", "**yes**, until run I (now for long list strings)"],
         ["run A — task out: `serde_json` text + one `JSON.parse`", "121", "424", "110.5", "no: 17 % slower on the largest (serde_json escapes byte by byte)"],
         ["run A — main (6766f6c)", "103", "394", "60.7", ""],
         ["run B — opt-level 3", "111", "", "112.3", "**yes**"],
@@ -422,6 +432,18 @@ export function renderMarkdown(R) {
         ["run G — into the 17-field `CallOptions`", "106.8", "", "", "yes, until 4534549"],
         ["body in: `JSON.parse` in JS + `serde_wasm_bindgen::from_value` (instead of serde_json from the bytes)", "", "", "", "no: not re-measured here; the issue's prototype measured it 18 % (typical) and 41 % (largest) slower than serde_json in and out, every string crossing the boundary; and the wire types read counts from their exact text (serde_json's `RawValue`)"],
         ["serde_json `float_roundtrip` (instead of reading a count's decimal text exactly)", "", "", "+7 gzip", "no"],
+        ["run I (2026-12-02, in memory, the task out by route, same build otherwise, load 4.0-4.7; µs project, ratio text ÷ to_value) — typical task", "48.5 / 51.3", "", "", "ratios 0.950, 0.954, 0.923, 0.960"],
+        ["run I — 12 device ids of 36 B / 64 of 36 B / 256 of 36 B / 256 of 64 B", "", "", "", "0.965, 0.937, 0.965 / 0.906, 0.917, 0.938, 0.927 / 0.886 / 0.974"],
+        ["run I — 12 of 128 B / 256 of 128 B / largest (512 names of 128-256 B)", "", "136 vs 119 (256x128); 281 vs 215 (largest)", "", "1.020, 0.958, 0.963, 1.014 / 1.143 / 1.308"],
+        ["run I — chosen: `serde_json` text + one `JSON.parse` when the device and group lists average ≤ 64 bytes per string, else `to_value` (a string costs `to_value` ~85 ns more, a byte of text ~1.2 ns more; crossover ~69 B)", "typical 0.970, 0.917", "256x36: 0.908, 0.890; largest (same route): 1.009, 1.034, 1.013, 0.969, 1.009", "115.5 (+1.6: both serializers of the task)", "**yes** (3b4b1c6)"],
+        ["run J (in memory, load 2.8-3.3) — options: serde-wasm-bindgen `deserialize_struct` over a prototype-less copy (looks up all 11 fields of `CallOptions`)", "48.3 (median of 3)", "216.7", "114.1", "no"],
+        ["run J — options: the guard keeps (key, safe value) of the keys present; serde's `MapDeserializer` walks them, serde-wasm-bindgen reads each value", "0.961× (0.970, 0.951, 0.961)", "0.984, 0.996, 0.997×", "113.9", "**yes** (204f67f): imported-JS calls per typical call 253 → 213; `waitPolicy` alone 1661 → 1023 ns"],
+        ["run K (in memory, load 3.0-3.3) — deadlines as a promise each, every await a `Promise.race`", "44.4 (median of 3)", "172.8", "115.5", "no"],
+        ["run K — a stopper fires into a slot of its own (`setTimeout(bound, ms)`, `addEventListener(\"abort\", bound)`); a wait checks the promise's slot and the stoppers'", "0.955× (0.957, 0.955, 0.948)", "0.985× (0.986, 0.998, 0.976, 0.985)", "114.9", "**yes** (86a3c95): no `Promise.race`, no `Closure` even with a caller's signal; 119 → 112 imported-JS calls"],
+        ["run L (benches/lib/node-percall.mjs, 86a3c95 vs 3ee138b, 3 runs each, load 4.9-5.1) — in memory: project ÷ before", "0.830, 0.845, 0.825 (42.8 vs 51.6 µs; peer 23.8: 1.80×, before 2.17×)", "0.925, 0.989, 0.961 (185 vs 200 µs; peer 118: 1.56×)", "114.9 vs 114.1", ""],
+        ["run L — over loopback: project ÷ before", "0.925, 0.908, 0.920 (281 vs 304 µs; peer 1.14-1.23×)", "1.011, 0.997, 0.992 (541 vs 546 µs; peer 1.20-1.30×)", "", ""],
+        ["run M (in memory, f7fa088 vs 3ee138b, 3 runs of 10 × 30 calls, load 2.1-4) — `queryUpgradeTaskList`, a 100-item page of typical tasks (each item by run I's rule: text)", "", "", "", "1.51-2.21 ms vs 1.81-2.86 ms: 0.773, 0.833, 0.856× (same pages, `JSON.stringify`-equal)"],
+        ["pooled `AbortController`s (one per attempt reused while never aborted)", "", "", "", "no, not built: undici's `Request` adds an `abort` listener to the signal it follows and removes it only when that request is garbage-collected (FinalizationRegistry), and Node's `addEventListener` walks the list; a JS loop of `new Request(url, { signal })` on one signal slows down quadratically (a 200 000-call loop did not finish in 10 minutes, where one fresh `AbortController` per `Request` takes microseconds)"],
       ],
       { left: true },
     ),
