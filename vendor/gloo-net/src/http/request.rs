@@ -30,8 +30,10 @@ extern "C" {
 /// A wrapper round `web_sys::Request`: an http request to be used with the `fetch` API.
 pub struct RequestBuilder {
     options: web_sys::RequestInit,
-    headers: Headers,
-    query: QueryParams,
+    /// Made on the first `.header(…)` (or given by `.headers(…)`): none, no headers set.
+    headers: Option<Headers>,
+    /// Made on the first query parameter: none, nothing to merge into the URL.
+    query: Option<QueryParams>,
     url: String,
 }
 
@@ -42,8 +44,8 @@ impl RequestBuilder {
     pub fn new(url: &str) -> Self {
         Self {
             options: web_sys::RequestInit::new(),
-            headers: Headers::new(),
-            query: QueryParams::new(),
+            headers: None,
+            query: None,
             url: url.into(),
         }
     }
@@ -70,13 +72,15 @@ impl RequestBuilder {
 
     /// Replace _all_ the headers.
     pub fn headers(mut self, headers: Headers) -> Self {
-        self.headers = headers;
+        self.headers = Some(headers);
         self
     }
 
     /// Sets a header.
-    pub fn header(self, key: &str, value: &str) -> Self {
-        self.headers.set(key, value);
+    pub fn header(mut self, key: &str, value: &str) -> Self {
+        self.headers
+            .get_or_insert_with(Headers::new)
+            .set(key, value);
         self
     }
 
@@ -107,13 +111,15 @@ impl RequestBuilder {
     /// // Result URL: /search?key=value&a=3&b=4&key=another_value
     /// # }
     /// ```
-    pub fn query<'a, T, V>(self, params: T) -> Self
+    pub fn query<'a, T, V>(mut self, params: T) -> Self
     where
         T: IntoIterator<Item = (&'a str, V)>,
         V: AsRef<str>,
     {
         for (name, value) in params {
-            self.query.append(name, value.as_ref());
+            self.query
+                .get_or_insert_with(QueryParams::new)
+                .append(name, value.as_ref());
         }
         self
     }
@@ -206,12 +212,16 @@ impl TryFrom<RequestBuilder> for Request {
         // Without query parameters there is nothing to merge: the URL goes to the request as
         // given (as `fetch` takes it), without a throwaway web_sys::Request (costly in some
         // runtimes: Node's makes an AbortController and Headers for it) and a web_sys::Url.
-        if value.query.to_string().is_empty() {
-            value.options.set_headers(&value.headers.into_raw());
+        // Without headers the init has none: a request made from a URL string then starts with
+        // an empty header list, exactly as with an empty `Headers`.
+        if let Some(headers) = value.headers {
+            value.options.set_headers(&headers.into_raw());
+        }
+        let Some(query) = value.query else {
             let request = web_sys::Request::new_with_str_and_init(&value.url, &value.options)
                 .map_err(js_to_error)?;
             return Ok(request.into());
-        }
+        };
 
         // To preserve existing query parameters of self.url, it must be parsed and extended with
         // self.query's parameters. As web_sys::Url just accepts absolute URLs, retrieve the
@@ -221,9 +231,9 @@ impl TryFrom<RequestBuilder> for Request {
 
         let url_search = url.search();
         let combined_query = if url_search.is_empty() {
-            value.query.to_string()
+            query.to_string()
         } else {
-            let mut query = value.query.to_string();
+            let mut query = query.to_string();
             if !query.is_empty() {
                 query = format!("&{query}");
             }
@@ -232,7 +242,6 @@ impl TryFrom<RequestBuilder> for Request {
         url.set_search(&combined_query);
 
         let final_url = String::from(url.to_string());
-        value.options.set_headers(&value.headers.into_raw());
         let request = web_sys::Request::new_with_str_and_init(&final_url, &value.options)
             .map_err(js_to_error)?;
 
