@@ -67,12 +67,6 @@ extern "C" {
 thread_local! {
     /// `Response.prototype`, read once.
     static RESPONSE_PROTOTYPE: std::cell::OnceCell<Option<JsValue>> = const { std::cell::OnceCell::new() };
-    /// The request headers of the last attempt and the `Headers` made of them, handed to
-    /// gloo-net again while a call sends the same ones (every `Request` copies its headers;
-    /// nothing else holds this object). Saves a `Headers` and a decoded name and value per
-    /// header per call.
-    static LAST_HEADERS: RefCell<Option<(HeaderPairs, web_sys::Headers)>> =
-        const { RefCell::new(None) };
     /// Where the promises awaited through [`Settled`] leave their outcome.
     static SLOTS: RefCell<Slots> = const { RefCell::new(Slots { slots: Vec::new(), free: Vec::new(), next_key: 1.0 }) };
     /// The two settle callbacks every [`Settled`] binds to its slot (made once).
@@ -228,9 +222,6 @@ impl Drop for Settled {
         free_slot(self.index, self.key);
     }
 }
-
-/// Request header name/value pairs, as the core makes them.
-type HeaderPairs = Vec<(&'static str, String)>;
 
 /// A complete answer.
 pub struct Answer {
@@ -498,39 +489,20 @@ fn build_request(
     } else {
         Method::GET
     };
-    let builder = RequestBuilder::new(&request.url)
-        .method(method)
-        .headers(request_headers(&request.headers))
-        .abort_signal(Some(signal));
+    // A fresh `Headers` per request, made by the builder at the first header and dropped
+    // with the request (which copies it): nothing outlives the call holding the access token
+    // or the app key. Keeping the last call's `Headers` for the next one saved about 3 µs
+    // per call in memory (BENCHMARKS.md section 7, run N) but kept both secrets in memory.
+    let builder = request.headers.iter().fold(
+        RequestBuilder::new(&request.url).method(method),
+        |builder, (key, value)| builder.header(key, value),
+    );
+    let builder = builder.abort_signal(Some(signal));
     let built = match &request.body {
         Some(body) => builder.body(body.as_str())?,
         None => builder.build()?,
     };
     Ok(built.into())
-}
-
-/// gloo-net's `Headers` of `pairs`: the last attempt's again when they are the same.
-fn request_headers(pairs: &[(&'static str, String)]) -> Headers {
-    let make = || {
-        let headers = Headers::new();
-        for (key, value) in pairs {
-            headers.set(key, value);
-        }
-        headers
-    };
-    LAST_HEADERS.with(|last| {
-        let Ok(mut last) = last.try_borrow_mut() else {
-            return make();
-        };
-        match last.as_ref() {
-            Some((known, raw)) if known.as_slice() == pairs => Headers::from_raw(raw.clone()),
-            _ => {
-                let raw = make().into_raw();
-                *last = Some((pairs.to_vec(), raw.clone()));
-                Headers::from_raw(raw)
-            }
-        }
-    })
 }
 
 /// `value` as a `Response` gloo-net may read without anything throwing: an instance whose
