@@ -84,7 +84,7 @@ fn without(mut body: Value, pointer: &str) -> Value {
 #[test]
 fn a_valid_task_normalises_with_every_key() {
     let task = ok(&valid());
-    let out = serde_json::from_str::<Value>(&task.to_json()).unwrap();
+    let out = serde_json::from_str::<Value>(&task.to_json().unwrap()).unwrap();
     assert_eq!(
         out,
         json!({

@@ -1024,12 +1024,12 @@ fn interpret_value(status: u16, body: &Value) -> Result<UpgradeTask, ErrorReport
 
 /// The task as JS sees it (the same JSON text the wasm edge hands to `JSON.parse`).
 fn as_json(task: &UpgradeTask) -> Value {
-    serde_json::from_str(&task.to_json()).unwrap()
+    serde_json::from_str(&task.to_json().unwrap()).unwrap()
 }
 
 /// Interpret → serialise → interpret: the second pass changes nothing.
 fn assert_round_trip(task: &UpgradeTask) -> Result<(), TestCaseError> {
-    let text = task.to_json();
+    let text = task.to_json().unwrap();
     let again = interpret(200, Some(text.as_bytes()));
     prop_assert!(again.is_ok(), "the normalised task was refused: {again:?}");
     let again = again.unwrap();

@@ -275,11 +275,22 @@ async fn task_with_device(device: &str) -> (String, JsValue) {
 #[wasm_bindgen_test]
 async fn a_task_is_a_plain_object_with_extend_para_as_json_parse_reads_it() {
     // A short id crosses as serde_json text for JSON.parse, a long one through
-    // serde-wasm-bindgen (convert::JSON_BYTES_PER_STRING): the same object either way.
-    let long = "d".repeat(100);
+    // serde-wasm-bindgen (JSON_BYTES_PER_STRING, 64 bytes per string in src/js/convert.rs):
+    // the same object either way. Which route ran is seen through JSON.parse: the text route
+    // parses the whole task (its text has "operationId"), the other only extendPara's members.
+    let long = "d".repeat(1000);
     let mut made = Vec::new();
-    for device in ["d1", long.as_str()] {
+    for (device, text_route) in [("d1", true), (long.as_str(), false)] {
+        js("globalThis.__parsed = [], globalThis.__parse = JSON.parse, \
+            JSON.parse = (text, ...rest) => (globalThis.__parsed.push(String(text)), globalThis.__parse(text, ...rest))");
         let (body, task) = task_with_device(device).await;
+        let whole = js("JSON.parse = globalThis.__parse, globalThis.__parsed.filter((t) => t.includes('\"operationId\"')).length");
+        assert_eq!(
+            whole.as_f64(),
+            Some(if text_route { 1.0 } else { 0.0 }),
+            "the task with a device id of {} bytes crossed by the other route",
+            device.len()
+        );
         assert_plain(&get(&task, "targets"), "targets");
         assert_plain(&get(&task, "staResult"), "staResult");
         let para = get(&task, "extendPara");

@@ -193,10 +193,11 @@ impl ExecuteType {
 impl UpgradeTask {
     /// The task as JSON text: what the wasm edge hands to `JSON.parse` (unknown `extendPara`
     /// members are copied as sent, so JS reads them exactly as `JSON.parse` reads the body).
-    pub fn to_json(&self) -> String {
-        // Serialising these types into a String cannot fail (no maps with non-string keys,
-        // raw members are JSON already); an empty object keeps the type.
-        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    /// Serialising these types cannot fail today (no maps with non-string keys, raw members
+    /// are JSON already); if it ever did, the caller says so instead of handing out a task
+    /// that is not the one read.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
     }
 }
 

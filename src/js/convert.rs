@@ -727,7 +727,9 @@ impl ToJs for UpgradeTask {
             (count + 1, bytes + text.len())
         });
         if bytes <= JSON_BYTES_PER_STRING.saturating_mul(count) {
-            return JSON::parse(&self.to_json());
+            // A failure becomes `invalid_response` in `settle`, never an empty task.
+            let text = self.to_json().map_err(|_| JsValue::NULL)?;
+            return JSON::parse(&text);
         }
         let other = std::mem::take(&mut self.extend_para.other);
         let task = plain(&self)?;
