@@ -7,6 +7,9 @@
 //! (chunked, compressed or not). Every wait watches the call's stopper ([`Race`]): a promise
 //! is awaited through [`Settled`], a stopper fires into a slot of its own, so no call makes a
 //! wasm-bindgen `Closure` (each costs a `FinalizationRegistry` entry) or a `Promise.race`.
+//! A timer is a macrotask: a body whose chunks are always ready (each `read()` settles in a
+//! microtask) would keep it from ever running, so the body read also checks the clock against
+//! each deadline's due instant ([`Attempt::overdue`]) and ends as the timer would have.
 //!
 //! gloo-net assumes a well-behaved runtime (its header setters `unwrap_throw`, its `send`
 //! panics when `fetch` resolves to something else than a `Response`); those paths are made
@@ -20,7 +23,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use gloo_net::http::{Headers, Method, RequestBuilder};
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Date, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};
@@ -261,6 +264,9 @@ pub enum Stop {
 pub struct Stopper {
     index: usize,
     key: f64,
+    /// When the timer is due (`Date.now()` milliseconds; infinite without a timer), for a
+    /// wait that never lets the timer run ([`Attempt::overdue`]).
+    due: f64,
     timer: Option<JsValue>,
     caller: Option<(AbortSignal, Function)>,
 }
@@ -269,6 +275,7 @@ impl Stopper {
     /// Starts the timer (when `timeout_ms` is set) and listens to `signal` (when given).
     pub fn new(timeout_ms: Option<f64>, signal: Option<&AbortSignal>) -> Self {
         let (index, key) = take_slot();
+        let due = timeout_ms.map_or(f64::INFINITY, |ms| Date::now() + ms);
         let timer = timeout_ms.map(|ms| set_timeout(&bound(index, key, true), ms));
         let caller = signal.map(|signal| {
             let listener = bound(index, key, false);
@@ -278,9 +285,20 @@ impl Stopper {
         Self {
             index,
             key,
+            due,
             timer,
             caller,
         }
+    }
+
+    /// Its due instant, if it passed by `now` while it had not fired.
+    fn overdue_at(&self, now: f64) -> Option<f64> {
+        (self.due <= now && self.state() == Stop::Running).then_some(self.due)
+    }
+
+    /// Fires it as its timer does (a caller's signal that fired first still counts).
+    fn lapse(&self) {
+        settle(self.index as f64, self.key, Ok(JsValue::UNDEFINED));
     }
 
     /// Why it fired, if it did.
@@ -330,8 +348,10 @@ impl Drop for Stopper {
 }
 
 /// Awaits a promise (when given) or the first of `stoppers` to fire: the promise's outcome,
-/// or `Err(null)` when a stopper fired first (its state says why). A promise that settled is
-/// preferred to a stopper that fired since the last poll (as `Promise.race` lists them).
+/// or `Err(null)` when a stopper fired first (its state says why). When both happened since
+/// the last poll, the promise's outcome wins (as `Promise.race([promise, ...])` would with
+/// every contender already settled), which is why the body read also asks
+/// [`Attempt::overdue`].
 struct Race<'s> {
     promise: Option<Settled>,
     stoppers: [Option<&'s Stopper>; 2],
@@ -382,6 +402,29 @@ impl Attempt<'_> {
             self.controller.abort();
             self.failure(status, &error, what)
         })
+    }
+
+    /// Whether a stopper of this attempt fired or is past its due instant: then the wait must
+    /// end, even if every promise it awaits settles at once (a timer, a macrotask, never runs
+    /// while they do). The stopper first due is fired as its timer would have been (the
+    /// call's on a tie, as its timer was set first), so [`Attempt::failure`] tells the same.
+    fn overdue(&self) -> bool {
+        let now = Date::now();
+        let call = self.call.overdue_at(now);
+        let own = self.own.as_ref().filter(|own| {
+            own.overdue_at(now)
+                .is_some_and(|due| call.is_none_or(|call| due < call))
+        });
+        match own {
+            Some(own) => own.lapse(),
+            None if call.is_some() => self.call.lapse(),
+            None => {}
+        }
+        self.call.state() != Stop::Running
+            || self
+                .own
+                .as_ref()
+                .is_some_and(|own| own.state() != Stop::Running)
     }
 
     fn failure(&self, status: Option<u16>, error: &JsValue, what: &str) -> ErrorReport {
@@ -561,7 +604,9 @@ fn enforced_length(response: &gloo_net::http::Response, headers: &Headers) -> Op
 /// Reads a body stream chunk by chunk, stopping (and cancelling the stream) past the cap.
 /// With a `length` the runtime enforces ([`enforced_length`]), the read ends when that many
 /// bytes came: the stream's closing `done` arrives only a turn of the event loop later (in
-/// Node about 30 µs per call over loopback), and the body is complete without it.
+/// Node about 30 µs per call over loopback), and the body is complete without it. Every
+/// [`CLOCK_EVERY_CHUNKS`] chunks it asks [`Attempt::overdue`], and ends as the deadline's
+/// timer would have: a stream whose chunks are always ready never lets that timer run.
 async fn read_capped(
     attempt: &Attempt<'_>,
     reader: JsValue,
@@ -573,6 +618,7 @@ async fn read_capped(
         return Ok(Some(Vec::new()));
     }
     let mut body = Vec::with_capacity(length.unwrap_or(0));
+    let mut chunks: u32 = 0;
     loop {
         let what = "the connection failed while reading the body";
         let next =
@@ -602,8 +648,18 @@ async fn read_capped(
         if length == Some(body.len()) {
             return Ok(Some(body));
         }
+        chunks = chunks.wrapping_add(1);
+        if chunks % CLOCK_EVERY_CHUNKS == 0 && attempt.overdue() {
+            attempt.controller.abort();
+            return Err(attempt.failure(Some(status), &JsValue::NULL, what));
+        }
     }
 }
+
+/// How many chunks the body read takes between two looks at the clock: a body of fewer
+/// chunks (nearly every answer) never pays for one, and a stream of always-ready chunks ends
+/// within 16 chunks of its deadline.
+const CLOCK_EVERY_CHUNKS: u32 = 16;
 
 /// The error codes along a JS error's `cause` chain (outermost first; "" where none), and the
 /// bytes its socket had read, when the runtime says (undici's `UND_ERR_SOCKET` carries

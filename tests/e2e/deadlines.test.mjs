@@ -129,3 +129,59 @@ describe("deadlines and the caller's signal", () => {
     script = [];
   });
 });
+
+describe("deadlines hold while the body's chunks are always ready", () => {
+  // A caller's fetch (a test double, a cache, a service worker) may answer with a body whose
+  // every read() settles in a microtask: 1-byte chunks enqueued at once in pull(), so about 4
+  // million of them (several seconds) before the 4 MiB cap. The deadlines' timers are
+  // macrotasks and never run meanwhile; the body read must look at the clock itself
+  // (src/js/fetch.rs, Attempt::overdue) and end exactly as the timer would have.
+  const realFetch = globalThis.fetch;
+  const requests = [];
+  before(() => {
+    globalThis.fetch = async (request) => {
+      requests.push(request);
+      const body = new ReadableStream({
+        pull(controller) {
+          controller.enqueue(new Uint8Array([32]));
+        },
+      });
+      return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+    };
+  });
+  after(() => {
+    globalThis.fetch = realFetch;
+  });
+  const opts = (more = {}) => ({ baseUrl: "https://iot.example.com", appKey: APP_KEY, retry: false, ...more });
+  const timed = async (promise) => {
+    const started = performance.now();
+    const error = await rejection(promise);
+    return { error, took: performance.now() - started };
+  };
+
+  test("timeoutMs", async () => {
+    requests.length = 0;
+    const { error, took } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: 100 })));
+    assert.equal(error.kind, "timeout");
+    assert.equal(error.httpStatus, 200);
+    assert.equal(error.message, "timeout: HTTP 200; no complete answer within timeoutMs (the connection failed while reading the body)");
+    assert.equal(error.attempts, 1);
+    assert.ok(took >= 99 && took < 2_000, `ended after ${took.toFixed(1)} ms`);
+    assert.equal(requests.length, 1);
+    assert.equal(requests[0].signal.aborted, true, "the request was not aborted");
+  });
+
+  test("attemptTimeoutMs, on every attempt", async () => {
+    requests.length = 0;
+    const { error, took } = await timed(
+      queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: 60_000, attemptTimeoutMs: 100, retry: { maxAttempts: 2, baseDelayMs: 1 } })),
+    );
+    assert.equal(error.kind, "timeout");
+    assert.equal(error.httpStatus, 200);
+    assert.equal(error.message, "timeout: HTTP 200; no complete answer within attemptTimeoutMs (the connection failed while reading the body)");
+    assert.equal(error.attempts, 2);
+    assert.ok(took >= 198 && took < 4_000, `ended after ${took.toFixed(1)} ms`);
+    assert.equal(requests.length, 2);
+    assert.ok(requests.every((request) => request.signal.aborted), "a request was not aborted");
+  });
+});
