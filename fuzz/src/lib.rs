@@ -262,7 +262,7 @@ pub fn check_task(task: &UpgradeTask) {
 /// Writing the normalised task as JSON (the text the wasm edge hands to `JSON.parse`) and
 /// interpreting it again gives exactly the same task.
 pub fn check_round_trip(task: &UpgradeTask) {
-    let text = task.to_json();
+    let text = task.to_json().expect("a normalised task is written as JSON");
     let again = match interpret(200, Some(text.as_bytes())) {
         Ok(again) => again,
         Err(report) => panic!("the normalised task was refused: {report:?}\n{text}"),
