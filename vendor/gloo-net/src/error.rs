@@ -29,11 +29,26 @@ mod conversion {
     use std::convert::TryFrom;
     use wasm_bindgen::JsValue;
 
+    // Patched (see PATCHES.md): 0.7.0 converts with `js_to_js_error`, which panics
+    // (`unreachable!`, a trap with `panic = "abort"`) when the thrown value is not an `Error`
+    // (`new Request` rethrows what a page's setter on `Object.prototype` throws: `throw "x"`),
+    // and reads `name`, `message` and `toString()` without catching (an `Error` whose getter
+    // throws would throw through the module). Here the error's `message` is read through
+    // `Reflect.get` (catching) and kept when it is a string; a thrown string is kept as it is;
+    // anything else gives a fixed text.
     #[cfg(feature = "http")]
     pub(crate) fn js_to_error(js_value: JsValue) -> super::Error {
-        super::Error::JsError(js_to_js_error(js_value))
+        let message = js_sys::Reflect::get(&js_value, &JsValue::from_str("message"))
+            .ok()
+            .and_then(|message| message.as_string());
+        super::Error::GlooError(
+            message
+                .or_else(|| js_value.as_string())
+                .unwrap_or_else(|| String::from("a JavaScript exception")),
+        )
     }
 
+    #[allow(dead_code)]
     pub(crate) fn js_to_js_error(js_value: JsValue) -> JsError {
         match JsError::try_from(js_value) {
             Ok(error) => error,

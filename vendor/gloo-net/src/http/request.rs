@@ -43,7 +43,13 @@ impl RequestBuilder {
     /// Uses `GET` by default. `url` can be a `String`, a `&str`, or a `Cow<'a, str>`.
     pub fn new(url: &str) -> Self {
         Self {
-            options: web_sys::RequestInit::new(),
+            // Patched (see PATCHES.md): an init without a prototype (`Object.create(null)`),
+            // not `new Object()`: a setter a page defined on `Object.prototype` (`signal`,
+            // `method`, `headers`, `body`) would run, and could throw, on every write below,
+            // and `new Request` would read a getter there as an init member (`redirect`,
+            // `body`, undici's `dispatcher`). Without a prototype it has its own members only.
+            options: js_sys::Object::create(JsValue::NULL.unchecked_ref::<js_sys::Object>())
+                .unchecked_into(),
             headers: None,
             query: None,
             url: url.into(),
