@@ -69,6 +69,41 @@ extern "C" {
     fn set(this: &ObjectExt, key: JsString, value: JsValue);
 }
 
+// Patched (see PATCHES.md): with `Serializer::define_properties(true)`, every property an
+// output object or array gets is defined as an own data property (`Reflect.defineProperty`,
+// as `JSON.parse` creates them), not assigned: an assignment runs a setter a page defined on
+// `Object.prototype` or `Array.prototype` (for a key such as "status" or "0"), which could
+// throw through the module or read the value.
+
+/// `target[key] = value`, as an own data property when `define` ([`define_own_property`]).
+fn put(define: bool, target: &JsValue, key: JsValue, value: JsValue) -> Result<()> {
+    if define {
+        return define_own_property(target, &key, &value).map_err(Error::from);
+    }
+    target.unchecked_ref::<ObjectExt>().set(key.unchecked_into(), value);
+    Ok(())
+}
+
+/// Patched (see PATCHES.md): defines `target[key]` as an own data property (writable,
+/// enumerable, configurable), as `JSON.parse` makes its properties: no setter of a prototype
+/// runs or sees `value`. The descriptor has no prototype (an inherited `get` would change
+/// its meaning). `Err` with what the runtime threw, or `null` when it refused.
+pub fn define_own_property(target: &JsValue, key: &JsValue, value: &JsValue) -> std::result::Result<(), JsValue> {
+    let descriptor = js_sys::Object::create(JsValue::NULL.unchecked_ref::<js_sys::Object>());
+    for (flag, flag_value) in [
+        ("writable", &JsValue::TRUE),
+        ("enumerable", &JsValue::TRUE),
+        ("configurable", &JsValue::TRUE),
+        ("value", value),
+    ] {
+        js_sys::Reflect::set(&descriptor, &JsValue::from_str(flag), flag_value)?;
+    }
+    match js_sys::Reflect::define_property(target.unchecked_ref::<js_sys::Object>(), key, &descriptor)? {
+        true => Ok(()),
+        false => Err(JsValue::NULL),
+    }
+}
+
 /// Converts [`JsValue`] into a Rust type.
 pub fn from_value<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T> {
     T::deserialize(Deserializer::from(value))

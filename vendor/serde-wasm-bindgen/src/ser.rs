@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::preserve::PRESERVED_VALUE_MAGIC;
-use crate::{static_str_to_js, Error, ObjectExt};
+use crate::{put, static_str_to_js, Error, ObjectExt};
 
 type Result<T = JsValue> = super::Result<T>;
 
@@ -15,18 +15,22 @@ type Result<T = JsValue> = super::Result<T>;
 pub struct VariantSerializer<S> {
     variant: &'static str,
     inner: S,
+    define: bool,
 }
 
 impl<S> VariantSerializer<S> {
-    const fn new(variant: &'static str, inner: S) -> Self {
-        Self { variant, inner }
+    const fn new(variant: &'static str, inner: S, define: bool) -> Self {
+        Self {
+            variant,
+            inner,
+            define,
+        }
     }
 
     fn end(self, inner: impl FnOnce(S) -> Result) -> Result {
         let value = inner(self.inner)?;
         let obj = Object::new();
-        obj.unchecked_ref::<ObjectExt>()
-            .set(static_str_to_js(self.variant), value);
+        put(self.define, &obj, static_str_to_js(self.variant).into(), value)?;
         Ok(obj.into())
     }
 }
@@ -87,7 +91,12 @@ impl ser::SerializeSeq for ArraySerializer<'_> {
     type Error = Error;
 
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.target.set(self.idx, value.serialize(self.serializer)?);
+        let value = value.serialize(self.serializer)?;
+        if self.serializer.define_properties {
+            put(true, &self.target, JsValue::from(self.idx), value)?;
+        } else {
+            self.target.set(self.idx, value);
+        }
         self.idx += 1;
         Ok(())
     }
@@ -173,7 +182,12 @@ impl ser::SerializeMap for MapSerializer<'_> {
                 let key = key.dyn_into::<JsString>().map_err(|_| {
                     Error::custom("Map key is not a string and cannot be an object key")
                 })?;
-                object.unchecked_ref::<ObjectExt>().set(key, value_ser);
+                put(
+                    self.serializer.define_properties,
+                    object,
+                    key.into(),
+                    value_ser,
+                )?;
             }
         }
         Ok(())
@@ -213,7 +227,12 @@ impl ser::SerializeStruct for ObjectSerializer<'_> {
         value: &T,
     ) -> Result<()> {
         let value = value.serialize(self.serializer)?;
-        self.target.set(static_str_to_js(key), value);
+        put(
+            self.serializer.define_properties,
+            &self.target,
+            static_str_to_js(key).into(),
+            value,
+        )?;
         Ok(())
     }
 
@@ -229,6 +248,7 @@ pub struct Serializer {
     serialize_maps_as_objects: bool,
     serialize_large_number_types_as_bigints: bool,
     serialize_bytes_as_arrays: bool,
+    define_properties: bool,
 }
 
 impl Serializer {
@@ -239,6 +259,7 @@ impl Serializer {
             serialize_maps_as_objects: false,
             serialize_large_number_types_as_bigints: false,
             serialize_bytes_as_arrays: false,
+            define_properties: false,
         }
     }
 
@@ -252,6 +273,7 @@ impl Serializer {
             serialize_maps_as_objects: true,
             serialize_large_number_types_as_bigints: false,
             serialize_bytes_as_arrays: true,
+            define_properties: false,
         }
     }
 
@@ -280,6 +302,15 @@ impl Serializer {
     /// ES2015 `Uint8Array`s. `false` by default.
     pub const fn serialize_bytes_as_arrays(mut self, value: bool) -> Self {
         self.serialize_bytes_as_arrays = value;
+        self
+    }
+
+    /// Patched (see PATCHES.md): set to `true` to define every property of the objects and
+    /// arrays made as an own data property (as `JSON.parse` does) instead of assigning it,
+    /// so that no setter on `Object.prototype` or `Array.prototype` runs. `false` by default
+    /// (an assignment is several times faster).
+    pub const fn define_properties(mut self, value: bool) -> Self {
+        self.define_properties = value;
         self
     }
 }
@@ -459,7 +490,12 @@ impl<'s> ser::Serializer for &'s Serializer {
         variant: &'static str,
         value: &T,
     ) -> Result {
-        VariantSerializer::new(variant, self.serialize_newtype_struct(variant, value)?).end(Ok)
+        VariantSerializer::new(
+            variant,
+            self.serialize_newtype_struct(variant, value)?,
+            self.define_properties,
+        )
+        .end(Ok)
     }
 
     /// Serializes any Rust iterable as a JS Array.
@@ -493,6 +529,7 @@ impl<'s> ser::Serializer for &'s Serializer {
         Ok(VariantSerializer::new(
             variant,
             self.serialize_tuple_struct(variant, len)?,
+            self.define_properties,
         ))
     }
 
@@ -519,6 +556,7 @@ impl<'s> ser::Serializer for &'s Serializer {
         Ok(VariantSerializer::new(
             variant,
             self.serialize_struct(variant, len)?,
+            self.define_properties,
         ))
     }
 }
