@@ -268,25 +268,22 @@ fn safe_value(value: JsValue) -> JsValue {
     } else if value.as_f64().is_some() || value.as_bool().is_some() {
         value
     } else {
-        let marker = Array::new();
-        marker.push(&JsValue::from_str(&type_name(&value)));
-        marker.into()
+        // `Array.of` defines its element (`push` would run a setter a page defined for "0" on
+        // `Array.prototype`, and what it throws would go through the module).
+        Array::of1(&JsValue::from_str(&type_name(&value))).into()
     }
-}
-
-/// A fresh object without a prototype (`Object.create(null)`): the property descriptors the
-/// module hands to `Object.defineProperty` must not inherit from `Object.prototype` (an
-/// inherited `get` would change a descriptor's meaning, a getter there would run).
-fn bare_object() -> Object {
-    Object::create(JsValue::NULL.unchecked_ref())
 }
 
 /// `{ [key]: value }`, a plain object.
 fn marker(key: &'static str, value: &JsValue) -> JsValue {
     let object = Object::new();
-    let _ = Reflect::set(&object, &name(key), value);
+    let _ = own_property(&object, &name(key), value);
     object.into()
 }
+
+/// Defines `target[key]` as an own data property, as `JSON.parse` makes them: no setter of a
+/// prototype runs, none sees the value (the vendored `serde-wasm-bindgen`'s function).
+use serde_wasm_bindgen::define_own_property as own_property;
 
 /// Keeps `false`-or-options `key` of `options`, flattened: `false` as it is, an object as
 /// `true` with its `keys` kept (each under its own name), anything else (`true` included) as
@@ -582,6 +579,9 @@ extern "C" {
     /// A string, for [`Utf16Text::checked_well_formed`].
     #[wasm_bindgen(js_name = String)]
     type Utf16Text;
+    /// `Array.prototype.join` of a list of keys (throws, caught, for a Symbol in it).
+    #[wasm_bindgen(catch, js_namespace = ["Array", "prototype", "join"], js_name = call)]
+    fn checked_join(keys: &Array) -> Result<String, JsValue>;
     /// `String.prototype.isWellFormed` (ES2024; throws, caught, where the runtime has none:
     /// js-sys's own binding would throw through the module there).
     #[wasm_bindgen(method, catch, js_class = "String", js_name = isWellFormed)]
@@ -692,12 +692,98 @@ pub trait ToJs {
 }
 
 /// `serde-wasm-bindgen`'s serializer for plain JS values: objects (never `Map`), `null` for
-/// `None` (never `undefined`).
+/// `None` (never `undefined`), each property assigned (`o[k] = v`).
 const PLAIN: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::json_compatible();
+
+/// The same, each property defined as an own data property (the vendored crate's patch):
+/// for a runtime whose `Object.prototype` or `Array.prototype` may hold a setter for a key
+/// the module writes ([`prototypes_clean`]). About 15x slower per property in Node 20.
+const DEFINED: serde_wasm_bindgen::Serializer =
+    serde_wasm_bindgen::Serializer::json_compatible().define_properties(true);
+
+thread_local! {
+    /// Whether the conversion under way defines its properties: unknown (`None`) until its
+    /// first property (a task with short ids crosses as JSON text and never asks), then
+    /// [`prototypes_clean`]'s answer for the rest of it ([`settle`] resets it).
+    static DEFINE: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Whether the conversion under way defines its properties ([`DEFINE`]).
+fn defining() -> bool {
+    DEFINE.with(|cell| {
+        cell.get().unwrap_or_else(|| {
+            let define = !prototypes_clean();
+            cell.set(Some(define));
+            define
+        })
+    })
+}
 
 /// A value as a plain JS object, made by `serde-wasm-bindgen`.
 fn plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value.serialize(&PLAIN).map_err(JsValue::from)
+    let serializer = if defining() { &DEFINED } else { &PLAIN };
+    value.serialize(serializer).map_err(JsValue::from)
+}
+
+/// `target[key] = value` for the conversion under way: assigned when the prototypes are
+/// clean, defined otherwise ([`plain`]).
+fn put(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<(), JsValue> {
+    if defining() {
+        own_property(target, key, value)
+    } else {
+        Reflect::set(target, key, value).map(|_| ())
+    }
+}
+
+/// The own keys of `Object.prototype` in a runtime nobody changed (Node, Chromium, Firefox,
+/// Safari): none is a key the module writes.
+const OBJECT_PROTOTYPE_KEYS: &[&str] = &[
+    "constructor",
+    "__defineGetter__",
+    "__defineSetter__",
+    "hasOwnProperty",
+    "__lookupGetter__",
+    "__lookupSetter__",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "toString",
+    "valueOf",
+    "__proto__",
+    "toLocaleString",
+];
+
+/// Whether assigning the properties of the objects and arrays the module makes runs no code
+/// of the page: `Object.prototype` has only its standard keys (no accessor or read-only
+/// property a page added, under any key: a setter for `status` or `0`), `Array.prototype`
+/// no index property and `Object.prototype` as its prototype. Otherwise every property is
+/// defined (`Reflect.defineProperty`, slower), so the call works as if the prototypes were
+/// clean. A few reads of the runtime's own objects (Node 20: `Object.prototype`'s keys and
+/// their join about 0.5 µs, the rest 0.03 µs), once per conversion that uses
+/// `serde-wasm-bindgen` (a task with short ids crosses as JSON text, which needs none).
+fn prototypes_clean() -> bool {
+    // The prototypes of a fresh object and array: the ones every output object gets.
+    let (Ok(object), Ok(array)) = (
+        Reflect::get_prototype_of(&Object::new()),
+        Reflect::get_prototype_of(&Array::new()),
+    ) else {
+        return false;
+    };
+    let parent_is_object =
+        Reflect::get_prototype_of(&array).is_ok_and(|parent| Object::is(&parent, &object));
+    // `Array.prototype` is an array: its `length` is 0 exactly when it has no index property
+    // (defining one raises it; it cannot shrink below one; 7 ns where its own keys take 1.2 µs).
+    // (Its own data property: reading it runs no code.)
+    let no_index = array.unchecked_ref::<Array>().length() == 0;
+    parent_is_object
+        && no_index
+        && Reflect::own_keys(&object)
+            .ok()
+            // A Symbol key makes `join` throw: not clean.
+            .and_then(|keys| checked_join(&keys).ok())
+            .is_some_and(|keys| {
+                keys.split(',')
+                    .all(|key| OBJECT_PROTOTYPE_KEYS.contains(&key))
+            })
 }
 
 /// Up to how many bytes per string of its device and group lists a task crosses as one
@@ -756,10 +842,10 @@ impl<T: ToJs + Serialize + PageItem> ToJs for Page<T> {
         let items = std::mem::take(&mut self.items);
         let page = plain(&self)?;
         let list = Array::new();
-        for item in items {
-            list.push(&item.to_js()?);
+        for (index, item) in items.into_iter().enumerate() {
+            put(&list, &JsValue::from(index as u32), &item.to_js()?)?;
         }
-        Reflect::set(&page, &name(T::KEY), &list)?;
+        put(&page, &name(T::KEY), &list)?;
         Ok(page)
     }
 }
@@ -770,20 +856,8 @@ fn define_members(
     object: &JsValue,
     members: &[(String, Box<serde_json::value::RawValue>)],
 ) -> Result<(), JsValue> {
-    if members.is_empty() {
-        return Ok(());
-    }
-    let descriptor = bare_object();
-    for flag in ["writable", "enumerable", "configurable"] {
-        Reflect::set(&descriptor, &name(flag), &JsValue::TRUE)?;
-    }
     for (key, raw) in members {
-        Reflect::set(&descriptor, &name("value"), &JSON::parse(raw.get())?)?;
-        Reflect::define_property(
-            object.unchecked_ref::<Object>(),
-            &JsValue::from_str(key),
-            &descriptor,
-        )?;
+        own_property(object, &JsValue::from_str(key), &JSON::parse(raw.get())?)?;
     }
     Ok(())
 }
@@ -812,6 +886,7 @@ pub fn settle<T: ToJs>(
     secrets: &[String],
 ) -> Result<JsValue, JsValue> {
     let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    DEFINE.with(|cell| cell.set(None));
     let report = match outcome {
         Ok(value) => match value.to_js() {
             Ok(plain) => return Ok(plain),

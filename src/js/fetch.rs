@@ -53,6 +53,11 @@ extern "C" {
     /// it throws, caught here, unless `this` is a real `Response`.
     #[wasm_bindgen(method, getter, final, catch, js_class = "Response", js_name = status)]
     fn branded_status(this: &BrandedResponse) -> Result<u16, JsValue>;
+    /// `Uint8Array.prototype.set.call(target, source)`: copies a chunk into wasm memory
+    /// from the typed array's own storage (js-sys's `copy_to` first compares a plain `length`
+    /// read, which an own getter on the chunk could answer, and panics on a mismatch).
+    #[wasm_bindgen(catch, js_namespace = ["Uint8Array", "prototype", "set"], js_name = call)]
+    fn copy_chunk(target: &mut [u8], source: &Uint8Array) -> Result<(), JsValue>;
     /// A settle callback of [`Settled`], as a `Function` to bind.
     #[wasm_bindgen(js_name = Function)]
     type SettleCallback;
@@ -62,9 +67,15 @@ extern "C" {
     /// A promise as [`Settled`] awaits it.
     #[wasm_bindgen(js_name = Promise)]
     type Awaited;
-    /// `promise.then(on_fulfilled, on_rejected)`, its result unused.
-    #[wasm_bindgen(method, js_class = "Promise", js_name = then)]
-    fn then_both(this: &Awaited, on_fulfilled: &Function, on_rejected: &Function);
+    /// `promise.then(on_fulfilled, on_rejected)`, its result unused; what it throws is caught
+    /// (a `fetch` of a test double may give something without a `then`, or whose `then`
+    /// throws).
+    #[wasm_bindgen(method, catch, js_class = "Promise", js_name = then)]
+    fn then_both(
+        this: &Awaited,
+        on_fulfilled: &Function,
+        on_rejected: &Function,
+    ) -> Result<(), JsValue>;
 }
 
 thread_local! {
@@ -181,9 +192,13 @@ struct Settled {
 impl Settled {
     fn new(promise: &Promise) -> Self {
         let (index, key) = take_slot();
-        promise
+        let awaited = promise
             .unchecked_ref::<Awaited>()
             .then_both(&bound(index, key, true), &bound(index, key, false));
+        if let Err(thrown) = awaited {
+            // Not a promise: awaited as one that rejected with what `then` threw.
+            settle(index as f64, key, Err(thrown));
+        }
         Self { index, key }
     }
 }
@@ -627,23 +642,41 @@ async fn read_capped(
         if property(&chunk, "done").as_bool().unwrap_or(true) {
             return Ok(Some(body));
         }
-        let Ok(bytes) = property(&chunk, "value").dyn_into::<Uint8Array>() else {
+        let bytes = property(&chunk, "value");
+        // Its length read through `Reflect.get` and the copy through a catching binding: a
+        // Proxy of a Uint8Array passes `instanceof`, and its traps, or an own `length` getter
+        // of the chunk, could otherwise throw through the module (js-sys's `length()` and
+        // `copy_to` catch nothing, and `copy_to` panics when the two lengths differ).
+        let count = property(&bytes, "length").as_f64();
+        let (Some(count), true) = (count, bytes.is_instance_of::<Uint8Array>()) else {
             return Err(ErrorReport::simple(
                 ErrorKind::Network,
                 Some(status),
                 "the body stream produced something other than bytes",
             ));
         };
-        let size = usize::try_from(bytes.length()).unwrap_or(usize::MAX);
+        let bytes: Uint8Array = bytes.unchecked_into();
+        let size = count as usize;
         if size > MAX_BODY_BYTES.saturating_sub(body.len()) {
             let _ = call_method(&reader, "cancel");
             attempt.controller.abort();
             return Ok(None);
         }
-        let start = body.len();
-        body.resize(start + size, 0);
-        if let Some(target) = body.get_mut(start..) {
-            bytes.copy_to(target);
+        // An empty chunk has nothing to copy (nor has a detached buffer, whose length reads
+        // 0: copying from it would throw).
+        if size > 0 {
+            let start = body.len();
+            body.resize(start + size, 0);
+            let copied = body
+                .get_mut(start..)
+                .map(|target| copy_chunk(target, &bytes));
+            if !matches!(copied, Some(Ok(()))) {
+                return Err(ErrorReport::simple(
+                    ErrorKind::Network,
+                    Some(status),
+                    "the body stream produced something other than bytes",
+                ));
+            }
         }
         if length == Some(body.len()) {
             return Ok(Some(body));
