@@ -64,6 +64,12 @@ extern "C" {
     /// `callback.bind(undefined, index, key)`: the callback for one [`Settled`] slot.
     #[wasm_bindgen(method, js_class = "Function", js_name = bind)]
     fn bind_slot(this: &SettleCallback, context: &JsValue, index: f64, key: f64) -> Function;
+    /// The shared `abort` listener of the [`Watched`] signals, as a `Function` to bind.
+    #[wasm_bindgen(js_name = Function)]
+    type WatchCallback;
+    /// `callback.bind(undefined, key)`: the listener of one [`Watched`] signal.
+    #[wasm_bindgen(method, js_class = "Function", js_name = bind)]
+    fn bind_watch(this: &WatchCallback, context: &JsValue, key: f64) -> Function;
     /// A promise as [`Settled`] awaits it.
     #[wasm_bindgen(js_name = Promise)]
     type Awaited;
@@ -88,6 +94,93 @@ thread_local! {
         Closure::new(|index, key, value| settle(index, key, Ok(value))),
         Closure::new(|index, key, reason| settle(index, key, Err(reason))),
     );
+    /// The caller signals the live calls listen to ([`Watched`]).
+    static WATCHED: RefCell<Vec<Watched>> = const { RefCell::new(Vec::new()) };
+    /// The `abort` listener every [`Watched`] signal gets, bound to its key (made once).
+    static ON_ABORT: Closure<dyn FnMut(f64, JsValue)> = Closure::new(abort_watchers);
+    /// The key of the next [`Watched`] entry (never reused).
+    static NEXT_WATCH_KEY: std::cell::Cell<f64> = const { std::cell::Cell::new(1.0) };
+}
+
+/// One caller signal the live calls wait on: the signal gets one `abort` listener however
+/// many calls share it (one per call made Node print `MaxListenersExceededWarning` past 10
+/// calls on one signal), removed when the last of those calls ends. The stoppers waiting on
+/// it are the slots marked with its key ([`Slot::watch`]); the caller's signal itself is never
+/// changed otherwise.
+struct Watched {
+    key: f64,
+    signal: AbortSignal,
+    listener: Function,
+    /// How many live stoppers wait on it.
+    count: u32,
+}
+
+/// The shared listener of the [`Watched`] signal `key`: fires every stopper waiting on it
+/// (each as its own listener would have, with the event as the reason).
+fn abort_watchers(key: f64, event: JsValue) {
+    let waiting: Vec<(usize, f64)> = SLOTS.with(|slots| {
+        slots.try_borrow().map_or(Vec::new(), |slots| {
+            let marked = slots.slots.iter().enumerate();
+            marked
+                .filter(|(_, slot)| slot.watch == key && slot.key != 0.0)
+                .map(|(index, slot)| (index, slot.key))
+                .collect()
+        })
+    });
+    for (index, slot_key) in waiting {
+        settle(index as f64, slot_key, Err(event.clone()));
+    }
+}
+
+/// Makes the stopper in slot (`index`, `key`) fire when `signal` aborts; returns the key of
+/// the signal's [`Watched`] entry.
+fn watch_signal(signal: &AbortSignal, index: usize, key: f64) -> f64 {
+    let known = WATCHED.with(|watched| {
+        let mut watched = watched.try_borrow_mut().ok()?;
+        // `===`, one crossing per live signal (a few at most).
+        let entry = watched.iter_mut().find(|entry| entry.signal == *signal)?;
+        entry.count += 1;
+        Some(entry.key)
+    });
+    let watch_key = known.unwrap_or_else(|| {
+        let watch_key = NEXT_WATCH_KEY.with(|next| next.replace(next.get() + 1.0));
+        let listener = ON_ABORT.with(|on_abort| {
+            let callback: &WatchCallback = on_abort.as_ref().unchecked_ref();
+            callback.bind_watch(&JsValue::UNDEFINED, watch_key)
+        });
+        // Outside any borrow: the signal may be a caller's object whose method runs user code.
+        let _ = signal.add_event_listener_with_callback("abort", &listener);
+        WATCHED.with(|watched| {
+            if let Ok(mut watched) = watched.try_borrow_mut() {
+                watched.push(Watched {
+                    key: watch_key,
+                    signal: signal.clone(),
+                    listener,
+                    count: 1,
+                });
+            }
+        });
+        watch_key
+    });
+    with_slot(index, key, |slot| slot.watch = watch_key);
+    watch_key
+}
+
+/// One stopper no longer waits on the [`Watched`] signal `watch_key`; the signal's listener is
+/// removed with the last one.
+fn unwatch_signal(watch_key: f64) {
+    let emptied = WATCHED.with(|watched| {
+        let mut watched = watched.try_borrow_mut().ok()?;
+        let at = watched.iter().position(|entry| entry.key == watch_key)?;
+        let entry = watched.get_mut(at)?;
+        entry.count = entry.count.saturating_sub(1);
+        (entry.count == 0).then(|| watched.swap_remove(at))
+    });
+    if let Some(entry) = emptied {
+        let _ = entry
+            .signal
+            .remove_event_listener_with_callback("abort", &entry.listener);
+    }
 }
 
 /// A [`Settled`] callback: `(slot index, slot key, value or reason)`.
@@ -100,6 +193,8 @@ struct Slot {
     /// The first outcome delivered (later ones are ignored).
     outcome: Option<Result<JsValue, JsValue>>,
     waker: Option<Waker>,
+    /// The key of the [`Watched`] signal a stopper here waits on (0: none).
+    watch: f64,
 }
 
 /// The slots of the promises being awaited and of the live stoppers, and the free ones.
@@ -124,6 +219,7 @@ fn take_slot() -> (usize, f64) {
             key,
             outcome: None,
             waker: None,
+            watch: 0.0,
         };
         let index = match slots.free.pop() {
             Some(index) => {
@@ -162,6 +258,7 @@ fn free_slot(index: usize, key: f64) {
                 slot.key = 0.0;
                 slot.outcome = None;
                 slot.waker = None;
+                slot.watch = 0.0;
                 slots.free.push(index);
             }
         }
@@ -283,7 +380,8 @@ pub struct Stopper {
     /// wait that never lets the timer run ([`Attempt::overdue`]).
     due: f64,
     timer: Option<JsValue>,
-    caller: Option<(AbortSignal, Function)>,
+    /// The key of the caller's signal it waits on ([`watch_signal`]), if any.
+    caller: Option<f64>,
 }
 
 impl Stopper {
@@ -292,11 +390,7 @@ impl Stopper {
         let (index, key) = take_slot();
         let due = timeout_ms.map_or(f64::INFINITY, |ms| Date::now() + ms);
         let timer = timeout_ms.map(|ms| set_timeout(&bound(index, key, true), ms));
-        let caller = signal.map(|signal| {
-            let listener = bound(index, key, false);
-            let _ = signal.add_event_listener_with_callback("abort", &listener);
-            (signal.clone(), listener)
-        });
+        let caller = signal.map(|signal| watch_signal(signal, index, key));
         Self {
             index,
             key,
@@ -355,8 +449,8 @@ impl Drop for Stopper {
         if let Some(timer) = &self.timer {
             clear_timeout(timer);
         }
-        if let Some((signal, listener)) = &self.caller {
-            let _ = signal.remove_event_listener_with_callback("abort", listener);
+        if let Some(watch_key) = self.caller {
+            unwatch_signal(watch_key);
         }
         free_slot(self.index, self.key);
     }

@@ -276,3 +276,84 @@ describe("accessors on Object.prototype and Array.prototype around the result", 
     },
   );
 });
+
+describe("many calls sharing one AbortSignal", () => {
+  const realFetch = globalThis.fetch;
+  const opts = (signal) => ({ baseUrl: "http://127.0.0.1:9", appKey: APP_KEY, retry: false, timeoutMs: 10_000, signal });
+  const body = JSON.stringify(platformTask());
+
+  /** A signal whose abort listeners are counted. */
+  function countedSignal() {
+    const controller = new AbortController();
+    const { signal } = controller;
+    const counted = { controller, signal, listeners: 0, most: 0 };
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    const live = new Set();
+    signal.addEventListener = (type, listener, options) => {
+      if (type === "abort" && !live.has(listener)) {
+        live.add(listener);
+        counted.listeners = live.size;
+        counted.most = Math.max(counted.most, live.size);
+      }
+      return add(type, listener, options);
+    };
+    signal.removeEventListener = (type, listener, options) => {
+      if (type === "abort" && live.delete(listener)) counted.listeners = live.size;
+      return remove(type, listener, options);
+    };
+    return counted;
+  }
+
+  test("50 concurrent calls on one signal: no MaxListenersExceededWarning, one listener; aborting ends all 50 as aborted, with signal.reason as cause", async () => {
+    const warnings = [];
+    const onWarning = (warning) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on("warning", onWarning);
+    // Answers only when aborted (through the request's own signal).
+    globalThis.fetch = (request) => new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(request.signal.reason)));
+    const counted = countedSignal();
+    try {
+      const calls = Array.from({ length: 50 }, (_, i) => pkg.queryUpgradeTask(`op-${i}`, TOKEN, opts(counted.signal)).then(
+        () => null,
+        (error) => error,
+      ));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(counted.listeners, 1, "one abort listener for all the calls");
+      const reason = new Error("the user went away");
+      counted.controller.abort(reason);
+      const errors = await Promise.all(calls);
+      for (const error of errors) {
+        assert.ok(error instanceof pkg.UpgradeTaskError, String(error));
+        assert.equal(error.kind, "aborted");
+        assert.equal(error.cause, reason);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(warnings, []);
+      assert.equal(counted.listeners, 0, "a listener was left on the signal");
+    } finally {
+      process.off("warning", onWarning);
+      globalThis.fetch = realFetch;
+    }
+  });
+
+  test("1000 sequential calls on one long-lived signal leave no listener behind", async () => {
+    globalThis.fetch = async () => new Response(body, { status: 200 });
+    const counted = countedSignal();
+    try {
+      for (let i = 0; i < 1000; i += 1) {
+        const task = await pkg.queryUpgradeTask("op-1", TOKEN, opts(counted.signal));
+        assert.equal(task.operationId, "op-1");
+      }
+      assert.equal(counted.listeners, 0);
+      assert.equal(counted.most, 1);
+      // Batches of 20 concurrent calls, 10 times: still at most one listener at a time.
+      for (let round = 0; round < 10; round += 1) {
+        await Promise.all(Array.from({ length: 20 }, () => pkg.queryUpgradeTask("op-1", TOKEN, opts(counted.signal))));
+      }
+      assert.equal(counted.listeners, 0);
+      assert.equal(counted.most, 1);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+});
