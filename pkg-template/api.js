@@ -13,7 +13,9 @@ const FINAL = new Set(["success", "failed", "stop"]);
 /** An `aborted` error keeps why the caller's signal fired: `signal.reason` becomes its `cause`. */
 function keepAbortReason(error, signal) {
   if (error instanceof UpgradeTaskError && error.kind === "aborted" && signal?.aborted === true && !Object.hasOwn(error, "cause")) {
-    Object.defineProperty(error, "cause", { value: signal.reason, writable: true, configurable: true, enumerable: false });
+    // A descriptor without a prototype: a `get` or `set` a page defined on Object.prototype
+    // would otherwise make it an accessor descriptor (and defineProperty throw).
+    Object.defineProperty(error, "cause", { __proto__: null, value: signal.reason, writable: true, configurable: true, enumerable: false });
   }
   return error;
 }
@@ -291,7 +293,9 @@ export function createApi(load) {
     }
     const { signal, onInvalid, pageNo, pageSize, ...callOptions } = problems.length === 0 ? given : {};
     if (onInvalid !== undefined && typeof onInvalid !== "function") problems.push({ path: "options.onInvalid", message: "must be a function" });
-    const filterOptions = {};
+    // No prototype: a setter a page defined on Object.prototype for a filter key would
+    // swallow the assignment (the spread below copies own properties only).
+    const filterOptions = Object.create(null);
     if (problems.length === 0 && filter) for (const key of filterKeys) if (filter[key] !== undefined) filterOptions[key] = filter[key];
     const base = { ...callOptions, ...filterOptions };
     return walkPages(

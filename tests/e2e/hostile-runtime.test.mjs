@@ -357,3 +357,28 @@ describe("many calls sharing one AbortSignal", () => {
     }
   });
 });
+
+describe("accessors on Object.prototype around the package's own JS", () => {
+  test("a setter on Object.prototype for a filter key does not swallow the filter of listUpgradeTasks", async () => {
+    const { reported, uncaught } = await inChild(`
+      const urls = [];
+      globalThis.fetch = async (request) => {
+        urls.push(request.url);
+        return new Response(JSON.stringify({ data: [], pageNo: 0, pageSize: 100, totalCount: 0 }), { status: 200 });
+      };
+      const given = new Set();
+      Object.defineProperty(Object.prototype, "operationType", { configurable: true, set(value) { given.add(value); } });
+      const client = new pkg.UpgradeTaskClient({ baseUrl: "http://127.0.0.1:9", appKey: "app", accessToken: "tok", rateLimit: false, retry: false });
+      const tasks = [];
+      try {
+        for await (const task of client.listUpgradeTasks({ operationType: "firmware_upgrade" })) tasks.push(task);
+      } finally {
+        delete Object.prototype.operationType;
+      }
+      report({ queries: urls.map((url) => new URL(url).search), tasks: tasks.length, given: [...given] });
+    `);
+    assert.equal(uncaught.count, 0, uncaught.text);
+    assert.deepEqual(reported.queries, ["?operationType=firmware_upgrade&pageNo=0&pageSize=100"]);
+    assert.deepEqual(reported.given, []);
+  });
+});
