@@ -697,22 +697,39 @@ const PLAIN: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::js
 
 /// The same, each property defined as an own data property (the vendored crate's patch):
 /// for a runtime whose `Object.prototype` or `Array.prototype` may hold a setter for a key
-/// the module writes ([`prototypes_clean`]). About 15x slower per property in Node 20.
-const DEFINED: serde_wasm_bindgen::Serializer =
+/// the module writes ([`what_to_define`]). About 15x slower per property in Node 20.
+const DEFINED: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::json_compatible()
+    .define_properties(true)
+    .define_elements(true);
+
+/// Objects' properties defined, arrays' elements assigned: for an `Object.prototype` with a
+/// key of its own (a polyfill, a setter for `status`) but no index key, and an
+/// `Array.prototype` without one (a defined element costs several µs in Node 20: the
+/// largest task's 512 strings would add about 2 ms).
+const DEFINED_OBJECTS: serde_wasm_bindgen::Serializer =
     serde_wasm_bindgen::Serializer::json_compatible().define_properties(true);
 
-thread_local! {
-    /// Whether the conversion under way defines its properties: unknown (`None`) until its
-    /// first property (a task with short ids crosses as JSON text and never asks), then
-    /// [`prototypes_clean`]'s answer for the rest of it ([`settle`] resets it).
-    static DEFINE: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+/// What the conversion under way defines rather than assigns ([`what_to_define`]).
+#[derive(Clone, Copy)]
+struct Defining {
+    /// The properties of objects.
+    objects: bool,
+    /// The elements of arrays.
+    elements: bool,
 }
 
-/// Whether the conversion under way defines its properties ([`DEFINE`]).
-fn defining() -> bool {
+thread_local! {
+    /// What the conversion under way defines: unknown (`None`) until its first property (a
+    /// task with short ids crosses as JSON text and never asks), then [`what_to_define`]'s
+    /// answer for the rest of it ([`settle`] resets it).
+    static DEFINE: std::cell::Cell<Option<Defining>> = const { std::cell::Cell::new(None) };
+}
+
+/// What the conversion under way defines ([`DEFINE`]).
+fn defining() -> Defining {
     DEFINE.with(|cell| {
         cell.get().unwrap_or_else(|| {
-            let define = !prototypes_clean();
+            let define = what_to_define();
             cell.set(Some(define));
             define
         })
@@ -721,14 +738,19 @@ fn defining() -> bool {
 
 /// A value as a plain JS object, made by `serde-wasm-bindgen`.
 fn plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let serializer = if defining() { &DEFINED } else { &PLAIN };
+    let serializer = match defining() {
+        Defining { elements: true, .. } => &DEFINED,
+        Defining { objects: true, .. } => &DEFINED_OBJECTS,
+        _ => &PLAIN,
+    };
     value.serialize(serializer).map_err(JsValue::from)
 }
 
-/// `target[key] = value` for the conversion under way: assigned when the prototypes are
-/// clean, defined otherwise ([`plain`]).
-fn put(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<(), JsValue> {
-    if defining() {
+/// `target[key] = value` for the conversion under way (an element of an array when
+/// `element`): assigned when nothing on the prototypes can intercept it, defined otherwise.
+fn put(target: &JsValue, key: &JsValue, value: &JsValue, element: bool) -> Result<(), JsValue> {
+    let define = defining();
+    if (element && define.elements) || (!element && define.objects) {
         own_property(target, key, value)
     } else {
         Reflect::set(target, key, value).map(|_| ())
@@ -752,38 +774,50 @@ const OBJECT_PROTOTYPE_KEYS: &[&str] = &[
     "toLocaleString",
 ];
 
-/// Whether assigning the properties of the objects and arrays the module makes runs no code
-/// of the page: `Object.prototype` has only its standard keys (no accessor or read-only
-/// property a page added, under any key: a setter for `status` or `0`), `Array.prototype`
-/// no index property and `Object.prototype` as its prototype. Otherwise every property is
-/// defined (`Reflect.defineProperty`, slower), so the call works as if the prototypes were
-/// clean. A few reads of the runtime's own objects (Node 20: `Object.prototype`'s keys and
-/// their join about 0.5 µs, the rest 0.03 µs), once per conversion that uses
-/// `serde-wasm-bindgen` (a task with short ids crosses as JSON text, which needs none).
-fn prototypes_clean() -> bool {
+/// What the objects and arrays the module makes must have defined rather than assigned, so
+/// that no code of the page runs: objects' properties unless `Object.prototype` has only its
+/// standard keys (no accessor or read-only property a page added, under any key: a setter for
+/// `status`), arrays' elements unless neither `Array.prototype` nor `Object.prototype` has an
+/// index key and `Object.prototype` is `Array.prototype`'s prototype. A define (slower) makes
+/// the call work as if the prototypes were clean. A few reads of the runtime's own objects
+/// (Node 20: `Object.prototype`'s keys and their join about 0.5 µs, the rest 0.03 µs), once
+/// per conversion that uses `serde-wasm-bindgen` (a task with short ids crosses as JSON
+/// text, which needs none).
+fn what_to_define() -> Defining {
+    let everything = Defining {
+        objects: true,
+        elements: true,
+    };
     // The prototypes of a fresh object and array: the ones every output object gets.
     let (Ok(object), Ok(array)) = (
         Reflect::get_prototype_of(&Object::new()),
         Reflect::get_prototype_of(&Array::new()),
     ) else {
-        return false;
+        return everything;
     };
     let parent_is_object =
         Reflect::get_prototype_of(&array).is_ok_and(|parent| Object::is(&parent, &object));
     // `Array.prototype` is an array: its `length` is 0 exactly when it has no index property
-    // (defining one raises it; it cannot shrink below one; 7 ns where its own keys take 1.2 µs).
-    // (Its own data property: reading it runs no code.)
+    // (defining one raises it; it cannot shrink below one; 7 ns where its own keys take
+    // 1.2 µs). (Its own data property: reading it runs no code.)
     let no_index = array.unchecked_ref::<Array>().length() == 0;
-    parent_is_object
-        && no_index
-        && Reflect::own_keys(&object)
-            .ok()
-            // A Symbol key makes `join` throw: not clean.
-            .and_then(|keys| checked_join(&keys).ok())
-            .is_some_and(|keys| {
-                keys.split(',')
-                    .all(|key| OBJECT_PROTOTYPE_KEYS.contains(&key))
-            })
+    // A Symbol key makes `join` throw: not clean.
+    let Some(keys) = Reflect::own_keys(&object)
+        .ok()
+        .and_then(|keys| checked_join(&keys).ok())
+    else {
+        return everything;
+    };
+    let mut define = Defining {
+        objects: false,
+        elements: !parent_is_object || !no_index,
+    };
+    for key in keys.split(',') {
+        define.objects |= !OBJECT_PROTOTYPE_KEYS.contains(&key);
+        // An index key of `Object.prototype` is seen by arrays too.
+        define.elements |= key.starts_with(|c: char| c.is_ascii_digit());
+    }
+    define
 }
 
 /// Up to how many bytes per string of its device and group lists a task crosses as one
@@ -843,9 +877,9 @@ impl<T: ToJs + Serialize + PageItem> ToJs for Page<T> {
         let page = plain(&self)?;
         let list = Array::new();
         for (index, item) in items.into_iter().enumerate() {
-            put(&list, &JsValue::from(index as u32), &item.to_js()?)?;
+            put(&list, &JsValue::from(index as u32), &item.to_js()?, true)?;
         }
-        put(&page, &name(T::KEY), &list)?;
+        put(&page, &name(T::KEY), &list, false)?;
         Ok(page)
     }
 }

@@ -224,6 +224,30 @@ describe("accessors on Object.prototype and Array.prototype around the result", 
     assert.deepEqual(reported.leaked, [], "a setter on a prototype was given a value of the result");
   });
 
+  test("with setters on Object.prototype only (no index key anywhere), a large task is still whole and identical", async () => {
+    // The module then defines the objects' properties but assigns the arrays' elements.
+    const { reported, uncaught } = await inChild(`
+      const given = new Set();
+      const large = { ...task, targets: { devices: Array.from({ length: 256 }, (_, i) => "device-" + i + "-".repeat(90)) } };
+      answerWith(large);
+      const before = await settle(call());
+      for (const key of ["status", "targets", "devices", "operationId"]) {
+        Object.defineProperty(Object.prototype, key, { configurable: true, set(value) { given.add(typeof value === "string" ? value : typeof value); } });
+      }
+      Object.defineProperty(Object.prototype, "somePolyfill", { configurable: true, writable: true, value: () => 1 });
+      const polluted = await settle(call());
+      for (const key of ["status", "targets", "devices", "operationId", "somePolyfill"]) delete Object.prototype[key];
+      const { isDeepStrictEqual } = await import("node:util");
+      report({
+        same: before.ok && polluted.ok && isDeepStrictEqual(before.value, polluted.value),
+        devices: polluted.ok ? polluted.value.targets.devices.length : null,
+        leaked: [...given].filter((v) => v === "op-1" || v === "processing" || String(v).startsWith("device")),
+      });
+    `);
+    assert.equal(uncaught.count, 0, uncaught.text);
+    assert.deepEqual(reported, { same: true, devices: 256, leaked: [] });
+  });
+
   test("a login session is whole, and a setter for accessToken on Object.prototype never sees the token", async () => {
     const { reported, uncaught } = await inChild(`
       ${SETTERS}
