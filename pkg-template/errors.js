@@ -6,6 +6,17 @@ const BRAND = Symbol.for("iot-upgrade-task.UpgradeTaskError");
 
 /** Every rejection of iot-upgrade-task is an UpgradeTaskError. */
 export class UpgradeTaskError extends Error {
+  // Declared fields are defined as the instance's own properties before the constructor's
+  // assignments: a setter a page defined on Object.prototype for one of these keys never runs.
+  kind;
+  httpStatus;
+  errorCode;
+  errorDesc;
+  hint;
+  retryable;
+  problems;
+  attempts;
+
   /**
    * @param {object} init the error record built by the WebAssembly core
    * @param {{cause?: unknown}} [options]
@@ -21,7 +32,7 @@ export class UpgradeTaskError extends Error {
     this.retryable = record.retryable === true;
     this.problems = Array.isArray(record.problems) ? record.problems : [];
     this.attempts = Number.isInteger(record.attempts) ? record.attempts : 0;
-    Object.defineProperty(this, BRAND, { value: true });
+    Object.defineProperty(this, BRAND, { __proto__: null, value: true });
   }
 
   /** True for an UpgradeTaskError from any copy of the package (ESM, CommonJS, bundled). */
@@ -32,6 +43,7 @@ export class UpgradeTaskError extends Error {
 }
 
 Object.defineProperty(UpgradeTaskError.prototype, "name", {
+  __proto__: null,
   value: "UpgradeTaskError",
   writable: true,
   configurable: true,

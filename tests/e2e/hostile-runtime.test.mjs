@@ -286,17 +286,21 @@ describe("accessors on Object.prototype and Array.prototype around the result", 
 
   test(
     "an error record's keys with setters on Object.prototype: still an UpgradeTaskError",
-    { todo: "pkg-template/errors.js assigns the error's fields (this.kind = …): a page's setter on Object.prototype runs and may throw; the module's own record is made with own properties" },
     async () => {
       const { reported, uncaught } = await inChild(`
         answerWith("[]");
-        Object.defineProperty(Object.prototype, "kind", { configurable: true, set() { throw new Error("setter"); } });
-        const outcome = await settle(call());
-        delete Object.prototype.kind;
-        report(outcome === "hung" ? outcome : { typed: outcome.typed, kind: outcome.kind });
+        const outcomes = {};
+        for (const key of ["kind", "httpStatus", "errorCode", "errorDesc", "hint", "retryable", "problems", "attempts", "message", "cause"]) {
+          Object.defineProperty(Object.prototype, key, { configurable: true, set() { throw new Error("setter"); } });
+          const outcome = await settle(call());
+          delete Object.prototype[key];
+          outcomes[key] = outcome === "hung" ? outcome : outcome.typed + " " + outcome.kind;
+        }
+        report(outcomes);
       `);
       assert.equal(uncaught.count, 0, uncaught.text);
-      assert.deepEqual(reported, { typed: true, kind: "invalid_response" });
+      const expected = "true invalid_response";
+      assert.deepEqual(reported, { kind: expected, httpStatus: expected, errorCode: expected, errorDesc: expected, hint: expected, retryable: expected, problems: expected, attempts: expected, message: expected, cause: expected });
     },
   );
 });
