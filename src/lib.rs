@@ -13,5 +13,11 @@
 //! `JSON.parse` (chosen by measurement) → a plain JS object.
 #![forbid(unsafe_code)]
 
+/// The allocator of the .wasm: talc (single-threaded wasm, heaps grown from the module's
+/// linear memory as needed) in place of std's dlmalloc.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub mod core;
 pub mod js;
