@@ -2,8 +2,6 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
 use serde::Serialize;
 
 use super::ip::{is_dotted_quad, is_ipv4, is_ipv6};
@@ -18,12 +16,25 @@ pub const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
 /// The longest `operationId` accepted, in bytes of UTF-8 (real ids are far shorter).
 pub const MAX_OPERATION_ID_BYTES: usize = 4096;
 
-/// Everything except RFC 3986 unreserved characters is percent-encoded in the id segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+/// Percent-encodes `value`: every byte of its UTF-8 except the RFC 3986 unreserved
+/// characters (`A-Z a-z 0-9 - . _ ~`) becomes `%XX` (upper-case hex). What the id segment and
+/// the login form need, written out: the `percent-encoding` crate's way (a `Display` through
+/// `to_string`) brought a 768-byte table of every `%XX` and the formatting machinery's calls.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            for nibble in [byte >> 4, byte & 0x0F] {
+                let digit = if nibble < 10 { b'0' } else { b'A' - 10 };
+                out.push(char::from(digit + nibble));
+            }
+        }
+    }
+    out
+}
 
 /// The checked inputs of one call, ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -290,7 +301,7 @@ fn call_policy(problems: &mut Problems, raw: &RawPolicy) -> CallPolicy {
 
 /// `application/x-www-form-urlencoded` encoding of one value.
 pub fn form_encode(value: &str) -> String {
-    utf8_percent_encode(value, SEGMENT).to_string()
+    percent_encode(value)
 }
 
 fn required<'a>(problems: &mut Problems, path: &str, argument: &'a Argument) -> Option<&'a String> {
@@ -342,7 +353,7 @@ pub fn encode_segment(id: &str) -> Result<String, String> {
             id.len()
         ));
     }
-    Ok(utf8_percent_encode(id, SEGMENT).to_string())
+    Ok(percent_encode(id))
 }
 
 /// Checks a base URL and returns it without trailing slashes, ready for the API path.
@@ -473,4 +484,36 @@ pub fn is_loopback(host: &str) -> bool {
 /// Refusal reasons for call arguments that are not strings, for [`Argument::Refused`].
 pub fn not_a_string(js_type: &str) -> String {
     format!("must be a string, got {js_type}")
+}
+
+#[cfg(test)]
+mod tests {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+    use super::percent_encode;
+
+    /// The set the id segment and the login form were encoded with before (the reference).
+    const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+
+    #[test]
+    fn percent_encoding_is_the_crates_for_every_character() {
+        let reference = |text: &str| utf8_percent_encode(text, UNRESERVED_KEPT).to_string();
+        // Every character of one to four UTF-8 bytes, alone and between others.
+        let samples = (0..=0x10FFFF_u32)
+            .filter(|c| *c < 0x3000 || c % 97 == 0)
+            .filter_map(char::from_u32);
+        let mut all = String::new();
+        for ch in samples {
+            let text = format!("a{ch}~");
+            assert_eq!(percent_encode(&text), reference(&text), "{:?}", ch);
+            all.push(ch);
+        }
+        assert_eq!(percent_encode(&all), reference(&all));
+        assert_eq!(percent_encode(""), "");
+        assert_eq!(percent_encode("é=x;y&z+ %"), "%C3%A9%3Dx%3By%26z%2B%20%25");
+    }
 }
