@@ -376,29 +376,30 @@ pub fn check_base_url(input: &str) -> Result<String, Cow<'static, str>> {
     if scheme != "https" && scheme != "http" {
         return Err(format!("must use https: (got {scheme}:)").into());
     }
-    let (before_fragment, fragment) = match rest.split_once('#') {
-        Some((before, _)) => (before, true),
-        None => (rest, false),
-    };
-    if fragment {
+    if has_byte(rest, b'#') {
         return Err("must not carry a fragment (#…)".into());
     }
-    if before_fragment.contains('?') {
+    if has_byte(rest, b'?') {
         return Err("must not carry a query (?…)".into());
     }
-    let (authority, path) = match before_fragment.find('/') {
-        Some(at) => before_fragment.split_at(at),
-        None => (before_fragment, ""),
+    let (authority, path) = match rest.bytes().position(|b| b == b'/') {
+        Some(at) => (
+            rest.get(..at).unwrap_or_default(),
+            rest.get(at..).unwrap_or_default(),
+        ),
+        None => (rest, ""),
     };
-    if authority.contains('@') {
+    if has_byte(authority, b'@') {
         return Err("must not carry credentials (user:password@)".into());
     }
     let (host, port) = split_host_port(authority)?;
     if let Some(port) = port {
-        if port.is_empty()
-            || !port.bytes().all(|b| b.is_ascii_digit())
-            || port.parse::<u32>().map_or(true, |p| p > 65_535)
-        {
+        // Digits only, so the fold reads the number (saturating far beyond any port).
+        let number = port.bytes().fold(0u32, |n, b| {
+            n.saturating_mul(10)
+                .saturating_add(u32::from(b.wrapping_sub(b'0')))
+        });
+        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || number > 65_535 {
             return Err("has an invalid port".into());
         }
     }
@@ -411,23 +412,43 @@ pub fn check_base_url(input: &str) -> Result<String, Cow<'static, str>> {
     }
     Ok(format!(
         "{scheme}://{authority}{}",
-        path.trim_end_matches('/')
+        trim_end_byte(path, b'/')
     ))
+}
+
+/// Whether `text` holds the ASCII character `byte`. The URL's delimiters are all ASCII, so
+/// its checks look at bytes: no `char` searcher (and its panicking paths) for a few
+/// one-character searches.
+fn has_byte(text: &str, byte: u8) -> bool {
+    text.bytes().any(|b| b == byte)
+}
+
+/// `text` cut at its first ASCII `byte`: what comes before it and what comes after it.
+fn cut_at(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
+/// `text` without the ASCII `byte` repeated at its end.
+fn trim_end_byte(text: &str, byte: u8) -> &str {
+    let end = text.bytes().rposition(|b| b != byte).map_or(0, |at| at + 1);
+    text.get(..end).unwrap_or_default()
 }
 
 fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Cow<'static, str>> {
     if authority.starts_with('[') {
-        let Some(end) = authority.find(']') else {
+        let Some(end) = authority.bytes().position(|b| b == b']') else {
             return Err("has an unterminated [IPv6] host".into());
         };
-        let (host, rest) = authority.split_at(end + 1);
+        let host = authority.get(..=end).unwrap_or_default();
+        let rest = authority.get(end + 1..).unwrap_or_default();
         match rest.strip_prefix(':') {
             Some(port) => Ok((host, Some(port))),
             None if rest.is_empty() => Ok((host, None)),
             None => Err("has characters after its [IPv6] host".into()),
         }
     } else {
-        match authority.split_once(':') {
+        match cut_at(authority, b':') {
             Some((host, port)) => Ok((host, Some(port))),
             None => Ok((authority, None)),
         }
@@ -455,7 +476,7 @@ fn check_host(host: &str) -> Result<(), Cow<'static, str>> {
     }
     // A host whose last label is numeric (decimal, or 0x hex) is an IPv4 address to URL
     // parsers; accept only the plain dotted quad (no 127.1, octal or hex forms, no octet > 255).
-    let last = after_last_dot(host.trim_end_matches('.'));
+    let last = after_last_dot(trim_end_byte(host, b'.'));
     let numeric = last.bytes().all(|b| b.is_ascii_digit())
         || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
     if !last.is_empty() && numeric && !is_ipv4(host) {

@@ -184,7 +184,7 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form HTTP/1.1 senders must use.
 fn http_date_ms(value: &str) -> Option<f64> {
     let rest = value.split_once(", ")?.1;
-    let mut parts = rest.split(' ');
+    let mut parts = split_at_spaces(rest);
     let day: u8 = parts.next()?.parse().ok()?;
     let month = match parts.next()? {
         "Jan" => "01",
@@ -210,6 +210,25 @@ fn http_date_ms(value: &str) -> Option<f64> {
     super::time::parse_timestamp(&text)
         .ok()
         .map(|t| t.unix_seconds() as f64 * 1000.0)
+}
+
+/// `text` split at every space, as `str::split(' ')` splits it (empty pieces included), by
+/// bytes: no `char` searcher for one ASCII delimiter.
+fn split_at_spaces(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == b' ') {
+            Some(at) => {
+                rest = current.get(at + 1..);
+                current.get(..at)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 /// The waiter's schedule: `minDelayMs`, `maxDelayMs`, `maxWaitMs`.
@@ -253,6 +272,25 @@ pub fn next_poll_delay(current_ms: f64, changed: bool, min_ms: f64, max_ms: f64)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_split_as_str_split_splits() {
+        for text in [
+            "",
+            " ",
+            "  ",
+            "a",
+            "06 Nov 1994 08:49:37 GMT",
+            " 06 Nov",
+            "06  Nov ",
+            "é b  ç ",
+            "a\tb c",
+        ] {
+            let ours: Vec<&str> = split_at_spaces(text).collect();
+            let std: Vec<&str> = text.split(' ').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
 
     #[test]
     fn full_jitter_exponential_schedule() {
