@@ -644,8 +644,11 @@ pub fn read_text<'de>(text: &'de str, want: Want<'_, 'de>) -> Result<Read<'de>, 
 /// body. The message says what is wrong.
 fn check_raw(text: &str, depth: usize) -> Result<(), String> {
     let checked = if text.starts_with(['[', '{']) {
-        let (open, close) = ("[".repeat(depth), "]".repeat(depth));
-        read_text(&format!("{open}{text}{close}"), Want::Skip).map(drop)
+        let mut nested = String::with_capacity(text.len().saturating_add(2 * depth));
+        nested.extend(std::iter::repeat_n('[', depth));
+        nested.push_str(text);
+        nested.extend(std::iter::repeat_n(']', depth));
+        read_text(&nested, Want::Skip).map(drop)
     } else {
         read_text(text, Want::Skip).map(drop)
     };
