@@ -6,7 +6,7 @@ use super::errors::{classify, ErrorKind, ErrorReport};
 use super::problem::Problem;
 use super::task::UpgradeTask;
 use super::validate::normalise_task;
-use super::wire::{read_text, Answer, Fields, Json, Obj, Raw, Read, Want, WireTask};
+use super::wire::{read_text, read_value, Answer, Fields, Json, Obj, Raw, Read, Want, WireTask};
 
 /// The largest body accepted, in bytes (4 MiB), however it arrives.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -162,7 +162,7 @@ fn code_text(raw: &Raw<'_, 1>) -> Option<String> {
     }
     if text.starts_with('"') {
         // Already checked as JSON: this reads the string's contents.
-        return match serde_json::from_str::<Json<'_>>(text) {
+        return match read_value(text) {
             Ok(Json::String(code)) => Some(code.into_owned()),
             _ => None,
         };

@@ -256,7 +256,7 @@ impl<'a, const D: usize> Raw<'a, D> {
     /// The value as a lenient leaf (for messages and strings).
     pub fn value(&self) -> Json<'a> {
         // Already checked as JSON: reading it again cannot fail.
-        serde_json::from_str(self.get()).unwrap_or(Json::Null)
+        read_value(self.get()).unwrap_or(Json::Null)
     }
 
     /// A count as the platform sends it: a number, read exactly from its text (`3`, `3.0`,
@@ -637,6 +637,12 @@ pub fn read_text<'de>(text: &'de str, want: Want<'_, 'de>) -> Result<Read<'de>, 
     let read = de::DeserializeSeed::deserialize(WantSeed(want), &mut deserializer)?;
     deserializer.end()?;
     Ok(read)
+}
+
+/// Reads a whole JSON text as a lenient leaf (what `serde_json::from_str::<Json>` reads,
+/// through the one reading code every wire type shares).
+pub fn read_value(text: &str) -> Result<Json<'_>, serde_json::Error> {
+    read_text(text, Want::Json).map(|read| leaf(Some(read)))
 }
 
 /// Checks a value's JSON text as serde_json captured it (without reading its numbers and
