@@ -38,7 +38,14 @@ pub struct Problems {
 impl Problems {
     /// Records a problem at `path`.
     pub fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.list.push(Problem::new(path, message));
+        self.push(Problem::new(path, message));
+    }
+
+    /// Records a problem (not generic: one copy of the list's growth for every kind of
+    /// path and message [`Problems::add`] takes).
+    #[inline(never)]
+    fn push(&mut self, problem: Problem) {
+        self.list.push(problem);
     }
 
     /// Whether nothing was recorded.
