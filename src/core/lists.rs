@@ -253,7 +253,14 @@ impl Query {
                 self.push(key, wire);
             }
             None => {
-                let known = names.join(", ");
+                // Joined by hand: `[&str]::join` carries an overflow panic with its message.
+                let mut known = String::new();
+                for (index, name) in names.iter().enumerate() {
+                    if index > 0 {
+                        known.push_str(", ");
+                    }
+                    known.push_str(name);
+                }
                 let hint = sent
                     .filter(|(sent, _)| sent.contains(&text))
                     .map(|(_, hint)| format!(" ({hint})"))
