@@ -17,10 +17,13 @@ pub struct Problem {
 impl Problem {
     /// Creates a problem at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            message: message.into(),
-        }
+        Self::of(path.into(), message.into())
+    }
+
+    /// [`Problem::new`] once its path and message are Strings (not generic: one copy).
+    #[inline(never)]
+    fn of(path: String, message: String) -> Self {
+        Self { path, message }
     }
 }
 
