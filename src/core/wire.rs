@@ -346,7 +346,8 @@ pub trait Field<'de>: Sized {
     fn read(source: &mut dyn Source<'de>) -> Result<Self, Stashed>;
 
     /// Reads the next value into a wire object's field (a repeated key: the last value
-    /// wins).
+    /// wins). Not inlined: one copy per field type, not one per field of every wire object.
+    #[inline(never)]
     fn read_into(slot: &mut Option<Self>, source: &mut dyn Source<'de>) -> Result<(), Stashed> {
         *slot = Some(Self::read(source)?);
         Ok(())
