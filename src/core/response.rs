@@ -79,7 +79,9 @@ fn refusal(
     }
 }
 
-/// An `invalid_response` report listing `problems`.
+/// An `invalid_response` report listing `problems` (not inlined: one copy of the report's
+/// construction for its nine callers).
+#[inline(never)]
 pub fn invalid_response(status: u16, problems: Vec<Problem>) -> ErrorReport {
     ErrorReport::new(
         ErrorKind::InvalidResponse,

@@ -568,6 +568,9 @@ impl<A, E: de::Error, K> Reading<A, E, K> {
         }
     }
 
+    /// Keeps the deserializer's error (not inlined: one copy of the drop of an error kept
+    /// before for every read that can fail).
+    #[inline(never)]
     fn stash(&mut self, error: E) -> Stashed {
         self.error = Some(error);
         Stashed
