@@ -136,6 +136,7 @@ pub struct ErrorReport {
 
 impl ErrorReport {
     /// Builds a report and its message from its parts.
+    #[cold]
     pub fn new(
         kind: ErrorKind,
         http_status: Option<u16>,

@@ -555,6 +555,7 @@ struct Frame {
 }
 
 /// The report for a body that is not an object.
+#[cold]
 fn not_a_page(status: u16, other: &Json<'_>) -> ErrorReport {
     let message = format!(
         "the body is {}, not a JSON object (a page)",
@@ -616,12 +617,14 @@ fn page_frame(
 }
 
 /// The problem of an item that is not an object (`what`: "a task").
+#[cold]
 fn not_an_item(what: &str, other: &Json<'_>) -> Problem {
     let message = format!("must be an object ({what}), got {}", describe(other));
     Problem::new("", message)
 }
 
 /// An item that broke its rules: its usable id, and its problems with paths from the page.
+#[cold]
 fn invalid_item(index: usize, id: Option<&Json<'_>>, problems: Vec<Problem>) -> InvalidItem {
     let id = id
         .and_then(Json::as_str)
@@ -672,6 +675,7 @@ fn total_of(
 }
 
 /// A problem of item `index`, with its path from the page (`data[3]`, `data[3].status`).
+#[cold]
 fn at_item(index: usize, problem: Problem) -> Problem {
     let path = if problem.path.is_empty() {
         format!("data[{index}]")

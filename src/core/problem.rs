@@ -22,6 +22,7 @@ impl Problem {
 
     /// [`Problem::new`] once its path and message are Strings (not generic: one copy).
     #[inline(never)]
+    #[cold]
     fn of(path: String, message: String) -> Self {
         Self { path, message }
     }
@@ -47,6 +48,7 @@ impl Problems {
     /// Records a problem (not generic: one copy of the list's growth for every kind of
     /// path and message [`Problems::add`] takes).
     #[inline(never)]
+    #[cold]
     fn push(&mut self, problem: Problem) {
         self.list.push(problem);
     }
@@ -86,6 +88,7 @@ const KEPT: usize = SHOWN + 4096;
 /// A value the platform sent, for a problem message: kept marked as outside text until the
 /// report is finished ([`finish`]), which redacts the call's secrets in it, shortens it to 60
 /// characters and puts it in quotes. Control characters become U+FFFD.
+#[cold]
 pub fn quote(text: &str) -> String {
     let mut out = String::from(OPEN);
     for (count, ch) in text.chars().enumerate() {

@@ -49,6 +49,7 @@ where
 /// The report of an answer that cannot be read as a wire type: a platform error, a body too
 /// large, or not JSON (`read`: `None` when the body was too large, the problem when it was
 /// not JSON). One copy of this code for every wire type.
+#[cold]
 fn refusal(
     status: u16,
     platform: Option<PlatformError>,
@@ -82,6 +83,7 @@ fn refusal(
 /// An `invalid_response` report listing `problems` (not inlined: one copy of the report's
 /// construction for its nine callers).
 #[inline(never)]
+#[cold]
 pub fn invalid_response(status: u16, problems: Vec<Problem>) -> ErrorReport {
     ErrorReport::new(
         ErrorKind::InvalidResponse,

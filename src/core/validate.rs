@@ -168,6 +168,7 @@ pub fn spells(text: &str, name: &str) -> bool {
 }
 
 /// Names a JSON value's type for messages ("an array", "the number 3", …).
+#[cold]
 pub fn describe(value: &Json<'_>) -> String {
     match value {
         Json::Null => "null".into(),
