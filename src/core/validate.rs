@@ -411,7 +411,7 @@ impl Walker<'_> {
             .unwrap_or(false);
         let retry_times = obj.retry_times.as_ref().filter(|raw| !raw.is_null());
         let retry_given = retry_times.is_some();
-        let retry_times = retry_times.and_then(|raw| self.integer(raw, "policy.retryTimes"));
+        let retry_times = retry_times.and_then(|raw| self.integer(raw, "policy", "retryTimes"));
         if execute_type == Some(ExecuteType::Custom) {
             for (key, field, given) in [
                 ("startTime", &start_time, &obj.start_time),
@@ -477,18 +477,21 @@ impl Walker<'_> {
     }
 
     /// A non-negative integer: a JSON number without a fraction, or a decimal-integer string.
-    fn integer(&mut self, value: &Raw<'_>, path: &str) -> Option<u64> {
+    /// Its path (`parent.key`) is built only for a problem, as for every other field.
+    fn integer(&mut self, value: &Raw<'_>, parent: &str, key: &str) -> Option<u64> {
         let describe = |value: &Raw<'_>| describe(&value.value());
         match value.as_whole() {
             Whole::Exact(n) => Some(n),
             Whole::TooLarge => {
-                self.problems
-                    .add(path, format!("{} is too large", describe(value)));
+                self.problems.add(
+                    field_path(parent, key),
+                    format!("{} is too large", describe(value)),
+                );
                 None
             }
             Whole::NotWhole => {
                 self.problems.add(
-                    path,
+                    field_path(parent, key),
                     format!("must be a non-negative integer, got {}", describe(value)),
                 );
                 None
@@ -500,9 +503,7 @@ impl Walker<'_> {
         let empty = WireStaResult::default();
         let obj = self.object(value, "staResult").unwrap_or(&empty);
         let mut count = |value: &Option<Raw<'_>>, key: &str| match value {
-            Some(value) if !value.is_null() => self
-                .integer(value, &field_path("staResult", key))
-                .unwrap_or(0),
+            Some(value) if !value.is_null() => self.integer(value, "staResult", key).unwrap_or(0),
             _ => 0,
         };
         let result = StaResult {
