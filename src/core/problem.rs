@@ -42,15 +42,7 @@ pub struct Problems {
 impl Problems {
     /// Records a problem at `path`.
     pub fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.push(Problem::new(path, message));
-    }
-
-    /// Records a problem (not generic: one copy of the list's growth for every kind of
-    /// path and message [`Problems::add`] takes).
-    #[inline(never)]
-    #[cold]
-    fn push(&mut self, problem: Problem) {
-        self.list.push(problem);
+        self.list.push(Problem::new(path, message));
     }
 
     /// Whether nothing was recorded.
