@@ -21,7 +21,7 @@ use super::request::{
 use super::response::{answer_body, invalid_response};
 use super::subtask::{SubTaskStatus, UpgradeSubTask};
 use super::task::{OperateType, TaskStatus, UpgradeTask};
-use super::validate::{describe, normalise_sub_task, normalise_task_object};
+use super::validate::{described, normalise_sub_task, normalise_task_object};
 use super::wire::{
     Answer, Fields, Items, Json, Obj, Raw, Whole, WireSubTask, WireSubTaskPage, WireTask,
     WireTaskPage,
@@ -557,10 +557,7 @@ struct Frame {
 /// The report for a body that is not an object.
 #[cold]
 fn not_a_page(status: u16, other: &Json<'_>) -> ErrorReport {
-    let message = format!(
-        "the body is {}, not a JSON object (a page)",
-        describe(other)
-    );
+    let message = described("the body is ", other, ", not a JSON object (a page)");
     invalid_response(status, vec![Problem::new("", message)])
 }
 
@@ -595,7 +592,7 @@ fn page_frame(
             false
         }
         Some(Err(other)) => {
-            problems.add("data", format!("must be an array, got {}", describe(other)));
+            problems.add("data", described("must be an array, got ", other, ""));
             false
         }
     };
@@ -619,7 +616,7 @@ fn page_frame(
 /// The problem of an item that is not an object (`what`: "a task").
 #[cold]
 fn not_an_item(what: &str, other: &Json<'_>) -> Problem {
-    let message = format!("must be an object ({what}), got {}", describe(other));
+    let message = described(&format!("must be an object ({what}), got "), other, "");
     Problem::new("", message)
 }
 
@@ -651,14 +648,11 @@ fn total_of(
             Whole::Exact(n) => return Some(n),
             Whole::TooLarge => found.push(Problem::new(
                 *key,
-                format!("{} is too large", describe(&raw.value())),
+                described("", &raw.value(), " is too large"),
             )),
             Whole::NotWhole => found.push(Problem::new(
                 *key,
-                format!(
-                    "must be a non-negative integer, got {}",
-                    describe(&raw.value())
-                ),
+                described("must be a non-negative integer, got ", &raw.value(), ""),
             )),
         }
     }

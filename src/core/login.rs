@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::errors::{ErrorKind, ErrorReport};
 use super::problem::{Problem, Problems};
 use super::response::{answer_body, invalid_response};
-use super::validate::describe;
+use super::validate::described;
 use super::wire::{Json, Obj, Whole, WireLogin};
 
 /// A fresh token, as users get it (`{accessToken, refreshToken, expiresAt}`).
@@ -48,7 +48,7 @@ pub fn interpret_login(
                 status,
                 vec![Problem::new(
                     "",
-                    format!("the body is {}, not a JSON object", describe(other)),
+                    described("the body is ", other, ", not a JSON object"),
                 )],
             ))
         }

@@ -54,7 +54,7 @@ pub fn normalise_task(body: &Obj<'_, WireTask<'_>>) -> Result<UpgradeTask, Vec<P
         Obj::Object(root) => normalise_task_object(root),
         Obj::Other(other) => Err(vec![Problem::new(
             "",
-            format!("the body is {}, not a JSON object", describe(other)),
+            described("the body is ", other, ", not a JSON object"),
         )]),
     }
 }
@@ -180,6 +180,14 @@ pub fn describe(value: &Json<'_>) -> String {
     }
 }
 
+/// A message around a value: `before`, the value named as [`describe`] names it, then
+/// `after` (cold and out of line: one copy of the formatting for every such message).
+#[cold]
+#[inline(never)]
+pub fn described(before: &str, value: &Json<'_>, after: &str) -> String {
+    format!("{before}{}{after}", describe(value))
+}
+
 /// A number for messages, quoted as the platform's other values are: integers in full, other
 /// numbers by what they are (no float formatting is carried for messages alone).
 fn describe_number(number: Number) -> String {
@@ -215,7 +223,7 @@ impl Walker<'_> {
             Some(Json::String(s)) if s.is_empty() => None,
             Some(Json::String(s)) => Some(String::from(s.as_ref())),
             Some(other) => {
-                let message = format!("must be a string, got {}", describe(other));
+                let message = described("must be a string, got ", other, "");
                 self.problems.add(field_path(parent, key), message);
                 None
             }
@@ -275,7 +283,7 @@ impl Walker<'_> {
             (Some(other), _) => {
                 self.problems.add(
                     field_path(parent, key),
-                    format!("must be a string, got {}", describe(other)),
+                    described("must be a string, got ", other, ""),
                 );
                 return None;
             }
@@ -300,7 +308,7 @@ impl Walker<'_> {
             Some(Obj::Object(object)) => Some(object),
             Some(Obj::Other(other)) => {
                 self.problems
-                    .add(path, format!("must be an object, got {}", describe(other)));
+                    .add(path, described("must be an object, got ", other, ""));
                 None
             }
         }
@@ -313,7 +321,7 @@ impl Walker<'_> {
             Some(other) => {
                 self.problems.add(
                     field_path(parent, key),
-                    format!("must be an array of strings, got {}", describe(other)),
+                    described("must be an array of strings, got ", other, ""),
                 );
                 return Vec::new();
             }
@@ -334,7 +342,7 @@ impl Walker<'_> {
                 // A hostile body could hold millions of bad items: list the first ones only.
                 _ if index >= MAX_LISTED_ITEM_PROBLEMS => unlisted += 1,
                 other => {
-                    let message = format!("must be a non-empty string, got {}", describe(other));
+                    let message = described("must be a non-empty string, got ", other, "");
                     self.problems.add(format!("{path}[{index}]"), message);
                 }
             }
@@ -469,7 +477,7 @@ impl Walker<'_> {
             Some(Json::String(s)) if s.eq_ignore_ascii_case("true") => Some(true),
             Some(Json::String(s)) if s.eq_ignore_ascii_case("false") => Some(false),
             Some(other) => {
-                let message = format!("must be true or false, got {}", describe(other));
+                let message = described("must be true or false, got ", other, "");
                 self.problems.add(field_path(parent, key), message);
                 None
             }
@@ -479,20 +487,19 @@ impl Walker<'_> {
     /// A non-negative integer: a JSON number without a fraction, or a decimal-integer string.
     /// Its path (`parent.key`) is built only for a problem, as for every other field.
     fn integer(&mut self, value: &Raw<'_>, parent: &str, key: &str) -> Option<u64> {
-        let describe = |value: &Raw<'_>| describe(&value.value());
         match value.as_whole() {
             Whole::Exact(n) => Some(n),
             Whole::TooLarge => {
                 self.problems.add(
                     field_path(parent, key),
-                    format!("{} is too large", describe(value)),
+                    described("", &value.value(), " is too large"),
                 );
                 None
             }
             Whole::NotWhole => {
                 self.problems.add(
                     field_path(parent, key),
-                    format!("must be a non-negative integer, got {}", describe(value)),
+                    described("must be a non-negative integer, got ", &value.value(), ""),
                 );
                 None
             }
