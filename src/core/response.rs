@@ -119,23 +119,33 @@ fn read_body<'a>(body: &'a [u8], want: Want<'_, 'a>) -> Result<Read<'a>, Problem
     if trimmed.first() == Some(&b'<') {
         return Err(Problem::new("", "the body is HTML or XML, not JSON"));
     }
-    let text = std::str::from_utf8(body).map_err(|error| {
-        Problem::new(
-            "",
-            format!(
-                "the body is not valid JSON (invalid UTF-8 at byte {})",
-                error.valid_up_to()
-            ),
-        )
-    })?;
-    read_text(text, want).map_err(|error| {
-        let message = if error.is_eof() {
-            format!("the body is truncated JSON ({error})")
-        } else {
-            format!("the body is not valid JSON ({error})")
-        };
-        Problem::new("", message)
-    })
+    let text = std::str::from_utf8(body).map_err(not_utf8)?;
+    read_text(text, want).map_err(not_json)
+}
+
+/// The problem of a body that is not UTF-8 (cold: off the reading's way).
+#[cold]
+#[inline(never)]
+fn not_utf8(error: std::str::Utf8Error) -> Problem {
+    Problem::new(
+        "",
+        format!(
+            "the body is not valid JSON (invalid UTF-8 at byte {})",
+            error.valid_up_to()
+        ),
+    )
+}
+
+/// The problem of a body that is not JSON (cold: off the reading's way).
+#[cold]
+#[inline(never)]
+fn not_json(error: serde_json::Error) -> Problem {
+    let message = if error.is_eof() {
+        format!("the body is truncated JSON ({error})")
+    } else {
+        format!("the body is not valid JSON ({error})")
+    };
+    Problem::new("", message)
 }
 
 /// Finds the platform's error fields (`error_code`/`error_desc`, or a gateway's
