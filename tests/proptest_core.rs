@@ -1769,7 +1769,12 @@ proptest! {
         if let Ok(base) = check_base_url(&input) {
             prop_assert!(base.starts_with("https://") || base.starts_with("http://"));
             prop_assert!(!base.ends_with('/'));
-            prop_assert!(!base.contains(['?', '#', '@', '\\', ' ']));
+            prop_assert!(!base.contains(['?', '#', '\\', ' ']));
+            // No credentials: no '@' before the path ('@' in a path is an ordinary character:
+            // "https://a/@" is host "a", path "/@", as WHATWG URL parsers read it).
+            let after_scheme = base.split_once("://").map_or("", |(_, rest)| rest);
+            let authority = after_scheme.split('/').next().unwrap_or_default();
+            prop_assert!(!authority.contains('@'), "credentials kept in {base:?}");
             prop_assert_eq!(check_base_url(&base), Ok(base.clone()));
         }
     }
