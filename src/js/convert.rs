@@ -721,7 +721,7 @@ struct Defining {
 thread_local! {
     /// What the conversion under way defines: unknown (`None`) until its first property (a
     /// task with short ids crosses as JSON text and never asks), then [`what_to_define`]'s
-    /// answer for the rest of it ([`settle`] resets it).
+    /// answer for the rest of it ([`to_plain`] and [`settle_plain`] reset it).
     static DEFINE: std::cell::Cell<Option<Defining>> = const { std::cell::Cell::new(None) };
 }
 
@@ -914,24 +914,42 @@ impl ToJs for () {
     }
 }
 
+/// A call's value as a plain JS value, made at once (each conversion finds out anew what it
+/// must define, [`DEFINE`]); `Err` when it could not be made ([`settle_plain`] says so).
+pub fn to_plain<T: ToJs>(value: T) -> Result<JsValue, JsValue> {
+    DEFINE.with(|cell| cell.set(None));
+    value.to_js()
+}
+
 /// Converts a call's outcome: the value as a plain object, or the scrubbed error record.
+/// A thin generic shell over [`settle_plain`], so that the error path exists once.
 pub fn settle<T: ToJs>(
     outcome: Result<T, ErrorReport>,
     secrets: &[String],
 ) -> Result<JsValue, JsValue> {
-    let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    DEFINE.with(|cell| cell.set(None));
+    settle_plain(outcome.map(to_plain), secrets)
+}
+
+/// Settles an outcome whose value was already converted ([`to_plain`]): the plain value, or
+/// the scrubbed error record (`invalid_response` when the conversion failed).
+#[inline(never)]
+pub fn settle_plain(
+    outcome: Result<Result<JsValue, JsValue>, ErrorReport>,
+    secrets: &[String],
+) -> Result<JsValue, JsValue> {
     let report = match outcome {
-        Ok(value) => match value.to_js() {
-            Ok(plain) => return Ok(plain),
-            Err(_) => ErrorReport::simple(
-                ErrorKind::InvalidResponse,
-                None,
-                "the answer could not be converted",
-            ),
-        },
-        Err(report) => report,
+        Ok(Ok(plain)) => return Ok(plain),
+        Ok(Err(_)) => ErrorReport::simple(
+            ErrorKind::InvalidResponse,
+            None,
+            "the answer could not be converted",
+        ),
+        Err(report) => {
+            DEFINE.with(|cell| cell.set(None));
+            report
+        }
     };
+    let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
     Err(error_value(&report.scrub(&secret_refs)))
 }
 

@@ -16,12 +16,10 @@ use wasm_bindgen::prelude::*;
 use crate::core::limiter::{Limiter, RateLimit, Ticket, Turn};
 use crate::core::lists::{
     build_sub_task_request, build_task_list_request, interpret_sub_task_page, interpret_task_page,
-    Page, RawListArguments,
+    RawListArguments,
 };
 use crate::core::login::interpret_login;
 use crate::core::retry::{next_poll_delay as poll_delay, parse_retry_after};
-use crate::core::subtask::UpgradeSubTask;
-use crate::core::task::UpgradeTask;
 use crate::core::{
     build_login, build_request, interpret, ErrorKind, ErrorReport, Problem, WireRequest,
 };
@@ -48,8 +46,8 @@ pub async fn query_upgrade_task(
     let args = convert::read_arguments(&operation_id, &access_token, &options);
     let secrets = convert::secrets(&[&args.raw.access_token, &args.raw.app_key]);
     let request = checked(build_request(&args.raw), args.problems);
-    execute(request, args.signal.as_ref(), &secrets, |answer| {
-        interpret(answer.status, answer.body.as_deref())
+    execute(request, args.signal.as_ref(), &secrets, &mut |answer| {
+        interpret(answer.status, answer.body.as_deref()).map(convert::to_plain)
     })
     .await
 }
@@ -94,34 +92,17 @@ async fn list_page(
     // Unused when the check failed (nothing is sent then).
     let paging = built.as_ref().map(|list| list.paging).unwrap_or_default();
     let request = checked(built.map(|list| list.request), args.problems);
-    execute(request, args.signal.as_ref(), &secrets, |answer| {
+    execute(request, args.signal.as_ref(), &secrets, &mut |answer| {
         let body = answer.body.as_deref();
         Ok(if sub_tasks {
-            ListPage::SubTasks(
+            convert::to_plain(
                 interpret_sub_task_page(answer.status, body, paging)?.scrub(&secret_refs),
             )
         } else {
-            ListPage::Tasks(interpret_task_page(answer.status, body, paging)?.scrub(&secret_refs))
+            convert::to_plain(interpret_task_page(answer.status, body, paging)?.scrub(&secret_refs))
         })
     })
     .await
-}
-
-/// A page of either list, for [`list_page`].
-enum ListPage {
-    /// A page of the task list.
-    Tasks(Page<UpgradeTask>),
-    /// A page of a task's subtasks.
-    SubTasks(Page<UpgradeSubTask>),
-}
-
-impl convert::ToJs for ListPage {
-    fn to_js(self) -> Result<JsValue, JsValue> {
-        match self {
-            Self::Tasks(page) => page.to_js(),
-            Self::SubTasks(page) => page.to_js(),
-        }
-    }
 }
 
 /// Logs in (`POST /iocm/app/sec/v1.1.0/login`) and resolves to
@@ -181,41 +162,32 @@ async fn session(options: JsValue, refresh: bool) -> Result<JsValue, JsValue> {
     secret_args.extend(args.raw.refresh_token.as_ref());
     let secrets = convert::secrets(&secret_args);
     let request = checked(build_login(&args.raw), args.problems);
-    execute(request, args.signal.as_ref(), &secrets, |answer| {
-        interpret_login(answer.status, answer.body.as_deref(), Date::now())
+    execute(request, args.signal.as_ref(), &secrets, &mut |answer| {
+        interpret_login(answer.status, answer.body.as_deref(), Date::now()).map(convert::to_plain)
     })
     .await
 }
 
-/// Runs a checked call (or reports why it could not start) and converts the outcome for JS,
-/// with the call's secrets scrubbed from any error.
-async fn execute<T: convert::ToJs>(
+/// Runs a checked call (or reports why it could not start) and settles it for JS, with the
+/// call's secrets scrubbed from any error. Not generic: `read` interprets an answer and
+/// converts what it read at once ([`convert::to_plain`]), so one copy of the call machinery
+/// and of the error path serves every kind of call.
+async fn execute(
     request: Result<WireRequest, ErrorReport>,
     signal: Option<&web_sys::AbortSignal>,
     secrets: &[String],
-    read: impl Fn(&Answer) -> Result<T, ErrorReport>,
+    read: &mut Read<'_>,
 ) -> Result<JsValue, JsValue> {
-    let mut value = None;
     let outcome = match request {
-        Ok(request) => {
-            // One copy of the call machinery for every kind of call: `run` is not generic
-            // (it hands each answer to `keep`, which keeps the value read).
-            let mut keep = |answer: &Answer| read(answer).map(|read| value = Some(read));
-            run(&request, signal, &mut keep).await
-        }
+        Ok(request) => run(&request, signal, read).await,
         Err(report) => Err(report),
     };
-    let outcome = outcome.and_then(|()| {
-        value.ok_or_else(|| {
-            ErrorReport::simple(
-                ErrorKind::InvalidResponse,
-                None,
-                "the answer could not be converted",
-            )
-        })
-    });
-    convert::settle(outcome, secrets)
+    convert::settle_plain(outcome, secrets)
 }
+
+/// What a call does with an answer: its value converted for JS (`Err` inside when the
+/// conversion failed), or the report of why the answer was refused.
+type Read<'a> = dyn FnMut(&Answer) -> Result<Result<JsValue, JsValue>, ErrorReport> + 'a;
 
 /// Merges the core's argument check with the problems only the JS side could see.
 fn checked(
@@ -277,8 +249,8 @@ fn invalid_argument(problems: Vec<Problem>) -> ErrorReport {
 async fn run(
     request: &WireRequest,
     signal: Option<&web_sys::AbortSignal>,
-    read: &mut dyn FnMut(&Answer) -> Result<(), ErrorReport>,
-) -> Result<(), ErrorReport> {
+    read: &mut Read<'_>,
+) -> Result<Result<JsValue, JsValue>, ErrorReport> {
     if signal.is_some_and(|s| convert::property(s, "aborted").as_bool() == Some(true)) {
         return Err(ErrorReport::simple(
             ErrorKind::Aborted,
@@ -310,7 +282,7 @@ async fn run(
         }
         let (mut report, retry_after) = match fetched {
             Ok(answer) => match read(&answer) {
-                Ok(()) => return Ok(()),
+                Ok(converted) => return Ok(converted),
                 Err(report) => (report, answer.retry_after()),
             },
             Err(report) => (report, None),
