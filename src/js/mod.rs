@@ -9,8 +9,10 @@ mod convert;
 mod fetch;
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 
-use js_sys::{Date, Math};
+use js_sys::{Date, Math, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::core::limiter::{Limiter, RateLimit, Ticket, Turn};
@@ -38,41 +40,44 @@ thread_local! {
 /// the normalised task as a plain object, or rejects with a plain error record that the
 /// package's JS turns into an `UpgradeTaskError`.
 #[wasm_bindgen(js_name = queryUpgradeTask)]
-pub async fn query_upgrade_task(
+pub fn query_upgrade_task(
     operation_id: JsValue,
     access_token: JsValue,
     options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let args = convert::read_arguments(&operation_id, &access_token, &options);
-    let secrets = convert::secrets(&[&args.raw.access_token, &args.raw.app_key]);
-    let request = checked(build_request(&args.raw), args.problems);
-    execute(request, args.signal.as_ref(), &secrets, &mut |answer| {
-        interpret(answer.status, answer.body.as_deref()).map(convert::to_plain)
-    })
-    .await
+) -> Promise {
+    promise(Box::pin(async move {
+        let args = convert::read_arguments(&operation_id, &access_token, &options);
+        let secrets = convert::secrets(&[&args.raw.access_token, &args.raw.app_key]);
+        let request = checked(build_request(&args.raw), args.problems);
+        execute(request, args.signal.as_ref(), &secrets, &mut |answer| {
+            interpret(answer.status, answer.body.as_deref()).map(convert::to_plain)
+        })
+        .await
+    }))
 }
 
 /// Queries one page of the task list (`GET …/operations?…`): filters and paging checked
 /// first; resolves to `{ tasks, invalid, pageNo, pageSize, totalCount }`.
 #[wasm_bindgen(js_name = queryUpgradeTaskList)]
-pub async fn query_upgrade_task_list(
-    access_token: JsValue,
-    options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let args = convert::read_list_arguments(None, &access_token, &options);
-    list_page(args, false).await
+pub fn query_upgrade_task_list(access_token: JsValue, options: JsValue) -> Promise {
+    promise(Box::pin(async move {
+        let args = convert::read_list_arguments(None, &access_token, &options);
+        list_page(args, false).await
+    }))
 }
 
 /// Queries one page of a task's subtasks (`GET …/operations/{id}/subOperations?…`); resolves
 /// to `{ subTasks, invalid, pageNo, pageSize, totalCount }`.
 #[wasm_bindgen(js_name = queryUpgradeSubTasks)]
-pub async fn query_upgrade_sub_tasks(
+pub fn query_upgrade_sub_tasks(
     operation_id: JsValue,
     access_token: JsValue,
     options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let args = convert::read_list_arguments(Some(&operation_id), &access_token, &options);
-    list_page(args, true).await
+) -> Promise {
+    promise(Box::pin(async move {
+        let args = convert::read_list_arguments(Some(&operation_id), &access_token, &options);
+        list_page(args, true).await
+    }))
 }
 
 /// One page of a list (the subtasks when `sub_tasks`): checked, sent, read; its invalid items
@@ -108,14 +113,14 @@ async fn list_page(
 /// Logs in (`POST /iocm/app/sec/v1.1.0/login`) and resolves to
 /// `{ accessToken, refreshToken, expiresAt }` (epoch milliseconds).
 #[wasm_bindgen(js_name = login)]
-pub async fn login(options: JsValue) -> Result<JsValue, JsValue> {
-    session(options, false).await
+pub fn login(options: JsValue) -> Promise {
+    promise(Box::pin(session(options, false)))
 }
 
 /// Refreshes a token (`POST /iocm/app/sec/v1.1.0/refreshToken`); same answer as [`login`].
 #[wasm_bindgen(js_name = refreshToken)]
-pub async fn refresh_token(options: JsValue) -> Result<JsValue, JsValue> {
-    session(options, true).await
+pub fn refresh_token(options: JsValue) -> Promise {
+    promise(Box::pin(session(options, true)))
 }
 
 /// The waiter's next polling delay (the schedule lives in the core).
@@ -166,6 +171,15 @@ async fn session(options: JsValue, refresh: bool) -> Result<JsValue, JsValue> {
         interpret_login(answer.status, answer.body.as_deref(), Date::now()).map(convert::to_plain)
     })
     .await
+}
+
+/// A call's future, boxed, as the promise an export returns: one copy of
+/// `future_to_promise` for every async export (an `async fn` export instantiates it once
+/// each). As with an `async fn` export, nothing of the call runs before the future is first
+/// polled (a microtask later).
+#[inline(never)]
+fn promise(call: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    wasm_bindgen_futures::future_to_promise(call)
 }
 
 /// Runs a checked call (or reports why it could not start) and settles it for JS, with the
