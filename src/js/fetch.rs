@@ -148,18 +148,21 @@ fn watch_signal(signal: &AbortSignal, index: usize, key: f64) -> f64 {
             let callback: &WatchCallback = on_abort.as_ref().unchecked_ref();
             callback.bind_watch(&JsValue::UNDEFINED, watch_key)
         });
-        // Outside any borrow: the signal may be a caller's object whose method runs user code.
-        let _ = signal.add_event_listener_with_callback("abort", &listener);
         WATCHED.with(|watched| {
             if let Ok(mut watched) = watched.try_borrow_mut() {
                 watched.push(Watched {
                     key: watch_key,
                     signal: signal.clone(),
-                    listener,
+                    listener: listener.clone(),
                     count: 1,
                 });
             }
         });
+        // The slot is marked before the listener is added: a signal-like object of the
+        // caller's may call it at once, from inside `addEventListener`.
+        with_slot(index, key, |slot| slot.watch = watch_key);
+        // Outside any borrow: the signal may be a caller's object whose method runs user code.
+        let _ = signal.add_event_listener_with_callback("abort", &listener);
         watch_key
     });
     with_slot(index, key, |slot| slot.watch = watch_key);

@@ -70,6 +70,31 @@ function inChild(body) {
 }
 
 describe("accessors on Object.prototype around the request", () => {
+  test("Object.prototype.get or .set (a data property) before the process's first fetch: the call settles, typed, and the next call works", async () => {
+    // A property named get or set on Object.prototype turns every descriptor literal that
+    // inherits from it into an invalid one: Node's fetch (undici) makes such descriptors when
+    // its Headers are first used, so `new Headers()` / `headers.set` throw there. gloo-net's
+    // header setter used to unwrap_throw that through the module: an uncaught exception and a
+    // call that never settled (its timeoutMs included).
+    const outcomes = await Promise.all(
+      ["get", "set"].map((key) =>
+        inChild(`
+          Object.prototype[${JSON.stringify(key)}] = function () {};
+          const first = await settle(call());
+          delete Object.prototype[${JSON.stringify(key)}];
+          const next = await settle(call());
+          function brief(o) { return o === "hung" ? o : o.ok ? "ok" : (o.typed ? "typed " : "untyped ") + o.kind; }
+          report([brief(first), brief(next)]);
+        `),
+      ),
+    );
+    for (const [i, { reported, uncaught }] of outcomes.entries()) {
+      assert.equal(uncaught.count, 0, `${["get", "set"][i]}: ${uncaught.text}`);
+      assert.ok(["ok", "typed network"].includes(reported[0]), `${["get", "set"][i]}: ${reported[0]}`);
+      assert.equal(reported[1], "ok", ["get", "set"][i]);
+    }
+  });
+
   test("a throwing setter for a key the request init is written with never makes a call hang; the next call works", async () => {
     const outcomes = await Promise.all(
       ["signal", "method", "headers", "body"].flatMap((key) =>
@@ -360,6 +385,31 @@ describe("many calls sharing one AbortSignal", () => {
       assert.equal(counted.listeners, 0, "a listener was left on the signal");
     } finally {
       process.off("warning", onWarning);
+      globalThis.fetch = realFetch;
+    }
+  });
+
+  test("a signal-like object that calls its abort listener from inside addEventListener aborts the call", async () => {
+    // Answers only when aborted (through the request's own signal), as above.
+    globalThis.fetch = (request) => new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(request.signal.reason)));
+    let removed = 0;
+    const signal = {
+      aborted: false,
+      addEventListener(type, listener) {
+        if (type === "abort") listener({ type: "abort" });
+      },
+      removeEventListener() {
+        removed += 1;
+      },
+    };
+    try {
+      const outcome = await pkg.queryUpgradeTask("op-1", TOKEN, opts(signal)).then(
+        () => "resolved",
+        (error) => (error instanceof pkg.UpgradeTaskError ? error.kind : String(error)),
+      );
+      assert.equal(outcome, "aborted");
+      assert.equal(removed, 1, "the listener is removed when the call ends");
+    } finally {
       globalThis.fetch = realFetch;
     }
   });

@@ -25,6 +25,17 @@ impl Headers {
         }
     }
 
+    /// Patched (see PATCHES.md, change 5): [`Headers::new`] with what the runtime threw,
+    /// for [`RequestBuilder::header`](crate::http::RequestBuilder::header).
+    pub(crate) fn try_new() -> Result<Self, wasm_bindgen::JsValue> {
+        web_sys::Headers::new().map(|raw| Self { raw })
+    }
+
+    /// Patched (see PATCHES.md, change 5): [`Headers::set`] with what the runtime threw.
+    pub(crate) fn try_set(&self, name: &str, value: &str) -> Result<(), wasm_bindgen::JsValue> {
+        self.raw.set(name, value)
+    }
+
     /// Build [Headers] from [web_sys::Headers].
     pub fn from_raw(raw: web_sys::Headers) -> Self {
         Self { raw }
@@ -49,8 +60,11 @@ impl Headers {
     }
 
     /// Gets a header if it is present.
+    ///
+    /// Patched (see PATCHES.md, change 5): what the runtime throws reads as absent (0.7.0
+    /// threw it through the caller with `unwrap_throw`).
     pub fn get(&self, name: &str) -> Option<String> {
-        self.raw.get(name).unwrap_throw()
+        self.raw.get(name).ok().flatten()
     }
 
     /// Whether a header with the given name exists.

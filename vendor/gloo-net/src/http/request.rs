@@ -35,6 +35,9 @@ pub struct RequestBuilder {
     /// Made on the first query parameter: none, nothing to merge into the URL.
     query: Option<QueryParams>,
     url: String,
+    /// Patched (see PATCHES.md, change 5): what the runtime threw at the first `.header(…)`
+    /// that failed; `build()` returns it as the error.
+    failed: Option<JsValue>,
 }
 
 impl RequestBuilder {
@@ -53,6 +56,7 @@ impl RequestBuilder {
             headers: None,
             query: None,
             url: url.into(),
+            failed: None,
         }
     }
 
@@ -83,10 +87,23 @@ impl RequestBuilder {
     }
 
     /// Sets a header.
+    ///
+    /// Patched (see PATCHES.md, change 5): what `new Headers()` or `headers.set` throws (a
+    /// name or value the Fetch API refuses; a runtime whose own code trips over a page's
+    /// changes to `Object.prototype`) is kept and returned by `build()`, instead of thrown
+    /// through the caller with `unwrap_throw`.
     pub fn header(mut self, key: &str, value: &str) -> Self {
-        self.headers
-            .get_or_insert_with(Headers::new)
-            .set(key, value);
+        if self.failed.is_some() {
+            return self;
+        }
+        let headers = match self.headers.take() {
+            Some(headers) => Ok(headers),
+            None => Headers::try_new(),
+        };
+        match headers.and_then(|headers| headers.try_set(key, value).map(|()| headers)) {
+            Ok(headers) => self.headers = Some(headers),
+            Err(thrown) => self.failed = Some(thrown),
+        }
         self
     }
 
@@ -220,6 +237,9 @@ impl TryFrom<RequestBuilder> for Request {
         // runtimes: Node's makes an AbortController and Headers for it) and a web_sys::Url.
         // Without headers the init has none: a request made from a URL string then starts with
         // an empty header list, exactly as with an empty `Headers`.
+        if let Some(thrown) = value.failed {
+            return Err(js_to_error(thrown));
+        }
         if let Some(headers) = value.headers {
             value.options.set_headers(&headers.into_raw());
         }
