@@ -26,7 +26,7 @@ function category(frame) {
   const { url, functionName } = frame;
   if (url.startsWith("wasm://")) return "wasm code (the Rust core, incl. its JSON parse/serialise)";
   if (url.endsWith("/pkg/iot_upgrade_task.js")) return "wasm-bindgen JS glue (pkg/iot_upgrade_task.js)";
-  if (/\/pkg\/[^/]+\.js$/.test(url)) return "package JS (api.js, errors.js, node.js)";
+  if (/\/pkg\/[^/]+\.js$/.test(url)) return "package JS (node.js, with api.js and errors.js bundled in)";
   if (functionName === "(garbage collector)") return "garbage collector";
   if (functionName === "(idle)" || functionName === "(program)" || functionName === "(root)") return "idle / program";
   if (url.includes("undici") || url.includes("internal/webstreams") || url.includes("internal/abort") || url.includes("internal/event_target") || url.includes("internal/deps")) {

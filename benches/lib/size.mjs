@@ -9,7 +9,7 @@ import zlib from "node:zlib";
 import { HERE, ROOT } from "./stats.mjs";
 
 export const PKG = path.join(ROOT, "pkg");
-export const BROWSER_FILES = ["iot_upgrade_task_bg.wasm", "index.js", "api.js", "errors.js", "iot_upgrade_task.js"];
+export const BROWSER_FILES = ["iot_upgrade_task_bg.wasm", "index.js", "iot_upgrade_task.js"];
 
 /** Every file a browser downloads from the package in `dir`: the .wasm first, then the entry
  * (index.js) and every module it imports, found by following relative static imports (as

@@ -20,7 +20,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * empties pkg/) cannot pull the package out from under a running test.
  */
 export async function packageCopy() {
-  const needed = ["node.js", "api.js", "errors.js", "iot_upgrade_task.js", "iot_upgrade_task_bg.wasm", "package.json"];
+  const needed = ["node.js", "iot_upgrade_task.js", "iot_upgrade_task_bg.wasm", "package.json"];
   for (let i = 0; ; i++) {
     if (needed.every((f) => existsSync(join(pkgDir, f)))) {
       try {

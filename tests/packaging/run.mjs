@@ -376,7 +376,7 @@ async function main() {
     const files = new Set(info.files.map((f) => f.path));
     const manifest = readJson(join(pkgDir, "package.json"));
     const missing = pointedFiles(manifest).filter((p) => !files.has(p));
-    for (const f of ["iot_upgrade_task_bg.wasm", "iot_upgrade_task.js", "errors.js", "errors.cjs", "index.d.ts", "index.d.cts", "README.md", "LICENSE-MIT", "LICENSE-APACHE"]) {
+    for (const f of ["iot_upgrade_task_bg.wasm", "iot_upgrade_task.js", "errors.cjs", "config.cjs", "index.d.ts", "index.d.cts", "README.md", "LICENSE-MIT", "LICENSE-APACHE"]) {
       if (!files.has(f)) missing.push(f);
     }
     if (missing.length > 0) throw new Error(`the tarball lacks: ${[...new Set(missing)].join(", ")}`);
