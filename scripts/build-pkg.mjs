@@ -4,12 +4,13 @@
 // never Debian's old wasm-opt) →
 // the pkg-template files, plus the files derived from them (errors.cjs, index.d.cts) and the
 // platform simulator; the Node entry and the browser entry each bundled into one module beside
-// the glue and the glue printed compactly (esbuild), the other modules and the CommonJS copies
-// without their comments (TypeScript). Fails loudly when any step is skipped.
+// the glue and the glue printed compactly (esbuild), the browser entry's parts (in a scratch
+// folder, not shipped) and the CommonJS copies without their comments (TypeScript). Fails loudly when any
+// step is skipped.
 
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -189,13 +190,13 @@ const compact = transformSync(readFileSync(glue, "utf8"), {
   logLevel: "warning",
 });
 writeFileSync(glue, compact.code);
-// The browser's modules (bundled below into index.js, and shipped as they are too) and the
-// CommonJS copies derived from them ship without comments: TypeScript's printer (the workspace's own
-// devDependency) prints each one again with removeComments, the code itself unchanged (target
-// ESNext: nothing is down-levelled). The commented sources stay in pkg-template/ (and src/js for
-// the glue's doc comments). About 4 KB less gzip of download.
-for (const name of ["index.js", "api.js", "config.js", "config.cjs", "errors.js", "errors.cjs", "pages.js"]) {
-  const file = join(pkg, name);
+// The browser's modules (bundled below into index.js) and the CommonJS copies derived from
+// them ship without comments: TypeScript's printer (the workspace's own devDependency) prints
+// each one again with removeComments, the code itself unchanged (target ESNext: nothing is
+// down-levelled). The commented sources stay in pkg-template/ (and src/js for the glue's doc
+// comments). About 4 KB less gzip of download. The ESM parts are printed into a scratch folder,
+// where the bundler reads them: no entry imports them as modules, so they are not shipped.
+const printWithoutComments = (file, name) => {
   const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, "utf8"), {
     fileName: name,
     reportDiagnostics: true,
@@ -203,34 +204,43 @@ for (const name of ["index.js", "api.js", "config.js", "config.cjs", "errors.js"
   });
   if (diagnostics.length > 0) throw new Error(`${name}: ${ts.flattenDiagnosticMessageText(diagnostics[0].messageText, "\n")}`);
   writeFileSync(file, outputText);
-}
+};
+for (const name of ["config.cjs", "errors.cjs"]) printWithoutComments(join(pkg, name), name);
+const parts = mkdtempSync(join(tmpdir(), "iot-build-pkg-"));
+try {
+  for (const name of ["index.js", "api.js", "config.js", "errors.js", "pages.js"]) {
+    cpSync(join(template, name), join(parts, name));
+    printWithoutComments(join(parts, name), name);
+  }
 
-// The browser entry (index.js) ships as one module, like node.js: index.js bundled with api.js,
-// config.js, errors.js and pages.js as printed above without comments (esbuild would keep the
-// JSDoc blocks inside classes and functions: +356 B gzip), readable, keepNames, a `// api.js`
-// marker before each part; the glue and the .wasm beside it (`new URL("./…_bg.wasm",
-// import.meta.url)` is kept as written, the pattern bundlers follow). A browser then loads two
-// modules in one round trip instead of six over three (index.js → api.js → config.js →
-// errors.js), and the gzip of the JS it downloads is 13734 → 13222 B (-512 B: one gzip stream,
-// the code shared by name). Measured and not adopted: the same bundle minified (esbuild
-// --minify, keepNames) 11599 B with the glue beside it, 11330 B with the glue inside, 10154 B
-// inside without keepNames; a bundler minifies an app's code anyway, and the package stays
-// readable for the users who load it as is. api.js, config.js, errors.js and pages.js stay
-// in the package (the tests and tools that read them by name), but no entry imports them.
-buildSync({
-  absWorkingDir: pkg,
-  entryPoints: ["index.js"],
-  outfile: join(pkg, "index.js"),
-  allowOverwrite: true,
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  target: "esnext",
-  external: [`./${crate}.js`],
-  keepNames: true,
-  legalComments: "none",
-  logLevel: "warning",
-});
+  // The browser entry (index.js) ships as one module, like node.js: index.js bundled with
+  // api.js, config.js, errors.js and pages.js as printed above without comments (esbuild would
+  // keep the JSDoc blocks inside classes and functions: +356 B gzip), readable, keepNames, a
+  // `// api.js` marker before each part; the glue and the .wasm beside it (`new URL("./…_bg.wasm",
+  // import.meta.url)` is kept as written, the pattern bundlers follow). A browser then loads two
+  // modules in one round trip instead of six over three (index.js → api.js → config.js →
+  // errors.js), and the gzip of the JS it downloads is 13734 → 13222 B (-512 B: one gzip stream,
+  // the code shared by name). Measured and not adopted: the same bundle minified (esbuild
+  // --minify, keepNames) 11599 B with the glue beside it, 11330 B with the glue inside, 10154 B
+  // inside without keepNames; a bundler minifies an app's code anyway, and the package stays
+  // readable for the users who load it as is.
+  buildSync({
+    absWorkingDir: parts,
+    entryPoints: ["index.js"],
+    outfile: join(pkg, "index.js"),
+    allowOverwrite: true,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "esnext",
+    external: [`./${crate}.js`],
+    keepNames: true,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+} finally {
+  rmSync(parts, { recursive: true, force: true });
+}
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
-const sizes = ["iot_upgrade_task_bg.wasm", "iot_upgrade_task.js", "api.js", "config.js", "errors.js", "pages.js", "index.js", "node.js"].map((f) => [f, statSync(join(pkg, f)).size, gz(join(pkg, f))]);
+const sizes = ["iot_upgrade_task_bg.wasm", "iot_upgrade_task.js", "index.js", "node.js"].map((f) => [f, statSync(join(pkg, f)).size, gz(join(pkg, f))]);
 for (const [f, raw, gzip] of sizes) console.log(`pkg/${f}: ${raw} bytes, ${gzip} gzip`);
