@@ -43,14 +43,15 @@ test(`everything a browser downloads stays within the budget (${budget.maxGzipBy
   const files = download(path.join(ROOT, budget.entry));
   const names = files.map((f) => path.relative(ROOT, f)).sort();
   // The walk finds the whole package as a browser loads it: the loader, the API, the errors,
-  // the wasm-bindgen glue and the .wasm. The API and the errors are bundled into the entry by
-  // scripts/build-pkg.mjs (esbuild marks each bundled module with a `// api.js` line); as
-  // modules of their own they would be reached by the walk.
+  // the client config, the page walker, the wasm-bindgen glue and the .wasm. The four ESM parts
+  // are bundled into the entry by scripts/build-pkg.mjs (esbuild marks each bundled module with
+  // a `// api.js` line) and are not shipped on their own; as modules of their own they would be
+  // reached by the walk.
   for (const expected of ["pkg/index.js", "pkg/iot_upgrade_task.js", "pkg/iot_upgrade_task_bg.wasm"]) {
     assert.ok(names.includes(expected), `${expected} is not reached from ${budget.entry}: ${names.join(", ")}`);
   }
   const downloadedJs = files.filter((f) => f.endsWith(".js")).map((f) => readFileSync(f, "utf8"));
-  for (const part of ["api.js", "errors.js"]) {
+  for (const part of ["api.js", "errors.js", "config.js", "pages.js"]) {
     const reached = names.includes(`pkg/${part}`) || downloadedJs.some((source) => source.includes(`\n// ${part}\n`));
     assert.ok(reached, `${part} is neither reached from ${budget.entry} nor bundled into it: ${names.join(", ")}`);
   }
