@@ -18,7 +18,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exec, freePort, launchChromium, runPage, serveStatic, startProcess } from "./lib/harness.mjs";
 
@@ -383,6 +383,26 @@ async function main() {
     const stray = [...files].filter((f) => /(^|\/)(node_modules|\.work|tests?)\/|\.tgz$|\.map$|\.rs$/.test(f));
     if (stray.length > 0) throw new Error(`the tarball ships workspace files: ${stray.join(", ")}`);
     if (manifest.sideEffects !== false) throw new Error(`sideEffects is ${JSON.stringify(manifest.sideEffects)}, expected false`);
+  });
+
+  await test("tarball: every module it ships is loaded from an entry (no dead files)", async () => {
+    const info = await setupTarball();
+    const isCode = (f) => /\.(?:js|cjs|mjs)$/.test(f);
+    const shipped = info.files.map((f) => f.path).filter(isCode);
+    // From every file package.json points to, follow the relative specifiers a loader or a
+    // bundler follows: import/export … from, import(…), require(…), new URL(…, import.meta.url).
+    const reached = new Set();
+    const visit = (file) => {
+      if (reached.has(file) || !isCode(file) || !existsSync(join(pkgDir, file))) return;
+      reached.add(file);
+      const source = readFileSync(join(pkgDir, file), "utf8");
+      for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|new URL\(\s*)["'](\.\.?\/[^"']+)["']/g)) {
+        visit(posix.normalize(posix.join(posix.dirname(file), m[1])));
+      }
+    };
+    pointedFiles(readJson(join(pkgDir, "package.json"))).forEach(visit);
+    const dead = shipped.filter((f) => !reached.has(f));
+    if (dead.length > 0) throw new Error(`the tarball ships modules no entry loads: ${dead.join(", ")}`);
   });
 
   const nodeEsm = once(async () => runNodeConsumer(await consumers.nodeEsm(), "test.mjs"));
