@@ -241,6 +241,19 @@ try {
 } finally {
   rmSync(parts, { recursive: true, force: true });
 }
+// esbuild's keepNames helper defines each name with a descriptor literal that inherits from
+// Object.prototype: a page's `Object.prototype.get` (or `set`, even as a plain data property)
+// makes that descriptor invalid, and the entry then failed to import at all ("Invalid
+// property descriptor"). The helper's descriptor gets no prototype, as the package's own
+// descriptors have (errors.js, api.js); tests/e2e/hostile-runtime.test.mjs imports both entries
+// under that pollution.
+const NAME_HELPER = 'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
+for (const entry of ["node.js", "index.js"]) {
+  const file = join(pkg, entry);
+  const code = readFileSync(file, "utf8");
+  if (code.split(NAME_HELPER).length !== 2) throw new Error(`pkg/${entry}: esbuild's __name helper is not the one line this script rewrites (a new esbuild?)`);
+  writeFileSync(file, code.replace(NAME_HELPER, NAME_HELPER.replace("{ value,", "{ __proto__: null, value,")));
+}
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 const sizes = ["iot_upgrade_task_bg.wasm", "iot_upgrade_task.js", "index.js", "node.js"].map((f) => [f, statSync(join(pkg, f)).size, gz(join(pkg, f))]);
 for (const [f, raw, gzip] of sizes) console.log(`pkg/${f}: ${raw} bytes, ${gzip} gzip`);

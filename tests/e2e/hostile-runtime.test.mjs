@@ -69,6 +69,50 @@ function inChild(body) {
   });
 }
 
+describe("a polluted Object.prototype before the package is imported", () => {
+  test("Object.prototype.get / .set: both entries import, and a call settles typed or works", async () => {
+    // esbuild's keepNames helper (both entries are esbuild bundles) defined names with a
+    // descriptor literal inheriting from Object.prototype: invalid under this pollution, so the
+    // import itself threw "Invalid property descriptor".
+    const entries = { node: PKG, browser: new URL("../../pkg/index.js", import.meta.url).href };
+    const run = (key) =>
+      new Promise((resolve, reject) => {
+        // node:fs/promises first: Node's own ESM loader loads it lazily, and under this
+        // pollution that load throws inside Node, before any code of the package runs (a
+        // browser page that pollutes, then imports, has no such step).
+        const source = `
+          await import("node:fs/promises");
+          Object.prototype[${JSON.stringify(key)}] = function () {};
+          const seen = {};
+          for (const [name, url] of Object.entries(${JSON.stringify(entries)})) {
+            try { await import(url); seen[name] = "imported"; } catch (e) { seen[name] = "import threw: " + e.message; }
+          }
+          if (seen.node === "imported") {
+            const pkg = await import(${JSON.stringify(PKG)});
+            globalThis.fetch = async () => new Response(${JSON.stringify(JSON.stringify(platformTask()))}, { status: 200 });
+            const call = pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, { baseUrl: "http://127.0.0.1:9", appKey: ${JSON.stringify(APP_KEY)}, retry: false, timeoutMs: 2000 });
+            seen.call = await Promise.race([
+              call.then(() => "ok", (e) => (e instanceof pkg.UpgradeTaskError ? "typed " + e.kind : "untyped")),
+              new Promise((r) => setTimeout(() => r("hung"), 4000)),
+            ]);
+          }
+          process.stdout.write("\\n" + JSON.stringify(seen) + "\\n");
+          process.exit(0);
+        `;
+        execFile(process.execPath, ["--input-type=module", "-e", source], { timeout: 30_000 }, (error, stdout, stderr) => {
+          if (error) return reject(new Error(`child failed: ${error.message}\n${stderr}`));
+          resolve(JSON.parse(stdout.trim().split("\n").pop()));
+        });
+      });
+    for (const key of ["get", "set"]) {
+      const seen = await run(key);
+      assert.equal(seen.node, "imported", `${key}: ${seen.node}`);
+      assert.equal(seen.browser, "imported", `${key}: ${seen.browser}`);
+      assert.ok(["ok", "typed network"].includes(seen.call), `${key}: ${seen.call}`);
+    }
+  });
+});
+
 describe("accessors on Object.prototype around the request", () => {
   test("Object.prototype.get or .set (a data property) before the process's first fetch: the call settles, typed, and the next call works", async () => {
     // A property named get or set on Object.prototype turns every descriptor literal that
