@@ -82,9 +82,12 @@ const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
 if (!existsSync(wasmOpt)) throw new Error("wasm-opt from the npm package binaryen is missing: run npm ci");
 // -Oz, then two settings measured to shrink the gzip (each alone, on the talc build: the .wasm
 // 101018 B gzip with -Oz alone):
-// - --low-memory-unused: Rust's wasm32 layout puts the 1 MiB stack first, growing down to 0, so
-//   no pointer into the low 1 KiB is ever formed while the stack is usable; binaryen then folds
-//   constant offsets into loads and stores. -596 B gzip (-1.4 KB raw).
+// - --low-memory-unused: binaryen may then fold `ptr + C` (C < 1024) into a load's or store's
+//   constant offset, which changes the result only when the 32-bit sum wraps past 2^32, that
+//   is for a "pointer" within 1 KiB below 4 GiB: none here (the memory is a few MiB). Rust's
+//   wasm32 layout puts the 1 MiB stack first, growing down to 0: the low 1 KiB is used only by
+//   a nearly full stack, and its addresses are small positive numbers that never wrap; a stack
+//   overflow still traps (the stack pointer wraps far out of bounds). -596 B gzip (-1.4 KB raw).
 // - --reorder-functions-by-name (after -Oz, while the name section is still there; stripped
 //   next): functions of one module and one generic sit side by side, which gzip likes. -68 B
 //   alone, -741 B with the one above (100277 B).
