@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { platformTask } from "../e2e/helpers.mjs";
 import { ROOT, launchBrowser } from "./helpers.mjs";
 
 // A bare static server of pkg/ and one blank page: the case needs neither the simulator nor
@@ -48,20 +49,11 @@ after(async () => {
 });
 
 test("accessors on Object.prototype and Array.prototype: the calls work as if the prototypes were clean", { timeout: 30000 }, async () => {
-  const outcome = await session.page.evaluate(async () => {
+  // The platform's task (tests/e2e/helpers.mjs), with 256 long device ids: the result then
+  // crosses through serde-wasm-bindgen's objects and arrays, which a setter could intercept.
+  const task = platformTask({ targets: { devices: Array.from({ length: 256 }, (_, i) => `device-${i}-`.padEnd(100, "x")) } });
+  const outcome = await session.page.evaluate(async (task) => {
     const pkg = await import("/pkg/index.js");
-    const task = {
-      operationId: "op-1",
-      createTime: "20151212T121212Z",
-      startTime: "20151212T121500Z",
-      stopTime: null,
-      operateType: "firmware_upgrade",
-      status: "processing",
-      targets: { devices: Array.from({ length: 256 }, (_, i) => `device-${i}-`.padEnd(100, "x")) },
-      policy: { executeType: "now", retryType: false },
-      staResult: { total: 2, wait: 0, processing: 1, success: 1, fail: 0, stop: 0, timeout: 0 },
-      extendPara: { fileVersion: "V2.0" },
-    };
     const body = JSON.stringify(task);
     const seenRequests = new Map();
     const realFetch = window.fetch.bind(window);
@@ -110,7 +102,7 @@ test("accessors on Object.prototype and Array.prototype: the calls work as if th
       seenRequests: Object.fromEntries(seenRequests),
       leaked: [...given].filter((v) => typeof v === "string" && v !== "function" && v !== "object"),
     };
-  });
+  }, task);
   assert.equal(outcome.error, null);
   assert.equal(outcome.same, true);
   assert.equal(outcome.devices, 256);
