@@ -369,7 +369,6 @@ pub fn read_list_arguments(
         TASK_LIST_KEYS
     };
     let (mut common, read) = read_options(options, "appKey", keys);
-
     let filter = RawTaskFilter {
         operation_type: argument(&read.operation_type),
         operation_status: argument(&read.operation_status),

@@ -142,30 +142,30 @@ fn watch_signal(signal: &AbortSignal, index: usize, key: f64) -> f64 {
         entry.count += 1;
         Some(entry.key)
     });
-    let watch_key = known.unwrap_or_else(|| {
-        let watch_key = NEXT_WATCH_KEY.with(|next| next.replace(next.get() + 1.0));
-        let listener = ON_ABORT.with(|on_abort| {
-            let callback: &WatchCallback = on_abort.as_ref().unchecked_ref();
-            callback.bind_watch(&JsValue::UNDEFINED, watch_key)
-        });
-        WATCHED.with(|watched| {
-            if let Ok(mut watched) = watched.try_borrow_mut() {
-                watched.push(Watched {
-                    key: watch_key,
-                    signal: signal.clone(),
-                    listener: listener.clone(),
-                    count: 1,
-                });
-            }
-        });
-        // The slot is marked before the listener is added: a signal-like object of the
-        // caller's may call it at once, from inside `addEventListener`.
+    if let Some(watch_key) = known {
         with_slot(index, key, |slot| slot.watch = watch_key);
-        // Outside any borrow: the signal may be a caller's object whose method runs user code.
-        let _ = signal.add_event_listener_with_callback("abort", &listener);
-        watch_key
+        return watch_key;
+    }
+    let watch_key = NEXT_WATCH_KEY.with(|next| next.replace(next.get() + 1.0));
+    let listener = ON_ABORT.with(|on_abort| {
+        let callback: &WatchCallback = on_abort.as_ref().unchecked_ref();
+        callback.bind_watch(&JsValue::UNDEFINED, watch_key)
     });
+    WATCHED.with(|watched| {
+        if let Ok(mut watched) = watched.try_borrow_mut() {
+            watched.push(Watched {
+                key: watch_key,
+                signal: signal.clone(),
+                listener: listener.clone(),
+                count: 1,
+            });
+        }
+    });
+    // The slot is marked before the listener is added: a signal-like object of the caller's
+    // may call it at once, from inside `addEventListener`.
     with_slot(index, key, |slot| slot.watch = watch_key);
+    // Outside any borrow: the signal may be a caller's object whose method runs user code.
+    let _ = signal.add_event_listener_with_callback("abort", &listener);
     watch_key
 }
 
