@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Builds the npm package into pkg/: cargo (wasm32, release, inline threshold 40) →
-// wasm-bindgen (--target web, one .wasm for every entry) → wasm-opt -Oz and two more settings (binaryen from npm;
-// never Debian's old wasm-opt) →
+// wasm-bindgen (--target web, one .wasm for every entry) → wasm-opt -Oz and two more settings
+// (binaryen from npm; never Debian's old wasm-opt) →
 // the pkg-template files, plus the files derived from them (errors.cjs, index.d.cts) and the
 // platform simulator; the Node entry and the browser entry each bundled into one module beside
 // the glue and the glue printed compactly (esbuild), the browser entry's parts (in a scratch
-// folder, not shipped) and the CommonJS copies without their comments (TypeScript). Fails loudly when any
-// step is skipped.
+// folder, not shipped) and the CommonJS copies without their comments (TypeScript). Fails
+// loudly when any step is skipped.
 
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -163,19 +163,36 @@ if (existsSync(join(root, "simulator"))) {
 // compile and a link: importing the package took 4.7 ms against 3.4 ms for the bundle (median of
 // 30 fresh processes each, interleaved; an empty module 1.1 ms). Line comments are dropped; each
 // part keeps a `// api.js` marker, its layout and (keepNames) every function's and class's name.
-buildSync({
-  absWorkingDir: template,
-  entryPoints: ["node.js"],
-  outfile: join(pkg, "node.js"),
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "esnext",
-  external: [`./${crate}.js`],
-  keepNames: true,
-  legalComments: "none",
-  logLevel: "warning",
-});
+//
+// esbuild's keepNames helper defines each name with a descriptor literal that inherits from
+// Object.prototype: a page's `Object.prototype.get` (or `set`, even as a plain data property)
+// makes that descriptor invalid, and the entry then failed to import at all ("Invalid
+// property descriptor"). The helper's descriptor gets no prototype, as the package's own
+// descriptors have (errors.js, api.js); tests/e2e/hostile-runtime.test.mjs imports both entries
+// under that pollution.
+const NAME_HELPER = 'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
+/** Bundles `entry` of `dir` into pkg/ (the glue kept as its own module), helper rewritten. */
+const bundleEntry = (dir, entry, platform) => {
+  const outfile = join(pkg, entry);
+  buildSync({
+    absWorkingDir: dir,
+    entryPoints: [entry],
+    outfile,
+    allowOverwrite: true,
+    bundle: true,
+    format: "esm",
+    platform,
+    target: "esnext",
+    external: [`./${crate}.js`],
+    keepNames: true,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  const code = readFileSync(outfile, "utf8");
+  if (code.split(NAME_HELPER).length !== 2) throw new Error(`pkg/${entry}: esbuild's __name helper is not the one line this script rewrites (a new esbuild?)`);
+  writeFileSync(outfile, code.replace(NAME_HELPER, NAME_HELPER.replace("{ value,", "{ __proto__: null, value,")));
+};
+bundleEntry(template, "node.js", "node");
 // The wasm-bindgen glue (what the browser downloads most of, after the .wasm) ships printed
 // compactly by esbuild: whitespace and syntax minified, every identifier kept (its import
 // functions are looked up by name, stack traces read as wasm-bindgen wrote them). 6.9 -> 6.2 KB
@@ -227,35 +244,9 @@ try {
   // --minify, keepNames) 11599 B with the glue beside it, 11330 B with the glue inside, 10154 B
   // inside without keepNames; a bundler minifies an app's code anyway, and the package stays
   // readable for the users who load it as is.
-  buildSync({
-    absWorkingDir: parts,
-    entryPoints: ["index.js"],
-    outfile: join(pkg, "index.js"),
-    allowOverwrite: true,
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "esnext",
-    external: [`./${crate}.js`],
-    keepNames: true,
-    legalComments: "none",
-    logLevel: "warning",
-  });
+  bundleEntry(parts, "index.js", "browser");
 } finally {
   rmSync(parts, { recursive: true, force: true });
-}
-// esbuild's keepNames helper defines each name with a descriptor literal that inherits from
-// Object.prototype: a page's `Object.prototype.get` (or `set`, even as a plain data property)
-// makes that descriptor invalid, and the entry then failed to import at all ("Invalid
-// property descriptor"). The helper's descriptor gets no prototype, as the package's own
-// descriptors have (errors.js, api.js); tests/e2e/hostile-runtime.test.mjs imports both entries
-// under that pollution.
-const NAME_HELPER = 'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
-for (const entry of ["node.js", "index.js"]) {
-  const file = join(pkg, entry);
-  const code = readFileSync(file, "utf8");
-  if (code.split(NAME_HELPER).length !== 2) throw new Error(`pkg/${entry}: esbuild's __name helper is not the one line this script rewrites (a new esbuild?)`);
-  writeFileSync(file, code.replace(NAME_HELPER, NAME_HELPER.replace("{ value,", "{ __proto__: null, value,")));
 }
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 const sizes = ["iot_upgrade_task_bg.wasm", "iot_upgrade_task.js", "index.js", "node.js"].map((f) => [f, statSync(join(pkg, f)).size, gz(join(pkg, f))]);
