@@ -16,12 +16,14 @@ import { APP_KEY, TOKEN, pkg, platformTask } from "./helpers.mjs";
 const PKG = new URL("../../pkg/node.js", import.meta.url).href;
 
 /**
- * Runs `body` (an async function body that may use `pkg`, `call`, `settle`, `opts`, `task`,
- * `answerWith` and `report`) in a child process with an in-memory fetch answering `task`;
- * resolves to what it reported plus what escaped uncaught.
+ * Runs `body` (an async function body that may use `pkg`, `call`, `settle`, `brief`, `opts`,
+ * `task`, `answerWith` and `report`) in a child process with an in-memory fetch answering
+ * `task`, `before` (code) run first, before the package is imported; resolves to what it
+ * reported plus what escaped uncaught.
  */
-function inChild(body) {
+function inChild(body, { before = "" } = {}) {
   const source = `
+    ${before}
     const pkg = await import(${JSON.stringify(PKG)});
     // Counted, not pushed: a page's setter for "0" on Array.prototype must not break the harness.
     const uncaught = { count: 0, text: "" };
@@ -43,6 +45,8 @@ function inChild(body) {
         new Promise((resolve) => { timer = setTimeout(() => resolve("hung"), 2000); }),
       ]).finally(() => clearTimeout(timer));
     };
+    /** A settled outcome in a word or two: "ok", "typed network", "hung", … */
+    const brief = (o) => (o === "hung" ? o : o.ok ? "ok" : (o.typed ? "typed " : "untyped ") + o.kind);
     let reported;
     const report = (value) => { reported = value; };
     try {
@@ -74,41 +78,20 @@ describe("a polluted Object.prototype before the package is imported", () => {
     // esbuild's keepNames helper (both entries are esbuild bundles) defined names with a
     // descriptor literal inheriting from Object.prototype: invalid under this pollution, so the
     // import itself threw "Invalid property descriptor".
-    const entries = { node: PKG, browser: new URL("../../pkg/index.js", import.meta.url).href };
-    const run = (key) =>
-      new Promise((resolve, reject) => {
+    const browserEntry = new URL("../../pkg/index.js", import.meta.url).href;
+    for (const key of ["get", "set"]) {
+      const { reported, uncaught } = await inChild(
+        `
+          await import(${JSON.stringify(browserEntry)});
+          report(brief(await settle(call())));
+        `,
         // node:fs/promises first: Node's own ESM loader loads it lazily, and under this
         // pollution that load throws inside Node, before any code of the package runs (a
         // browser page that pollutes, then imports, has no such step).
-        const source = `
-          await import("node:fs/promises");
-          Object.prototype[${JSON.stringify(key)}] = function () {};
-          const seen = {};
-          for (const [name, url] of Object.entries(${JSON.stringify(entries)})) {
-            try { await import(url); seen[name] = "imported"; } catch (e) { seen[name] = "import threw: " + e.message; }
-          }
-          if (seen.node === "imported") {
-            const pkg = await import(${JSON.stringify(PKG)});
-            globalThis.fetch = async () => new Response(${JSON.stringify(JSON.stringify(platformTask()))}, { status: 200 });
-            const call = pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, { baseUrl: "http://127.0.0.1:9", appKey: ${JSON.stringify(APP_KEY)}, retry: false, timeoutMs: 2000 });
-            seen.call = await Promise.race([
-              call.then(() => "ok", (e) => (e instanceof pkg.UpgradeTaskError ? "typed " + e.kind : "untyped")),
-              new Promise((r) => setTimeout(() => r("hung"), 4000)),
-            ]);
-          }
-          process.stdout.write("\\n" + JSON.stringify(seen) + "\\n");
-          process.exit(0);
-        `;
-        execFile(process.execPath, ["--input-type=module", "-e", source], { timeout: 30_000 }, (error, stdout, stderr) => {
-          if (error) return reject(new Error(`child failed: ${error.message}\n${stderr}`));
-          resolve(JSON.parse(stdout.trim().split("\n").pop()));
-        });
-      });
-    for (const key of ["get", "set"]) {
-      const seen = await run(key);
-      assert.equal(seen.node, "imported", `${key}: ${seen.node}`);
-      assert.equal(seen.browser, "imported", `${key}: ${seen.browser}`);
-      assert.ok(["ok", "typed network"].includes(seen.call), `${key}: ${seen.call}`);
+        { before: `await import("node:fs/promises"); Object.prototype[${JSON.stringify(key)}] = function () {};` },
+      );
+      assert.equal(uncaught.count, 0, `${key}: ${uncaught.text}`);
+      assert.ok(["ok", "typed network"].includes(reported), `${key}: ${JSON.stringify(reported)}`);
     }
   });
 });
@@ -127,7 +110,6 @@ describe("accessors on Object.prototype around the request", () => {
           const first = await settle(call());
           delete Object.prototype[${JSON.stringify(key)}];
           const next = await settle(call());
-          function brief(o) { return o === "hung" ? o : o.ok ? "ok" : (o.typed ? "typed " : "untyped ") + o.kind; }
           report([brief(first), brief(next)]);
         `),
       ),
@@ -197,7 +179,7 @@ describe("accessors on Object.prototype around the request", () => {
       const outcome = await settle(call());
       for (const key of Object.keys(polluted)) delete Object.prototype[key];
       const next = await settle(call());
-      report([outcome, next].map((o) => (o === "hung" ? o : o.ok ? "ok" : (o.typed ? "typed " : "untyped ") + o.kind)));
+      report([outcome, next].map(brief));
     `);
     assert.equal(uncaught.count, 0, uncaught.text);
     assert.ok(["ok", "typed network"].includes(reported[0]), reported[0]);
@@ -220,7 +202,6 @@ describe("accessors on Object.prototype around the request", () => {
       globalThis.fetch = async () => new Response(answer, { status: 200 });
       outcomes.push(brief(await settle(call())));
       report(outcomes);
-      function brief(o) { return o === "hung" ? o : o.ok ? "ok" : (o.typed ? "typed " : "untyped ") + o.kind; }
     `);
     assert.equal(uncaught.count, 0, uncaught.text);
     assert.deepEqual(reported, ["typed network", "typed network", "typed network", "typed network", "ok"]);
@@ -238,7 +219,6 @@ describe("accessors on Object.prototype around the request", () => {
       globalThis.fetch = streamOf(Object.defineProperty(bytes(), "length", { value: 3 }));
       outcomes.push(brief(await settle(call())));
       report(outcomes);
-      function brief(o) { return o === "hung" ? o : o.ok ? "ok" : (o.typed ? "typed " : "untyped ") + o.kind; }
     `);
     assert.equal(uncaught.count, 0, uncaught.text);
     assert.deepEqual(reported, ["typed network", "typed network", "typed network"]);
