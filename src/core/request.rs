@@ -382,7 +382,7 @@ pub fn check_base_url(input: &str) -> Result<String, Cow<'static, str>> {
     if has_byte(rest, b'?') {
         return Err("must not carry a query (?…)".into());
     }
-    let (authority, path) = match rest.bytes().position(|b| b == b'/') {
+    let (authority, path) = match find_byte(rest, b'/') {
         Some(at) => (
             rest.get(..at).unwrap_or_default(),
             rest.get(at..).unwrap_or_default(),
@@ -420,12 +420,18 @@ pub fn check_base_url(input: &str) -> Result<String, Cow<'static, str>> {
 /// its checks look at bytes: no `char` searcher (and its panicking paths) for a few
 /// one-character searches.
 fn has_byte(text: &str, byte: u8) -> bool {
-    text.bytes().any(|b| b == byte)
+    find_byte(text, byte).is_some()
+}
+
+/// Where `text` first holds the ASCII character `byte` (a byte offset, always at a character
+/// boundary: an ASCII byte never occurs inside a multi-byte character).
+fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().position(|b| b == byte)
 }
 
 /// `text` cut at its first ASCII `byte`: what comes before it and what comes after it.
-fn cut_at(text: &str, byte: u8) -> Option<(&str, &str)> {
-    let at = text.bytes().position(|b| b == byte)?;
+pub(crate) fn cut_at(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = find_byte(text, byte)?;
     Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
@@ -437,7 +443,7 @@ fn trim_end_byte(text: &str, byte: u8) -> &str {
 
 fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Cow<'static, str>> {
     if authority.starts_with('[') {
-        let Some(end) = authority.bytes().position(|b| b == b']') else {
+        let Some(end) = find_byte(authority, b']') else {
             return Err("has an unterminated [IPv6] host".into());
         };
         let host = authority.get(..=end).unwrap_or_default();

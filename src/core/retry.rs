@@ -3,6 +3,7 @@
 //! the caller supplies the random number and the clock.
 
 use super::problem::Problems;
+use super::request::cut_at;
 
 /// How a call retries. `max_attempts == 1` means a single request.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -218,10 +219,10 @@ fn split_at_spaces(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
-        match current.bytes().position(|b| b == b' ') {
-            Some(at) => {
-                rest = current.get(at + 1..);
-                current.get(..at)
+        match cut_at(current, b' ') {
+            Some((piece, after)) => {
+                rest = Some(after);
+                Some(piece)
             }
             None => {
                 rest = None;
