@@ -96,6 +96,16 @@ describe("a polluted Object.prototype before the package is imported", () => {
   });
 });
 
+describe("a runtime without process.getBuiltinModule (Node before 20.16 and 22.3)", () => {
+  test("the Node entry loads its .wasm through import(\"node:fs\") instead, and calls work", async () => {
+    const { reported, uncaught } = await inChild(`report([brief(await settle(call())), brief(await settle(call()))]);`, {
+      before: "delete process.getBuiltinModule;",
+    });
+    assert.equal(uncaught.count, 0, uncaught.text);
+    assert.deepEqual(reported, ["ok", "ok"]);
+  });
+});
+
 describe("accessors on Object.prototype around the request", () => {
   test("Object.prototype.get or .set (a data property) before the process's first fetch: the call settles, typed, and the next call works", async () => {
     // A property named get or set on Object.prototype turns every descriptor literal that
