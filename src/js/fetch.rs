@@ -87,6 +87,9 @@ extern "C" {
 thread_local! {
     /// `Response.prototype`, read once.
     static RESPONSE_PROTOTYPE: std::cell::OnceCell<Option<JsValue>> = const { std::cell::OnceCell::new() };
+    /// The runtime's `util.types.isProxy` ([`proxy_check`]), looked up once; `None` where the
+    /// runtime offers none (browsers, Node before 20.16 and 22.3).
+    static IS_PROXY: std::cell::OnceCell<Option<Function>> = const { std::cell::OnceCell::new() };
     /// Where the promises awaited through [`Settled`] leave their outcome.
     static SLOTS: RefCell<Slots> = const { RefCell::new(Slots { slots: Vec::new(), free: Vec::new(), next_key: 1.0 }) };
     /// The two settle callbacks every [`Settled`] binds to its slot (made once).
@@ -660,11 +663,16 @@ fn build_request(
     Ok(built.into())
 }
 
-/// `value` as a `Response` gloo-net may read without anything throwing: an instance whose
-/// prototype is exactly `Response.prototype` (no subclass or Proxy overriding a getter), with
-/// no own property shadowing `status`, `headers` or `body`, that passes the runtime's own
-/// brand check. A test double (`{ status: 200, body: null }`), `null`, a Proxy: `None`.
+/// `value` as a `Response` gloo-net may read without anything throwing: not a Proxy where the
+/// runtime can tell ([`known_proxy`]), an instance whose prototype is exactly
+/// `Response.prototype` (no subclass or Proxy overriding a getter), with no own property
+/// shadowing `status`, `headers` or `body`, that passes the runtime's own brand check. A test
+/// double (`{ status: 200, body: null }`), `null`, a Proxy: `None`.
 fn genuine_response(value: JsValue) -> Option<web_sys::Response> {
+    // First, so that none of a Proxy's traps runs at all.
+    if known_proxy(&value) {
+        return None;
+    }
     let expected = RESPONSE_PROTOTYPE.with(|cached| {
         cached
             .get_or_init(|| {
@@ -689,6 +697,48 @@ fn genuine_response(value: JsValue) -> Option<web_sys::Response> {
         .branded_status()
         .ok()?;
     Some(value.unchecked_into())
+}
+
+/// Whether the runtime says `value` is a Proxy. Node's `Response` brand check is
+/// `instanceof`-like (undici), so a Proxy around a real `Response` passes every other check
+/// of [`genuine_response`] while its traps forward, and a trap that throws on a later read
+/// would throw out of gloo-net's own reads, which catch nothing. Browsers need no check and
+/// have none: their brand check looks at the object's internal slots, which a Proxy does not
+/// have, so it refuses any Proxy. Only a `true` answer counts: where the check is missing,
+/// throws or answers something else, the other checks decide.
+fn known_proxy(value: &JsValue) -> bool {
+    IS_PROXY.with(|cached| {
+        if cached.get().is_none() {
+            // `set` fails only if the lookup's own calls came back here and set it first.
+            let _ = cached.set(proxy_check());
+        }
+        cached
+            .get()
+            .and_then(Option::as_ref)
+            .is_some_and(|is_proxy| {
+                is_proxy
+                    .call1(&JsValue::UNDEFINED, value)
+                    .is_ok_and(|answer| answer.as_bool() == Some(true))
+            })
+    })
+}
+
+/// `globalThis.process.getBuiltinModule("node:util").types.isProxy`, reached without an
+/// import (the glue is one module for every runtime), in Node 20.16+ and 22.3+ and any runtime
+/// whose `process` offers `getBuiltinModule`. Every step reads or calls through a catching
+/// binding, so a page's own `process` global (a polyfill, a throwing getter) means `None`, not
+/// an exception.
+fn proxy_check() -> Option<Function> {
+    let step = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
+    let process = step(&js_sys::global(), "process")?;
+    let get_builtin_module = step(&process, "getBuiltinModule")?
+        .dyn_into::<Function>()
+        .ok()?;
+    let util = get_builtin_module
+        .call1(&process, &JsValue::from_str("node:util"))
+        .ok()?;
+    let types = step(&util, "types")?;
+    step(&types, "isProxy")?.dyn_into::<Function>().ok()
 }
 
 /// Calls `target[name]()`, catching whatever it throws.
