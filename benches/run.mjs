@@ -94,7 +94,7 @@ try {
   // ---- 3. size ------------------------------------------------------------------------------
   log("sizes…");
   results.size = await measureSizes(outDir);
-  if (baseline) results.sizeBefore = { sha: baseline.sha, ...measureShipped(baseline.pkg) };
+  if (baseline) results.sizeBefore = { sha: baseline.sha, ...(await measureShipped(baseline.pkg)) };
   results.sections = wasmSections(wasmBytes);
 
   const server = await startServer();

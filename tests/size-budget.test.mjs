@@ -2,46 +2,29 @@
 // "iot-upgrade-task"` — the browser entry (pkg/index.js), every module it imports, and the
 // .wasm it fetches — must stay within the gzip budget in benches/size-budget.json. The files
 // are found by following the entry's static imports and its `new URL("….wasm",
-// import.meta.url)`, so a new module cannot slip past the guard. The budget is a regression
-// guard set just above today's size; the product target (≤ 76 KiB) is recorded beside it and
-// reported in BENCHMARKS.md (not met yet).
+// import.meta.url)` (scripts/module-graph.mjs), so a new module cannot slip past the guard. The
+// budget is a regression guard set just above today's size; the product target (≤ 76 KiB) is
+// recorded beside it and reported in BENCHMARKS.md (not met yet).
 // Needs pkg/ built (make build / node scripts/build-pkg.mjs). Run: node --test tests/size-budget.test.mjs
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
+import { moduleGraph } from "../scripts/module-graph.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const budget = JSON.parse(readFileSync(path.join(ROOT, "benches", "size-budget.json"), "utf8"));
 const gzip = (file) => zlib.gzipSync(readFileSync(file), { level: budget.gzipLevel }).length;
 const kib = (b) => (b / 1024).toFixed(1);
 
-/** The entry and everything it pulls in: relative static imports/exports and new URL(…). */
-function download(entry) {
-  const seen = new Set();
-  const visit = (file) => {
-    if (seen.has(file)) return;
-    assert.ok(existsSync(file), `${path.relative(ROOT, file)} is missing: build the package first (node scripts/build-pkg.mjs)`);
-    seen.add(file);
-    if (!file.endsWith(".js")) return;
-    const source = readFileSync(file, "utf8");
-    const specifiers = [
-      ...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+["'](\.[^"']+)["']/gm),
-      ...source.matchAll(/^\s*import\s+["'](\.[^"']+)["']/gm),
-      ...source.matchAll(/new URL\(\s*["'](\.[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g),
-    ].map((m) => m[1]);
-    for (const specifier of specifiers) visit(path.resolve(path.dirname(file), specifier));
-  };
-  visit(entry);
-  return [...seen];
-}
-
-test(`everything a browser downloads stays within the budget (${budget.maxGzipBytes} bytes gzip)`, () => {
-  const files = download(path.join(ROOT, budget.entry));
-  const names = files.map((f) => path.relative(ROOT, f)).sort();
+test(`everything a browser downloads stays within the budget (${budget.maxGzipBytes} bytes gzip)`, async () => {
+  const graph = await moduleGraph(ROOT, [budget.entry]);
+  assert.deepEqual(graph.missing, [], `${graph.missing.join(", ")} missing: build the package first (node scripts/build-pkg.mjs)`);
+  const files = graph.files.map((f) => path.join(ROOT, f));
+  const names = [...graph.files].sort();
   // The walk finds the whole package as a browser loads it: the loader, the API, the errors,
   // the client config, the page walker, the wasm-bindgen glue and the .wasm. The four ESM parts
   // are bundled into the entry by scripts/build-pkg.mjs (esbuild marks each bundled module with

@@ -3,29 +3,22 @@
 // .wasm emitted beside it as is), and of the peer (zod + its schema + fetch code) and floor
 // bundles, minified by esbuild the same way.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
+import { moduleGraph } from "../../scripts/module-graph.mjs";
 import { HERE, ROOT } from "./stats.mjs";
 
 export const PKG = path.join(ROOT, "pkg");
 export const BROWSER_FILES = ["iot_upgrade_task_bg.wasm", "index.js", "iot_upgrade_task.js"];
 
 /** Every file a browser downloads from the package in `dir`: the .wasm first, then the entry
- * (index.js) and every module it imports, found by following relative static imports (as
- * tests/size-budget.test.mjs does), so a new module is counted without editing a list. */
-export function browserFiles(dir) {
-  const seen = new Set();
-  const visit = (name) => {
-    if (seen.has(name) || !existsSync(path.join(dir, name))) return;
-    seen.add(name);
-    if (!name.endsWith(".js")) return;
-    const source = readFileSync(path.join(dir, name), "utf8");
-    for (const m of source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+["']\.\/([^"']+)["']/gm)) visit(m[1]);
-    for (const m of source.matchAll(/new URL\(\s*["']\.\/([^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)) visit(m[1]);
-  };
-  visit("index.js");
-  return ["iot_upgrade_task_bg.wasm", ...[...seen].filter((f) => f !== "iot_upgrade_task_bg.wasm")];
+ * (index.js) and every module it imports statically, with the .wasm it fetches by
+ * `new URL(…, import.meta.url)` (scripts/module-graph.mjs, as tests/size-budget.test.mjs walks
+ * it), so a new module is counted without editing a list. */
+export async function browserFiles(dir) {
+  const { files } = await moduleGraph(dir, ["index.js"]);
+  return ["iot_upgrade_task_bg.wasm", ...files.filter((f) => f !== "iot_upgrade_task_bg.wasm")];
 }
 
 export const gzipSize = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
@@ -50,15 +43,15 @@ async function bundle(esbuild, entry, outfile) {
 }
 
 /** The files a browser downloads from the package in `dir`, and their sum. */
-export function measureShipped(dir) {
-  const files = browserFiles(dir).map((f) => measure(`pkg/${f}`, readFileSync(path.join(dir, f))));
+export async function measureShipped(dir) {
+  const files = (await browserFiles(dir)).map((f) => measure(`pkg/${f}`, readFileSync(path.join(dir, f))));
   return { files, shipped: { name: `package as shipped (the ${files.length} files above)`, raw: files.reduce((a, r) => a + r.raw, 0), gzip: files.reduce((a, r) => a + r.gzip, 0), brotli: files.reduce((a, r) => a + r.brotli, 0) } };
 }
 
 /** Measures everything; `outDir` receives the bundles (the Chromium run serves them too). */
 export async function measureSizes(outDir) {
   const esbuild = await import("esbuild");
-  const files = browserFiles(PKG).map((f) => measure(`pkg/${f}`, readFileSync(path.join(PKG, f))));
+  const files = (await browserFiles(PKG)).map((f) => measure(`pkg/${f}`, readFileSync(path.join(PKG, f))));
   const sum = (rows, name) => ({ name, raw: rows.reduce((a, r) => a + r.raw, 0), gzip: rows.reduce((a, r) => a + r.gzip, 0), brotli: rows.reduce((a, r) => a + r.brotli, 0) });
 
   const projectEntry = path.join(outDir, "project-entry.mjs");

@@ -18,8 +18,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, posix } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { moduleGraph } from "../../scripts/module-graph.mjs";
 import { exec, freePort, launchChromium, runPage, serveStatic, startProcess } from "./lib/harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -390,17 +391,10 @@ async function main() {
     const isCode = (f) => /\.(?:js|cjs|mjs)$/.test(f);
     const shipped = info.files.map((f) => f.path).filter(isCode);
     // From every file package.json points to, follow the relative specifiers a loader or a
-    // bundler follows: import/export … from, import(…), require(…), new URL(…, import.meta.url).
-    const reached = new Set();
-    const visit = (file) => {
-      if (reached.has(file) || !isCode(file) || !existsSync(join(pkgDir, file))) return;
-      reached.add(file);
-      const source = readFileSync(join(pkgDir, file), "utf8");
-      for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|new URL\(\s*)["'](\.\.?\/[^"']+)["']/g)) {
-        visit(posix.normalize(posix.join(posix.dirname(file), m[1])));
-      }
-    };
-    pointedFiles(readJson(join(pkgDir, "package.json"))).forEach(visit);
+    // bundler follows: import/export … from, import(…), require(…), new URL(…, import.meta.url)
+    // (scripts/module-graph.mjs).
+    const graph = await moduleGraph(pkgDir, pointedFiles(readJson(join(pkgDir, "package.json"))), { require: true, dynamicImport: true });
+    const reached = new Set(graph.files);
     const dead = shipped.filter((f) => !reached.has(f));
     if (dead.length > 0) throw new Error(`the tarball ships modules no entry loads: ${dead.join(", ")}`);
   });
