@@ -4,9 +4,9 @@
 //
 // esbuild (a devDependency of the workspace) parses the JavaScript and lists each file's import
 // records in source order with their kind (static import/export … from, require("…"),
-// import("…")), so comments, strings and minified code cannot fool the walk. esbuild does not
-// follow `new URL("./x.wasm", import.meta.url)` (the way the glue finds its .wasm), so those
-// asset references are read from the source text here. Only relative specifiers ("./", "../")
+// import("…")), so comments, strings and minified code cannot fool the import walk. esbuild
+// does not follow `new URL("./x.wasm", import.meta.url)` (the way the glue finds its .wasm), so
+// those asset references are read from the source text here (one in a comment would count). Only relative specifiers ("./", "../")
 // are followed, to exactly the file they name (no extension or index.js guessing: Node does
 // none either); bare and `node:` specifiers are someone else's files.
 
@@ -60,8 +60,8 @@ async function importRecords(files) {
 }
 
 /**
- * Every file reached from `roots` (paths relative to `dir`), the roots first, in depth-first
- * order: static `import`/`export … from` and `new URL("…", import.meta.url)` always, and
+ * Every file reached from `roots` (paths relative to `dir`), depth-first from each root in
+ * turn, a file's imports before its assets: static `import`/`export … from` and `new URL("…", import.meta.url)` always, and
  * `require("…")` and `import("…")` when `follow` says so. Returns `{ files, missing }`, both
  * relative to `dir` with "/" separators; `missing` are the referenced files (roots too) that do
  * not exist. A file esbuild cannot parse rejects with esbuild's message.
