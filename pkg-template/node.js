@@ -13,6 +13,11 @@ export const { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, queryUpg
   // `process.getBuiltinModule` 0.08 ms, Node ≥ 20.16 and ≥ 22.3). Read synchronously: the
   // compile that follows blocks the thread anyway (inside a first call 0.43 ms, against 0.60 for
   // an awaited fs/promises readFile; medians of 15 fresh processes each).
-  const fs = globalThis.process?.getBuiltinModule?.("node:fs") ?? (await import("node:fs"));
+  // A runtime whose getBuiltinModule throws or answers something else gets the import too.
+  let fs;
+  try {
+    fs = globalThis.process?.getBuiltinModule?.("node:fs");
+  } catch {}
+  if (typeof fs?.readFileSync !== "function") fs = await import("node:fs");
   initSync({ module: fs.readFileSync(WASM_FILE) });
 });
