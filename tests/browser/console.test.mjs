@@ -249,9 +249,38 @@ test("a wrong console key is shown as unauthorized (401 / 1010005 from the gatew
     assert.equal(await card.locator("dd[data-field='platform-code']").textContent(), "1010005");
     assert.ok((await card.locator(".hint").textContent()).length > 15, "a hint");
     assert.equal(stack.sim.requests().length, before, "nothing reached the platform");
+    // The note under the key field says the key was refused (it said "Using this console key").
+    assert.equal(await page.getAttribute("#session", "data-state"), "error");
+    assert.match(await page.textContent("#session"), /^This key was refused \(unauthorized\): paste the console key/);
     const everything = await page.evaluate(() => document.body.innerText + document.documentElement.outerHTML);
     assert.ok(!everything.includes(fake));
     assert.ok(!seen.console.some((l) => l.includes(fake)));
+  } finally {
+    await close();
+  }
+});
+
+test("Query or Watch without a console key asks for the key and sends nothing", { timeout: 30000 }, async () => {
+  const { page, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    const requests = [];
+    page.on("request", (r) => {
+      if (r.url().startsWith(stack.gatewayUrl)) requests.push(r.url());
+    });
+    await page.fill("#operation-id", "fw-now-devices");
+    for (const button of ["#query-button", "#watch-button"]) {
+      await page.click(button);
+      assert.equal(await page.textContent("#status"), "No console key yet: paste it into the Connection panel.");
+      assert.equal(await page.getAttribute("#session", "data-state"), "error");
+      assert.match(await page.textContent("#session"), /^Paste the console key here first/);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "console-key");
+      assert.equal(await page.locator(".error-card").count(), 0, "no invalid_argument card about accessToken");
+      assert.equal(await page.getAttribute("#watch-button", "aria-pressed"), "false", "no watch started");
+    }
+    assert.deepEqual(requests, [], "nothing sent to the gateway");
+    await connect(stack, page);
+    assert.equal(await page.textContent("#session"), "Using this console key for every query.");
   } finally {
     await close();
   }

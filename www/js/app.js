@@ -145,10 +145,30 @@ ui.connectForm.addEventListener("keydown", (event) => {
 });
 
 const SESSION_HINT = ui.session.textContent;
-ui.consoleKey.addEventListener("input", () => {
-  ui.session.textContent = ui.consoleKey.value ? "Using this console key for every query." : SESSION_HINT;
-  ui.session.dataset.state = ui.consoleKey.value ? "ok" : "";
-});
+const SESSION_NOTES = {
+  ok: "Using this console key for every query.",
+  refused: "This key was refused (unauthorized): paste the console key that make demo printed (straight against a simulator: a fresh access token).",
+  missing: "Paste the console key here first: make demo prints it (straight against a simulator: an access token).",
+};
+/** The note under the key field: the hint (no key), the key in use, or why it cannot serve. */
+function keyNote(state) {
+  ui.session.textContent = SESSION_NOTES[state] ?? SESSION_HINT;
+  ui.session.dataset.state = state === "ok" ? "ok" : state ? "error" : "";
+}
+/** After an answer: a refused key says so under the field (until the key is edited). */
+function noteKeyOutcome(err) {
+  if (err?.kind === "unauthorized") keyNote("refused");
+}
+/** The key, or null after asking for it (a query without one would only be refused). */
+function consoleKeyOrAsk() {
+  const key = ui.consoleKey.value.trim();
+  if (key) return key;
+  keyNote("missing");
+  announce("No console key yet: paste it into the Connection panel.");
+  ui.consoleKey.focus();
+  return null;
+}
+ui.consoleKey.addEventListener("input", () => keyNote(ui.consoleKey.value ? "ok" : ""));
 
 // ---- the task picker: the platform's own task list ----------------------------------------
 
@@ -180,6 +200,7 @@ async function loadPicker() {
       if (page.invalid.length) note += ` ${page.invalid.length} left out (not in the documented format).`;
     } catch (err) {
       if (controller.signal.aborted) return;
+      noteKeyOutcome(err);
       note = `The task list could not be loaded (${err?.kind ?? "error"}); type an operation id.`;
     }
   } else if (Array.isArray(settings.tasks)) {
@@ -247,10 +268,12 @@ ui.baseUrl.addEventListener("change", () => {
 ui.queryForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   const operationId = ui.operationId.value.trim();
+  const key = consoleKeyOrAsk();
+  if (key === null) return;
   const { signal, gen } = begin("query");
   announce(`Loading ${operationId || "the task"}…`);
   try {
-    const task = await queryUpgradeTask(operationId, ui.consoleKey.value.trim(), queryOptions(signal));
+    const task = await queryUpgradeTask(operationId, key, queryOptions(signal));
     if (!finish(gen)) return;
     clearError();
     view.update(task, { fetchedAt: Date.now() });
@@ -262,6 +285,7 @@ ui.queryForm.addEventListener("submit", async (event) => {
     devices.clear();
     devicesFingerprint = null;
     announce(`Could not load ${operationId || "the task"}.`);
+    noteKeyOutcome(err);
     showError(err, "Query");
   }
 });
@@ -277,6 +301,8 @@ ui.watchButton.addEventListener("click", () => {
 
 async function watch() {
   const operationId = ui.operationId.value.trim();
+  const key = consoleKeyOrAsk();
+  if (key === null) return;
   const { signal, gen } = begin("watch");
   let lastStatus = null;
   let polls = 0;
@@ -294,7 +320,7 @@ async function watch() {
     lastStatus = task.status;
   };
   try {
-    const task = await waitForUpgradeTask(operationId, ui.consoleKey.value.trim(), {
+    const task = await waitForUpgradeTask(operationId, key, {
       ...queryOptions(signal),
       minDelayMs: settings.pollMs,
       maxDelayMs: settings.pollMs * 4,
@@ -311,6 +337,7 @@ async function watch() {
     if (!finish(gen)) return;
     if (err?.kind === "aborted") return;
     announce(`Watching ${operationId || "the task"} failed.`);
+    noteKeyOutcome(err);
     showError(err, "Watch");
   }
 }
