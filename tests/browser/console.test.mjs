@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { simClock } from "../sim-clock.mjs";
@@ -255,6 +256,32 @@ test("a wrong console key is shown as unauthorized (401 / 1010005 from the gatew
     const everything = await page.evaluate(() => document.body.innerText + document.documentElement.outerHTML);
     assert.ok(!everything.includes(fake));
     assert.ok(!seen.console.some((l) => l.includes(fake)));
+  } finally {
+    await close();
+  }
+});
+
+test("error titles name what the console talks to: no gateway at the URL, a broken platform answer", { timeout: 30000 }, async () => {
+  const { page, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    await connect(stack, page);
+    stack.sim.setFault("truncated", { operationId: "sw-lenient-shapes", count: 1 });
+    await query(page, "sw-lenient-shapes");
+    const card = page.locator(".error-card");
+    assert.equal(await card.getAttribute("data-kind"), "invalid_response");
+    assert.equal(await card.locator(".error-title").textContent(), "Query: The platform's answer breaks its documented format");
+
+    // A port nothing listens on (taken, then freed).
+    const probe = net.createServer();
+    await new Promise((r) => probe.listen(0, "127.0.0.1", r));
+    const { port } = probe.address();
+    await new Promise((r) => probe.close(r));
+    await page.fill("#base-url", `http://127.0.0.1:${port}`);
+    await page.dispatchEvent("#base-url", "change");
+    await query(page, "fw-now-devices");
+    assert.equal(await card.getAttribute("data-kind"), "network");
+    assert.equal(await card.locator(".error-title").textContent(), "Query: No answer from the gateway or the platform");
   } finally {
     await close();
   }

@@ -41,10 +41,10 @@ export const ERROR_TITLES = Object.freeze({
   not_found: "Task not found",
   server: "The platform had an error",
   http: "Unexpected answer from the platform",
-  network: "No answer from the platform",
+  network: "No answer from the gateway or the platform",
   timeout: "The request timed out",
   aborted: "Cancelled",
-  invalid_response: "The platform's answer is not a valid task",
+  invalid_response: "The platform's answer breaks its documented format",
 });
 
 export const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
