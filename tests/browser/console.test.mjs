@@ -325,6 +325,26 @@ test("phone width: one column, nothing wider than the screen", { timeout: 30000 
     const panels = await page.$$eval(".panel", (ps) => ps.map((p) => p.getBoundingClientRect().left));
     assert.equal(new Set(panels).size, 1, "the two panels stack");
     await screenshot(page, "phone");
+
+    // The devices table fits and keeps the platform's reasons in whole words (each word on one line).
+    await query(page, "fw-256-devices");
+    await page.waitForFunction(() => /Package verification/.test(document.getElementById("devices").textContent));
+    const split = await page.$$eval("#devices td.reason", (cells) =>
+      cells.flatMap((cell) => {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        const texts = [];
+        while (walker.nextNode()) texts.push(walker.currentNode);
+        return texts.flatMap((text) => [...text.data.matchAll(/\S+/g)].flatMap((m) => {
+          const range = document.createRange();
+          range.setStart(text, m.index);
+          range.setEnd(text, m.index + m[0].length);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1 ? [m[0]] : [];
+        }));
+      }),
+    );
+    assert.deepEqual([...new Set(split)], [], "no reason word broken across lines");
+    const scroll = await page.$eval(".devices-scroll", (el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+    assert.ok(scroll.scrollWidth <= scroll.clientWidth, `the devices table fits (${scroll.scrollWidth} > ${scroll.clientWidth})`);
   } finally {
     await close();
   }
