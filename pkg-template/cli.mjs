@@ -96,7 +96,7 @@ TLS (files in PEM format; for a platform with a private CA or two-way TLS):
   --key FILE          ... with this private key (give both)                         [IOT_KEY]
 
 Output:
-  --json              print the normalised task as JSON, one object per line
+  --json              JSON instead of text, one object per line (a task; with devices, a subtask)
   -v, --verbose       say what is going on (on stderr); more detail on errors
   -h, --help          this help
   -V, --version       the package version
@@ -113,7 +113,8 @@ const EXIT_HELP = `Exit codes:
   7  invalid_response (the platform's answer broke the documented format)
   8  anything else (bad_request, page_limit, http, ...)
   130 interrupted (Ctrl-C)
-  With several ids, the code of the first id (in the order given) that failed.`;
+  With several ids, the code of the first id (in the order given) that failed; list and
+  devices exit with the code of a failed page (the items printed before it stay printed).`;
 
 const HELP = {
   main: `Usage: ${NAME} <command> [options]
@@ -427,7 +428,8 @@ function reportError(error, { context, verbose }) {
     // A setting of this tool was refused: say so in its words (flags and variables), not the
     // library's option paths.
     for (const p of problems) err(`${paint.red(paint.bold("error:"))} ${settingName(p.path)} ${safe(p.message)}`);
-    err(`Run "${NAME} --help" for usage.`);
+    // The command's own help: it lists the connection settings too, and its own flags (--status).
+    err(`Run "${NAME} ${helpCommand === null ? "" : `${helpCommand} `}--help" for usage.`);
     return EXIT.usage;
   }
   const field = (label, value) => err(`  ${label.padEnd(15)}${value}`);
@@ -1050,6 +1052,7 @@ async function main(argv) {
   if ((command === "watch" || command === "devices") && args.length > 1) return usageFail(`${command} takes one operation id at a time`, command);
   const misplaced = misplacedFlag(command, values);
   if (misplaced !== null) return usageFail(misplaced, command);
+  helpCommand = command;
   if (values["min-delay"] !== undefined || values["max-delay"] !== undefined) {
     if (command !== "watch") return usageFail("--min-delay and --max-delay only apply to watch", command);
   }
@@ -1094,6 +1097,8 @@ for (const stream of [process.stdout, process.stderr]) {
 
 /** The https agent behind --ca/--cert/--key, closed when the tool is done. */
 let tlsSession = null;
+/** The command being run, once known: a refused setting points at its --help. */
+let helpCommand = null;
 const code = await main(process.argv.slice(2));
 tlsSession?.close();
 // Let stdout/stderr drain (pipes are asynchronous) before leaving with the code.

@@ -122,7 +122,7 @@ test("invalid_argument exits 2, sends nothing, and names the CLI's own settings"
   for (const env of [ctx.env({ IOT_BASE_URL: "iot.example.com:8743" }), { IOT_BASE_URL: "iot.example.com:8743", IOT_APP_ID: "demo-app", IOT_SECRET: "demo-secret" }]) {
     const r = await ctx.run(["get", "fw-now-devices"], { env });
     assert.equal(r.code, EXIT.usage);
-    assert.equal(r.stderr, 'error: IOT_BASE_URL (or --base-url) must be an absolute URL such as https://host:8743\nRun "iot-upgrade-task --help" for usage.\n');
+    assert.equal(r.stderr, 'error: IOT_BASE_URL (or --base-url) must be an absolute URL such as https://host:8743\nRun "iot-upgrade-task get --help" for usage.\n');
   }
   const key = await ctx.run(["get", "fw-now-devices"], { env: ctx.env({ IOT_APP_KEY: "tab\there" }) });
   assert.match(key.stderr, /^error: IOT_APP_KEY \(or --app-key\) must not contain control characters/m);

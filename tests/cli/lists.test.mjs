@@ -143,6 +143,8 @@ test("usage errors: flags in the tool's words, misplaced flags, bad values refus
     const r = await ctx.run(args, { env: ctx.env() });
     assert.equal(r.code, EXIT.usage, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(" "));
+    // The pointer names the command's help, where its flags (--status, --type, …) are.
+    assert.match(r.stderr, new RegExp(`\nRun "iot-upgrade-task ${args[0]} --help" for usage\.\n$`), args.join(" "));
     assert.equal(r.stdout, "");
   }
 });
@@ -164,5 +166,7 @@ test("help: both commands are listed and described", async () => {
     const r = await ctx.run(["help", command]);
     assert.equal(r.code, EXIT.ok);
     assert.match(r.stdout, new RegExp(`^Usage: iot-upgrade-task ${command} `));
+    assert.match(r.stdout, /\n {2}--json +JSON instead of text, one object per line \(a task; with devices, a subtask\)\n/);
+    assert.match(r.stdout, /list and\n {2}devices exit with the code of a failed page/);
   }
 });
