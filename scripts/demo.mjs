@@ -22,7 +22,10 @@ export { contentSecurityPolicy, startStaticServer } from "./serve-www.mjs";
 
 const HELP = `Usage: node scripts/demo.mjs [options]
 
-Starts the platform simulator and the demo console (www/, with the package from pkg/).
+Starts the platform simulator (as the platform: https, client certificate required, no CORS),
+the console gateway in front of it (holding the secret and the client certificate) and the
+demo console (www/, with the package from pkg/ and the gateway from pkg-gateway/), then prints
+the URL to open and the console key to paste.
 
 Options:
   --port N          port of the demo console (default 8080; 0 picks a free port)
