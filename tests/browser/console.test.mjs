@@ -143,6 +143,8 @@ test("watch mode polls a progressing task until it ends, animating the progress"
     await page.waitForSelector("#task-status[data-status='processing']");
     await page.waitForFunction(() => Number(document.querySelector("[role=progressbar]").getAttribute("aria-valuenow")) > 0);
     assert.ok(await page.locator("#task.watching").count(), "the processing segment animates while watching");
+    // The note tells when the task last changed (onProgress comes on changes, not on every poll).
+    assert.match(await page.textContent("#watch-note"), /^Watching until it ends; no change since \d{1,2}:\d{2}:\d{2}( [AP]M)?\.$/);
     await screenshot(page, "watching");
 
     await page.waitForSelector("#task-status[data-status='success']", { timeout: 10000 });

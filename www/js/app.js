@@ -305,16 +305,20 @@ async function watch() {
   if (key === null) return;
   const { signal, gen } = begin("watch");
   let lastStatus = null;
-  let polls = 0;
+  let lastSeen = null; // status and counts, to tell a change from a repeated answer
+  let changedAt = null;
   announce(`Watching ${operationId || "the task"} until it ends…`);
   const show = (value) => {
     const task = value?.staResult ? value : value?.task;
     if (!task || gen !== generation) return;
-    polls += 1;
     clearError();
     view.update(task, { fetchedAt: Date.now(), watching: true });
     showDevices(task);
-    ui.watchNote.textContent = `Watching: ${polls} update${polls === 1 ? "" : "s"}, the last at ${clockTime(Date.now())}.`;
+    // The package calls onProgress on changes only, the older-package stand-in on every poll.
+    const seenNow = `${task.status} ${JSON.stringify(task.staResult)}`;
+    if (seenNow !== lastSeen) changedAt = Date.now();
+    lastSeen = seenNow;
+    ui.watchNote.textContent = `Watching until it ends; no change since ${clockTime(changedAt)}.`;
     // Announce status changes only; the bar and its counts show every poll.
     if (task.status !== lastStatus && !FINAL_STATUSES.has(task.status)) announce(`Watching ${task.operationId}: ${STATUS_LABELS[task.status] ?? task.status}.`);
     lastStatus = task.status;
