@@ -188,6 +188,29 @@ fn messages_name_kind_status_code_and_text() {
 }
 
 #[test]
+fn a_problem_of_the_whole_body_is_named_once() {
+    let truncated = interpret(200, Some(br#"{"operationId":"x","#)).unwrap_err();
+    assert!(
+        truncated
+            .message
+            .starts_with("invalid_response: HTTP 200; the body is truncated JSON"),
+        "{}",
+        truncated.message
+    );
+    let array = interpret(200, Some(b"[1]")).unwrap_err();
+    assert!(
+        array
+            .message
+            .starts_with("invalid_response: HTTP 200; the body is an array"),
+        "{}",
+        array.message
+    );
+    let field = interpret(200, Some(br#"{"operationId":"x","status":"odd"}"#)).unwrap_err();
+    let place = format!("HTTP 200; {} ", field.problems[0].path);
+    assert!(field.message.contains(&place), "{}", field.message);
+}
+
+#[test]
 fn secrets_are_scrubbed_from_every_text() {
     let report = error(403, r#"{"error_code":"1010005","error_desc":"token tok-SECRET-123 for app app-KEY-9 is invalid"}"#)
         .scrub(&["tok-SECRET-123", "app-KEY-9"]);

@@ -205,10 +205,12 @@ impl ErrorReport {
             (None, None) => {}
         }
         if let Some(first) = self.problems.first() {
-            let location = if first.path.is_empty() {
-                "body"
-            } else {
-                &first.path
+            // A problem of the whole body says so itself ("the body is truncated JSON …"); one
+            // at the root that does not is placed as "body".
+            let place = match first.path.as_str() {
+                "" if first.message.starts_with("the body") => None,
+                "" => Some("body"),
+                path => Some(path),
             };
             let more = match self.problems.len() {
                 1 => String::new(),
@@ -219,7 +221,10 @@ impl ErrorReport {
                 ),
             };
             let finished = finish(&first.message, redactor);
-            push_part(&mut message, kind_len, &[location, " ", &finished, &more]);
+            match place {
+                Some(place) => push_part(&mut message, kind_len, &[place, " ", &finished, &more]),
+                None => push_part(&mut message, kind_len, &[&finished, &more]),
+            }
         }
         message
     }
