@@ -99,6 +99,21 @@ test("the package README is self-contained: result, errors, options, CLI; every 
   }
 });
 
+test("every relative link of the project README resolves inside the repository", () => {
+  // A fresh clone (or the repository's web page) has nothing outside it: "../shared/…" was dead there.
+  const headings = new Set([...projectReadme.matchAll(/^#+ (.+)$/gm)].map((m) => anchor(m[1])));
+  for (const [, target] of projectReadme.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:/.test(target)) continue;
+    if (target.startsWith("#")) {
+      assert.ok(headings.has(target.slice(1)), `link to a missing heading: ${target}`);
+      continue;
+    }
+    const file = target.split("#")[0];
+    assert.ok(!file.startsWith("../") && !file.startsWith("/"), `link outside the repository: ${target}`);
+    assert.ok(existsSync(join(root, file)), `link to a file the repository lacks: ${target}`);
+  }
+});
+
 test("package.json says where the repository, the home page and the bug tracker are", () => {
   const shipped = JSON.parse(read(pkgDir, "package.json"));
   assert.equal(shipped.repository?.type, "git");
