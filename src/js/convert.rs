@@ -565,6 +565,9 @@ extern "C" {
     /// `Array.prototype.join` of a list of keys (throws, caught, for a Symbol in it).
     #[wasm_bindgen(catch, js_namespace = ["Array", "prototype", "join"], js_name = call)]
     fn checked_join(keys: &Array) -> Result<String, JsValue>;
+    /// `String.prototype.slice.call(text, start, end)`: the code units `start..end` of `text`.
+    #[wasm_bindgen(catch, js_namespace = ["String", "prototype", "slice"], js_name = call)]
+    fn slice_of(text: &JsString, start: u32, end: u32) -> Result<JsValue, JsValue>;
     /// `String.prototype.isWellFormed` (ES2024; throws, caught, where the runtime has none:
     /// js-sys's own binding would throw through the module there).
     #[wasm_bindgen(method, catch, js_class = "String", js_name = isWellFormed)]
@@ -809,7 +812,9 @@ fn what_to_define() -> Defining {
 /// reading it), each byte of JSON text about 1.2 ns more than a decoded string's (serde_json
 /// writes it escaped, `JSON.parse` reads it again): the text wins for the short ids of a
 /// typical task (0.92-0.96x) and loses for long names (256 of 128 bytes: 1.14x, the largest
-/// task: 1.31x). Measured in BENCHMARKS.md (section 7, run I).
+/// task: 1.31x). Measured in BENCHMARKS.md (section 7, run I), before the device and group
+/// lists crossed as slices of one string ([`string_list`]), which makes each of their strings
+/// cheaper by that route still: the crossover was not measured again.
 const JSON_BYTES_PER_STRING: usize = 64;
 
 /// A task as a plain object, by whichever route is faster for its strings
@@ -835,10 +840,57 @@ impl ToJs for UpgradeTask {
             return JSON::parse(&text);
         }
         let other = std::mem::take(&mut self.extend_para.other);
+        let groups = std::mem::take(&mut self.targets.device_groups);
+        let devices = std::mem::take(&mut self.targets.devices);
         let task = plain(&self)?;
         define_members(&Reflect::get(&task, &name("extendPara"))?, &other)?;
+        // Set again where `plain` put the empty lists: each key keeps its place.
+        let targets = Reflect::get(&task, &name("targets"))?;
+        put(
+            &targets,
+            &name("deviceGroups"),
+            &string_list(&groups)?,
+            false,
+        )?;
+        put(&targets, &name("devices"), &string_list(&devices)?, false)?;
         Ok(task)
     }
+}
+
+/// `strings` as a JS array of strings, made from one JS string of them all: one UTF-8 decode
+/// (wasm-bindgen's `TextDecoder`) for the list, each element a `slice` of it (cut in UTF-16
+/// code units). A string of its own each, as `serde-wasm-bindgen` makes them, is one decode
+/// each, and a decode is dear in Chromium: the largest task's 512 names took 165 µs there
+/// (52 µs in Node 20), one decode and 512 slices 17 µs (13 µs), in plain JS. The elements
+/// are assigned or defined as `serde-wasm-bindgen`'s would be ([`defining`]).
+fn string_list(strings: &[String]) -> Result<JsValue, JsValue> {
+    let list = Array::new();
+    if strings.is_empty() {
+        return Ok(list.into());
+    }
+    let joined = JsString::from(strings.concat().as_str());
+    let define = defining().elements;
+    let mut start: u32 = 0;
+    for (index, text) in (0u32..).zip(strings) {
+        // Its length in UTF-16 code units, which `slice` counts in.
+        let units = if text.is_ascii() {
+            text.len()
+        } else {
+            text.encode_utf16().count()
+        };
+        let end = u32::try_from(units)
+            .ok()
+            .and_then(|units| start.checked_add(units))
+            .ok_or(JsValue::NULL)?;
+        let element = slice_of(&joined, start, end)?;
+        if define {
+            own_property(&list, &JsValue::from(index), &element)?;
+        } else {
+            list.set(index, element);
+        }
+        start = end;
+    }
+    Ok(list.into())
 }
 
 /// A subtask as a plain object; its `extendInfo` members defined as a task's `extendPara`
