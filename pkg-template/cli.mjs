@@ -17,7 +17,9 @@ import https from "node:https";
 import { Readable } from "node:stream";
 import tls from "node:tls";
 import { parseArgs } from "node:util";
-import { csvRecord, table } from "./table.js";
+// Devices done (upgraded, failed, timed out; stopped ones are not) and their whole percentage,
+// rounded down: the rule the demo console shows too.
+import { csvRecord, devicesDone as done, percentDone as percent, table } from "./table.js";
 
 const NAME = "iot-upgrade-task";
 
@@ -315,9 +317,6 @@ function localTime(iso) {
   );
 }
 
-/** Devices that reached an outcome of their own (upgraded, failed, timed out); stopped ones did not. */
-const done = (s) => s.success + s.fail + s.timeout;
-const percent = (s) => (s.total > 0 ? Math.floor((done(s) * 100) / s.total) : 0);
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const FINAL = new Set(["success", "failed", "stop"]);
 

@@ -1,6 +1,21 @@
-// Plain-text tables and CSV for the CLI's `list` and `devices` commands. No dependencies; the
-// cells arrive already made terminal-safe (the CLI's `safe`), so widths are counted in code
-// points, and a column's header sets its minimum width.
+// Plain-text tables and CSV for the CLI's `list` and `devices` commands, and the rule for how
+// many of a task's devices are done, which the CLI and the demo console (www/, which imports
+// this file from the package it serves at /pkg/) both show. No dependencies; the cells arrive
+// already made terminal-safe (the CLI's `safe`), so widths are counted in code points, and a
+// column's header sets its minimum width. Not an export of the package: its `exports` map does
+// not name this file.
+
+/**
+ * Devices of a task's `staResult` that reached an outcome of their own: upgraded, failed or
+ * timed out. Stopped ones did not, so a task stopped half-way is never all done.
+ */
+export const devicesDone = (s) => s.success + s.fail + s.timeout;
+
+/**
+ * The whole percentage of devices done, rounded down: 399 of 400 is 99, never 100 before every
+ * device is done; 0 for a task without devices.
+ */
+export const percentDone = (s) => (s.total > 0 ? Math.floor((devicesDone(s) * 100) / s.total) : 0);
 
 /** Code points: the width of a terminal-safe cell without colours. */
 const codePoints = (text) => [...text].length;

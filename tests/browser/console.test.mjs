@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { DONE_CASES } from "../done-cases.mjs";
 import { simClock } from "../sim-clock.mjs";
 import { ROOT, connect, legendCounts, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
 
@@ -51,7 +52,7 @@ test("connect, pick a demo task, query it: status badge, counts, targets, policy
     assert.equal(await page.textContent("#task-status"), "Processing");
     assert.match(await page.textContent(".eyebrow"), /Software upgrade/);
     assert.deepEqual(await legendCounts(page), { success: 20, fail: 3, timeout: 2, stop: 0, processing: 5, wait: 10 });
-    assert.equal(await page.textContent(".progress-headline"), "25 of 40 devices done (63%)");
+    assert.equal(await page.textContent(".progress-headline"), "25 of 40 devices done (62%)");
     const bar = page.locator("[role=progressbar]");
     assert.equal(await bar.getAttribute("aria-valuenow"), "25");
     assert.equal(await bar.getAttribute("aria-valuemax"), "40");
@@ -86,6 +87,28 @@ test("connect, pick a demo task, query it: status badge, counts, targets, policy
     assert.match(await page.textContent("#status"), /Loaded sw-group-online: Processing, 25 of 40 devices done/);
     assert.deepEqual(seen.errors, []);
     assert.deepEqual(await page.evaluate(() => window.__violations), [], "no CSP violation in normal use");
+  } finally {
+    await close();
+  }
+});
+
+test("devices done are the CLI's: stopped devices are not done, the percentage rounds down", { timeout: 30000 }, async () => {
+  // The same table as the CLI's test (tests/cli/get.test.mjs): `get` prints "X of Y done (Z%)".
+  const { page, seen, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    await connect(stack, page);
+    for (const c of DONE_CASES) {
+      if (c.body) stack.sim.setTask(c.id, c.body);
+      await query(page, c.id);
+      const headline = `${c.done} of ${c.total} devices done (${c.percent}%)`;
+      assert.equal(await page.textContent(".progress-headline"), headline, `${c.id} (the console showed ${c.was})`);
+      const bar = page.locator("[role=progressbar]");
+      assert.equal(await bar.getAttribute("aria-valuenow"), String(c.done), c.id);
+      assert.equal(await bar.getAttribute("aria-valuetext"), headline, c.id);
+      assert.match(await page.textContent("#status"), new RegExp(`^Loaded ${c.id}: \\w+, ${c.done} of ${c.total} devices done \\(${c.percent}%\\)\\.$`), c.id);
+    }
+    assert.deepEqual(seen.errors, []);
   } finally {
     await close();
   }

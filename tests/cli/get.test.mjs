@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { DONE_CASES } from "../done-cases.mjs";
 import { ANSI, EXIT, setup } from "./helpers.mjs";
 
 let ctx;
@@ -40,6 +41,16 @@ test("get summary of an ended task: what ended how; stopped devices are not \"do
   assert.match(timedOut.stdout, /ended: 250 succeeded, 4 failed, 2 timed out, 0 stopped, 0 not reached/);
   const running = await ctx.run(["get", "fw-custom-window"], { env: ctx.env() });
   assert.doesNotMatch(running.stdout, /ended:/);
+});
+
+test("devices done: stopped ones are not, the percentage rounds down (the console's numbers too)", async () => {
+  // tests/browser/console.test.mjs holds the console to the same table.
+  for (const c of DONE_CASES) {
+    if (c.body) ctx.sim.setTask(c.id, c.body);
+    const r = await ctx.run(["get", c.id], { env: ctx.env() });
+    assert.equal(r.code, EXIT.ok, r.stderr);
+    assert.match(r.stdout, new RegExp(`\\n  Devices\\s+${c.done} of ${c.total} done \\(${c.percent}%\\)\\n`), `${c.id}: ${r.stdout}`);
+  }
 });
 
 test("get summary: device groups, custom window, retries, missing times", async () => {

@@ -5,7 +5,7 @@
 // straight to a CORS-enabled simulator, with an access token in that field.)
 
 import { h, replaceChildren } from "./dom.js";
-import { FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, count, percentOf, relativeTime } from "./format.js";
+import { FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, count, devicesDoneText, relativeTime } from "./format.js";
 import { DevicesView } from "./devices.js";
 import { packageHas, queryUpgradeSubTasks, queryUpgradeTask, queryUpgradeTaskList, simulatorTasks, waitForUpgradeTask, walkSubTasks } from "./platform.js";
 import { TaskView, errorCard, refreshRelativeTimes } from "./render.js";
@@ -93,9 +93,8 @@ function queryOptions(signal) {
 
 function describe(task) {
   const s = task.staResult;
-  const done = s.success + s.fail + s.timeout + s.stop;
   const label = STATUS_LABELS[task.status] ?? task.status;
-  return s.total > 0 ? `${label}, ${count(done)} of ${count(s.total)} devices done (${percentOf(done, s.total)})` : label;
+  return s.total > 0 ? `${label}, ${devicesDoneText(s)}` : label;
 }
 
 function setBusy(kind) {

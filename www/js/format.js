@@ -1,5 +1,9 @@
 // Words and numbers for people: labels of the product's enums, local times, relative times.
 
+// How many devices are done, by the package's own rule (the one its CLI prints): the file ships
+// in the package beside index.js, and is no export of it.
+import { devicesDone, percentDone } from "../pkg/table.js";
+
 export const STATUS_LABELS = Object.freeze({
   wait: "Waiting",
   processing: "Processing",
@@ -68,7 +72,14 @@ export const localTime = (ms) => dateTime.format(ms);
 /** "09:00:05" */
 export const clockTime = (ms) => clock.format(ms);
 export const count = (n) => integer.format(n);
-export const percentOf = (part, whole) => percent.format(whole > 0 ? part / whole : 0);
+
+export { devicesDone };
+/**
+ * "4 of 10 devices done (40%)", as the CLI counts: upgraded, failed and timed-out devices are
+ * done, stopped ones are not, and the percentage is rounded down (399 of 400 is 99 %, never
+ * 100 % before the task is).
+ */
+export const devicesDoneText = (s) => `${count(devicesDone(s))} of ${count(s.total)} devices done (${percent.format(percentDone(s) / 100)})`;
 
 const UNITS = [
   ["year", 365 * 24 * 3600e3],

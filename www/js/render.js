@@ -10,10 +10,11 @@ import {
   STATUS_LABELS,
   clockTime,
   count,
+  devicesDone,
+  devicesDoneText,
   duration,
   localTime,
   parseIso,
-  percentOf,
   relativeTime,
   timeZone,
 } from "./format.js";
@@ -149,7 +150,7 @@ class ProgressView {
 
   update(sta) {
     const total = sta.total;
-    const done = sta.success + sta.fail + sta.timeout + sta.stop;
+    const done = devicesDone(sta);
     for (const b of BUCKETS) {
       const n = sta[b.key];
       const seg = this.segments.get(b.key);
@@ -161,9 +162,7 @@ class ProgressView {
     }
     this.bar.setAttribute("aria-valuemax", String(total));
     this.bar.setAttribute("aria-valuenow", String(done));
-    const summary = total > 0
-      ? `${count(done)} of ${count(total)} devices done (${percentOf(done, total)})`
-      : "No devices counted yet";
+    const summary = total > 0 ? devicesDoneText(sta) : "No devices counted yet";
     this.bar.setAttribute("aria-valuetext", summary);
     this.headline.textContent = summary;
   }
