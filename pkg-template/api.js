@@ -74,11 +74,26 @@ export function createApi(load) {
   const login = (options) => guarded(wasm.login, [options], signalOf(options));
   const refreshToken = (options) => guarded(wasm.refreshToken, [options], signalOf(options));
 
+  /**
+   * Calls a caller's callback (`onProgress`, `onRetry`); what it throws is reported like an
+   * event listener's error (rethrown in a microtask), never swallowed, never a rejection.
+   */
+  const notify = (callback, ...args) => {
+    try {
+      callback(...args);
+    } catch (callbackError) {
+      queueMicrotask(() => {
+        throw callbackError;
+      });
+    }
+  };
+
   /** Polls `poll(signal)` until the task ends; the schedule comes from the core. */
   async function waitFor(poll, options) {
     const opts = options ?? {};
     const policy = await guarded(wasm.waitPolicy, [opts]);
     const onProgress = typeof opts.onProgress === "function" ? opts.onProgress : null;
+    const onRetry = typeof opts.onRetry === "function" ? opts.onRetry : null;
     const outer = opts.signal;
     if (outer?.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent", { cause: outer.reason });
     const stop = new AbortController();
@@ -96,6 +111,7 @@ export function createApi(load) {
     let lastText = null;
     let delay = Number.NaN;
     let polls = 0;
+    let failures = 0; // consecutive failed polls
     const stopped = () =>
       reason === "timeout"
         ? fail("timeout", `the task did not end within maxWaitMs (${policy.maxWaitMs} ms; last status: ${last?.status ?? "unknown"})`, { attempts: polls })
@@ -106,24 +122,19 @@ export function createApi(load) {
         try {
           polls += 1;
           const task = await poll(stop.signal);
+          failures = 0;
           const text = JSON.stringify(task);
           changed = text !== lastText;
           last = task;
           lastText = text;
-          if (changed && onProgress) {
-            try {
-              onProgress(task);
-            } catch (callbackError) {
-              // Reported like an event listener's error, never swallowed, never a rejection.
-              queueMicrotask(() => {
-                throw callbackError;
-              });
-            }
-          }
+          if (changed && onProgress) notify(onProgress, task);
           if (FINAL.has(task.status)) return task;
         } catch (e) {
           if (reason !== null) throw await stopped();
           if (!(e instanceof UpgradeTaskError) || !e.retryable) throw e;
+          // A transient failure: the wait goes on, and the caller may say so.
+          failures += 1;
+          if (onRetry) notify(onRetry, e, failures);
         }
         delay = wasm.nextPollDelay(delay, changed, policy.minDelayMs, policy.maxDelayMs);
         await new Promise((resolve) => {

@@ -60,6 +60,12 @@ export interface WaitOptions extends QueryOptions {
   maxWaitMs?: number;
   /** Called with the task on the first answer and each time it changes. */
   onProgress?: (task: UpgradeTask) => void;
+  /**
+   * Called when a poll failed with a retryable error (after that poll's own retries) and the
+   * wait goes on: with the error and the number of polls that failed in a row so far (1, 2, …;
+   * back to 1 after an answer). Not called when the wait rejects.
+   */
+  onRetry?: (error: UpgradeTaskError, failures: number) => void;
 }
 
 /** Options of {@link queryUpgradeTasks}. */

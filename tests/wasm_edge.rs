@@ -68,7 +68,7 @@ fn wait_options_are_read_into_the_policy() {
         json(&policy),
         r#"{"minDelayMs":10,"maxDelayMs":100,"maxWaitMs":null}"#
     );
-    let defaults = wait_policy(js("{ onProgress: () => {} }")).unwrap();
+    let defaults = wait_policy(js("{ onProgress: () => {}, onRetry: function () {} }")).unwrap();
     assert_eq!(get(&defaults, "minDelayMs").as_f64(), Some(2000.0));
 }
 
@@ -79,6 +79,7 @@ fn hostile_wait_options_are_invalid_arguments() {
         "{ minDelayMs: Symbol('x') }",
         "{ maxWaitMs: '5' }",
         "{ onProgress: 3 }",
+        "{ onRetry: 'retry' }",
         "{ get minDelayMs() { throw new Error('getter'); }, maxDelayMs: 'x' }",
     ] {
         let record = wait_policy(js(hostile)).unwrap_err();
@@ -89,6 +90,12 @@ fn hostile_wait_options_are_invalid_arguments() {
             "{hostile}"
         );
     }
+    // Both callbacks are checked, each under its own path.
+    let record = wait_policy(js("{ onProgress: {}, onRetry: 1 }")).unwrap_err();
+    assert_eq!(
+        problem_paths(&record),
+        ["options.onProgress", "options.onRetry"]
+    );
     // What cannot be read (a throwing trap, a revoked Proxy) reads as absent: the defaults.
     for unreadable in [
         "new Proxy({}, { get() { throw new Error('trap'); }, has() { throw new Error('trap'); } })",

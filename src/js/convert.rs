@@ -156,6 +156,8 @@ pub struct Options {
     pub max_wait_ms: Loose,
     /// `onProgress` (`waitForUpgradeTask`; read for its type only).
     pub on_progress: Loose,
+    /// `onRetry` (`waitForUpgradeTask`; read for its type only).
+    pub on_retry: Loose,
 }
 
 impl<'de> Deserialize<'de> for Loose {
@@ -212,7 +214,13 @@ const RETRY_KEYS: &[(&str, &str)] = &[
 ];
 /// `rateLimit`'s keys, and the names they are read under.
 const RATE_KEYS: &[(&str, &str)] = &[("calls", "rateLimit.calls"), ("perMs", "rateLimit.perMs")];
-const WAIT_KEYS: &[&str] = &["minDelayMs", "maxDelayMs", "maxWaitMs", "onProgress"];
+const WAIT_KEYS: &[&str] = &[
+    "minDelayMs",
+    "maxDelayMs",
+    "maxWaitMs",
+    "onProgress",
+    "onRetry",
+];
 
 /// The options as the guard read them: each present key (under the name the derived types
 /// give it) with its safe value, in the order read.
@@ -530,7 +538,8 @@ fn type_of(value: Loose) -> String {
 
 const LONE_SURROGATE: &str = "contains a lone surrogate (not valid UTF-16)";
 
-/// Reads and checks `minDelayMs`, `maxDelayMs` and `maxWaitMs`.
+/// Reads and checks `minDelayMs`, `maxDelayMs` and `maxWaitMs`, and that the callbacks
+/// `onProgress` and `onRetry`, when given, are functions.
 pub fn read_wait_policy(options: &JsValue) -> Result<WaitPolicy, Vec<Problem>> {
     let mut read = Vec::with_capacity(WAIT_KEYS.len());
     guarded(&mut read, options, WAIT_KEYS);
@@ -542,15 +551,22 @@ pub fn read_wait_policy(options: &JsValue) -> Result<WaitPolicy, Vec<Problem>> {
         &number(&read.max_wait_ms),
         &mut problems,
     );
-    if !matches!(read.on_progress, Loose::Absent)
-        && !matches!(read.on_progress, Loose::Other(what) if what.take() == "function")
-    {
-        problems.add("options.onProgress", "must be a function");
-    }
+    callback(read.on_progress, "options.onProgress", &mut problems);
+    callback(read.on_retry, "options.onRetry", &mut problems);
     if problems.is_empty() {
         Ok(policy)
     } else {
         Err(problems.into_vec())
+    }
+}
+
+/// Records a problem at `path` unless `value` is absent or a function (a wait's callbacks).
+#[inline(never)]
+fn callback(value: Loose, path: &'static str, problems: &mut Problems) {
+    if !matches!(value, Loose::Absent)
+        && !matches!(value, Loose::Other(what) if what.take() == "function")
+    {
+        problems.add(path, "must be a function");
     }
 }
 

@@ -1,6 +1,7 @@
 // Retries, rate limit, tokens, waiting and batches, end to end against the simulator.
 
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { startSimulator } from "../../simulator/index.mjs";
 import { simClock } from "../sim-clock.mjs";
@@ -259,5 +260,174 @@ describe("against the simulator", () => {
     assert.ok(results[2].error instanceof UpgradeTaskError);
     const fetched = sim.requests().filter((r) => r.path.endsWith("/fw-now-devices"));
     assert.equal(fetched.length, 1);
+  });
+});
+
+describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on", () => {
+  // No throttle: a 403 throttled would be a failed poll of its own.
+  let sim;
+  before(async () => {
+    sim = await startSimulator({ port: 0, throttle: false, progressMs: 1500 });
+  });
+  after(() => sim.close());
+  const base = (more = {}) => ({ baseUrl: sim.baseUrl, appKey: APP.appId, minDelayMs: 10, maxDelayMs: 20, ...more });
+
+  test("called once per failed poll, with the error and the failures so far; not on success", async () => {
+    const { accessToken } = sim.login();
+    sim.clearFaults();
+    // retry: false: one request per poll, so 3 faults are 3 failed polls.
+    sim.setFault("status=503", { operationId: "fw-now-devices", count: 3 });
+    const retries = [];
+    const progress = [];
+    const task = await waitForUpgradeTask("fw-now-devices", accessToken, base({
+      retry: false,
+      onProgress: (t) => progress.push(t.status),
+      onRetry: (error, failures) => retries.push({ error, failures }),
+    }));
+    assert.equal(task.status, "success");
+    assert.deepEqual(retries.map((r) => r.failures), [1, 2, 3]);
+    for (const { error } of retries) {
+      assert.ok(error instanceof UpgradeTaskError);
+      assert.equal(error.kind, "server");
+      assert.equal(error.httpStatus, 503);
+      assert.equal(error.retryable, true);
+      assertNoSecrets(error, accessToken, "");
+    }
+    assert.deepEqual(progress, ["success"], "the answer after the failures is the task's first");
+    assert.equal(sim.requests().filter((r) => r.path.endsWith("/fw-now-devices")).length, 4);
+
+    // With the poll's own retries (3 attempts), 6 faults are 2 failed polls, not 6.
+    sim.setFault("status=503", { operationId: "fw-now-devices", count: 6 });
+    const counted = [];
+    await waitForUpgradeTask("fw-now-devices", accessToken, base({ retry: { baseDelayMs: 1, maxDelayMs: 5 }, onRetry: (e, n) => counted.push(`${e.kind} ${n}`) }));
+    assert.deepEqual(counted, ["server 1", "server 2"]);
+
+    // No failure, no call.
+    let called = 0;
+    await waitForUpgradeTask("fw-now-devices", accessToken, base({ onRetry: () => (called += 1) }));
+    assert.equal(called, 0);
+  });
+
+  test("a non-function onRetry is an invalid_argument, as a non-function onProgress is; nothing is sent", async () => {
+    const { accessToken } = sim.login();
+    sim.clearRequests();
+    for (const [options, paths] of [
+      [{ onRetry: "log" }, ["options.onRetry"]],
+      [{ onRetry: {} }, ["options.onRetry"]],
+      [{ onProgress: 1, onRetry: true }, ["options.onProgress", "options.onRetry"]],
+    ]) {
+      const e = await rejection(waitForUpgradeTask("fw-now-devices", accessToken, base(options)), { token: accessToken, appKey: "" });
+      assert.equal(e.kind, "invalid_argument");
+      assert.deepEqual(e.problems.map((p) => p.path), paths);
+      assert.deepEqual(e.problems.map((p) => p.message), paths.map(() => "must be a function"));
+    }
+    assert.equal(sim.requests().length, 0);
+    // Absent (undefined or null) is no callback at all.
+    for (const onRetry of [undefined, null]) {
+      assert.equal((await waitForUpgradeTask("fw-now-devices", accessToken, base({ onRetry }))).status, "success");
+    }
+  });
+
+  test("the count is of failures in a row: an answer starts it again", async () => {
+    const script = [503, "processing", 503, 503, "success"];
+    const server = await scriptedServer((req, res) => {
+      const next = script.shift() ?? "success";
+      if (next === 503) json(res, 503, { error_code: "50252", error_desc: "busy" });
+      else json(res, 200, platformTask({ status: next }));
+    });
+    try {
+      const seen = [];
+      const task = await waitForUpgradeTask("op-1", "t", {
+        baseUrl: server.baseUrl,
+        appKey: "k",
+        retry: false,
+        minDelayMs: 10,
+        maxDelayMs: 20,
+        onProgress: (t) => seen.push(t.status),
+        onRetry: (e, failures) => seen.push(`${e.kind} ${failures}`),
+      });
+      assert.equal(task.status, "success");
+      assert.deepEqual(seen, ["server 1", "processing", "server 1", "server 2", "success"]);
+      assert.equal(server.requests.length, 5);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("not called for a permanent error (the wait rejects), nor once maxWaitMs or the signal stopped it", async () => {
+    const { accessToken } = sim.login();
+    sim.clearFaults();
+    // A transient failure, then a permanent one: one call, then the rejection.
+    sim.setFault("status=503", { operationId: "fw-now-devices", count: 1 });
+    sim.setFault("status=404;code=123009", { operationId: "fw-now-devices", count: 1 });
+    const failures = [];
+    const onRetry = (e, n) => failures.push(`${e.kind} ${n}`);
+    const e = await rejection(waitForUpgradeTask("fw-now-devices", accessToken, base({ retry: false, onRetry })), { token: accessToken, appKey: "" });
+    assert.equal(e.kind, "not_found");
+    assert.deepEqual(failures, ["server 1"]);
+    failures.length = 0;
+    const missing = await rejection(waitForUpgradeTask("no-such-task", accessToken, base({ onRetry })), { token: accessToken, appKey: "" });
+    assert.equal(missing.kind, "not_found");
+    assert.deepEqual(failures, []);
+
+    // Every poll fails until maxWaitMs: a call for each failed poll, none after the rejection.
+    sim.clearFaults();
+    sim.setFault("status=503", { operationId: "fw-now-devices" });
+    const counts = [];
+    const timedOut = await rejection(waitForUpgradeTask("fw-now-devices", accessToken, base({ retry: false, maxWaitMs: 300, onRetry: (_, n) => counts.push(n) })), { token: accessToken, appKey: "" });
+    assert.equal(timedOut.kind, "timeout");
+    assert.ok(counts.length >= 1, "some polls failed before the deadline");
+    assert.deepEqual(counts, counts.map((_, i) => i + 1));
+    const afterTimeout = counts.length;
+    // The signal fired from onRetry itself, on the second failure: no third call.
+    const controller = new AbortController();
+    const aborted = [];
+    const a = await rejection(
+      waitForUpgradeTask("fw-now-devices", accessToken, base({
+        retry: false,
+        signal: controller.signal,
+        onRetry: (_, n) => {
+          aborted.push(n);
+          if (n === 2) controller.abort();
+        },
+      })),
+      { token: accessToken, appKey: "" },
+    );
+    assert.equal(a.kind, "aborted");
+    assert.deepEqual(aborted, [1, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(counts.length, afterTimeout, "no call after the timeout's rejection");
+    assert.deepEqual(aborted, [1, 2], "no call after the abort's rejection");
+    sim.clearFaults();
+  });
+
+  test("a throwing onRetry does not stop the wait: it surfaces as an uncaught exception, later", async () => {
+    // In a child process: an uncaught exception here would fail this file's test.
+    const { accessToken } = sim.login();
+    sim.clearFaults();
+    sim.setFault("status=503", { operationId: "fw-now-devices", count: 2 });
+    const source = `
+      const pkg = await import(${JSON.stringify(new URL("../../pkg/node.js", import.meta.url).href)});
+      const events = [];
+      process.on("uncaughtException", (e) => events.push("uncaught " + e.message));
+      const task = await pkg.waitForUpgradeTask("fw-now-devices", ${JSON.stringify(accessToken)}, {
+        baseUrl: ${JSON.stringify(sim.baseUrl)}, appKey: ${JSON.stringify(APP.appId)}, retry: false, minDelayMs: 10, maxDelayMs: 20,
+        onRetry: (e, n) => {
+          events.push("onRetry " + n);
+          throw new Error("onRetry threw " + n);
+        },
+      }).then((t) => t.status, (e) => "rejected " + e.kind);
+      events.push("wait " + task);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      process.stdout.write(JSON.stringify(events));
+    `;
+    const out = await new Promise((resolve, reject) => {
+      execFile(process.execPath, ["--input-type=module", "-e", source], { timeout: 30_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`child failed: ${error.message}\n${stderr}`)) : resolve(stdout),
+      );
+    });
+    // Each exception came after its call had returned (a microtask later), and the wait went on
+    // to the task's end instead of rejecting.
+    assert.deepEqual(JSON.parse(out), ["onRetry 1", "uncaught onRetry threw 1", "onRetry 2", "uncaught onRetry threw 2", "wait success"]);
   });
 });

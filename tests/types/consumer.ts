@@ -3,8 +3,11 @@
 
 import {
   queryUpgradeTask,
+  waitForUpgradeTask,
+  UpgradeTaskClient,
   UpgradeTaskError,
   type QueryOptions,
+  type WaitOptions,
   type UpgradeTask,
   type UpgradeTaskErrorKind,
   type Problem,
@@ -80,4 +83,27 @@ async function main(): Promise<void> {
   }
 }
 
+async function waiting(): Promise<void> {
+  const wait: WaitOptions = {
+    ...options,
+    minDelayMs: 2000,
+    onProgress: (task) => void task.staResult.total,
+    onRetry: (error, failures) => {
+      const kind: UpgradeTaskErrorKind = error.kind;
+      const retryable: boolean = error.retryable;
+      const n: number = failures;
+      void [kind, retryable, n];
+    },
+  };
+  const ended: UpgradeTask = await waitForUpgradeTask("op-1", "token", wait);
+  const client = new UpgradeTaskClient({ baseUrl: "https://iot.example.com:8743", appKey: "app", accessToken: "token" });
+  await client.waitForUpgradeTask("op-1", { onRetry: (error: UpgradeTaskError, failures: number) => void [error, failures] });
+  // @ts-expect-error onRetry is called with an UpgradeTaskError, not a task
+  const wrongRetry: WaitOptions = { ...options, onRetry: (task: UpgradeTask) => void task };
+  // @ts-expect-error onRetry is a function
+  const notAFunction: WaitOptions = { ...options, onRetry: true };
+  void [ended, wrongRetry, notAFunction];
+}
+
 void main;
+void waiting;
