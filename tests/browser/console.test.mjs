@@ -221,6 +221,36 @@ test("Stop watching cancels the polling", { timeout: 30000 }, async () => {
   }
 });
 
+test("a watch whose polls fail says so, and goes on watching", { timeout: 30000 }, async () => {
+  const { page, seen, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    await connect(stack, page);
+    await page.fill("#operation-id", "sw-group-online");
+    await page.click("#watch-button");
+    await page.waitForSelector("#task-status[data-status='processing']");
+    await page.waitForFunction(() => /^Watching until it ends/.test(document.getElementById("watch-note").textContent));
+    // The platform answers 503 six times (each poll makes up to 3 attempts): two failed polls.
+    stack.sim.setFault("status=503", { operationId: "sw-group-online", count: 6 });
+    await page.waitForFunction(() => /^The last poll failed \(server\); trying again…$/.test(document.getElementById("watch-note").textContent));
+    // The faults used up, it is still watching: no error card, the button still stops it.
+    const faultsLeft = () => stack.sim.faults().filter((f) => f.operationId === "sw-group-online").length;
+    for (let i = 0; i < 100 && faultsLeft() > 0; i++) await page.waitForTimeout(100);
+    assert.equal(faultsLeft(), 0, "the polls went on until the faults were used up");
+    const polls = () => stack.sim.requests().filter((r) => r.path.endsWith("/sw-group-online")).length;
+    const n = polls();
+    for (let i = 0; i < 100 && polls() === n; i++) await page.waitForTimeout(100);
+    assert.ok(polls() > n, "it polls again after the failures");
+    assert.equal(await page.getAttribute("#watch-button", "aria-pressed"), "true");
+    assert.equal(await page.locator(".error-card").count(), 0, "a failed poll the wait goes on after is not an error");
+    await page.click("#watch-button");
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    stack.sim.clearFaults();
+    await close();
+  }
+});
+
 test("an unknown id shows not_found as the product defines it, and the console key never appears", { timeout: 30000 }, async () => {
   const { page, seen, close } = await newPage(stack);
   try {

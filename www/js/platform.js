@@ -20,7 +20,8 @@ export const packageHas = (name) => typeof pkg[name] === "function";
 
 /**
  * Polls a task until it ends (success, failed or stop) and resolves to the final task.
- * `options`: the query options plus `minDelayMs`, `maxDelayMs`, `onProgress(task)`, `signal`.
+ * `options`: the query options plus `minDelayMs`, `maxDelayMs`, `onProgress(task)`,
+ * `onRetry(error, failures)` (a failed poll the wait goes on after), `signal`.
  */
 export function waitForUpgradeTask(operationId, accessToken, options) {
   if (packageHas("waitForUpgradeTask")) return pkg.waitForUpgradeTask(operationId, accessToken, options);
