@@ -20,6 +20,33 @@ function keepAbortReason(error, signal) {
   return error;
 }
 
+/**
+ * The caller's own enumerable options, copied once as `{ ...options }` copies them, except
+ * that a getter that throws leaves its key out and a revoked Proxy copies as no options: the
+ * core's guard reads those as absent too, and a call rejects only with an UpgradeTaskError.
+ * The copy's keys are defined, not assigned (a setter a page put on Object.prototype sees none
+ * of them). Arrays and non-objects are returned as they are, for the checks to refuse.
+ */
+function ownOptions(options) {
+  if (options === null || typeof options !== "object") return options;
+  const copy = {};
+  try {
+    if (Array.isArray(options)) return options;
+    for (const key of Reflect.ownKeys(options)) {
+      try {
+        if (Object.prototype.propertyIsEnumerable.call(options, key)) {
+          Object.defineProperty(copy, key, { __proto__: null, value: options[key], writable: true, enumerable: true, configurable: true });
+        }
+      } catch {
+        // A throwing getter (or trap) for this key: absent.
+      }
+    }
+  } catch {
+    // A revoked Proxy: no options.
+  }
+  return copy;
+}
+
 /** @param {() => unknown} load */
 export function createApi(load) {
   let ready = null;
@@ -89,9 +116,9 @@ export function createApi(load) {
   };
 
   /** Polls `poll(signal)` until the task ends; the schedule comes from the core. */
-  async function waitFor(poll, options) {
-    const opts = options ?? {};
-    const policy = await guarded(wasm.waitPolicy, [opts]);
+  async function waitFor(poll, options, own) {
+    const policy = await guarded(wasm.waitPolicy, [options ?? {}]);
+    const opts = own ?? {};
     const onProgress = typeof opts.onProgress === "function" ? opts.onProgress : null;
     const onRetry = typeof opts.onRetry === "function" ? opts.onRetry : null;
     const outer = opts.signal;
@@ -160,7 +187,7 @@ export function createApi(load) {
       const problems = [{ path: "operationIds", message: "must be an array of operation ids" }];
       throw await fail("invalid_argument", "operationIds must be an array", { problems });
     }
-    const concurrency = options?.concurrency ?? 8;
+    const concurrency = ownOptions(options)?.concurrency ?? 8;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       const problems = [{ path: "options.concurrency", message: "must be a whole number of 1 or more" }];
       throw await fail("invalid_argument", "options.concurrency must be a whole number of 1 or more", { problems });
@@ -183,7 +210,8 @@ export function createApi(load) {
   }
 
   function waitForUpgradeTask(operationId, accessToken, options) {
-    return waitFor((signal) => queryUpgradeTask(operationId, accessToken, { ...options, signal }), options);
+    const own = ownOptions(options);
+    return waitFor((signal) => queryUpgradeTask(operationId, accessToken, { ...own, signal }), options, own);
   }
 
   function queryUpgradeTasks(operationIds, accessToken, options) {
@@ -201,7 +229,7 @@ export function createApi(load) {
 
     #options(options) {
       const { accessToken, getAccessToken, ...defaults } = this.#config;
-      return { ...defaults, rateLimit: defaults.rateLimit ?? {}, ...options };
+      return { ...defaults, rateLimit: defaults.rateLimit ?? {}, ...ownOptions(options) };
     }
 
     async #token(forceRefresh, secrets) {
@@ -251,7 +279,8 @@ export function createApi(load) {
 
     /** Polls until the task ends (see the function of the same name). */
     waitForUpgradeTask(operationId, options) {
-      return waitFor((signal) => this.queryUpgradeTask(operationId, { ...options, signal }), options);
+      const own = ownOptions(options);
+      return waitFor((signal) => this.queryUpgradeTask(operationId, { ...own, signal }), options, own);
     }
 
     /** Many tasks at once, in input order, sharing the client's rate limit. */
@@ -293,8 +322,9 @@ export function createApi(load) {
    * `filter`, named `name` in errors) and the call options (`options`: signal, onInvalid,
    * timeoutMs, retry, …) are read once, when the walk is made.
    */
-  function walk(filter, options, name, filterKeys, query, list) {
-    const given = options ?? {};
+  function walk(rawFilter, options, name, filterKeys, query, list) {
+    const filter = ownOptions(rawFilter);
+    const given = ownOptions(options) ?? {};
     const problems = [];
     if (filter !== undefined && filter !== null && (typeof filter !== "object" || Array.isArray(filter))) {
       problems.push({ path: name, message: "must be an object (or left out)" });

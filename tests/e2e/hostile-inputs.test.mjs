@@ -310,6 +310,67 @@ describe("getters that throw and Proxies", () => {
     }
   });
 
+  test("every function and client method settles typed when its options (or filter) have a throwing getter or are a revoked Proxy", async () => {
+    // The JS around the core (waiting, batches, the client's defaults, the walkers) read the
+    // options too: a throwing getter there used to reject with the getter's own Error (and a
+    // walker threw it synchronously), where the core's guard reads such a key as absent.
+    answer((req, res) => json(res, 200, platformTask({ status: "success" })));
+    const getter = (key, base = opts()) =>
+      Object.defineProperty({ ...base }, key, {
+        enumerable: true,
+        get() {
+          throw new Error(`getter ${key}`);
+        },
+      });
+    const revoked = () => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    };
+    const client = new pkg.UpgradeTaskClient({ ...opts(), accessToken: TOKEN });
+    const drain = async (iterable) => {
+      for await (const item of iterable) void item;
+    };
+    const calls = {
+      waitForUpgradeTask: (o) => pkg.waitForUpgradeTask("op-1", TOKEN, o),
+      queryUpgradeTasks: (o) => pkg.queryUpgradeTasks(["op-1"], TOKEN, o),
+      "client.queryUpgradeTask": (o) => client.queryUpgradeTask("op-1", o),
+      "client.waitForUpgradeTask": (o) => client.waitForUpgradeTask("op-1", o),
+      "client.queryUpgradeTasks": (o) => client.queryUpgradeTasks(["op-1"], o),
+      "client.queryUpgradeTaskList": (o) => client.queryUpgradeTaskList(o),
+      "client.listUpgradeTasks (filter)": (o) => drain(client.listUpgradeTasks(o)),
+      "client.listUpgradeTasks (options)": (o) => drain(client.listUpgradeTasks({}, o)),
+      "client.listUpgradeSubTasks": (o) => drain(client.listUpgradeSubTasks("op-1", o)),
+    };
+    for (const [name, call] of Object.entries(calls)) {
+      const client = name.startsWith("client.");
+      for (const [what, options] of [
+        ["a throwing timeoutMs getter", getter("timeoutMs", client ? {} : opts())],
+        ["a throwing onProgress getter", getter("onProgress", client ? {} : opts())],
+        ["a throwing concurrency getter", getter("concurrency", client ? {} : opts())],
+        ["a throwing model getter", getter("model", client ? {} : opts())],
+        ["a revoked Proxy", revoked()],
+      ]) {
+        let outcome;
+        try {
+          outcome = await call(options).then(
+            (value) => ({ value }),
+            (error) => ({ error }),
+          );
+        } catch (error) {
+          assert.fail(`${name} with ${what} threw synchronously: ${error}`);
+        }
+        if (outcome.error !== undefined) {
+          assert.ok(outcome.error instanceof UpgradeTaskError, `${name} with ${what}: rejected with ${outcome.error}`);
+        }
+        // Batches settle each id instead; their errors are typed too.
+        for (const item of Array.isArray(outcome.value) ? outcome.value : []) {
+          if (!item.ok) assert.ok(item.error instanceof UpgradeTaskError, `${name} with ${what}: ${item.error}`);
+        }
+      }
+    }
+  });
+
   test("a getter that calls the package while its options are read changes neither call", async () => {
     answer(answerTask);
     let inner = null;
