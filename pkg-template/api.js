@@ -117,8 +117,9 @@ export function createApi(load) {
 
   /** Polls `poll(signal)` until the task ends; the schedule comes from the core. */
   async function waitFor(poll, options, own) {
-    const policy = await guarded(wasm.waitPolicy, [options ?? {}]);
     const opts = own ?? {};
+    // The copy is what is checked and what is used: each getter of the caller's ran once.
+    const policy = await guarded(wasm.waitPolicy, [opts]);
     const onProgress = typeof opts.onProgress === "function" ? opts.onProgress : null;
     const onRetry = typeof opts.onRetry === "function" ? opts.onRetry : null;
     const outer = opts.signal;
@@ -146,6 +147,7 @@ export function createApi(load) {
     try {
       for (;;) {
         let changed = false;
+        let retried = null;
         try {
           polls += 1;
           const task = await poll(stop.signal);
@@ -159,11 +161,15 @@ export function createApi(load) {
         } catch (e) {
           if (reason !== null) throw await stopped();
           if (!(e instanceof UpgradeTaskError) || !e.retryable) throw e;
-          // A transient failure: the wait goes on, and the caller may say so.
+          // A transient failure: the wait goes on, and the caller is told (below).
           failures += 1;
-          if (onRetry) notify(onRetry, e, failures);
+          retried = e;
         }
         delay = wasm.nextPollDelay(delay, changed, policy.minDelayMs, policy.maxDelayMs);
+        if (retried !== null && onRetry) notify(onRetry, retried, { failures, delayMs: delay });
+        // A callback may have fired the caller's signal: then no pause at all (the pause's
+        // listener would come too late for an abort that already happened).
+        if (reason !== null) throw await stopped();
         await new Promise((resolve) => {
           const wake = () => {
             clearTimeout(pause);

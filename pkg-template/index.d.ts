@@ -61,11 +61,19 @@ export interface WaitOptions extends QueryOptions {
   /** Called with the task on the first answer and each time it changes. */
   onProgress?: (task: UpgradeTask) => void;
   /**
-   * Called when a poll failed with a retryable error (after that poll's own retries) and the
-   * wait goes on: with the error and the number of polls that failed in a row so far (1, 2, …;
-   * back to 1 after an answer). Not called when the wait rejects.
+   * Called when a poll failed with a retryable error (after that poll's own retries, see
+   * `retry`) and the wait goes on: with the error and {@link WaitRetry} (the polls failed in a
+   * row, the pause before the next). Not called when the wait rejects.
    */
-  onRetry?: (error: UpgradeTaskError, failures: number) => void;
+  onRetry?: (error: UpgradeTaskError, retry: WaitRetry) => void;
+}
+
+/** What {@link WaitOptions.onRetry} is told of a failed poll. */
+export interface WaitRetry {
+  /** The polls that failed in a row so far: 1, 2, …; an answer starts the count again. */
+  failures: number;
+  /** The pause before the next poll, in milliseconds. */
+  delayMs: number;
 }
 
 /** Options of {@link queryUpgradeTasks}. */

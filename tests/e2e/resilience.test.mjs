@@ -282,10 +282,12 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
     const task = await waitForUpgradeTask("fw-now-devices", accessToken, base({
       retry: false,
       onProgress: (t) => progress.push(t.status),
-      onRetry: (error, failures) => retries.push({ error, failures }),
+      onRetry: (error, retry) => retries.push({ error, ...retry }),
     }));
     assert.equal(task.status, "success");
     assert.deepEqual(retries.map((r) => r.failures), [1, 2, 3]);
+    // The pause before the next poll, from the wait's schedule (minDelayMs 10, maxDelayMs 20).
+    for (const { delayMs } of retries) assert.ok(delayMs >= 10 && delayMs <= 20, String(delayMs));
     for (const { error } of retries) {
       assert.ok(error instanceof UpgradeTaskError);
       assert.equal(error.kind, "server");
@@ -299,7 +301,7 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
     // With the poll's own retries (3 attempts), 6 faults are 2 failed polls, not 6.
     sim.setFault("status=503", { operationId: "fw-now-devices", count: 6 });
     const counted = [];
-    await waitForUpgradeTask("fw-now-devices", accessToken, base({ retry: { baseDelayMs: 1, maxDelayMs: 5 }, onRetry: (e, n) => counted.push(`${e.kind} ${n}`) }));
+    await waitForUpgradeTask("fw-now-devices", accessToken, base({ retry: { baseDelayMs: 1, maxDelayMs: 5 }, onRetry: (e, { failures: n }) => counted.push(`${e.kind} ${n}`) }));
     assert.deepEqual(counted, ["server 1", "server 2"]);
 
     // No failure, no call.
@@ -344,7 +346,7 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
         minDelayMs: 10,
         maxDelayMs: 20,
         onProgress: (t) => seen.push(t.status),
-        onRetry: (e, failures) => seen.push(`${e.kind} ${failures}`),
+        onRetry: (e, { failures }) => seen.push(`${e.kind} ${failures}`),
       });
       assert.equal(task.status, "success");
       assert.deepEqual(seen, ["server 1", "processing", "server 1", "server 2", "success"]);
@@ -361,7 +363,7 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
     sim.setFault("status=503", { operationId: "fw-now-devices", count: 1 });
     sim.setFault("status=404;code=123009", { operationId: "fw-now-devices", count: 1 });
     const failures = [];
-    const onRetry = (e, n) => failures.push(`${e.kind} ${n}`);
+    const onRetry = (e, { failures: n }) => failures.push(`${e.kind} ${n}`);
     const e = await rejection(waitForUpgradeTask("fw-now-devices", accessToken, base({ retry: false, onRetry })), { token: accessToken, appKey: "" });
     assert.equal(e.kind, "not_found");
     assert.deepEqual(failures, ["server 1"]);
@@ -374,9 +376,11 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
     sim.clearFaults();
     sim.setFault("status=503", { operationId: "fw-now-devices" });
     const counts = [];
-    const timedOut = await rejection(waitForUpgradeTask("fw-now-devices", accessToken, base({ retry: false, maxWaitMs: 300, onRetry: (_, n) => counts.push(n) })), { token: accessToken, appKey: "" });
+    const timedOut = await rejection(waitForUpgradeTask("fw-now-devices", accessToken, base({ retry: false, maxWaitMs: 300, onRetry: (_, { failures: n }) => counts.push(n) })), { token: accessToken, appKey: "" });
     assert.equal(timedOut.kind, "timeout");
-    // (How many polls fit in 300 ms depends on the machine: only their numbering is checked.)
+    // (How many polls fit in 300 ms depends on the machine: only their numbering is checked;
+    // the first poll fails at once, so there is at least one.)
+    assert.ok(counts.length >= 1);
     assert.deepEqual(counts, counts.map((_, i) => i + 1));
     const afterTimeout = counts.length;
     // The signal fired from onRetry itself, on the second failure: no third call.
@@ -386,7 +390,7 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
       waitForUpgradeTask("fw-now-devices", accessToken, base({
         retry: false,
         signal: controller.signal,
-        onRetry: (_, n) => {
+        onRetry: (_, { failures: n }) => {
           aborted.push(n);
           if (n === 2) controller.abort();
         },
@@ -401,6 +405,26 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
     sim.clearFaults();
   });
 
+  test("a callback that fires the wait's signal ends the wait at once, not after the pause", { timeout: 20_000 }, async () => {
+    // With a pause of a minute, a wait that slept before seeing its own abort would run into
+    // this test's timeout.
+    const { accessToken } = sim.login();
+    sim.clearFaults();
+    sim.setFault("status=503", { operationId: "fw-now-devices" });
+    const slow = { retry: false, minDelayMs: 60_000, maxDelayMs: 60_000 };
+    // onRetry on a failing poll; onProgress on the first answer of a task that stays in
+    // progress (sw-group-online, fed by devices coming online).
+    for (const [abortFrom, id] of [["onRetry", "fw-now-devices"], ["onProgress", "sw-group-online"]]) {
+      const controller = new AbortController();
+      const e = await rejection(
+        waitForUpgradeTask(id, accessToken, base({ ...slow, signal: controller.signal, [abortFrom]: () => controller.abort() })),
+        { token: accessToken, appKey: "" },
+      );
+      assert.equal(e.kind, "aborted", abortFrom);
+    }
+    sim.clearFaults();
+  });
+
   test("a throwing onRetry does not stop the wait: it surfaces as an uncaught exception, later", async () => {
     // In a child process: an uncaught exception here would fail this file's test.
     const { accessToken } = sim.login();
@@ -412,7 +436,7 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
       process.on("uncaughtException", (e) => events.push("uncaught " + e.message));
       const task = await pkg.waitForUpgradeTask("fw-now-devices", ${JSON.stringify(accessToken)}, {
         baseUrl: ${JSON.stringify(sim.baseUrl)}, appKey: ${JSON.stringify(APP.appId)}, retry: false, minDelayMs: 10, maxDelayMs: 20,
-        onRetry: (e, n) => {
+        onRetry: (e, { failures: n }) => {
           events.push("onRetry " + n);
           throw new Error("onRetry threw " + n);
         },

@@ -8,6 +8,7 @@ import {
   UpgradeTaskError,
   type QueryOptions,
   type WaitOptions,
+  type WaitRetry,
   type UpgradeTask,
   type UpgradeTaskErrorKind,
   type Problem,
@@ -88,21 +89,24 @@ async function waiting(): Promise<void> {
     ...options,
     minDelayMs: 2000,
     onProgress: (task) => void task.staResult.total,
-    onRetry: (error, failures) => {
+    onRetry: (error, { failures, delayMs }) => {
       const kind: UpgradeTaskErrorKind = error.kind;
       const retryable: boolean = error.retryable;
       const n: number = failures;
-      void [kind, retryable, n];
+      const pause: number = delayMs;
+      void [kind, retryable, n, pause];
     },
   };
   const ended: UpgradeTask = await waitForUpgradeTask("op-1", "token", wait);
   const client = new UpgradeTaskClient({ baseUrl: "https://iot.example.com:8743", appKey: "app", accessToken: "token" });
-  await client.waitForUpgradeTask("op-1", { onRetry: (error: UpgradeTaskError, failures: number) => void [error, failures] });
+  await client.waitForUpgradeTask("op-1", { onRetry: (error: UpgradeTaskError, retry: WaitRetry) => void [error, retry.failures] });
+  // @ts-expect-error the second argument is a WaitRetry, not a count
+  const countOnly: WaitOptions = { ...options, onRetry: (error: UpgradeTaskError, failures: number) => void [error, failures] };
   // @ts-expect-error onRetry is called with an UpgradeTaskError, not a task
   const wrongRetry: WaitOptions = { ...options, onRetry: (task: UpgradeTask) => void task };
   // @ts-expect-error onRetry is a function
   const notAFunction: WaitOptions = { ...options, onRetry: true };
-  void [ended, wrongRetry, notAFunction];
+  void [ended, wrongRetry, notAFunction, countOnly];
 }
 
 void main;
