@@ -167,7 +167,7 @@ test("watch mode polls a progressing task until it ends, animating the progress"
     await page.waitForFunction(() => Number(document.querySelector("[role=progressbar]").getAttribute("aria-valuenow")) > 0);
     assert.ok(await page.locator("#task.watching").count(), "the processing segment animates while watching");
     // The note tells when the task last changed (onProgress comes on changes, not on every poll).
-    assert.match(await page.textContent("#watch-note"), /^Watching until it ends; no change since \d{1,2}:\d{2}:\d{2}( [AP]M)?\.$/);
+    assert.match(await page.textContent("#watch-note"), /^Watching until it ends; last change at \d{1,2}:\d{2}:\d{2}( [AP]M)?\.$/);
     await screenshot(page, "watching");
 
     await page.waitForSelector("#task-status[data-status='success']", { timeout: 10000 });
@@ -232,7 +232,7 @@ test("a watch whose polls fail says so, and goes on watching", { timeout: 30000 
     await page.waitForFunction(() => /^Watching until it ends/.test(document.getElementById("watch-note").textContent));
     // The platform answers 503 six times (each poll makes up to 3 attempts): two failed polls.
     stack.sim.setFault("status=503", { operationId: "sw-group-online", count: 6 });
-    await page.waitForFunction(() => /^The last poll failed \(server\); trying again…$/.test(document.getElementById("watch-note").textContent));
+    await page.waitForFunction(() => /^The poll at \d{1,2}:\d{2}:\d{2}( [AP]M)? failed \(server\); trying again in \d+ s\.$/.test(document.getElementById("watch-note").textContent));
     // The faults used up, it is still watching: no error card, the button still stops it.
     const faultsLeft = () => stack.sim.faults().filter((f) => f.operationId === "sw-group-online").length;
     for (let i = 0; i < 100 && faultsLeft() > 0; i++) await page.waitForTimeout(100);

@@ -317,7 +317,7 @@ async function watch() {
     const seenNow = `${task.status} ${JSON.stringify(task.staResult)}`;
     if (seenNow !== lastSeen) changedAt = Date.now();
     lastSeen = seenNow;
-    ui.watchNote.textContent = `Watching until it ends; no change since ${clockTime(changedAt)}.`;
+    ui.watchNote.textContent = `Watching until it ends; last change at ${clockTime(changedAt)}.`;
     // Announce status changes only; the bar and its counts show every poll.
     if (task.status !== lastStatus && !FINAL_STATUSES.has(task.status)) announce(`Watching ${task.operationId}: ${STATUS_LABELS[task.status] ?? task.status}.`);
     lastStatus = task.status;
@@ -328,8 +328,9 @@ async function watch() {
       minDelayMs: settings.pollMs,
       maxDelayMs: settings.pollMs * 4,
       onProgress: show,
-      onRetry: (err) => {
-        if (gen === generation) ui.watchNote.textContent = `The last poll failed (${err.kind}); trying again…`;
+      onRetry: (err, { delayMs }) => {
+        // Its own time: a task that does not change after the failures calls onProgress no more.
+        if (gen === generation) ui.watchNote.textContent = `The poll at ${clockTime(Date.now())} failed (${err.kind}); trying again in ${Math.ceil(delayMs / 1000)} s.`;
       },
     });
     if (!finish(gen)) return;

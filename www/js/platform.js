@@ -21,7 +21,7 @@ export const packageHas = (name) => typeof pkg[name] === "function";
 /**
  * Polls a task until it ends (success, failed or stop) and resolves to the final task.
  * `options`: the query options plus `minDelayMs`, `maxDelayMs`, `onProgress(task)`,
- * `onRetry(error, failures)` (a failed poll the wait goes on after), `signal`.
+ * `onRetry(error, { failures, delayMs })` (a failed poll the wait goes on after), `signal`.
  */
 export function waitForUpgradeTask(operationId, accessToken, options) {
   if (packageHas("waitForUpgradeTask")) return pkg.waitForUpgradeTask(operationId, accessToken, options);
@@ -73,8 +73,8 @@ async function pollUntilDone(operationId, accessToken, options = {}) {
       task = await queryUpgradeTask(operationId, accessToken, { ...queryOptions, signal });
     } catch (err) {
       if (!err?.retryable || ++failures >= MAX_FAILURES || signal?.aborted) throw err;
-      onRetry?.(err, failures);
       delay = Math.min(maxDelayMs, delay * 2);
+      onRetry?.(err, { failures, delayMs: delay });
       await sleep(delay, signal);
       continue;
     }
