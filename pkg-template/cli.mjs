@@ -769,6 +769,9 @@ async function commandWatch(id, values, cfg, log) {
       task = await client.waitForUpgradeTask(id, {
         signal: interrupt.signal,
         onProgress: (t) => display.update(t),
+        // A poll that failed after its own retries, the watch going on: said with --verbose.
+        onRetry: (e, { failures, delayMs }) =>
+          display.log(`poll failed: ${safe(e.kind)}${e.httpStatus === null ? "" : ` (HTTP ${e.httpStatus})`}, ${plural(failures, "time")} in a row; next poll in ${delayMs} ms`),
         ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
         ...(minDelayMs === undefined ? {} : { minDelayMs }),
         ...(maxDelayMs === undefined ? {} : { maxDelayMs: Math.max(maxDelayMs, minDelayMs ?? 1) }),

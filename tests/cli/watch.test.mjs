@@ -42,6 +42,23 @@ test("watch follows a progressing task to success: plain progress lines, exit 0"
   assert.doesNotMatch(r.stdout + r.stderr, /\x1b|\r/, "no terminal control when not a TTY");
 });
 
+test("watch --verbose says each poll that failed after its retries, and goes on to the end", async () => {
+  ctx.sim.restartTask("demo-progress-success", { progressMs: 1500 });
+  // Each poll tries 3 times: 6 faults are 2 failed polls.
+  ctx.sim.setFault("status=503", { operationId: "demo-progress-success", count: 6 });
+  try {
+    const r = await ctx.run(["watch", "demo-progress-success", "--verbose", ...FAST], { env: ctx.env() });
+    assert.equal(r.code, EXIT.ok, r.stderr);
+    const failed = r.stderr.split("\n").filter((l) => l.includes("poll failed"));
+    assert.equal(failed.length, 2, r.stderr);
+    assert.match(failed[0], /^verbose: poll failed: server \(HTTP 503\), 1 time in a row; next poll in \d+ ms$/);
+    assert.match(failed[1], /^verbose: poll failed: server \(HTTP 503\), 2 times in a row; next poll in \d+ ms$/);
+    assert.match(r.stdout, /Status\s+success/);
+  } finally {
+    ctx.sim.clearFaults();
+  }
+});
+
 test("watch exits 1 when the task ends failed", async () => {
   ctx.sim.restartTask("demo-progress-failed", { progressMs: 1500 });
   const r = await ctx.run(["watch", "demo-progress-failed", ...FAST], { env: ctx.env() });
