@@ -669,7 +669,8 @@ fn build_request(
 /// shadowing `status`, `headers` or `body`, that passes the runtime's own brand check. A test
 /// double (`{ status: 200, body: null }`), `null`, a Proxy: `None`.
 fn genuine_response(value: JsValue) -> Option<web_sys::Response> {
-    // First, so that none of a Proxy's traps runs at all.
+    // First, so that no trap of a Proxy runs in these checks (resolving the fetch promise has
+    // read its `then` already).
     if known_proxy(&value) {
         return None;
     }

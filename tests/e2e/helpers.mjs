@@ -2,6 +2,7 @@
 // plays the platform, and the secret checks every error must pass.
 
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import http from "node:http";
 import { format } from "node:util";
 
@@ -119,3 +120,23 @@ export async function captured(fn) {
   }
 }
 
+
+/**
+ * Runs `source` (an ES module's text) in a fresh Node process, for cases that pollute globals or
+ * could escape uncaught; resolves to its output and the JSON of its last stdout line (`report`,
+ * undefined when that line is no JSON). Rejects when the child fails or outlives `timeout`.
+ */
+export function inFreshProcess(source, { timeout = 30_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--input-type=module", "-e", source], { timeout }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`child failed: ${error.message}\n${stderr}`));
+      let report;
+      try {
+        report = JSON.parse(stdout.trim().split("\n").pop());
+      } catch {
+        report = undefined;
+      }
+      resolve({ stdout, stderr, report });
+    });
+  });
+}

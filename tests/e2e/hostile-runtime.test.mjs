@@ -9,9 +9,8 @@
 // a child process, so that it cannot disturb this file, and reports what it saw.
 
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { describe, test } from "node:test";
-import { APP_KEY, TOKEN, pkg, platformTask } from "./helpers.mjs";
+import { APP_KEY, TOKEN, inFreshProcess, pkg, platformTask } from "./helpers.mjs";
 
 const PKG = new URL("../../pkg/node.js", import.meta.url).href;
 
@@ -58,18 +57,10 @@ function inChild(body, { before = "" } = {}) {
     process.stdout.write("\\n" + JSON.stringify({ reported, uncaught }) + "\\n");
     process.exit(0);
   `;
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--input-type=module", "-e", source], { timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`child failed: ${error.message}\n${stderr}`));
-      const last = stdout.trim().split("\n").pop();
-      try {
-        const out = JSON.parse(last);
-        assert.doesNotMatch(stdout + stderr, new RegExp(`${TOKEN}|${APP_KEY}`), "a secret reached the output");
-        resolve(out);
-      } catch (e) {
-        reject(new Error(`child printed: ${stdout}${stderr}\n${e}`));
-      }
-    });
+  return inFreshProcess(source).then(({ stdout, stderr, report }) => {
+    if (report === undefined) throw new Error(`child printed: ${stdout}${stderr}`);
+    assert.doesNotMatch(stdout + stderr, new RegExp(`${TOKEN}|${APP_KEY}`), "a secret reached the output");
+    return report;
   });
 }
 

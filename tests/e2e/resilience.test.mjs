@@ -1,11 +1,10 @@
 // Retries, rate limit, tokens, waiting and batches, end to end against the simulator.
 
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { startSimulator } from "../../simulator/index.mjs";
 import { simClock } from "../sim-clock.mjs";
-import { json, pkg, platformTask, rejection, scriptedServer, assertNoSecrets } from "./helpers.mjs";
+import { json, inFreshProcess, pkg, platformTask, rejection, scriptedServer, assertNoSecrets } from "./helpers.mjs";
 
 const { queryUpgradeTask, waitForUpgradeTask, queryUpgradeTasks, login, refreshToken, UpgradeTaskClient, UpgradeTaskError } = pkg;
 const APP = { appId: "demo-app", secret: "demo-secret" };
@@ -445,13 +444,9 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
       await new Promise((resolve) => setTimeout(resolve, 50));
       process.stdout.write(JSON.stringify(events));
     `;
-    const out = await new Promise((resolve, reject) => {
-      execFile(process.execPath, ["--input-type=module", "-e", source], { timeout: 30_000 }, (error, stdout, stderr) =>
-        error ? reject(new Error(`child failed: ${error.message}\n${stderr}`)) : resolve(stdout),
-      );
-    });
+    const { report } = await inFreshProcess(source);
     // Each exception came after its call had returned (a microtask later), and the wait went on
     // to the task's end instead of rejecting.
-    assert.deepEqual(JSON.parse(out), ["onRetry 1", "uncaught onRetry threw 1", "onRetry 2", "uncaught onRetry threw 2", "wait success"]);
+    assert.deepEqual(report, ["onRetry 1", "uncaught onRetry threw 1", "onRetry 2", "uncaught onRetry threw 2", "wait success"]);
   });
 });
