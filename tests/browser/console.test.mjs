@@ -221,6 +221,27 @@ test("Stop watching cancels the polling", { timeout: 30000 }, async () => {
   }
 });
 
+test("watching another task clears the one on screen until its first answer", { timeout: 30000 }, async () => {
+  const { page, seen, close } = await newPage(stack);
+  try {
+    await openConsole(stack, page);
+    await connect(stack, page);
+    await query(page, "sw-stopped");
+    assert.equal(await page.textContent("#task-title"), "sw-stopped");
+    // Every poll of the watched task fails: sw-stopped must not stay on screen under it.
+    stack.sim.setFault("status=503", { operationId: "sw-group-online", count: 30 });
+    await page.fill("#operation-id", "sw-group-online");
+    await page.click("#watch-button");
+    await page.waitForFunction(() => /failed \(server\)/.test(document.getElementById("watch-note").textContent));
+    assert.equal(await page.locator("#task-title").count(), 0, "the task queried before is still shown");
+    await page.click("#watch-button");
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    stack.sim.clearFaults();
+    await close();
+  }
+});
+
 test("a watch whose polls fail says so, and goes on watching", { timeout: 30000 }, async () => {
   const { page, seen, close } = await newPage(stack);
   try {

@@ -303,6 +303,12 @@ async function watch() {
   const key = consoleKeyOrAsk();
   if (key === null) return;
   const { signal, gen } = begin("watch");
+  // Another task on screen is not the one being watched: cleared until its first answer.
+  if (view.operationId !== null && view.operationId !== operationId) {
+    view.clear();
+    devices.clear();
+    devicesFingerprint = null;
+  }
   let lastStatus = null;
   let lastSeen = null; // status and counts, to tell a change from a repeated answer
   let changedAt = null;
