@@ -31,6 +31,7 @@ import {
   type UpgradeTask,
   type UpgradeTaskErrorKind,
   type WaitOptions,
+  type WaitRetry,
   type InvalidItem,
   type ListWalk,
   type Paging,
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
       httpStatus = error.httpStatus;
     }
   }
-  const wait: WaitOptions = { ...options, maxWaitMs: 15_000 };
+  const wait: WaitOptions = { ...options, maxWaitMs: 15_000, onRetry: (_error, retry: WaitRetry) => void retry.delayMs };
   const waited = (await waitForUpgradeTask(taskId, token, wait)).status;
   const batchOptions: BatchOptions = { ...options, concurrency: 2 };
   const batch: BatchResult[] = await queryUpgradeTasks([taskId, missingId], token, batchOptions);

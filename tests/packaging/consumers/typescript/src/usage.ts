@@ -32,6 +32,7 @@ import {
   type UpgradeTask,
   type UpgradeTaskErrorKind,
   type WaitOptions,
+  type WaitRetry,
   type InvalidItem,
   type ListWalk,
   type Paging,
@@ -184,7 +185,7 @@ export async function roundTrip(settings: Settings, taskId: string, missingId: s
   }
 
   const progress: TaskStatus[] = [];
-  const wait: WaitOptions = { ...optionsFor(settings), minDelayMs: 100, maxDelayMs: 1000, maxWaitMs: 15_000, onProgress: (t) => progress.push(t.status) };
+  const wait: WaitOptions = { ...optionsFor(settings), minDelayMs: 100, maxDelayMs: 1000, maxWaitMs: 15_000, onProgress: (t) => progress.push(t.status), onRetry: (_error, retry: WaitRetry) => void retry.failures };
   out.waited = (await waitForUpgradeTask(taskId, settings.token, wait)).status;
 
   const batchOptions: BatchOptions = { ...optionsFor(settings), concurrency: 2 };
