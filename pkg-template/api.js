@@ -115,10 +115,13 @@ export function createApi(load) {
     }
   };
 
-  /** Polls `poll(signal)` until the task ends; the schedule comes from the core. */
-  async function waitFor(poll, options, own) {
-    const opts = own ?? {};
-    // The copy is what is checked and what is used: each getter of the caller's ran once.
+  /**
+   * Polls `poll(signal)` until the task ends; the schedule comes from the core. `options` is
+   * the caller's options as `ownOptions` copied them, the copy `poll` sends too: what is
+   * checked is what is used, and each of the caller's getters ran once.
+   */
+  async function waitFor(poll, options) {
+    const opts = options ?? {};
     const policy = await guarded(wasm.waitPolicy, [opts]);
     const onProgress = typeof opts.onProgress === "function" ? opts.onProgress : null;
     const onRetry = typeof opts.onRetry === "function" ? opts.onRetry : null;
@@ -217,7 +220,7 @@ export function createApi(load) {
 
   function waitForUpgradeTask(operationId, accessToken, options) {
     const own = ownOptions(options);
-    return waitFor((signal) => queryUpgradeTask(operationId, accessToken, { ...own, signal }), options, own);
+    return waitFor((signal) => queryUpgradeTask(operationId, accessToken, { ...own, signal }), own);
   }
 
   function queryUpgradeTasks(operationIds, accessToken, options) {
@@ -286,7 +289,7 @@ export function createApi(load) {
     /** Polls until the task ends (see the function of the same name). */
     waitForUpgradeTask(operationId, options) {
       const own = ownOptions(options);
-      return waitFor((signal) => this.queryUpgradeTask(operationId, { ...own, signal }), options, own);
+      return waitFor((signal) => this.queryUpgradeTask(operationId, { ...own, signal }), own);
     }
 
     /** Many tasks at once, in input order, sharing the client's rate limit. */
