@@ -726,20 +726,20 @@ fn known_proxy(value: &JsValue) -> bool {
 
 /// `globalThis.process.getBuiltinModule("node:util").types.isProxy`, reached without an
 /// import (the glue is one module for every runtime), in Node 20.16+ and 22.3+ and any runtime
-/// whose `process` offers `getBuiltinModule`. Every step reads or calls through a catching
+/// whose `process` offers `getBuiltinModule`. Every step reads ([`property`]) or calls through a catching
 /// binding, so a page's own `process` global (a polyfill, a throwing getter) means `None`, not
 /// an exception.
 fn proxy_check() -> Option<Function> {
-    let step = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
-    let process = step(&js_sys::global(), "process")?;
-    let get_builtin_module = step(&process, "getBuiltinModule")?
+    let process = property(&js_sys::global(), "process");
+    let get_builtin_module = property(&process, "getBuiltinModule")
         .dyn_into::<Function>()
         .ok()?;
     let util = get_builtin_module
         .call1(&process, &JsValue::from_str("node:util"))
         .ok()?;
-    let types = step(&util, "types")?;
-    step(&types, "isProxy")?.dyn_into::<Function>().ok()
+    property(&property(&util, "types"), "isProxy")
+        .dyn_into::<Function>()
+        .ok()
 }
 
 /// Calls `target[name]()`, catching whatever it throws.
