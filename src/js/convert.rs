@@ -878,14 +878,13 @@ impl ToJs for UpgradeTask {
 /// code units). A string of its own each, as `serde-wasm-bindgen` makes them, is one decode
 /// each, and a decode is dear in Chromium: the largest task's 512 names took 165 µs there
 /// (52 µs in Node 20), one decode and 512 slices 17 µs (13 µs), in plain JS. The elements
-/// are assigned or defined as `serde-wasm-bindgen`'s would be ([`defining`]).
+/// are assigned or defined as `serde-wasm-bindgen`'s would be ([`put`]).
 fn string_list(strings: &[String]) -> Result<JsValue, JsValue> {
     let list = Array::new();
     if strings.is_empty() {
         return Ok(list.into());
     }
     let joined = JsString::from(strings.concat().as_str());
-    let define = defining().elements;
     let mut start: u32 = 0;
     for (index, text) in (0u32..).zip(strings) {
         // Its length in UTF-16 code units, which `slice` counts in.
@@ -898,12 +897,12 @@ fn string_list(strings: &[String]) -> Result<JsValue, JsValue> {
             .ok()
             .and_then(|units| start.checked_add(units))
             .ok_or(JsValue::NULL)?;
-        let element = slice_of(&joined, start, end)?;
-        if define {
-            own_property(&list, &JsValue::from(index), &element)?;
-        } else {
-            list.set(index, element);
-        }
+        put(
+            &list,
+            &JsValue::from(index),
+            &slice_of(&joined, start, end)?,
+            true,
+        )?;
         start = end;
     }
     Ok(list.into())
