@@ -53,6 +53,12 @@ const devices = new DevicesView(ui.devices, {
 });
 /** The counts the devices view last loaded for (a watch refreshes it only when they change). */
 let devicesFingerprint = null;
+/** No task on screen: the task panel and its devices table emptied. */
+function clearTask() {
+  view.clear();
+  devices.clear();
+  devicesFingerprint = null;
+}
 function showDevices(task) {
   if (!packageHas("queryUpgradeSubTasks")) return; // an older package: no devices table
   const fingerprint = `${task.operationId} ${task.status} ${JSON.stringify(task.staResult)}`;
@@ -280,9 +286,7 @@ ui.queryForm.addEventListener("submit", async (event) => {
     announce(`Loaded ${task.operationId}: ${describe(task)}.`);
   } catch (err) {
     if (!finish(gen)) return;
-    view.clear();
-    devices.clear();
-    devicesFingerprint = null;
+    clearTask();
     announce(`Could not load ${operationId || "the task"}.`);
     noteKeyOutcome(err);
     showError(err, "Query");
@@ -304,11 +308,7 @@ async function watch() {
   if (key === null) return;
   const { signal, gen } = begin("watch");
   // Another task on screen is not the one being watched: cleared until its first answer.
-  if (view.operationId !== null && view.operationId !== operationId) {
-    view.clear();
-    devices.clear();
-    devicesFingerprint = null;
-  }
+  if (view.operationId !== null && view.operationId !== operationId) clearTask();
   let lastStatus = null;
   let lastSeen = null; // status and counts, to tell a change from a repeated answer
   let changedAt = null;
