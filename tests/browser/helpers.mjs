@@ -81,26 +81,53 @@ export async function startStack({ progressMs = 3000, sim: simOptions = {}, conf
 
 /**
  * A fresh browser context and page, with everything that would betray a bug recorded:
- * dialogs (dismissed), page errors, console lines and CSP violations.
+ * dialogs (dismissed), page errors, console lines and CSP violations. `target` is a stack
+ * (its browser) or a browser. Should the set-up fail, the context it opened is closed.
  */
-export async function newPage(stack, { viewport = { width: 1280, height: 900 }, timezoneId = "UTC", locale = "en-US" } = {}) {
-  const context = await stack.browser.newContext({ viewport, timezoneId, locale });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  const seen = { dialogs: [], errors: [], console: [] };
-  page.on("dialog", (d) => {
-    seen.dialogs.push(`${d.type()}: ${d.message()}`);
-    d.dismiss().catch(() => {});
-  });
-  page.on("pageerror", (e) => seen.errors.push(e.message));
-  page.on("console", (m) => seen.console.push(`${m.type()}: ${m.text()}`));
-  await page.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-      window.__violations.push({ directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample });
+export async function newPage(target, { viewport = { width: 1280, height: 900 }, timezoneId = "UTC", locale = "en-US" } = {}) {
+  const browser = typeof target.newContext === "function" ? target : target.browser;
+  const context = await browser.newContext({ viewport, timezoneId, locale });
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    const seen = { dialogs: [], errors: [], console: [] };
+    page.on("dialog", (d) => {
+      seen.dialogs.push(`${d.type()}: ${d.message()}`);
+      d.dismiss().catch(() => {});
     });
-  });
-  return { context, page, seen, close: () => context.close() };
+    page.on("pageerror", (e) => seen.errors.push(e.message));
+    page.on("console", (m) => seen.console.push(`${m.type()}: ${m.text()}`));
+    await page.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener("securitypolicyviolation", (e) => {
+        window.__violations.push({ directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample });
+      });
+    });
+    return { context, page, seen, close: () => context.close() };
+  } catch (err) {
+    await context.close().catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Opens a page as `newPage(target, options)` does, runs `fn({ page, seen, context })` and closes
+ * the page's context whatever fn did; resolves to what fn resolves to. When fn fails, its error
+ * is the one thrown: a close that fails as well cannot mask it (a close failing after fn
+ * succeeded fails the call). `options` may be left out: `withPage(stack, fn)`.
+ */
+export async function withPage(target, options, fn) {
+  if (typeof options === "function") [options, fn] = [{}, options];
+  const { close, ...session } = await newPage(target, options);
+  let result;
+  try {
+    result = await fn(session);
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
+  await close();
+  return result;
 }
 
 /** Opens the console and waits until it has read its settings. */
