@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { DONE_CASES } from "../done-cases.mjs";
 import { simClock } from "../sim-clock.mjs";
-import { ROOT, connect, legendCounts, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
+import { ROOT, connect, legendCounts, openConsole, query, screenshot, startStack, withPage } from "./helpers.mjs";
 
 // The simulator's time moves 250 ms per request it answers (the gateway's own included): a
 // watched task (progressMs 3000) waits for 2 of them, processes through 9 and ends at the 12th,
@@ -27,8 +27,7 @@ const tokenOf = (page) => page.inputValue("#console-key");
 
 test("connect, pick a demo task, query it: status badge, counts, targets, policy, times, raw JSON", { timeout: 30000 }, async () => {
   // A viewer in Shanghai: the platform's UTC times must be shown in local time (UTC+8).
-  const { page, seen, close } = await newPage(stack, { timezoneId: "Asia/Shanghai" });
-  try {
+  await withPage(stack, { timezoneId: "Asia/Shanghai" }, async ({ page, seen }) => {
     await openConsole(stack, page);
     assert.equal(await page.inputValue("#base-url"), stack.gatewayUrl, "the URL defaults to the gateway");
     assert.equal(await page.locator("#secret, #app-key, #login-button").count(), 0, "no secret, app key or login on the page");
@@ -87,15 +86,12 @@ test("connect, pick a demo task, query it: status badge, counts, targets, policy
     assert.match(await page.textContent("#status"), /Loaded sw-group-online: Processing, 25 of 40 devices done/);
     assert.deepEqual(seen.errors, []);
     assert.deepEqual(await page.evaluate(() => window.__violations), [], "no CSP violation in normal use");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("devices done are the CLI's: stopped devices are not done, the percentage rounds down", { timeout: 30000 }, async () => {
   // The same table as the CLI's test (tests/cli/get.test.mjs): `get` prints "X of Y done (Z%)".
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     for (const c of DONE_CASES) {
@@ -109,14 +105,11 @@ test("devices done are the CLI's: stopped devices are not done, the percentage r
       assert.match(await page.textContent("#status"), new RegExp(`^Loaded ${c.id}: \\w+, ${c.done} of ${c.total} devices done \\(${c.percent}%\\)\\.$`), c.id);
     }
     assert.deepEqual(seen.errors, []);
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("long target lists are collapsed with their count, and open on demand", { timeout: 30000 }, async () => {
-  const { page, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     await query(page, "fw-256-devices");
@@ -135,14 +128,11 @@ test("long target lists are collapsed with their count, and open on demand", { t
     await query(page, "fw-now-devices");
     assert.equal(await page.locator("details[data-list=devices]").evaluate((d) => d.open), true);
     assert.equal(await page.textContent("#task-status"), "Success");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("watch mode polls a progressing task until it ends, animating the progress", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     await page.fill("#operation-id", "demo-progress-success");
@@ -193,14 +183,11 @@ test("watch mode polls a progressing task until it ends, animating the progress"
     await page.waitForTimeout(600);
     assert.equal(polls(), n, "no polls after the end");
     assert.deepEqual(seen.errors, []);
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("Stop watching cancels the polling", { timeout: 30000 }, async () => {
-  const { page, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     stack.sim.restartTask("demo-progress-failed", { progressMs: 60000 });
@@ -215,15 +202,11 @@ test("Stop watching cancels the polling", { timeout: 30000 }, async () => {
     await page.waitForTimeout(700);
     assert.equal(polls(), n, "no polls after stopping");
     assert.equal(await page.locator(".error-card").count(), 0, "stopping is not an error");
-  } finally {
-    await close();
-    stack.sim.restartTask("demo-progress-failed", { progressMs: 3000 });
-  }
+  }).finally(() => stack.sim.restartTask("demo-progress-failed", { progressMs: 3000 }));
 });
 
 test("watching another task clears the one on screen until its first answer", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     await query(page, "sw-stopped");
@@ -236,15 +219,11 @@ test("watching another task clears the one on screen until its first answer", { 
     assert.equal(await page.locator("#task-title").count(), 0, "the task queried before is still shown");
     await page.click("#watch-button");
     assert.deepEqual(seen.errors, []);
-  } finally {
-    stack.sim.clearFaults();
-    await close();
-  }
+  }).finally(() => stack.sim.clearFaults());
 });
 
 test("a watch whose polls fail says so, and goes on watching", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     await page.fill("#operation-id", "sw-group-online");
@@ -266,15 +245,11 @@ test("a watch whose polls fail says so, and goes on watching", { timeout: 30000 
     assert.equal(await page.locator(".error-card").count(), 0, "a failed poll the wait goes on after is not an error");
     await page.click("#watch-button");
     assert.deepEqual(seen.errors, []);
-  } finally {
-    stack.sim.clearFaults();
-    await close();
-  }
+  }).finally(() => stack.sim.clearFaults());
 });
 
 test("an unknown id shows not_found as the product defines it, and the console key never appears", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     const token = await tokenOf(page);
@@ -306,14 +281,11 @@ test("an unknown id shows not_found as the product defines it, and the console k
     const everything = await page.evaluate(() => [document.body.innerText, document.documentElement.outerHTML, document.title].join("\n"));
     assert.ok(!everything.includes(token), "the console key is not in the page");
     assert.ok(!seen.console.some((l) => l.includes(token)), "the console key is not logged");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("a wrong console key is shown as unauthorized (401 / 1010005 from the gateway) without echoing it", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     const fake = "0123456789abcdef-wrong-console-key";
     await page.fill("#console-key", fake);
@@ -332,14 +304,11 @@ test("a wrong console key is shown as unauthorized (401 / 1010005 from the gatew
     const everything = await page.evaluate(() => document.body.innerText + document.documentElement.outerHTML);
     assert.ok(!everything.includes(fake));
     assert.ok(!seen.console.some((l) => l.includes(fake)));
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("error titles name what the console talks to: no gateway at the URL, a broken platform answer", { timeout: 30000 }, async () => {
-  const { page, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     stack.sim.setFault("truncated", { operationId: "sw-lenient-shapes", count: 1 });
@@ -358,14 +327,11 @@ test("error titles name what the console talks to: no gateway at the URL, a brok
     await query(page, "fw-now-devices");
     assert.equal(await card.getAttribute("data-kind"), "network");
     assert.equal(await card.locator(".error-title").textContent(), "Query: No answer from the gateway or the platform");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("Query or Watch without a console key asks for the key and sends nothing", { timeout: 30000 }, async () => {
-  const { page, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page }) => {
     await openConsole(stack, page);
     const requests = [];
     page.on("request", (r) => {
@@ -384,14 +350,11 @@ test("Query or Watch without a console key asks for the key and sends nothing", 
     assert.deepEqual(requests, [], "nothing sent to the gateway");
     await connect(stack, page);
     assert.equal(await page.textContent("#session"), "Using this console key for every query.");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("phone width: one column, nothing wider than the screen", { timeout: 30000 }, async () => {
-  const { page, close } = await newPage(stack, { viewport: { width: 390, height: 844 } });
-  try {
+  await withPage(stack, { viewport: { width: 390, height: 844 } }, async ({ page }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     await query(page, "fw-largest-valid");
@@ -421,14 +384,11 @@ test("phone width: one column, nothing wider than the screen", { timeout: 30000 
     assert.deepEqual([...new Set(split)], [], "no reason word broken across lines");
     const scroll = await page.$eval(".devices-scroll", (el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
     assert.ok(scroll.scrollWidth <= scroll.clientWidth, `the devices table fits (${scroll.scrollWidth} > ${scroll.clientWidth})`);
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("with a package that has only queryUpgradeTask, the console's own polling takes over", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     // Serve an "older package": the same module, re-exporting only the first release's API.
     await page.route("**/pkg/index.js", (route) =>
       route.fulfill({
@@ -454,14 +414,11 @@ test("with a package that has only queryUpgradeTask, the console's own polling t
     assert.equal(counts.processing + counts.wait, 0, "a stopped task has nothing left to do");
     assert.equal(await page.textContent("#task-status"), "Stopped");
     assert.deepEqual(seen.errors, []);
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("without the package the console says what is missing instead of failing silently", { timeout: 30000 }, async () => {
-  const { page, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page }) => {
     await page.route("**/pkg/index.js", (route) => route.fulfill({ status: 404, contentType: "text/plain", body: "Not found" }));
     await page.goto(`${stack.server.url}/`);
     await page.waitForSelector("html[data-ready='failed']");
@@ -469,7 +426,5 @@ test("without the package the console says what is missing instead of failing si
     assert.match(await page.textContent(".error-card"), /build-pkg\.mjs/);
     assert.equal(await page.isDisabled("#query-button"), true);
     assert.equal(await page.isDisabled("#console-key"), true);
-  } finally {
-    await close();
-  }
+  });
 });

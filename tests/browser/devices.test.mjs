@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { connect, legendCounts, newPage, openConsole, screenshot, startStack } from "./helpers.mjs";
+import { connect, legendCounts, openConsole, screenshot, startStack, withPage } from "./helpers.mjs";
 
 let stack;
 before(async () => {
@@ -21,8 +21,7 @@ const devicesLoaded = (page) => page.waitForFunction(() => !document.getElementB
 const rows = (page) => page.$$eval("#devices tbody tr[data-status]", (rs) => rs.map((r) => ({ device: r.dataset.device, status: r.dataset.status, reason: r.querySelector(".reason").textContent })));
 
 test("the picker lists the platform's tasks; its filters ask the platform; a task's failed devices show the platform's reason", { timeout: 60000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     await page.waitForFunction(() => document.getElementById("picker-note").textContent.includes("on the platform"));
@@ -69,14 +68,11 @@ test("the picker lists the platform's tasks; its filters ask the platform; a tas
     await page.waitForFunction(() => document.getElementById("devices-page").textContent === "Page 2 of 6");
     assert.ok((await rows(page)).every((r) => r.status === "success"));
     assert.deepEqual(seen.errors, []);
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("watching a progressing task: its devices move with the counts", { timeout: 60000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     stack.sim.restartTask("demo-progress-failed", { progressMs: 4000 });
     await openConsole(stack, page);
     await connect(stack, page);
@@ -104,14 +100,11 @@ test("watching a progressing task: its devices move with the counts", { timeout:
     assert.equal(Number(all[1]), Object.values(counts).reduce((a, b) => a + b, 0), "the rows walked are the counts' sum");
     await screenshot(page, "devices-watched");
     assert.deepEqual(seen.errors, []);
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("a hostile detailInfo and device id are rendered as text", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     await page.fill("#operation-id", "demo-hostile");
@@ -126,14 +119,11 @@ test("a hostile detailInfo and device id are rendered as text", { timeout: 30000
     assert.deepEqual(await page.evaluate(() => window.__violations), []);
     await page.waitForFunction(() => document.getElementById("picker-note").textContent.includes("on the platform"));
     await screenshot(page, "devices-hostile");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("the devices table from the keyboard: filter with the arrow keys, page with Enter", { timeout: 30000 }, async () => {
-  const { page, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page }) => {
     await openConsole(stack, page);
     await connect(stack, page);
     await page.fill("#operation-id", "fw-256-devices");
@@ -154,7 +144,5 @@ test("the devices table from the keyboard: filter with the arrow keys, page with
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => document.getElementById("devices-page").textContent === "Page 2 of 6");
     assert.equal(await page.evaluate(() => document.activeElement.id), "devices-next");
-  } finally {
-    await close();
-  }
+  });
 });

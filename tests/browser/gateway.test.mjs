@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { connect, legendCounts, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
+import { connect, legendCounts, openConsole, query, screenshot, startStack, withPage } from "./helpers.mjs";
 
 let stack;
 before(async () => {
@@ -14,9 +14,8 @@ after(async () => {
 });
 
 test("through the gateway: query and watch work; the page never sees the secret or the platform token", { timeout: 40000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  const requests = [];
-  try {
+  await withPage(stack, async ({ page, seen }) => {
+    const requests = [];
     page.on("request", (r) => requests.push({ url: r.url(), headers: r.headers() }));
     await openConsole(stack, page);
     assert.equal(await page.inputValue("#base-url"), stack.gatewayUrl);
@@ -54,7 +53,5 @@ test("through the gateway: query and watch work; the page never sees the secret 
     }
     assert.deepEqual(seen.errors, []);
     assert.deepEqual(await page.evaluate(() => window.__violations), []);
-  } finally {
-    await close();
-  }
+  });
 });

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { newPage, openConsole, startStack } from "./helpers.mjs";
+import { openConsole, startStack, withPage } from "./helpers.mjs";
 
 let stack;
 before(async () => {
@@ -39,8 +39,7 @@ async function tabTo(page, id, max = 30) {
 }
 
 test("the whole flow works with the keyboard alone", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     await page.waitForSelector("#picker:not([disabled])");
 
@@ -96,14 +95,11 @@ test("the whole flow works with the keyboard alone", { timeout: 30000 }, async (
     await page.keyboard.press("Tab");
     assert.equal((await focused(page)).id, "operation-id");
     assert.deepEqual(seen.errors, []);
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("every control has a label, and live regions announce status and errors", { timeout: 30000 }, async () => {
-  const { page, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page }) => {
     await openConsole(stack, page);
     const unlabelled = await page.$$eval("input, select, button", (els) =>
       els.filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.textContent.trim())).map((el) => el.id || el.outerHTML),
@@ -113,7 +109,5 @@ test("every control has a label, and live regions announce status and errors", {
     assert.equal(await page.getAttribute("#status", "aria-live"), "polite");
     assert.equal(await page.getAttribute("#errors", "role"), "alert");
     assert.equal(await page.getAttribute("html", "lang"), "en");
-  } finally {
-    await close();
-  }
+  });
 });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { contentSecurityPolicy } from "../../scripts/demo.mjs";
-import { connect, newPage, openConsole, query, screenshot, startStack } from "./helpers.mjs";
+import { connect, openConsole, query, screenshot, startStack, withPage } from "./helpers.mjs";
 
 let stack;
 before(async () => {
@@ -24,8 +24,7 @@ const REQUIRED = [
 const directives = (policy) => new Map(policy.split(";").map((d) => d.trim()).filter(Boolean).map((d) => [d.split(/\s+/)[0], d]));
 
 test("hostile names render as text: no dialog, no injected element, bidi tricks made visible", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
     await page.evaluate(() => {
       window.__injected = [];
@@ -71,14 +70,11 @@ test("hostile names render as text: no dialog, no injected element, bidi tricks 
     assert.equal(raw.extendPara["<img src=x onerror=alert(1)>"], "javascript:alert(1)");
     await screenshot(page, "hostile");
     assert.deepEqual(await page.evaluate(() => window.__violations), [], "the console itself triggers no CSP violation");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("the CSP is sent as a header and as a meta fallback, and the files have the right types", { timeout: 30000 }, async () => {
-  const { page, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page }) => {
     const response = await openConsole(stack, page);
     const header = response.headers()["content-security-policy"];
     assert.equal(header, contentSecurityPolicy());
@@ -116,14 +112,11 @@ test("the CSP is sent as a header and as a meta fallback, and the files have the
       assert.equal(r.status() >= 400 && r.status() < 500, true, `${p} is refused (${r.status()})`);
     }
     assert.equal((await page.request.post(`${stack.server.url}/`)).status(), 405);
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("the CSP is enforced: inline script, inline handlers and styles, markup sinks, other origins", { timeout: 30000 }, async () => {
-  const { page, seen, close } = await newPage(stack);
-  try {
+  await withPage(stack, async ({ page, seen }) => {
     // A page on the same server with an inline <script>, an inline style and an onerror handler.
     await page.goto(`${stack.server.url}/fixtures/inline.html`);
     await page.waitForLoadState("load");
@@ -157,7 +150,5 @@ test("the CSP is enforced: inline script, inline handlers and styles, markup sin
     }
     assert.equal(await page.locator("img").count(), 0);
     assert.deepEqual(seen.dialogs, []);
-  } finally {
-    await close();
-  }
+  });
 });
