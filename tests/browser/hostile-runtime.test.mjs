@@ -10,7 +10,7 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { platformTask } from "../e2e/helpers.mjs";
-import { ROOT, launchBrowser } from "./helpers.mjs";
+import { ROOT, launchBrowser, newPage } from "./helpers.mjs";
 
 // A bare static server of pkg/ and one blank page: the case needs neither the simulator nor
 // the demo (its fetch is replaced in the page).
@@ -36,11 +36,8 @@ before(async () => {
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   browser = await launchBrowser();
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  session = { page, close: () => context.close() };
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  session = await newPage(browser);
+  await session.page.goto(`http://127.0.0.1:${server.address().port}/`);
 });
 after(async () => {
   await session?.close();
