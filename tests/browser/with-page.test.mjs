@@ -24,32 +24,32 @@ function breakClose(context) {
   };
 }
 
-test("withPage closes the page and its context when fn throws, and rethrows fn's own error", { timeout: 30000 }, async () => {
+/**
+ * Runs withPage with an fn that calls `during(session)` and then throws; checks that withPage
+ * rejects with that very error. Returns the session fn was given.
+ */
+async function failIn(during) {
   const failure = new Error("the test's own failure");
   let opened;
   await assert.rejects(
-    withPage(browser, async ({ page, context }) => {
-      opened = { page, context };
-      assert.ok(browser.contexts().includes(context), "the context is open while fn runs");
+    withPage(browser, async (session) => {
+      opened = session;
+      during(session);
       throw failure;
     }),
     (err) => err === failure,
   );
+  return opened;
+}
+
+test("withPage closes the page and its context when fn throws, and rethrows fn's own error", { timeout: 30000 }, async () => {
+  const opened = await failIn(({ context }) => assert.ok(browser.contexts().includes(context), "the context is open while fn runs"));
   assert.equal(opened.page.isClosed(), true, "the page is closed");
   assert.equal(browser.contexts().includes(opened.context), false, "its context is closed");
 });
 
 test("a close that fails as well does not mask fn's error", { timeout: 30000 }, async () => {
-  const failure = new Error("the test's own failure");
-  let opened;
-  await assert.rejects(
-    withPage(browser, async ({ page, context }) => {
-      opened = { page, context };
-      breakClose(context);
-      throw failure;
-    }),
-    (err) => err === failure,
-  );
+  const opened = await failIn(({ context }) => breakClose(context));
   assert.equal(opened.page.isClosed(), true, "the close was still made");
 });
 
