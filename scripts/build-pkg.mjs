@@ -17,6 +17,7 @@ import { gzipSync } from "node:zlib";
 import { buildSync, transformSync } from "esbuild";
 import ts from "typescript";
 import { packageReadmeOf } from "./package-readme.mjs";
+import { WASM_BINDGEN_FLAGS, WASM_OPT_FLAGS } from "./wasm-opt-flags.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -74,47 +75,15 @@ run("cargo", [
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg, { recursive: true });
 const input = join(root, "target", "wasm32-unknown-unknown", "release", `${crate}.wasm`);
-run("wasm-bindgen", ["--target", "web", "--no-typescript", "--omit-default-module-path", "--out-dir", pkg, "--out-name", crate, input]);
+run("wasm-bindgen", [...WASM_BINDGEN_FLAGS, "--out-dir", pkg, "--out-name", crate, input]);
 
 const wasmFile = join(pkg, `${crate}_bg.wasm`);
 const before = statSync(wasmFile).size;
 const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
 if (!existsSync(wasmOpt)) throw new Error("wasm-opt from the npm package binaryen is missing: run npm ci");
-// -Oz, then two settings measured to shrink the gzip (each alone, on the talc build: the .wasm
-// 101018 B gzip with -Oz alone):
-// - --low-memory-unused: binaryen may then fold `ptr + C` (C < 1024) into a load's or store's
-//   constant offset, which changes the result only when the 32-bit sum wraps past 2^32, that
-//   is for a "pointer" within 1 KiB below 4 GiB: none here (the memory is a few MiB). Rust's
-//   wasm32 layout puts the 1 MiB stack first, growing down to 0: the low 1 KiB is used only by
-//   a nearly full stack, and its addresses are small positive numbers that never wrap; a stack
-//   overflow still traps (the stack pointer wraps far out of bounds). -596 B gzip (-1.4 KB raw).
-// - --reorder-functions-by-name (after -Oz, while the name section is still there; stripped
-//   next): functions of one module and one generic sit side by side, which gzip likes. -68 B
-//   alone, -741 B with the one above (100277 B).
-// Per call against -Oz alone (interleaved, 5 runs, load 3-4): in memory typical 0.994x
-// (0.99-1.01), largest 0.994x (0.96-1.04); loopback typical 0.988x (0.95-1.02), largest 0.965x
-// (0.92-1.02). Tried and left out (gzip of the .wasm against -Oz): --converge, -Oz -Oz,
-// --gufa, --type-ssa, --monomorphize all +50 B; --precompute-propagate, --zero-filled-memory,
-// --rse, -aimfs 0 nothing; -O3 +124 B, -Os -48 B; --traps-never-happen -117 B and
-// --ignore-implicit-traps -45 B (too little for what they assume); -ocimfs 20 (no inlining of
-// one-caller functions above 20 size units) -1.0 KB more, but 1.01x in memory and 1.04x on
-// loopback typical. binaryen 132.0.0 is the newest on npm (2026-12-02).
-run(wasmOpt, [
-  "-Oz",
-  "--low-memory-unused",
-  "--reorder-functions-by-name",
-  "--enable-bulk-memory",
-  "--enable-nontrapping-float-to-int",
-  "--enable-sign-ext",
-  "--enable-mutable-globals",
-  "--enable-reference-types",
-  "--enable-multivalue",
-  "--strip-debug",
-  "--strip-producers",
-  wasmFile,
-  "-o",
-  wasmFile,
-]);
+// wasm-opt -Oz and the flags scripts/wasm-opt-flags.mjs explains (shared with the benches'
+// names-kept twin of this .wasm, benches/lib/wasm-profile.mjs).
+run(wasmOpt, [...WASM_OPT_FLAGS, wasmFile, "-o", wasmFile]);
 const after = statSync(wasmFile).size;
 if (after >= before) throw new Error(`wasm-opt did not shrink the module (${before} → ${after} bytes)`);
 
