@@ -6,6 +6,8 @@
 //   node benches/run.mjs --quick    fewer calls, for trying the harness (numbers not for keeps)
 //   --no-browser                    skip the Chromium part
 //   --out FILE                      write somewhere else than BENCHMARKS.md
+//   --size-only                     only section 3 (sizes and the .wasm's profile), written to
+//                                   --out (a fast check of the size part; never to BENCHMARKS.md)
 //   BENCH_BASELINE=<ref|none>       the "before" commit (default: the merge base with main)
 //
 // Needs: pkg/ built (node scripts/build-pkg.mjs), `npm ci` in benches/ (zod, esbuild), and
@@ -21,11 +23,14 @@ import { BODIES } from "./lib/fixtures.mjs";
 import { baselineRef, ensureBaseline } from "./lib/baseline.mjs";
 import { BROWSER_FILES, measureShipped, measureSizes, PKG } from "./lib/size.mjs";
 import { HERE, ROOT, runNodeJson, startServer } from "./lib/stats.mjs";
+import { measureWasmProfile } from "./lib/wasm-profile.mjs";
 import { wasmSections } from "./lib/wasm-sections.mjs";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const BROWSER = !args.includes("--no-browser");
+const SIZE_ONLY = args.includes("--size-only");
+if (SIZE_ONLY && !args.includes("--out")) throw new Error("--size-only writes only section 3: give it --out FILE (BENCHMARKS.md stays whole)");
 const OUT = args.includes("--out") ? path.resolve(args[args.indexOf("--out") + 1]) : path.join(ROOT, "BENCHMARKS.md");
 const LIB = HERE; // benches/lib
 const BENCHES = path.dirname(HERE);
@@ -96,6 +101,20 @@ try {
   results.size = await measureSizes(outDir);
   if (baseline) results.sizeBefore = { sha: baseline.sha, ...(await measureShipped(baseline.pkg)) };
   results.sections = wasmSections(wasmBytes);
+  // What the code and data are: the names-kept twin of this very build (about 10 s of wasm-opt).
+  log("profile of the .wasm (names-kept twin)…");
+  try {
+    results.wasmProfile = measureWasmProfile(ROOT, wasmBytes);
+  } catch (e) {
+    results.wasmProfile = { skipped: `failed: ${e.message.split("\n")[0]}` };
+  }
+  if (SIZE_ONLY) {
+    const { sizeSection } = await import("./lib/report.mjs");
+    writeFileSync(OUT, sizeSection(results).join("\n") + "\n");
+    log(`wrote section 3 only to ${OUT} in ${Math.round((Date.now() - started) / 1000)} s`);
+    rmSync(outDir, { recursive: true, force: true });
+    process.exit(0);
+  }
 
   const server = await startServer();
   try {

@@ -4,6 +4,7 @@ import { BODIES } from "./fixtures.mjs";
 import { fleetSection } from "./fleet-report.mjs";
 import { gatewaySection } from "./gateway-report.mjs";
 import { table } from "./stats.mjs";
+import { shortName } from "./wasm-profile.mjs";
 
 // Everything a browser downloads, gzip: at most 76 KiB (issue 13), goal 60 KiB.
 const TARGET_BYTES = 76 * 1024;
@@ -98,6 +99,132 @@ function perCallRows(R) {
 /** Whether any per-call row is slower than the peer. */
 function slower(R) {
   return ["typical", "largest"].some((f) => R.loop[f].variants.project.median > R.loop[f].variants.peer.median);
+}
+
+/** What a profile group's row is called in section 3. */
+const OWNER_LABEL = {
+  edge: "**the edge, src/js** (the exports, the JS conversions, the fetch)",
+  core: "**the core, src/core** (pure Rust: wire types, validation, requests)",
+  serde_json: "serde_json",
+  serde: "serde (serde_core: traits, seeds, `SerializeMap`)",
+  "serde-wasm-bindgen": "serde-wasm-bindgen",
+  "wasm-bindgen & co": "wasm-bindgen, js-sys (its futures), wasm-bindgen-futures, gloo-net, web-sys, wasm-bindgen's shims",
+  "alloc + talc": "alloc (Vec, String, Box, Rc, format!) and the talc allocator",
+  "core + std": "Rust's core and std (fmt, str, panics, slices)",
+  other: "other",
+  unnamed: "functions the name section does not name",
+};
+const moduleLabel = (m) => (m === "js" ? "`js` (src/js/mod.rs: the exports and the calls' futures)" : m === "core" ? "`core` (src/core/mod.rs)" : m === "lib.rs" ? "src/lib.rs" : `\`${m}\``);
+const ownerText = (o) => (o.group === "edge" || o.group === "core" ? (o.module === "js" ? "js (mod.rs)" : o.module) : o.group === "other" ? `other (${o.module})` : o.group);
+
+/** The profile's groups: the project's two halves (with their modules) and each library group. */
+function profileGroups(w) {
+  const groups = new Map();
+  for (const row of w.owners) {
+    const g = groups.get(row.group) ?? { group: row.group, functions: 0, bytes: 0, parts: [] };
+    g.functions += row.functions;
+    g.bytes += row.bytes;
+    g.parts.push(row);
+    groups.set(row.group, g);
+  }
+  return [...groups.values()].sort((a, b) => b.bytes - a.bytes);
+}
+
+/** How the profile was measured, and whether the twin is the shipped code. */
+function profileHow(w) {
+  const same = w.codeIdentical
+    ? "byte-identical"
+    : `${w.code > w.shippedCode ? "+" : "−"}${((Math.abs(w.code - w.shippedCode) / w.shippedCode) * 100).toFixed(2)} %${Math.abs(w.code - w.shippedCode) / w.shippedCode > 0.02 ? ": **more than 2 % apart, so this profile is not of the shipped build** (is target/ older or newer than pkg/? rebuild with `node scripts/build-pkg.mjs`)" : ", not byte-identical"}`;
+  return (
+    `Measured by \`make bench\` on this build (${w.seconds.toFixed(0)} s): a names-kept twin of the .wasm, built from the same cargo output as pkg/ (target/wasm32-unknown-unknown/release/iot_upgrade_task.wasm) by ${w.bindgenVersion} \`${w.bindgenFlags.join(" ")}\` and wasm-opt \`${w.optFlags.join(" ")}\` (the shipped flags of scripts/wasm-opt-flags.mjs plus \`--keep-debug\` and \`--debuginfo\`, which keep the name section). ` +
+    `Its code section is ${w.code} B against the shipped .wasm's ${w.shippedCode} B (${same}); data ${w.data} B against ${w.shippedData} B. ` +
+    `Each of the ${w.functionCount} function bodies (${w.named} named; ${w.imports} imported functions have no body) is counted by its name in the name section (benches/lib/wasm-profile.mjs reads the binary, no twiggy). ` +
+    "Owner: the first crate path in the name that is not Rust's standard library, so std generics instantiated for a crate's type count with that crate (`drop_in_place<iot_upgrade_task::js::…>` is the edge's, `<PhantomData<T> as serde_core::de::DeserializeSeed>::deserialize` serde's) and a trait impl with its type's crate (`<&mut serde_json::de::Deserializer<R> as serde_core::de::Deserializer>::…` is serde_json's); a project name that mentions `js::` is the edge's (the core never names the edge: `<core::task::UpgradeTask as js::convert::ToJs>::to_js` is js::convert's); only-std names go to alloc (with talc) or core/std by their first path; an exported function's wasm-bindgen shim (`errorRecord externref shim`, the export's Rust code inlined into it) is the edge's, wasm-bindgen's other shims wasm-bindgen's. " +
+    "Inlining moves bytes to the caller: a call future that inlines core and serde code counts it as its own."
+  );
+}
+
+/** Section 3: sizes, the .wasm's sections, and the profile of its code and data. */
+export function sizeSection(R) {
+  const e = R.env;
+  const s = R.size;
+  const before = R.sizeBefore ?? null;
+  const wasmRaw = s.files[0].raw;
+  const share = (b) => ((b / wasmRaw) * 100).toFixed(1) + " %";
+  const sizeRow = (r) => [r.name, String(r.raw), String(r.gzip), kb(r.gzip), String(r.brotli)];
+  const out = [
+    "## 3. Size",
+    "gzip is zlib level 9 (as `gzip -9`), brotli quality 11. The files are the ones a browser downloads from pkg/ for `import { queryUpgradeTask } from \"iot-upgrade-task\"` (index.js and every module it imports, found by following its imports, and the .wasm it fetches).",
+    table(["file", "raw bytes", "gzip bytes", "gzip KiB", "brotli bytes"], [...s.files.map(sizeRow), sizeRow(s.shipped), sizeRow(s.projectJs), sizeRow(s.bundled), sizeRow(s.peer), sizeRow(s.floor)]),
+  ];
+  if (before) {
+    out.push(
+      `Before and after (every file a browser downloads, gzip bytes): baseline ${before.sha.slice(0, 7)} ${before.shipped.gzip} (.wasm ${before.files[0].gzip}), this package ${s.shipped.gzip} (.wasm ${s.files[0].gzip}): ${signed(s.shipped.gzip - before.shipped.gzip, (x) => kb(x) + " KiB")}.`,
+      "",
+    );
+  }
+  out.push(
+    `Target: ≤ ${kb(TARGET_BYTES)} KiB gzip for everything a browser downloads (goal ${kb(GOAL_BYTES)} KiB). The peer imports \`{ z } from "zod"\` (zod ${e.zod}, the classic API, as most code does); zod's tree-shakable \`zod/mini\` would bundle smaller but was not measured.`,
+    "",
+    "Sections of pkg/iot_upgrade_task_bg.wasm (raw bytes):",
+    table(["section", "bytes", "share"], R.sections.map((x) => [x.name, String(x.bytes), share(x.bytes)])),
+  );
+  const w = R.wasmProfile;
+  if (!w || w.skipped) {
+    out.push(`What the .wasm's code and data are: not measured in this run (${w?.skipped ?? "no profile in the results"}).`);
+  } else {
+    const rows = [];
+    for (const g of profileGroups(w)) {
+      rows.push([OWNER_LABEL[g.group] ?? g.group, String(g.functions), String(g.bytes), share(g.bytes)]);
+      if (g.group === "edge" || g.group === "core") {
+        // Every module of 1 KB or more by itself; the smaller ones in one row.
+        const big = g.parts.filter((m) => m.bytes >= 1000);
+        const small = g.parts.filter((m) => m.bytes < 1000);
+        for (const m of big) rows.push([`· ${moduleLabel(m.module)}`, String(m.functions), String(m.bytes), share(m.bytes)]);
+        if (small.length > 0) {
+          const sum = (k) => small.reduce((a, m) => a + m[k], 0);
+          rows.push([`· ${small.map((m) => moduleLabel(m.module)).join(", ")}`, String(sum("functions")), String(sum("bytes")), share(sum("bytes"))]);
+        }
+      } else if (g.group === "other") {
+        rows[rows.length - 1][0] = `other: ${g.parts.map((m) => m.module).join(", ")}`;
+      }
+    }
+    const framing = w.code - w.bodies;
+    const rest = wasmRaw - w.shippedCode - w.shippedData;
+    rows.push([`**the data section** (${w.dataText === null ? "static data" : `${w.dataText} B of it text: runs of 8 or more printable ASCII characters`})`, "", String(w.shippedData), share(w.shippedData)]);
+    rows.push(["the code section's own framing (function count, body sizes)", "", String(framing), share(framing)]);
+    rows.push(["the other sections (import, export, type, element, …: the table above)", "", String(rest), share(rest)]);
+    rows.push(["**pkg/iot_upgrade_task_bg.wasm**", String(w.functionCount), String(wasmRaw), "100.0 %"]);
+    out.push(
+      "What the .wasm's code and data are (names-kept twin, raw bytes; share of the shipped .wasm):",
+      table(["owner", "functions", "bytes", "share"], rows),
+      profileHow(w),
+      "",
+      "The 12 largest functions (raw bytes of the body, after wasm-opt's inlining):",
+      table(["function", "owner", "bytes"], w.top.map((f) => [`\`${shortName(f.name).replaceAll("|", "\\|")}\``, ownerText(f.owner), String(f.bytes)])),
+    );
+  }
+  out.push(
+    "`make test` guards the gzip size of the whole browser download (the entry's import graph and the .wasm) with tests/size-budget.test.mjs against the budget in benches/size-budget.json (a regression guard set just above today's size; the 76 KiB target is recorded beside it).",
+  );
+  return out;
+}
+
+/** The Size bullet's sentence on the profile: the largest owners and functions. */
+function sizeProfileSentence(R) {
+  const w = R.wasmProfile;
+  if (!w || w.skipped) return "";
+  const groups = profileGroups(w);
+  const label = (g) => ({ edge: "the edge (src/js)", core: "the core (src/core)", "wasm-bindgen & co": "wasm-bindgen, js-sys, gloo-net and the shims", "alloc + talc": "alloc + talc", "core + std": "Rust's core/std" })[g.group] ?? g.group;
+  return (
+    ` By owner (section 3: a names-kept twin of this build, raw bytes of function bodies): ${groups
+      .slice(0, 6)
+      .map((g) => `${label(g)} ${kb(g.bytes)} KiB`)
+      .join(", ")}; the data section ${kb(w.shippedData)} KiB. The largest functions: ${w.top
+      .slice(0, 4)
+      .map((f) => `\`${shortName(f.name, 60)}\` ${kb(f.bytes)} KiB`)
+      .join(", ")}.`
+  );
 }
 
 export function renderMarkdown(R) {
@@ -253,7 +380,7 @@ export function renderMarkdown(R) {
   }
   if (shipped > targetBytes) {
     dom.push(
-      `- **Size.** The .wasm is ${kb(wasmGz)} of the ${kb(shipped)} KiB gzip; inside it the code section is ${kb(code)} KiB raw (${((code / R.size.files[0].raw) * 100).toFixed(0)} %) and the data section ${kb(data)} KiB (${((data / R.size.files[0].raw) * 100).toFixed(0)} %). The JS glue is ${kb(shipped - wasmGz)} KiB gzip. For comparison the zod peer bundles to ${kb(R.size.peer.gzip)} KiB gzip.`,
+      `- **Size.** The .wasm is ${kb(wasmGz)} of the ${kb(shipped)} KiB gzip; inside it the code section is ${kb(code)} KiB raw (${((code / R.size.files[0].raw) * 100).toFixed(0)} %) and the data section ${kb(data)} KiB (${((data / R.size.files[0].raw) * 100).toFixed(0)} %). The JS glue is ${kb(shipped - wasmGz)} KiB gzip.${sizeProfileSentence(R)} For comparison the zod peer bundles to ${kb(R.size.peer.gzip)} KiB gzip.`,
     );
   }
   if (coldProject - coldFloor > 10) {
@@ -333,30 +460,7 @@ export function renderMarkdown(R) {
   }
 
   // ---- 3 ---------------------------------------------------------------------------------------------
-  const s = R.size;
-  const sizeRow = (r) => [r.name, String(r.raw), String(r.gzip), kb(r.gzip), String(r.brotli)];
-  p(
-    "## 3. Size",
-    "gzip is zlib level 9 (as `gzip -9`), brotli quality 11. The files are the ones a browser downloads from pkg/ for `import { queryUpgradeTask } from \"iot-upgrade-task\"` (index.js and every module it imports, found by following its imports, and the .wasm it fetches).",
-    table(["file", "raw bytes", "gzip bytes", "gzip KiB", "brotli bytes"], [
-      ...s.files.map(sizeRow),
-      sizeRow(s.shipped),
-      sizeRow(s.projectJs),
-      sizeRow(s.bundled),
-      sizeRow(s.peer),
-      sizeRow(s.floor),
-    ]),
-    ...(before
-      ? [
-          `Before and after (every file a browser downloads, gzip bytes): baseline ${before.sha.slice(0, 7)} ${before.shipped.gzip} (.wasm ${before.files[0].gzip}), this package ${s.shipped.gzip} (.wasm ${s.files[0].gzip}): ${signed(s.shipped.gzip - before.shipped.gzip, (x) => kb(x) + " KiB")}.`,
-        ]
-      : []),
-    `Target: ≤ ${kb(TARGET_BYTES)} KiB gzip for everything a browser downloads (goal ${kb(GOAL_BYTES)} KiB). The peer imports \`{ z } from "zod"\` (zod ${e.zod}, the classic API, as most code does); zod's tree-shakable \`zod/mini\` would bundle smaller but was not measured.`,
-    "Sections of pkg/iot_upgrade_task_bg.wasm (raw bytes):",
-    table(["section", "bytes", "share"], R.sections.map((x) => [x.name, String(x.bytes), ((x.bytes / s.files[0].raw) * 100).toFixed(1) + " %"])),
-    "What dominates the .wasm (measured by hand at 181fcc3, not re-run by `make bench`: twiggy 0.8 on that build with its name section kept: `wasm-bindgen --keep-debug`, `wasm-opt -Oz --debuginfo`; raw bytes of functions and data, 235.8 KB in all): the edge's own functions (`src/js`: the calls' futures `js::run` 11.4 KB, `js::execute` 11.8 KB, `js::list_page` 5.4 KB, `js::session` 4.3 KB, the options reader and the result conversion in `js::convert` 15.6 KB; the futures inline much of the core and of serde) 62.9 KB; the core (`src/core`: `core::wire` 15.1 KB, `core::validate` 9.5 KB with `normalise_task_object` 5.6 KB, `core::request` 7.4 KB with `base_and_key` 4.6 KB, `core::lists` 6.4 KB) 56.6 KB; the data section 26.6 KB (mostly the messages, hints and keys users see; serde_json's power-of-ten table 2.5 KB; Unicode tables of `char::escape_debug` 1.5 KB, reached from std's string-slicing panic path); Rust's core and std (formatting, string search, panics) 25.6 KB; wasm-bindgen, js-sys futures, gloo-net and the generated shims 19.6 KB; serde_json 17.2 KB (`deserialize_any` 3.6 KB, `parse_escape` 2.1 KB, `make_error` 1.7 KB); alloc and dlmalloc 14.1 KB; import entries 7.3 KB; serde-wasm-bindgen 6.1 KB. No single item left is larger than 6 KB: no float formatting (removed with the patch) and no monomorphisation bloat worth more than 1.5 KB (`twiggy monos`). After the seventh session (twiggy by hand on the edge-size branch, names kept, raw bytes): the call future `execute` (with `run` and the fetch) 11.9 KB, the list pages' read closure (both page interpreters inlined) 12.0 KB, the one options reader `read_guarded` 6.8 KB, the task conversion (both routes: serde_json text and serde-wasm-bindgen) 6.3 KB, the session closures 2.7 + 2.5 KB; none of them is duplicated any more, and the core owns almost no library code beyond serde_json (~17 KB): what is left is the product's own logic, the messages users read, and serde_json.",
-    "`make test` guards the gzip size of the whole browser download (the entry's import graph and the .wasm) with tests/size-budget.test.mjs against the budget in benches/size-budget.json (a regression guard set just above today's size; the 76 KiB target is recorded beside it).",
-  );
+  p(...sizeSection(R));
 
   // ---- 4 ---------------------------------------------------------------------------------------------
   const cRow = (v, label) => {

@@ -70,7 +70,7 @@ function skipImport(buf, at) {
  *   functions: {index: number, name: string|null, bytes: number}[],
  *   sections: {id: number, name: string, bytes: number, start: number}[], code: Buffer|null }}
  *   `index` is the function index (imports first), `bytes` the body's size (its size field not
- *   counted), `code` the code section's contents.
+ *   counted), `code` and `data` the code and data sections' contents.
  */
 export function readWasmFunctions(buf) {
   if (buf.length < 8 || buf.readUInt32LE(0) !== 0x6d736100) throw new Error("not a .wasm (no \\0asm magic)");
@@ -80,6 +80,7 @@ export function readWasmFunctions(buf) {
   const names = new Map();
   const sections = [];
   let code = null;
+  let data = null;
   let at = 8;
   while (at < buf.length) {
     const id = buf[at++];
@@ -116,6 +117,8 @@ export function readWasmFunctions(buf) {
         p += len;
       }
       if (p !== end) throw new Error("wasm: the code section's bodies do not fill it");
+    } else if (id === 11) {
+      data = buf.subarray(at, end);
     } else if (id === 0) {
       let p;
       [name, p] = utf8(buf, at);
@@ -141,7 +144,7 @@ export function readWasmFunctions(buf) {
     at = end;
   }
   const functions = bodies.map((bytes, i) => ({ index: imports + i, name: names.get(imports + i) ?? null, bytes }));
-  return { imports, exports, functions, sections, code };
+  return { imports, exports, functions, sections, code, data };
 }
 
 // ---- owners --------------------------------------------------------------------------------
@@ -251,11 +254,25 @@ export function ownerOf(name, { modules = { js: new Set(), core: new Set() }, ex
   return { group: "other", module: word || null };
 }
 
-/** A function's name for a table: no hashes, no crate prefix of the project, at most `max` characters. */
+/** A function's name for a table: no hashes, the project's crate as `crate::`, at most `max` characters. */
 export function shortName(name, max = 110) {
   if (name === null) return "(unnamed)";
-  const s = cleanName(name).replaceAll(`${CRATE}::`, "");
+  const s = cleanName(name).replaceAll(`${CRATE}::`, "crate::");
   return s.length <= max ? s : s.slice(0, max - 1) + "…";
+}
+
+/** How many bytes of `buf` lie in runs of 8 or more printable ASCII characters (text). */
+export function textBytes(buf, run = 8) {
+  let total = 0;
+  let length = 0;
+  for (const byte of buf) {
+    if ((byte >= 0x20 && byte < 0x7f) || byte === 0x0a) length++;
+    else {
+      if (length >= run) total += length;
+      length = 0;
+    }
+  }
+  return length >= run ? total + length : total;
 }
 
 /**
@@ -289,6 +306,7 @@ export function profileWasm(twin, shipped, modules) {
     shippedData: s ? section(s, 11) : null,
     shippedBytes: shipped?.length ?? null,
     codeIdentical: s && t.code && s.code ? Buffer.compare(t.code, s.code) === 0 : null,
+    dataText: t.data ? textBytes(t.data) : null,
     owners: [...rows.values()].sort((a, b) => b.bytes - a.bytes),
     top: [...t.functions].sort((a, b) => b.bytes - a.bytes).slice(0, 12).map((f) => ({ name: f.name, bytes: f.bytes, owner: ownerOf(f.name, context) })),
   };
