@@ -21,6 +21,7 @@ import { WASM_BINDGEN_FLAGS, WASM_OPT_FLAGS } from "../../scripts/wasm-opt-flags
 
 const CRATE = "iot_upgrade_task";
 
+/** @param {Buffer} buf @param {number} at @returns {[number, number]} the number, the offset after it */
 function leb(buf, at) {
   let result = 0;
   let shift = 0;
@@ -34,14 +35,17 @@ function leb(buf, at) {
   return [result, at];
 }
 
+/** @param {Buffer} buf @param {number} at @returns {[string, number]} */
 const utf8 = (buf, at) => {
   const [len, p] = leb(buf, at);
   return [buf.subarray(p, p + len).toString("utf8"), p + len];
 };
 
-/** Skips one import's description (after module and field names); returns [isFunction, at]. */
+/** Skips one import's description (after module and field names).
+ * @param {Buffer} buf @param {number} at @returns {[boolean, number]} [isFunction, at] */
 function skipImport(buf, at) {
   const kind = buf[at++];
+  /** @param {number} p */
   const limits = (p) => {
     const flags = buf[p++];
     [, p] = leb(buf, p);
@@ -66,9 +70,11 @@ function skipImport(buf, at) {
 
 /**
  * Reads a .wasm's function bodies and names.
+ * @param {Buffer} buf
  * @returns {{ imports: number, exports: Map<string, number>,
  *   functions: {index: number, name: string|null, bytes: number}[],
- *   sections: {id: number, name: string, bytes: number, start: number}[], code: Buffer|null }}
+ *   sections: {id: number, name: string, bytes: number, start: number}[], code: Buffer|null,
+ *   data: Buffer|null }}
  *   `index` is the function index (imports first), `bytes` the body's size (its size field not
  *   counted), `code` and `data` the code and data sections' contents.
  */
@@ -155,6 +161,7 @@ const STD = new Set(["core", "alloc", "std", "compiler_builtins", "__rustc", "ha
 const BUILTINS = /^(?:mem(?:cpy|move|set|cmp)|bcmp|fmaxf?|fminf?|__(?:multi3|udivti3|umodti3|divti3|modti3|ashlti3|lshrti3|ashrti3|muloti4))$/;
 const PRIMITIVES = /^<(?:&(?:mut )?)?(?:char|str|bool|u8|u16|u32|u64|u128|usize|i8|i16|i32|i64|i128|isize|f32|f64|\[.*\])>::/;
 /** The groups of library crates (BENCHMARKS.md's rows), by crate name. */
+/** @type {Record<string, string>} */
 const LIBRARY = {
   serde_json: "serde_json",
   serde: "serde",
@@ -187,20 +194,24 @@ export const GROUPS = {
   "unnamed": "functions without a name in the name section",
 };
 
-/** The crate paths a name mentions, in order (`a::b::c` with at least one `::`). */
+/** The crate paths a name mentions, in order (`a::b::c` with at least one `::`).
+ * @param {string} name @returns {string[]} */
 function cratePaths(name) {
   // A path starts at an identifier not preceded by `::` (the `::reserve` of
   // `RawVecInner<A>::reserve` continues a path, it is no crate).
   return name.match(/(?<![A-Za-z0-9_:])[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_{][A-Za-z0-9_{}]*)+/g) ?? [];
 }
 
-/** A name without the `::h<hash>` suffix and std's `[<hash>]` crate disambiguators. */
+/** A name without the `::h<hash>` suffix and std's `[<hash>]` crate disambiguators.
+ * @param {string} name @returns {string} */
 export function cleanName(name) {
   return name.replace(/::h[0-9a-f]{16}\b/g, "").replace(/\[[0-9a-f]{16}\]/g, "");
 }
 
-/** The modules of the project's two halves ("js", "core"): its source files' names. */
+/** The modules of the project's two halves ("js", "core"): its source files' names.
+ * @param {string} root @returns {{js: Set<string>, core: Set<string>}} */
 export function projectModules(root) {
+  /** @param {string} dir */
   const of = (dir) => new Set(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".rs") && f !== "mod.rs").map((f) => f.slice(0, -3)) : []);
   return { js: of(path.join(root, "src", "js")), core: of(path.join(root, "src", "core")) };
 }
@@ -234,6 +245,7 @@ export function ownerOf(name, { modules = { js: new Set(), core: new Set() }, ex
   if (name === null || name === "") return { group: "unnamed", module: null };
   const clean = cleanName(name);
   const paths = cratePaths(clean);
+  /** @param {string} p */
   const crateOf = (p) => p.slice(0, p.indexOf("::"));
   const first = paths.find((p) => !STD.has(crateOf(p)));
   if (first && crateOf(first) === CRATE) {
@@ -254,14 +266,16 @@ export function ownerOf(name, { modules = { js: new Set(), core: new Set() }, ex
   return { group: "other", module: word || null };
 }
 
-/** A function's name for a table: no hashes, the project's crate as `crate::`, at most `max` characters. */
+/** A function's name for a table: no hashes, the project's crate as `crate::`, at most `max` characters.
+ * @param {string|null} name @param {number} [max] @returns {string} */
 export function shortName(name, max = 110) {
   if (name === null) return "(unnamed)";
   const s = cleanName(name).replaceAll(`${CRATE}::`, "crate::");
   return s.length <= max ? s : s.slice(0, max - 1) + "…";
 }
 
-/** How many bytes of `buf` lie in runs of 8 or more printable ASCII characters (text). */
+/** How many bytes of `buf` lie in runs of `run` (8) or more printable ASCII characters (text).
+ * @param {Uint8Array} buf @param {number} [run] @returns {number} */
 export function textBytes(buf, run = 8) {
   let total = 0;
   let length = 0;
@@ -278,8 +292,9 @@ export function textBytes(buf, run = 8) {
 /**
  * The profile of a names-kept .wasm (`twin`), against the shipped one (`shipped`, whose code
  * section it should equal).
+ * @param {Buffer} twin @param {Buffer|null} [shipped] @param {{js: Set<string>, core: Set<string>}} [modules]
  */
-export function profileWasm(twin, shipped, modules) {
+export function profileWasm(twin, shipped = null, modules = { js: new Set(), core: new Set() }) {
   const t = readWasmFunctions(twin);
   const context = { modules, exports: new Set(t.exports.keys()) };
   const s = shipped ? readWasmFunctions(shipped) : null;
@@ -292,6 +307,7 @@ export function profileWasm(twin, shipped, modules) {
     row.bytes += f.bytes;
     rows.set(key, row);
   }
+  /** @param {ReturnType<typeof readWasmFunctions>|null} w @param {number} id */
   const section = (w, id) => w?.sections.find((x) => x.id === id)?.bytes ?? null;
   const codeBytes = section(t, 10);
   const shippedCode = s ? section(s, 10) : null;
@@ -318,7 +334,8 @@ export function profileWasm(twin, shipped, modules) {
 export const TWIN_BINDGEN_FLAGS = [...WASM_BINDGEN_FLAGS, "--keep-debug"];
 export const TWIN_OPT_FLAGS = [...WASM_OPT_FLAGS, "--debuginfo"];
 
-/** Builds the names-kept twin of pkg/'s .wasm from the cargo output in `root`/target; returns its bytes. */
+/** Builds the names-kept twin of pkg/'s .wasm from the cargo output in `root`/target; returns its bytes.
+ * @param {string} root @returns {Buffer} */
 export function buildTwin(root) {
   const input = path.join(root, "target", "wasm32-unknown-unknown", "release", `${CRATE}.wasm`);
   if (!existsSync(input)) throw new Error(`no cargo output ${path.relative(root, input)} (node scripts/build-pkg.mjs makes it)`);
@@ -326,6 +343,7 @@ export function buildTwin(root) {
   if (!existsSync(wasmOpt)) throw new Error("wasm-opt from the npm package binaryen is missing");
   const dir = mkdtempSync(path.join(os.tmpdir(), "iot-wasm-twin-"));
   try {
+    /** @param {string} cmd @param {string[]} args */
     const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     run("wasm-bindgen", [...TWIN_BINDGEN_FLAGS, "--out-dir", dir, "--out-name", CRATE, input]);
     const file = path.join(dir, `${CRATE}_bg.wasm`);
@@ -336,7 +354,8 @@ export function buildTwin(root) {
   }
 }
 
-/** The whole measurement for benches/run.mjs: the twin built, read, compared with `pkgWasm`. */
+/** The whole measurement for benches/run.mjs: the twin built, read, compared with `pkgWasm`.
+ * @param {string} root @param {Buffer} pkgWasm */
 export function measureWasmProfile(root, pkgWasm) {
   const started = Date.now();
   const twin = buildTwin(root);

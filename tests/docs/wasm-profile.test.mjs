@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ownerOf, profileWasm, readWasmFunctions, shortName, textBytes } from "../../benches/lib/wasm-profile.mjs";
 
-/** Unsigned LEB128. */
+/** Unsigned LEB128. @param {number} n @returns {number[]} */
 const leb = (n) => {
   const out = [];
   do {
@@ -18,8 +18,11 @@ const leb = (n) => {
   } while (n !== 0);
   return out;
 };
+/** @param {string} s */
 const str = (s) => [...leb(Buffer.byteLength(s)), ...Buffer.from(s)];
+/** @param {number} id @param {number[]} bytes */
 const section = (id, bytes) => [id, ...leb(bytes.length), ...bytes];
+/** @param {number[][]} items */
 const vec = (items) => [...leb(items.length), ...items.flat()];
 
 const EDGE = "iot_upgrade_task::js::execute::{{closure}}::h0123456789abcdef";
@@ -66,8 +69,8 @@ test("function bodies are sized and named by index, imported functions excluded"
   ]);
   assert.deepEqual([...wasm.exports], [["errorRecord", 2]]);
   const code = wasm.sections.find((s) => s.id === 10);
-  assert.equal(code.bytes, 1 + (1 + 5) + (2 + 202) + (1 + 2)); // count + size fields + bodies
-  assert.equal(wasm.data.length, 1 + DATA.length);
+  assert.equal(code?.bytes, 1 + (1 + 5) + (2 + 202) + (1 + 2)); // count + size fields + bodies
+  assert.equal(wasm.data?.length, 1 + DATA.length);
 });
 
 test("the profile groups the bodies by owner and compares the code with the shipped module's", () => {
@@ -100,6 +103,7 @@ test("the profile groups the bodies by owner and compares the code with the ship
 
 test("owners follow the written rule on names from the real build", () => {
   const context = { modules: { js: new Set(["convert", "fetch"]), core: new Set(["wire", "task", "validate"]) }, exports: new Set(["errorRecord", "nextPollDelay"]) };
+  /** @param {string} name */
   const owner = (name) => {
     const o = ownerOf(name, context);
     return o.module === null ? o.group : `${o.group}: ${o.module}`;
