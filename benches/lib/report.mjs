@@ -270,6 +270,7 @@ export function renderMarkdown(R) {
     "# or, by hand:",
     "node scripts/build-pkg.mjs && (cd benches && npm ci) && node benches/run.mjs",
     "node benches/run.mjs --quick --no-browser --out /tmp/b.md   # a fast try of the harness",
+    "node benches/run.mjs --size-only --out /tmp/size.md          # section 3 alone: sizes and the .wasm's profile (~10 s)",
     "```",
     "The Chromium part uses playwright-core (the workspace's devDependency) and `/usr/bin/chromium` (or `$CHROMIUM_PATH`); without them it is skipped and says so here.",
     `The raw numbers of the last run are left in \`$TMPDIR/iot-upgrade-task-bench.json\`.`,
