@@ -18,22 +18,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { WASM_BINDGEN_FLAGS, WASM_OPT_FLAGS } from "../../scripts/wasm-opt-flags.mjs";
+import { leb } from "./wasm-sections.mjs";
 
 const CRATE = "iot_upgrade_task";
-
-/** @param {Buffer} buf @param {number} at @returns {[number, number]} the number, the offset after it */
-function leb(buf, at) {
-  let result = 0;
-  let shift = 0;
-  let byte;
-  do {
-    if (at >= buf.length) throw new Error("wasm: a LEB128 number runs past the end");
-    byte = buf[at++];
-    result += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [result, at];
-}
 
 /** @param {Buffer} buf @param {number} at @returns {[string, number]} */
 const utf8 = (buf, at) => {

@@ -2,11 +2,14 @@
 
 const NAMES = ["custom", "type", "import", "function", "table", "memory", "global", "export", "start", "element", "code", "data", "datacount", "tag"];
 
-function leb(buf, at) {
+/** An unsigned LEB128 number at `at`: [the number, the offset after it] (also read by
+ * wasm-profile.mjs). @param {Uint8Array} buf @param {number} at @returns {[number, number]} */
+export function leb(buf, at) {
   let result = 0;
   let shift = 0;
   let byte;
   do {
+    if (at >= buf.length) throw new Error("wasm: a LEB128 number runs past the end");
     byte = buf[at++];
     result += (byte & 0x7f) * 2 ** shift;
     shift += 7;
