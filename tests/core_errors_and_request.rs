@@ -10,7 +10,7 @@
 
 use iot_upgrade_task::core::request::{check_base_url, encode_segment, is_loopback};
 use iot_upgrade_task::core::{
-    build_login, build_request, classify, interpret, Argument, ErrorKind, ErrorReport,
+    build_login, build_request, classify, interpret, Argument, ErrorKind, ErrorReport, Problem,
     RawArguments, RawLogin,
 };
 
@@ -185,6 +185,65 @@ fn messages_name_kind_status_code_and_text() {
         report.message,
         "not_found: HTTP 404; platform error 123009: The requested task does not exist."
     );
+}
+
+#[test]
+fn a_problem_is_known_as_the_whole_body_s_by_how_it_was_made_not_by_its_words() {
+    let report = |problem: Problem| {
+        ErrorReport::new(
+            ErrorKind::InvalidResponse,
+            Some(200),
+            None,
+            None,
+            None,
+            vec![problem],
+        )
+        .message
+    };
+    assert!(Problem::body("the body is odd").is_of_body());
+    assert_eq!(Problem::body("the body is odd").path, "");
+    assert_eq!(
+        report(Problem::body("the body is odd")),
+        "invalid_response: HTTP 200; the body is odd"
+    );
+    // The same words made as a problem of the value at the root are placed like any other.
+    assert!(!Problem::new("", "the body is odd").is_of_body());
+    assert_eq!(
+        report(Problem::new("", "the body is odd")),
+        "invalid_response: HTTP 200; body the body is odd"
+    );
+    assert_eq!(
+        report(Problem::new("", "must be an object")),
+        "invalid_response: HTTP 200; body must be an object"
+    );
+    // Every whole-body problem the core makes is made as one.
+    let bodies: [&[u8]; 6] = [b"", b"<html/>", b"\xff", br#"{"a":"#, b"[1]", b"nul"];
+    for body in bodies {
+        let found = interpret(200, Some(body)).unwrap_err();
+        assert!(
+            found.problems.iter().all(Problem::is_of_body),
+            "{body:?}: {:?}",
+            found.problems
+        );
+    }
+    let asked = iot_upgrade_task::core::lists::Paging {
+        page_no: 0,
+        page_size: 10,
+    };
+    let page = iot_upgrade_task::core::lists::interpret_task_page(200, Some(b"[]"), asked);
+    let login = iot_upgrade_task::core::login::interpret_login(200, Some(b"[]"), 0.0);
+    for found in [page.unwrap_err(), login.unwrap_err()] {
+        assert!(
+            found.problems.iter().all(Problem::is_of_body),
+            "{:?}",
+            found.problems
+        );
+        assert!(
+            !found.message.contains("body the body"),
+            "{}",
+            found.message
+        );
+    }
 }
 
 #[test]

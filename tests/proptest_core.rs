@@ -1152,9 +1152,12 @@ fn check_invalid_response(report: &ErrorReport, status: u16) -> Result<(), TestC
     prop_assert_eq!(&report.error_code, &None);
     prop_assert!(!report.problems.is_empty());
     prop_assert!(report.message.starts_with("invalid_response"));
-    for Problem { path, message } in &report.problems {
+    for problem in &report.problems {
+        let Problem { path, message, .. } = problem;
         prop_assert!(is_real_path(path), "not a real field: {path:?} ({message})");
         prop_assert!(!message.is_empty(), "empty message at {path:?}");
+        // At the root of an answer there is only the body: it names itself in the message.
+        prop_assert_eq!(path.is_empty(), problem.is_of_body(), "{:?}", problem);
     }
     Ok(())
 }

@@ -205,10 +205,10 @@ impl ErrorReport {
             (None, None) => {}
         }
         if let Some(first) = self.problems.first() {
-            // A problem of the whole body says so itself ("the body is truncated JSON …"); one
-            // at the root that does not is placed as "body".
+            // A problem of the whole body says so itself ("the body is truncated JSON …"); any
+            // other one at the root is placed as "body".
             let place = match first.path.as_str() {
-                "" if first.message.starts_with("the body") => None,
+                _ if first.is_of_body() => None,
                 "" => Some("body"),
                 path => Some(path),
             };

@@ -558,7 +558,7 @@ struct Frame {
 #[cold]
 fn not_a_page(status: u16, other: &Json<'_>) -> ErrorReport {
     let message = described("the body is ", other, ", not a JSON object (a page)");
-    invalid_response(status, vec![Problem::new("", message)])
+    invalid_response(status, vec![Problem::body(message)])
 }
 
 /// Checks a page's frame — `data` (the list's length, or what stands in its place), the total

@@ -46,10 +46,11 @@ pub fn interpret_login(
         Obj::Other(other) => {
             return Err(invalid_response(
                 status,
-                vec![Problem::new(
-                    "",
-                    described("the body is ", other, ", not a JSON object"),
-                )],
+                vec![Problem::body(described(
+                    "the body is ",
+                    other,
+                    ", not a JSON object",
+                ))],
             ))
         }
     };

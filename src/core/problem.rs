@@ -4,7 +4,9 @@ use serde::{Serialize, Serializer};
 
 use super::redact::Redactor;
 
-/// A single problem: where (`targets.devices[3]`, `""` for the whole body) and what.
+/// A single problem: where (`targets.devices[3]`, `""` for the whole body) and what. A problem
+/// of the whole body is made by [`Problem::body`] and its message names the body itself ("the
+/// body is truncated JSON …"), so it reads whole without a place in front of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// The path in JS field names; empty for a problem with the whole body.
@@ -12,19 +14,40 @@ pub struct Problem {
     /// What is wrong, in plain English.
     #[serde(serialize_with = "finished")]
     pub message: String,
+    /// Whether this is a problem of the whole body whose message names the body itself
+    /// ([`Problem::body`]); Rust-side only, it never reaches JS.
+    #[serde(skip)]
+    of_body: bool,
 }
 
 impl Problem {
-    /// Creates a problem at `path`.
+    /// Creates a problem at `path`, relative to the value checked (`""`: that value itself,
+    /// which its caller then places, as a page does its items: `data[3]`).
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::of(path.into(), message.into())
+        Self::of(path.into(), message.into(), false)
+    }
+
+    /// A problem of the whole body, at path `""`; `message` names the body itself ("the body is
+    /// …"), which is why a report's message and the CLI put no place in front of it.
+    pub fn body(message: impl Into<String>) -> Self {
+        Self::of(String::new(), message.into(), true)
+    }
+
+    /// Whether this is a problem of the whole body ([`Problem::body`]), whose message needs no
+    /// place in front of it.
+    pub fn is_of_body(&self) -> bool {
+        self.of_body
     }
 
     /// [`Problem::new`] once its path and message are Strings (not generic: one copy).
     #[inline(never)]
     #[cold]
-    fn of(path: String, message: String) -> Self {
-        Self { path, message }
+    fn of(path: String, message: String, of_body: bool) -> Self {
+        Self {
+            path,
+            message,
+            of_body,
+        }
     }
 }
 

@@ -70,10 +70,9 @@ fn refusal(
     match read {
         None => Err(invalid_response(
             status,
-            vec![Problem::new(
-                "",
-                format!("the body is larger than {MAX_BODY_BYTES} bytes (4 MiB)"),
-            )],
+            vec![Problem::body(format!(
+                "the body is larger than {MAX_BODY_BYTES} bytes (4 MiB)"
+            ))],
         )),
         Some(Err(problem)) => Err(invalid_response(status, vec![problem.clone()])),
         Some(Ok(())) => Ok(()),
@@ -114,10 +113,10 @@ fn read_body<'a>(body: &'a [u8], want: Want<'_, 'a>) -> Result<Read<'a>, Problem
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() {
-        return Err(Problem::new("", "the body is empty, not a JSON object"));
+        return Err(Problem::body("the body is empty, not a JSON object"));
     }
     if trimmed.first() == Some(&b'<') {
-        return Err(Problem::new("", "the body is HTML or XML, not JSON"));
+        return Err(Problem::body("the body is HTML or XML, not JSON"));
     }
     let text = std::str::from_utf8(body).map_err(not_utf8)?;
     read_text(text, want).map_err(not_json)
@@ -127,13 +126,10 @@ fn read_body<'a>(body: &'a [u8], want: Want<'_, 'a>) -> Result<Read<'a>, Problem
 #[cold]
 #[inline(never)]
 fn not_utf8(error: std::str::Utf8Error) -> Problem {
-    Problem::new(
-        "",
-        format!(
-            "the body is not valid JSON (invalid UTF-8 at byte {})",
-            error.valid_up_to()
-        ),
-    )
+    Problem::body(format!(
+        "the body is not valid JSON (invalid UTF-8 at byte {})",
+        error.valid_up_to()
+    ))
 }
 
 /// The problem of a body that is not JSON (cold: off the reading's way).
@@ -145,7 +141,7 @@ fn not_json(error: serde_json::Error) -> Problem {
     } else {
         format!("the body is not valid JSON ({error})")
     };
-    Problem::new("", message)
+    Problem::body(message)
 }
 
 /// Finds the platform's error fields (`error_code`/`error_desc`, or a gateway's

@@ -52,10 +52,11 @@ const EXECUTE_TYPES: &[(&str, ExecuteType)] = &[
 pub fn normalise_task(body: &Obj<'_, WireTask<'_>>) -> Result<UpgradeTask, Vec<Problem>> {
     match body {
         Obj::Object(root) => normalise_task_object(root),
-        Obj::Other(other) => Err(vec![Problem::new(
-            "",
-            described("the body is ", other, ", not a JSON object"),
-        )]),
+        Obj::Other(other) => Err(vec![Problem::body(described(
+            "the body is ",
+            other,
+            ", not a JSON object",
+        ))]),
     }
 }
 
