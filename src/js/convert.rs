@@ -581,9 +581,6 @@ extern "C" {
     /// `Array.prototype.join` of a list of keys (throws, caught, for a Symbol in it).
     #[wasm_bindgen(catch, js_namespace = ["Array", "prototype", "join"], js_name = call)]
     fn checked_join(keys: &Array) -> Result<String, JsValue>;
-    /// `String.prototype.slice.call(text, start, end)`: the code units `start..end` of `text`.
-    #[wasm_bindgen(catch, js_namespace = ["String", "prototype", "slice"], js_name = call)]
-    fn slice_of(text: &JsString, start: u32, end: u32) -> Result<JsValue, JsValue>;
     /// `String.prototype.isWellFormed` (ES2024; throws, caught, where the runtime has none:
     /// js-sys's own binding would throw through the module there).
     #[wasm_bindgen(method, catch, js_class = "String", js_name = isWellFormed)]
@@ -722,7 +719,7 @@ struct Defining {
 
 thread_local! {
     /// What the conversion under way defines: unknown (`None`) until its first property (a
-    /// task with short ids crosses as JSON text and never asks), then [`what_to_define`]'s
+    /// task crosses as JSON text and never asks), then [`what_to_define`]'s
     /// answer for the rest of it ([`to_plain`] and [`settle_plain`] reset it).
     static DEFINE: std::cell::Cell<Option<Defining>> = const { std::cell::Cell::new(None) };
 }
@@ -783,7 +780,7 @@ const OBJECT_PROTOTYPE_KEYS: &[&str] = &[
 /// index key and `Object.prototype` is `Array.prototype`'s prototype. A define (slower) makes
 /// the call work as if the prototypes were clean. A few reads of the runtime's own objects
 /// (Node 20: `Object.prototype`'s keys and their join about 0.5 µs, the rest 0.03 µs), once
-/// per conversion that uses `serde-wasm-bindgen` (a task with short ids crosses as JSON
+/// per conversion that uses `serde-wasm-bindgen` (a task crosses as JSON
 /// text, which needs none).
 fn what_to_define() -> Defining {
     let everything = Defining {
@@ -822,90 +819,18 @@ fn what_to_define() -> Defining {
     define
 }
 
-/// Up to how many bytes per string of its device and group lists a task crosses as one
-/// `serde_json` text read by `JSON.parse`; beyond, through `serde-wasm-bindgen`. Each string
-/// `serde-wasm-bindgen` makes is one decode of its own (about 85 ns more than `JSON.parse`
-/// reading it), each byte of JSON text about 1.2 ns more than a decoded string's (serde_json
-/// writes it escaped, `JSON.parse` reads it again): the text wins for the short ids of a
-/// typical task (0.92-0.96x) and loses for long names (256 of 128 bytes: 1.14x, the largest
-/// task: 1.31x). Measured in BENCHMARKS.md (section 7, run I), before the device and group
-/// lists crossed as slices of one string ([`string_list`]), which makes each of their strings
-/// cheaper by that route still: the crossover was not measured again.
-const JSON_BYTES_PER_STRING: usize = 64;
-
-/// A task as a plain object, by whichever route is faster for its strings
-/// ([`JSON_BYTES_PER_STRING`]); both give what `JSON.parse` of the normalised task gives.
-/// Through `serde_json` text, the unknown `extendPara` members are copied as sent; through
-/// `serde-wasm-bindgen`, each is its JSON text as sent read by the engine's own `JSON.parse`,
-/// defined as an own data property in the order sent. Either way: exactly what `JSON.parse`
-/// of the whole body gives (`__proto__` included, which an assignment would turn into a
-/// prototype change; a repeated key's last value at its first place).
+/// A task as a plain object: its `serde_json` text ([`UpgradeTask::to_json`], the unknown
+/// `extendPara` members copied as sent) read by one `JSON.parse`, so it is exactly what
+/// `JSON.parse` of the normalised task gives — own data properties whatever the page's
+/// prototypes hold, `__proto__` included, a repeated key's last value at its first place. One
+/// route for every task: it was faster than `serde-wasm-bindgen` for every shape measured, in
+/// Node 20 and Chromium, short ids and the largest task alike (BENCHMARKS.md section 7, run T).
 impl ToJs for UpgradeTask {
-    fn to_js(mut self) -> Result<JsValue, JsValue> {
-        let lists = self
-            .targets
-            .devices
-            .iter()
-            .chain(&self.targets.device_groups);
-        let (count, bytes) = lists.fold((0, 0), |(count, bytes), text| {
-            (count + 1, bytes + text.len())
-        });
-        if bytes <= JSON_BYTES_PER_STRING.saturating_mul(count) {
-            // A failure becomes `invalid_response` in `settle`, never an empty task.
-            let text = self.to_json().map_err(|_| JsValue::NULL)?;
-            return JSON::parse(&text);
-        }
-        let other = std::mem::take(&mut self.extend_para.other);
-        let groups = std::mem::take(&mut self.targets.device_groups);
-        let devices = std::mem::take(&mut self.targets.devices);
-        let task = plain(&self)?;
-        define_members(&Reflect::get(&task, &name("extendPara"))?, &other)?;
-        // Set again where `plain` put the empty lists: each key keeps its place.
-        let targets = Reflect::get(&task, &name("targets"))?;
-        put(
-            &targets,
-            &name("deviceGroups"),
-            &string_list(&groups)?,
-            false,
-        )?;
-        put(&targets, &name("devices"), &string_list(&devices)?, false)?;
-        Ok(task)
+    fn to_js(self) -> Result<JsValue, JsValue> {
+        // A failure becomes `invalid_response` in `settle`, never an empty task.
+        let text = self.to_json().map_err(|_| JsValue::NULL)?;
+        JSON::parse(&text)
     }
-}
-
-/// `strings` as a JS array of strings, made from one JS string of them all: one UTF-8 decode
-/// (wasm-bindgen's `TextDecoder`) for the list, each element a `slice` of it (cut in UTF-16
-/// code units). A string of its own each, as `serde-wasm-bindgen` makes them, is one decode
-/// each, and a decode is dear in Chromium: the largest task's 512 names took 165 µs there
-/// (52 µs in Node 20), one decode and 512 slices 17 µs (13 µs), in plain JS. The elements
-/// are assigned or defined as `serde-wasm-bindgen`'s would be ([`put`]).
-fn string_list(strings: &[String]) -> Result<JsValue, JsValue> {
-    let list = Array::new();
-    if strings.is_empty() {
-        return Ok(list.into());
-    }
-    let joined = JsString::from(strings.concat().as_str());
-    let mut start: u32 = 0;
-    for (index, text) in (0u32..).zip(strings) {
-        // Its length in UTF-16 code units, which `slice` counts in.
-        let units = if text.is_ascii() {
-            text.len()
-        } else {
-            text.encode_utf16().count()
-        };
-        let end = u32::try_from(units)
-            .ok()
-            .and_then(|units| start.checked_add(units))
-            .ok_or(JsValue::NULL)?;
-        put(
-            &list,
-            &JsValue::from(index),
-            &slice_of(&joined, start, end)?,
-            true,
-        )?;
-        start = end;
-    }
-    Ok(list.into())
 }
 
 /// A subtask as a plain object; its `extendInfo` members defined as a task's `extendPara`

@@ -94,11 +94,9 @@ describe("the result", () => {
   });
 
   test("long device and group names (the lists made from one string) come back exactly as sent, in order", async () => {
-    // Over 64 bytes per name on average: the task crosses through serde-wasm-bindgen, its two
-    // lists as slices of one JS string (src/js/convert.rs `string_list`), cut in UTF-16 code
-    // units: 1- to 4-byte UTF-8 (a 4-byte character is two code units), escapes, a NUL, and a
-    // first name that starts with U+FEFF (a decoder that dropped a leading BOM would shift
-    // every slice after it).
+    // Names of over 80 bytes, through the task's serde_json text and one JSON.parse: 1- to
+    // 4-byte UTF-8 (a 4-byte character is two UTF-16 code units), escapes, a NUL, and a first
+    // name that starts with U+FEFF (a decoder that dropped a leading BOM would lose it).
     const long = (head, fill) => `${head}-${fill.repeat(Math.ceil(80 / fill.length))}`;
     const deviceGroups = [long("\uFEFFgrp-bom", "b"), long("grp-ascii", "abc"), long("grp-é", "é"), long("grp-水", "水")];
     const devices = [long("dev-😀", "😀"), "d", long("dev-mix", "aé水😀"), long('dev-"\\/\n\t\u0000', "\u0000"), long("dev-last", "z")];
