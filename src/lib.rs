@@ -9,8 +9,8 @@
 //! One call: `fetch` (gloo-net's `RequestBuilder` and `Response`) → capped body (the body
 //! stream, 4 MiB at most) → serde (`serde_json` into the lenient wire types of
 //! [`core::wire`]) → validate/normalise ([`core::validate`]) → `serde-wasm-bindgen`
-//! (`json_compatible`; for a task, its `serde_json` text read by one `JSON.parse`, chosen by
-//! measurement) → a plain JS object.
+//! (`json_compatible`; for a task, a subtask or a list page, its `serde_json` text read by one
+//! `JSON.parse`, chosen by measurement) → a plain JS object.
 #![forbid(unsafe_code)]
 
 /// The allocator of the .wasm: talc (single-threaded wasm, heaps grown from the module's

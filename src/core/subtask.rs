@@ -92,7 +92,8 @@ impl PartialEq for ExtendInfo {
     }
 }
 
-/// The members as sent (the edge defines them one by one for `JSON.parse`'s exact reading).
+/// The members as sent (`serde_json` copies each raw, so `JSON.parse` of the text reads them
+/// as it reads the body).
 impl Serialize for ExtendInfo {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;

@@ -745,17 +745,6 @@ fn plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value.serialize(serializer).map_err(JsValue::from)
 }
 
-/// `target[key] = value` for the conversion under way (an element of an array when
-/// `element`): assigned when nothing on the prototypes can intercept it, defined otherwise.
-fn put(target: &JsValue, key: &JsValue, value: &JsValue, element: bool) -> Result<(), JsValue> {
-    let define = defining();
-    if (element && define.elements) || (!element && define.objects) {
-        own_property(target, key, value)
-    } else {
-        Reflect::set(target, key, value).map(|_| ())
-    }
-}
-
 /// The own keys of `Object.prototype` in a runtime nobody changed (Node, Chromium, Firefox,
 /// Safari): none is a key the module writes.
 const OBJECT_PROTOTYPE_KEYS: &[&str] = &[
@@ -819,56 +808,39 @@ fn what_to_define() -> Defining {
     define
 }
 
-/// A task as a plain object: its `serde_json` text ([`UpgradeTask::to_json`], the unknown
-/// `extendPara` members copied as sent) read by one `JSON.parse`, so it is exactly what
-/// `JSON.parse` of the normalised task gives — own data properties whatever the page's
-/// prototypes hold, `__proto__` included, a repeated key's last value at its first place. One
-/// route for every task: it was faster than `serde-wasm-bindgen` for every shape measured, in
-/// Node 20 and Chromium, short ids and the largest task alike (BENCHMARKS.md section 7, run T).
+/// A value as a plain object: its `serde_json` text read by one `JSON.parse`, so it is exactly
+/// what `JSON.parse` of that text gives — own data properties whatever the page's prototypes
+/// hold, `__proto__` included, a repeated key's last value at its first place — and the
+/// unknown `extendPara`/`extendInfo` members, copied as sent, are what `JSON.parse` of the
+/// body gives. Tasks, subtasks and pages cross this way: faster than `serde-wasm-bindgen`
+/// for every shape measured, in Node 20 and Chromium, short ids and the largest task alike
+/// (BENCHMARKS.md section 7, run T).
+fn parsed<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    // A failure becomes `invalid_response` in `settle`, never an empty value.
+    let text = serde_json::to_string(value).map_err(|_| JsValue::NULL)?;
+    JSON::parse(&text)
+}
+
+/// A task as a plain object ([`parsed`]).
 impl ToJs for UpgradeTask {
     fn to_js(self) -> Result<JsValue, JsValue> {
-        // A failure becomes `invalid_response` in `settle`, never an empty task.
-        let text = self.to_json().map_err(|_| JsValue::NULL)?;
-        JSON::parse(&text)
+        parsed(&self)
     }
 }
 
-/// A subtask as a plain object; its `extendInfo` members defined as a task's `extendPara`
-/// members are.
+/// A subtask as a plain object ([`parsed`]).
 impl ToJs for UpgradeSubTask {
-    fn to_js(mut self) -> Result<JsValue, JsValue> {
-        let members = std::mem::take(&mut self.extend_info.0);
-        let sub_task = plain(&self)?;
-        define_members(&Reflect::get(&sub_task, &name("extendInfo"))?, &members)?;
-        Ok(sub_task)
+    fn to_js(self) -> Result<JsValue, JsValue> {
+        parsed(&self)
     }
 }
 
-/// A page: `{ tasks | subTasks, invalid, pageNo, pageSize, totalCount }`, each item made as
-/// one item alone is.
-impl<T: ToJs + Serialize + PageItem> ToJs for Page<T> {
-    fn to_js(mut self) -> Result<JsValue, JsValue> {
-        let items = std::mem::take(&mut self.items);
-        let page = plain(&self)?;
-        let list = Array::new();
-        for (index, item) in items.into_iter().enumerate() {
-            put(&list, &JsValue::from(index as u32), &item.to_js()?, true)?;
-        }
-        put(&page, &name(T::KEY), &list, false)?;
-        Ok(page)
+/// A page, `{ tasks | subTasks, invalid, pageNo, pageSize, totalCount }`, as one plain object
+/// ([`parsed`]: one text and one `JSON.parse` for the page, not one per item).
+impl<T: Serialize + PageItem> ToJs for Page<T> {
+    fn to_js(self) -> Result<JsValue, JsValue> {
+        parsed(&self)
     }
-}
-
-/// Defines `members` (JSON texts as sent) on `object` in order, each read by `JSON.parse` and
-/// made an own data property, as `JSON.parse` of the whole body would.
-fn define_members(
-    object: &JsValue,
-    members: &[(String, Box<serde_json::value::RawValue>)],
-) -> Result<(), JsValue> {
-    for (key, raw) in members {
-        own_property(object, &JsValue::from_str(key), &JSON::parse(raw.get())?)?;
-    }
-    Ok(())
 }
 
 impl ToJs for Session {

@@ -1,8 +1,8 @@
 //! The `wasm-bindgen` edge: the exported functions, kept thin. Every rule lives in
 //! [`crate::core`]; this layer reads the options (`serde-wasm-bindgen`, behind a guard),
 //! runs the timers and the fetch (gloo-net), and converts back (`serde-wasm-bindgen`'s
-//! JSON-compatible serializer: plain objects and `null`; a task as its `serde_json` text
-//! read by one `JSON.parse`). The package's JS
+//! JSON-compatible serializer: plain objects and `null`; a task, a subtask or a list page as
+//! its `serde_json` text read by one `JSON.parse`). The package's JS
 //! (`pkg-template/api.js`) wraps these exports.
 
 mod convert;
