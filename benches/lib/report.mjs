@@ -516,7 +516,7 @@ export function renderMarkdown(R) {
     table(
       ["choice (same-run comparison)", "typical µs", "largest µs", "wasm gzip KB", "chosen"],
       [
-        ["run A — task out: serde-wasm-bindgen `to_value` (unknown `extendPara` members `JSON.parse`d one by one)", "122", "361", "112.3", "**yes**, until run I (now for long list strings)"],
+        ["run A — task out: serde-wasm-bindgen `to_value` (unknown `extendPara` members `JSON.parse`d one by one)", "122", "361", "112.3", "**yes**, until run I (then for long list strings until run T)"],
         ["run A — task out: `serde_json` text + one `JSON.parse`", "121", "424", "110.5", "no: 17 % slower on the largest (serde_json escapes byte by byte)"],
         ["run A — main (6766f6c)", "103", "394", "60.7", ""],
         ["run B — opt-level 3", "111", "", "112.3", "**yes**"],
@@ -545,7 +545,10 @@ export function renderMarkdown(R) {
         ["run I (2026-12-02, in memory, the task out by route, same build otherwise, load 4.0-4.7; µs project, ratio text ÷ to_value) — typical task", "48.5 / 51.3", "", "", "ratios 0.950, 0.954, 0.923, 0.960"],
         ["run I — 12 device ids of 36 B / 64 of 36 B / 256 of 36 B / 256 of 64 B", "", "", "", "0.965, 0.937, 0.965 / 0.906, 0.917, 0.938, 0.927 / 0.886 / 0.974"],
         ["run I — 12 of 128 B / 256 of 128 B / largest (512 names of 128-256 B)", "", "136 vs 119 (256x128); 281 vs 215 (largest)", "", "1.020, 0.958, 0.963, 1.014 / 1.143 / 1.308"],
-        ["run I — chosen: `serde_json` text + one `JSON.parse` when the device and group lists average ≤ 64 bytes per string, else `to_value` (a string costs `to_value` ~85 ns more, a byte of text ~1.2 ns more; crossover ~69 B)", "typical 0.970, 0.917", "256x36: 0.908, 0.890; largest (same route): 1.009, 1.034, 1.013, 0.969, 1.009", "115.5 (+1.6: both serializers of the task)", "**yes** (3b4b1c6)"],
+        ["run I — chosen: `serde_json` text + one `JSON.parse` when the device and group lists average ≤ 64 bytes per string, else `to_value` (a string costs `to_value` ~85 ns more, a byte of text ~1.2 ns more; crossover ~69 B)", "typical 0.970, 0.917", "256x36: 0.908, 0.890; largest (same route): 1.009, 1.034, 1.013, 0.969, 1.009", "115.5 (+1.6: both serializers of the task)", "**yes** (3b4b1c6), until run T"],
+        ["run T (tenth session, 2026-12-03, measured again after the lists crossed as slices of one string: the same build with the threshold at 0, always `to_value`, and at 2^30, always text; both packages in one process, interleaved batches of 200 calls, 15–31 rounds, in-memory fetch, load under 0.5; ratio text ÷ to_value) — Node 20", "0.84–0.96 (same build twice: 0.95–1.07, the noise)", "0.95 (swapped order: 0.98); 12, 64 and 256 ids of 16–192 B: 0.65–0.92; 256 of 256 B: 0.94", "", ""],
+        ["run T — Chromium 156 (the same page of both packages, 21 rounds of 100 calls)", "0.77", "0.87 (swapped order: 1.16 the other way); 12 and 256 ids of 36–256 B: 0.67–0.87", "", ""],
+        ["run T — chosen: every task, subtask and list page as its `serde_json` text read by one `JSON.parse` (a page: one text, not one per item); `to_value` stays for sessions, problems and error records. This build ÷ main ae24162, same method, both orders", "same route as before: within noise", "Node 0.93 / 0.90, Chromium 0.81; 256 ids of 128 B: Node 0.85 / 0.88, Chromium 0.82. 100-item page of typical tasks: 0.80 / 0.91; of subtasks: 0.42 / 0.46", "−3.9 (97778 → 93876 B)", "**yes** (7baea5b, 6b20f4c)"],
         ["run J (in memory, load 2.8-3.3) — options: serde-wasm-bindgen `deserialize_struct` over a prototype-less copy (looks up all 11 fields of `CallOptions`)", "48.3 (median of 3)", "216.7", "114.1", "no"],
         ["run J — options: the guard keeps (key, safe value) of the keys present; serde's `MapDeserializer` walks them, serde-wasm-bindgen reads each value", "0.961× (0.970, 0.951, 0.961)", "0.984, 0.996, 0.997×", "113.9", "**yes** (204f67f): imported-JS calls per typical call 253 → 213; `waitPolicy` alone 1661 → 1023 ns"],
         ["run K (in memory, load 3.0-3.3) — deadlines as a promise each, every await a `Promise.race`", "44.4 (median of 3)", "172.8", "115.5", "no"],
