@@ -355,7 +355,7 @@ export function renderMarkdown(R) {
     dom.push(
       `- **Per call.** With the network taken away (section 2, typical task) the floor costs ${us(bt.floor)} µs and the project ${us(bt.project)} µs: ` +
         `${us(bt.projectOver)} µs more. About ${signed(bt.plumbingExtra, us)} µs of that is the way the Rust side drives \`fetch\` as imitated in JS (a \`Request\` object, an \`AbortController\`, two timers, the body read chunk by chunk through a stream reader), ` +
-        `and about ${us(bt.projectCore)} µs is the rest (the options read by serde-wasm-bindgen from the guarded values, serde_json reading the body into the wire types, validating, normalising, the result made by one \`JSON.parse\` of its serde_json text or, for long ids, by serde-wasm-bindgen, wasm-bindgen glue and futures). ` +
+        `and about ${us(bt.projectCore)} µs is the rest (the options read by serde-wasm-bindgen from the guarded values, serde_json reading the body into the wire types, validating, normalising, the result made by one \`JSON.parse\` of its serde_json text, wasm-bindgen glue and futures). ` +
         `For the largest task the same split is ${signed(bl.plumbingExtra, us)} µs of plumbing${bl.plumbingExtra < 0 ? " (i.e. none measurable, within the noise)" : ""} and ${us(bl.projectCore)} µs of wasm side, over a ${us(bl.floor)} µs floor. ` +
         `Over loopback the floor's own time (${ms(lt.floor.median)} ms typical) is mostly the HTTP round trip, so the same extra work shows as ${ratio(lt.project.median, lt.floor.median)}.` +
         (R.profile?.typical
@@ -376,7 +376,7 @@ export function renderMarkdown(R) {
   if (coreT < 1 || coreL < 1) {
     dom.push(
       `- **Core vs zod.** zod parses + validates the typical body in ${us(bt.zodCore)} µs (\`JSON.parse\` alone: ${us(R.mem.typical.variants["JSON.parse only"].median)} µs). The project's wasm side is estimated as project − floor+project-plumbing (both with the in-memory fetch): ${us(bt.projectCore)} µs. ` +
-        "It includes crossing into wasm and back: the options read through the guard and serde-wasm-bindgen, the body copied into linear memory, the result handed out as JSON text for `JSON.parse` (or, for long ids, built as JS objects by serde-wasm-bindgen, each string copied across), and the async machinery; none of that is validation proper, but it is what a caller pays.",
+        "It includes crossing into wasm and back: the options read through the guard and serde-wasm-bindgen, the body copied into linear memory, the result handed out as one JSON text for `JSON.parse`, and the async machinery; none of that is validation proper, but it is what a caller pays.",
     );
   }
   if (shipped > targetBytes) {
