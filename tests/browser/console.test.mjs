@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { DONE_CASES } from "../done-cases.mjs";
 import { simClock } from "../sim-clock.mjs";
-import { ROOT, connect, legendCounts, openConsole, query, screenshot, startStack, withPage } from "./helpers.mjs";
+import { ROOT, connect, legendCounts, openConnected, openConsole, query, screenshot, startStack, withPage } from "./helpers.mjs";
 
 // The simulator's time moves 250 ms per request it answers (the gateway's own included): a
 // watched task (progressMs 3000) waits for 2 of them, processes through 9 and ends at the 12th,
@@ -92,8 +92,7 @@ test("connect, pick a demo task, query it: status badge, counts, targets, policy
 test("devices done are the CLI's: stopped devices are not done, the percentage rounds down", { timeout: 30000 }, async () => {
   // The same table as the CLI's test (tests/cli/get.test.mjs): `get` prints "X of Y done (Z%)".
   await withPage(stack, async ({ page, seen }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     for (const c of DONE_CASES) {
       if (c.body) stack.sim.setTask(c.id, c.body);
       await query(page, c.id);
@@ -110,8 +109,7 @@ test("devices done are the CLI's: stopped devices are not done, the percentage r
 
 test("long target lists are collapsed with their count, and open on demand", { timeout: 30000 }, async () => {
   await withPage(stack, async ({ page }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     await query(page, "fw-256-devices");
     assert.equal(await page.getAttribute("#task-status", "data-status"), "failed");
     assert.equal(await page.textContent("#task-status"), "Failed");
@@ -133,8 +131,7 @@ test("long target lists are collapsed with their count, and open on demand", { t
 
 test("watch mode polls a progressing task until it ends, animating the progress", { timeout: 30000 }, async () => {
   await withPage(stack, async ({ page, seen }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     await page.fill("#operation-id", "demo-progress-success");
     // Record every value the progress bar and the badge take while watching.
     await page.evaluate(() => {
@@ -188,8 +185,7 @@ test("watch mode polls a progressing task until it ends, animating the progress"
 
 test("Stop watching cancels the polling", { timeout: 30000 }, async () => {
   await withPage(stack, async ({ page }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     stack.sim.restartTask("demo-progress-failed", { progressMs: 60000 });
     await page.fill("#operation-id", "demo-progress-failed");
     await page.click("#watch-button");
@@ -207,8 +203,7 @@ test("Stop watching cancels the polling", { timeout: 30000 }, async () => {
 
 test("watching another task clears the one on screen until its first answer", { timeout: 30000 }, async () => {
   await withPage(stack, async ({ page, seen }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     await query(page, "sw-stopped");
     assert.equal(await page.textContent("#task-title"), "sw-stopped");
     // Every poll of the watched task fails: sw-stopped must not stay on screen under it.
@@ -224,8 +219,7 @@ test("watching another task clears the one on screen until its first answer", { 
 
 test("a watch whose polls fail says so, and goes on watching", { timeout: 30000 }, async () => {
   await withPage(stack, async ({ page, seen }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     await page.fill("#operation-id", "sw-group-online");
     await page.click("#watch-button");
     await page.waitForSelector("#task-status[data-status='processing']");
@@ -250,8 +244,7 @@ test("a watch whose polls fail says so, and goes on watching", { timeout: 30000 
 
 test("an unknown id shows not_found as the product defines it, and the console key never appears", { timeout: 30000 }, async () => {
   await withPage(stack, async ({ page, seen }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     const token = await tokenOf(page);
     await query(page, "no-such-task-42");
     const card = page.locator(".error-card");
@@ -309,8 +302,7 @@ test("a wrong console key is shown as unauthorized (401 / 1010005 from the gatew
 
 test("error titles name what the console talks to: no gateway at the URL, a broken platform answer", { timeout: 30000 }, async () => {
   await withPage(stack, async ({ page }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     stack.sim.setFault("truncated", { operationId: "sw-lenient-shapes", count: 1 });
     await query(page, "sw-lenient-shapes");
     const card = page.locator(".error-card");
@@ -355,8 +347,7 @@ test("Query or Watch without a console key asks for the key and sends nothing", 
 
 test("phone width: one column, nothing wider than the screen", { timeout: 30000 }, async () => {
   await withPage(stack, { viewport: { width: 390, height: 844 } }, async ({ page }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     await query(page, "fw-largest-valid");
     assert.equal(await page.textContent("#task-status"), "Processing");
     const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));

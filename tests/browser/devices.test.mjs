@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { connect, legendCounts, openConsole, screenshot, startStack, withPage } from "./helpers.mjs";
+import { legendCounts, openConnected, screenshot, startStack, withPage } from "./helpers.mjs";
 
 let stack;
 before(async () => {
@@ -22,8 +22,7 @@ const rows = (page) => page.$$eval("#devices tbody tr[data-status]", (rs) => rs.
 
 test("the picker lists the platform's tasks; its filters ask the platform; a task's failed devices show the platform's reason", { timeout: 60000 }, async () => {
   await withPage(stack, async ({ page, seen }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     await page.waitForFunction(() => document.getElementById("picker-note").textContent.includes("on the platform"));
     assert.deepEqual((await listed(page)).sort(), stack.sim.tasks().map((t) => t.operationId).sort(), "every task the platform lists");
     assert.equal(await page.textContent("#list-page"), "Page 1 of 1");
@@ -74,8 +73,7 @@ test("the picker lists the platform's tasks; its filters ask the platform; a tas
 test("watching a progressing task: its devices move with the counts", { timeout: 60000 }, async () => {
   await withPage(stack, async ({ page, seen }) => {
     stack.sim.restartTask("demo-progress-failed", { progressMs: 4000 });
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     await page.fill("#operation-id", "demo-progress-failed");
     await page.click("#watch-button");
     await devicesLoaded(page);
@@ -105,8 +103,7 @@ test("watching a progressing task: its devices move with the counts", { timeout:
 
 test("a hostile detailInfo and device id are rendered as text", { timeout: 30000 }, async () => {
   await withPage(stack, async ({ page, seen }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     await page.fill("#operation-id", "demo-hostile");
     await page.click("#query-button");
     await devicesLoaded(page);
@@ -124,8 +121,7 @@ test("a hostile detailInfo and device id are rendered as text", { timeout: 30000
 
 test("the devices table from the keyboard: filter with the arrow keys, page with Enter", { timeout: 30000 }, async () => {
   await withPage(stack, async ({ page }) => {
-    await openConsole(stack, page);
-    await connect(stack, page);
+    await openConnected(stack, page);
     await page.fill("#operation-id", "fw-256-devices");
     await page.press("#operation-id", "Enter");
     await devicesLoaded(page);

@@ -143,6 +143,12 @@ export async function connect(stack, page) {
   await page.waitForSelector("#session[data-state='ok']");
 }
 
+/** Opens the console and fills in the console key: a console ready to query. */
+export async function openConnected(stack, page) {
+  await openConsole(stack, page);
+  await connect(stack, page);
+}
+
 /** Types an operation id and presses Query; waits for the task or an error. */
 export async function query(page, operationId) {
   await page.fill("#operation-id", operationId);
