@@ -1,7 +1,7 @@
 //! Rust ⇄ JS values: the calls' options read into derived types by `serde-wasm-bindgen`
 //! (behind a guard that makes hostile objects harmless), results and errors handed back as
-//! plain JS objects (`serde-wasm-bindgen`'s JSON-compatible serializer; the task as
-//! `serde_json` text for `JSON.parse`).
+//! plain JS objects (errors, sessions: `serde-wasm-bindgen`'s JSON-compatible serializer;
+//! tasks, subtasks and list pages: their `serde_json` text read by one `JSON.parse`).
 
 use std::cell::RefCell;
 use std::fmt;
@@ -694,54 +694,18 @@ pub trait ToJs {
 /// `None` (never `undefined`), each property assigned (`o[k] = v`).
 const PLAIN: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::json_compatible();
 
-/// The same, each property defined as an own data property (the vendored crate's patch):
-/// for a runtime whose `Object.prototype` or `Array.prototype` may hold a setter for a key
-/// the module writes ([`what_to_define`]). About 15x slower per property in Node 20.
+/// The same, each property and element defined as an own data property (the vendored crate's
+/// patch): for a runtime whose `Object.prototype` or `Array.prototype` may hold a setter for
+/// a key the module writes ([`must_define`]). About 15x slower per property in Node 20, which
+/// matters little here: only error records, sessions and the wait policy are made this way.
 const DEFINED: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::json_compatible()
     .define_properties(true)
     .define_elements(true);
 
-/// Objects' properties defined, arrays' elements assigned: for an `Object.prototype` with a
-/// key of its own (a polyfill, a setter for `status`) but no index key, and an
-/// `Array.prototype` without one (a defined element costs several µs in Node 20: the
-/// largest task's 512 strings would add about 2 ms).
-const DEFINED_OBJECTS: serde_wasm_bindgen::Serializer =
-    serde_wasm_bindgen::Serializer::json_compatible().define_properties(true);
-
-/// What the conversion under way defines rather than assigns ([`what_to_define`]).
-#[derive(Clone, Copy)]
-struct Defining {
-    /// The properties of objects.
-    objects: bool,
-    /// The elements of arrays.
-    elements: bool,
-}
-
-thread_local! {
-    /// What the conversion under way defines: unknown (`None`) until its first property (a
-    /// task crosses as JSON text and never asks), then [`what_to_define`]'s
-    /// answer for the rest of it ([`to_plain`] and [`settle_plain`] reset it).
-    static DEFINE: std::cell::Cell<Option<Defining>> = const { std::cell::Cell::new(None) };
-}
-
-/// What the conversion under way defines ([`DEFINE`]).
-fn defining() -> Defining {
-    DEFINE.with(|cell| {
-        cell.get().unwrap_or_else(|| {
-            let define = what_to_define();
-            cell.set(Some(define));
-            define
-        })
-    })
-}
-
-/// A value as a plain JS object, made by `serde-wasm-bindgen`.
+/// A value as a plain JS object, made by `serde-wasm-bindgen`: assigned, or defined where the
+/// prototypes were changed ([`must_define`], asked anew for each value).
 fn plain<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let serializer = match defining() {
-        Defining { elements: true, .. } => &DEFINED,
-        Defining { objects: true, .. } => &DEFINED_OBJECTS,
-        _ => &PLAIN,
-    };
+    let serializer = if must_define() { &DEFINED } else { &PLAIN };
     value.serialize(serializer).map_err(JsValue::from)
 }
 
@@ -762,26 +726,20 @@ const OBJECT_PROTOTYPE_KEYS: &[&str] = &[
     "toLocaleString",
 ];
 
-/// What the objects and arrays the module makes must have defined rather than assigned, so
-/// that no code of the page runs: objects' properties unless `Object.prototype` has only its
+/// Whether the objects and arrays the module makes must have their properties defined rather
+/// than assigned, so that no code of the page runs: unless `Object.prototype` has only its
 /// standard keys (no accessor or read-only property a page added, under any key: a setter for
-/// `status`), arrays' elements unless neither `Array.prototype` nor `Object.prototype` has an
-/// index key and `Object.prototype` is `Array.prototype`'s prototype. A define (slower) makes
-/// the call work as if the prototypes were clean. A few reads of the runtime's own objects
-/// (Node 20: `Object.prototype`'s keys and their join about 0.5 µs, the rest 0.03 µs), once
-/// per conversion that uses `serde-wasm-bindgen` (a task crosses as JSON
-/// text, which needs none).
-fn what_to_define() -> Defining {
-    let everything = Defining {
-        objects: true,
-        elements: true,
-    };
+/// `status`), `Array.prototype` has no index key and `Object.prototype` is its prototype. A
+/// define (slower) makes the call work as if the prototypes were clean. A few reads of the
+/// runtime's own objects (Node 20: `Object.prototype`'s keys and their join about 0.5 µs, the
+/// rest 0.03 µs), once per value made by `serde-wasm-bindgen`.
+fn must_define() -> bool {
     // The prototypes of a fresh object and array: the ones every output object gets.
     let (Ok(object), Ok(array)) = (
         Reflect::get_prototype_of(&Object::new()),
         Reflect::get_prototype_of(&Array::new()),
     ) else {
-        return everything;
+        return true;
     };
     let parent_is_object =
         Reflect::get_prototype_of(&array).is_ok_and(|parent| Object::is(&parent, &object));
@@ -789,23 +747,19 @@ fn what_to_define() -> Defining {
     // (defining one raises it; it cannot shrink below one; 7 ns where its own keys take
     // 1.2 µs). (Its own data property: reading it runs no code.)
     let no_index = array.unchecked_ref::<Array>().length() == 0;
-    // A Symbol key makes `join` throw: not clean.
+    // A Symbol key makes `join` throw: not clean. (An index key of `Object.prototype`, which
+    // arrays see too, is not one of its standard keys.)
     let Some(keys) = Reflect::own_keys(&object)
         .ok()
         .and_then(|keys| checked_join(&keys).ok())
     else {
-        return everything;
+        return true;
     };
-    let mut define = Defining {
-        objects: false,
-        elements: !parent_is_object || !no_index,
-    };
-    for key in keys.split(',') {
-        define.objects |= !OBJECT_PROTOTYPE_KEYS.contains(&key);
-        // An index key of `Object.prototype` is seen by arrays too.
-        define.elements |= key.starts_with(|c: char| c.is_ascii_digit());
-    }
-    define
+    !parent_is_object
+        || !no_index
+        || keys
+            .split(',')
+            .any(|key| !OBJECT_PROTOTYPE_KEYS.contains(&key))
 }
 
 /// A value as a plain object: its `serde_json` text read by one `JSON.parse`, so it is exactly
@@ -861,10 +815,9 @@ impl ToJs for () {
     }
 }
 
-/// A call's value as a plain JS value, made at once (each conversion finds out anew what it
-/// must define, [`DEFINE`]); `Err` when it could not be made ([`settle_plain`] says so).
+/// A call's value as a plain JS value, made at once; `Err` when it could not be made
+/// ([`settle_plain`] says so).
 pub fn to_plain<T: ToJs>(value: T) -> Result<JsValue, JsValue> {
-    DEFINE.with(|cell| cell.set(None));
     value.to_js()
 }
 
@@ -891,10 +844,7 @@ pub fn settle_plain(
             None,
             "the answer could not be converted",
         ),
-        Err(report) => {
-            DEFINE.with(|cell| cell.set(None));
-            report
-        }
+        Err(report) => report,
     };
     let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
     Err(error_value(&report.scrub(&secret_refs)))
