@@ -5,7 +5,8 @@
 //! into the lenient [`wire`] types) → the platform's error fields, or
 //! [`validate::normalise_task`] (every rule, every problem with its path) → the `Serialize`
 //! models ([`task::UpgradeTask`], [`errors::ErrorReport`], [`login::Session`]) that the edge
-//! hands to `serde-wasm-bindgen`.
+//! hands to JS (a task as its `serde_json` text for `JSON.parse`, a report or a session
+//! through `serde-wasm-bindgen`).
 
 pub mod errors;
 pub mod ip;

@@ -28,7 +28,7 @@ impl Problem {
     }
 
     /// A problem of the whole body, at path `""`; `message` names the body itself ("the body is
-    /// …"), which is why a report's message and the CLI put no place in front of it.
+    /// …"), which is why a report's message puts no place in front of it.
     pub fn body(message: impl Into<String>) -> Self {
         Self::of(String::new(), message.into(), true)
     }

@@ -191,8 +191,9 @@ impl ExecuteType {
 }
 
 impl UpgradeTask {
-    /// The task as JSON text: what the wasm edge hands to `JSON.parse` (unknown `extendPara`
-    /// members are copied as sent, so JS reads them exactly as `JSON.parse` reads the body).
+    /// The task as JSON text, as the wasm edge hands it to `JSON.parse` (its `parsed`: the same
+    /// `serde_json::to_string`); unknown `extendPara` members are copied as sent, so JS reads
+    /// them exactly as `JSON.parse` reads the body.
     /// Serialising these types cannot fail today (no maps with non-string keys, raw members
     /// are JSON already); if it ever did, the caller says so instead of handing out a task
     /// that is not the one read.

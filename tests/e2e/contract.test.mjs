@@ -93,7 +93,7 @@ describe("the result", () => {
     assert.equal(Object.getPrototypeOf(task.extendPara), Object.prototype);
   });
 
-  test("long device and group names (the lists made from one string) come back exactly as sent, in order", async () => {
+  test("long device and group names come back exactly as sent, in order", async () => {
     // Names of over 80 bytes, through the task's serde_json text and one JSON.parse: 1- to
     // 4-byte UTF-8 (a 4-byte character is two UTF-16 code units), escapes, a NUL, and a first
     // name that starts with U+FEFF (a decoder that dropped a leading BOM would lose it).
