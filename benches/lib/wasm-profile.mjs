@@ -59,17 +59,20 @@ function skipImport(buf, at) {
  * Reads a .wasm's function bodies and names.
  * @param {Buffer} buf
  * @returns {{ imports: number, exports: Map<string, number>,
- *   functions: {index: number, name: string|null, bytes: number}[],
+ *   functions: {index: number, name: string|null, bytes: number, offset: number}[],
  *   sections: {id: number, name: string, bytes: number, start: number}[], code: Buffer|null,
  *   data: Buffer|null }}
  *   `index` is the function index (imports first), `bytes` the body's size (its size field not
- *   counted), `code` and `data` the code and data sections' contents.
+ *   counted), `offset` where the body starts in `buf` (after its size field: what V8's CPU
+ *   profile gives as a wasm frame's columnNumber), `code` and `data` the code and data sections'
+ *   contents.
  */
 export function readWasmFunctions(buf) {
   if (buf.length < 8 || buf.readUInt32LE(0) !== 0x6d736100) throw new Error("not a .wasm (no \\0asm magic)");
   let imports = 0;
   const exports = new Map();
   const bodies = [];
+  const offsets = [];
   const names = new Map();
   const sections = [];
   let code = null;
@@ -107,6 +110,7 @@ export function readWasmFunctions(buf) {
         let len;
         [len, p] = leb(buf, p);
         bodies.push(len);
+        offsets.push(p);
         p += len;
       }
       if (p !== end) throw new Error("wasm: the code section's bodies do not fill it");
@@ -136,7 +140,7 @@ export function readWasmFunctions(buf) {
     sections.push({ id, name, bytes: size, start: at });
     at = end;
   }
-  const functions = bodies.map((bytes, i) => ({ index: imports + i, name: names.get(imports + i) ?? null, bytes }));
+  const functions = bodies.map((bytes, i) => ({ index: imports + i, name: names.get(imports + i) ?? null, bytes, offset: offsets[i] }));
   return { imports, exports, functions, sections, code, data };
 }
 
