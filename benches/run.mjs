@@ -23,7 +23,8 @@ import { BODIES } from "./lib/fixtures.mjs";
 import { baselineRef, ensureBaseline } from "./lib/baseline.mjs";
 import { BROWSER_FILES, measureShipped, measureSizes, PKG } from "./lib/size.mjs";
 import { HERE, ROOT, runNodeJson, startServer } from "./lib/stats.mjs";
-import { measureWasmProfile } from "./lib/wasm-profile.mjs";
+import { measureColdProfile } from "./lib/cold-profile.mjs";
+import { buildTwin, measureWasmProfile } from "./lib/wasm-profile.mjs";
 import { wasmSections } from "./lib/wasm-sections.mjs";
 
 const args = process.argv.slice(2);
@@ -37,8 +38,8 @@ const BENCHES = path.dirname(HERE);
 
 // How much of everything (full run: see BENCHMARKS.md for the wall time it took).
 const PLAN = QUICK
-  ? { loop: { typical: [4, 100], largest: [3, 100] }, mem: { typical: [4, 200], largest: [3, 100] }, profile: { typical: 1000, largest: 300 }, cold: 3, memory: { typical: [1000, 3000], largest: [1000, 2000] }, memoryLong: [1000, 5000, 10000], browser: { typical: { rounds: 2, batch: 50 }, largest: { rounds: 2, batch: 50 } } }
-  : { loop: { typical: [25, 200], largest: [15, 200] }, mem: { typical: [25, 400], largest: [25, 200] }, profile: { typical: 5000, largest: 1000 }, cold: 20, memory: { typical: [1000, 10000, 100000], largest: [1000, 10000] }, memoryLong: [1000, 10000, 100000, 200000, 300000], browser: { typical: { rounds: 10, batch: 100 }, largest: { rounds: 10, batch: 100 } } };
+  ? { loop: { typical: [4, 100], largest: [3, 100] }, mem: { typical: [4, 200], largest: [3, 100] }, profile: { typical: 1000, largest: 300 }, cold: 3, coldProfile: { lazy: 5, eager: 3 }, memory: { typical: [1000, 3000], largest: [1000, 2000] }, memoryLong: [1000, 5000, 10000], browser: { typical: { rounds: 2, batch: 50 }, largest: { rounds: 2, batch: 50 } } }
+  : { loop: { typical: [25, 200], largest: [15, 200] }, mem: { typical: [25, 400], largest: [25, 200] }, profile: { typical: 5000, largest: 1000 }, cold: 20, coldProfile: { lazy: 15, eager: 7 }, memory: { typical: [1000, 10000, 100000], largest: [1000, 10000] }, memoryLong: [1000, 10000, 100000, 200000, 300000], browser: { typical: { rounds: 10, batch: 100 }, largest: { rounds: 10, batch: 100 } } };
 
 const log = (...a) => console.error("[bench]", ...a);
 const started = Date.now();
@@ -95,6 +96,8 @@ log(`node ${env.node}, ${env.cores} cores, load ${env.loadStart.map((x) => x.toF
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), "iot-upgrade-task-bench-"));
 const results = { env };
+/** @type {Buffer|null} the names-kept twin of pkg/'s .wasm (benches/lib/wasm-profile.mjs) */
+let twinBytes = null;
 try {
   // ---- 3. size ------------------------------------------------------------------------------
   log("sizes…");
@@ -104,7 +107,8 @@ try {
   // What the code and data are: the names-kept twin of this very build (about 10 s of wasm-opt).
   log("profile of the .wasm (names-kept twin)…");
   try {
-    results.wasmProfile = measureWasmProfile(ROOT, wasmBytes);
+    twinBytes = buildTwin(ROOT); // kept for section 4's profile of the cold start (its names)
+    results.wasmProfile = measureWasmProfile(ROOT, wasmBytes, twinBytes);
   } catch (e) {
     results.wasmProfile = { skipped: `failed: ${e.message.split("\n")[0]}` };
   }
@@ -144,6 +148,13 @@ try {
       for (const v of ["floor", "peer", "project", "wasm-compile"]) {
         (results.cold[v] ??= []).push(await runNodeJson([path.join(LIB, "cold.mjs"), v, server.baseUrl, "typical"]));
       }
+    }
+    // Where the project's cold start goes: a CPU profile of the import + first call (in-memory fetch).
+    log(`cold start, CPU profile (${PLAN.coldProfile.lazy} + ${PLAN.coldProfile.eager} fresh processes)…`);
+    try {
+      results.coldProfile = await measureColdProfile(ROOT, wasmBytes, twinBytes, PLAN.coldProfile);
+    } catch (e) {
+      results.coldProfile = { skipped: `failed: ${e.message.split("\n")[0]}` };
     }
 
     // ---- 5. memory -----------------------------------------------------------------------------

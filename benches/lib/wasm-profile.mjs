@@ -345,11 +345,10 @@ export function buildTwin(root) {
   }
 }
 
-/** The whole measurement for benches/run.mjs: the twin built, read, compared with `pkgWasm`.
- * @param {string} root @param {Buffer} pkgWasm */
-export function measureWasmProfile(root, pkgWasm) {
+/** The whole measurement for benches/run.mjs: the twin built (unless given), read, compared with `pkgWasm`.
+ * @param {string} root @param {Buffer} pkgWasm @param {Buffer} [twin] */
+export function measureWasmProfile(root, pkgWasm, twin = buildTwin(root)) {
   const started = Date.now();
-  const twin = buildTwin(root);
   const profile = profileWasm(twin, pkgWasm, projectModules(root));
   return {
     ...profile,
