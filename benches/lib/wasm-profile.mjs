@@ -72,6 +72,7 @@ export function readWasmFunctions(buf) {
   let imports = 0;
   const exports = new Map();
   const bodies = [];
+  /** @type {number[]} */
   const offsets = [];
   const names = new Map();
   const sections = [];
