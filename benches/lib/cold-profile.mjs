@@ -48,7 +48,7 @@ export const CATEGORIES = {
   gc: "garbage collector",
   idle: "idle",
   "other-wasm": "other wasm (not the package's module)",
-  harness: "this bench script (the in-memory fetch)",
+  harness: "this bench script (the in-memory fetch, the profiler's own stop)",
   other: "other",
 };
 
@@ -62,8 +62,9 @@ export const CATEGORIES = {
  *   package's .wasm; a wasm frame whose column is not its index's offset is "other-wasm" (and
  *   counted in `mismatched`). Without `offsets` every `wasm-function[N]` frame is the package's.
  * @returns {{ categories: Record<string, number>, total: number, functions: Map<number, number>,
- *   matched: number, mismatched: number }} times in ms; matched / mismatched count distinct
- *   wasm frames (profile nodes).
+ *   frames: Map<string, number>, matched: number, mismatched: number }} times in ms; `frames`:
+ *   the other categories' self time by "category\tfunction file"; matched / mismatched count
+ *   distinct wasm frames (profile nodes).
  */
 export function categorise(profile, { offsets } = {}) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
@@ -71,6 +72,8 @@ export function categorise(profile, { offsets } = {}) {
   const categories = {};
   const functions = new Map();
   const checked = new Map();
+  /** @type {Map<string, number>} */
+  const frameTimes = new Map();
   let total = 0;
   for (let i = 0; i + 1 < profile.samples.length; i++) {
     const frame = byId.get(profile.samples[i]);
@@ -95,6 +98,7 @@ export function categorise(profile, { offsets } = {}) {
     else if (name === "(program)" || name === "(root)") cat = "program";
     else if (url === "" && name === "Module") cat = "wasm-compile";
     else if (url === "" && name === "Instance") cat = "wasm-instantiate";
+    else if (url === "" && name === "dispatch") cat = "harness"; // the inspector session's Profiler.stop
     else if (url === "") cat = "builtins";
     else if (/\/pkg\/iot_upgrade_task\.js$/.test(url)) cat = "glue";
     else if (/\/pkg\/[^/]+\.js$/.test(url)) cat = "package-js";
@@ -105,10 +109,14 @@ export function categorise(profile, { offsets } = {}) {
     else if (url.startsWith("node:") || !url.includes("/")) cat = "node";
     else cat = "other";
     categories[cat] = (categories[cat] ?? 0) + ms;
+    if (cat !== "wasm") {
+      const key = `${cat}\t${name || "(anonymous)"}${url && !url.startsWith("wasm://") ? " " + url.replace(/^.*\//, "") : ""}`;
+      frameTimes.set(key, (frameTimes.get(key) ?? 0) + ms);
+    }
     total += ms;
   }
   const verdicts = [...checked.values()];
-  return { categories, total, functions, matched: verdicts.filter(Boolean).length, mismatched: verdicts.filter((x) => !x).length };
+  return { categories, total, functions, frames: frameTimes, matched: verdicts.filter(Boolean).length, mismatched: verdicts.filter((x) => !x).length };
 }
 
 const median = (/** @type {number[]} */ xs) => {
@@ -124,7 +132,16 @@ const median = (/** @type {number[]} */ xs) => {
  */
 export function aggregate(runs, twin) {
   const keys = Object.keys(CATEGORIES).filter((k) => runs.some((r) => (r.categories[k] ?? 0) > 0));
-  const categories = keys.map((key) => ({ key, ms: median(runs.map((r) => r.categories[key] ?? 0)) })).sort((a, b) => b.ms - a.ms);
+  const frameKeys = new Set(runs.flatMap((r) => [...(r.frames ?? new Map()).keys()]));
+  /** @param {string} key the top three frames of a category, by their median self time */
+  const topFrames = (key) =>
+    [...frameKeys]
+      .filter((k) => k.startsWith(key + "\t"))
+      .map((k) => ({ name: k.slice(key.length + 1), ms: median(runs.map((r) => r.frames?.get(k) ?? 0)) }))
+      .filter((f) => f.ms > 0)
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 3);
+  const categories = keys.map((key) => ({ key, ms: median(runs.map((r) => r.categories[key] ?? 0)), top: topFrames(key) })).sort((a, b) => b.ms - a.ms);
   const byIndex = new Map((twin?.functions ?? []).map((f) => [f.index, f]));
   const union = new Map();
   for (const r of runs) for (const [i, t] of r.functions) union.set(i, [...(union.get(i) ?? []), t]);

@@ -25,11 +25,13 @@ const frames = [
   { functionName: "(garbage collector)", url: "" },
   { functionName: "(idle)", url: "" },
   { functionName: "(program)", url: "" },
+  { functionName: "dispatch", url: "" }, // node:inspector's Session: the profiler's own stop
 ];
 const nodes = frames.map((f, i) => ({ id: i + 1, callFrame: { scriptId: "0", lineNumber: 0, columnNumber: 0, ...f } }));
 
 /** A profile whose samples are `ids` with the time after each given by `after` (µs); the first
- * delta (the profiler's start-up) is large and must not count. */
+ * delta (the profiler's start-up) is large and must not count.
+ * @param {number[]} ids @param {number[]} after */
 function profile(ids, after) {
   return { nodes, startTime: 0, endTime: 1, samples: ids, timeDeltas: [17000, ...after] };
 }
@@ -41,8 +43,8 @@ const offsets = new Map([
 
 test("self time is the time after each sample, summed by category; the profiler's start-up gap is dropped", () => {
   // wasm 10 twice (50 + 150 µs), wasm 11 once (300), another module's frame, a wrapper, then one of each other kind.
-  const ids = [2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 1];
-  const after = [50, 150, 300, 40, 20, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160];
+  const ids = [2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 1];
+  const after = [50, 150, 300, 40, 20, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 10];
   const r = categorise(profile(ids, after), { offsets });
   assert.deepEqual(r.categories, {
     wasm: 0.5,
@@ -59,8 +61,13 @@ test("self time is the time after each sample, summed by category; the profiler'
     gc: 0.14,
     idle: 0.15,
     program: 0.16,
+    harness: 0.01,
   });
-  assert.ok(Math.abs(r.total - 1.77) < 1e-9);
+  assert.ok(Math.abs(r.total - 1.78) < 1e-9);
+  assert.equal(r.frames.get("undici\t_Request undici"), 0.08);
+  assert.equal(r.frames.get("glue\tinitSync iot_upgrade_task.js"), 0.06);
+  assert.equal(r.frames.get("wrappers\twasm-to-js:i:"), 0.02);
+  assert.equal([...r.frames.keys()].some((k) => k.startsWith("wasm\t")), false);
   assert.deepEqual([...r.functions], [
     [10, 0.2],
     [11, 0.3],
@@ -91,10 +98,10 @@ test("medians across processes, and the functions that ran named and sized from 
   const a = aggregate(runs, twin);
   assert.equal(a.processes, 3);
   assert.deepEqual(
-    a.categories.map((c) => [c.key, c.ms]),
+    a.categories.map((c) => [c.key, c.ms, c.top]),
     [
-      ["wasm", 0.2], // 0.1 + 0.1, 0.3, 0.2
-      ["program", 0.05], // 0, 0.05, 0.07
+      ["wasm", 0.2, []], // 0.1 + 0.1, 0.3, 0.2 (wasm functions are listed by index, below)
+      ["program", 0.05, [{ name: "(program)", ms: 0.05 }]], // 0, 0.05, 0.07
     ],
   );
   assert.equal(a.functionsPerProcess, 1);
