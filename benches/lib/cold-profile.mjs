@@ -48,7 +48,8 @@ export const CATEGORIES = {
   gc: "garbage collector",
   idle: "idle",
   "other-wasm": "other wasm (not the package's module)",
-  harness: "this bench script (the in-memory fetch, the profiler's own stop)",
+  harness: "this bench script (the in-memory fetch)",
+  profiler: "the profiler's own stop (node:inspector's `dispatch`; not in the sum)",
   other: "other",
 };
 
@@ -56,7 +57,8 @@ export const CATEGORIES = {
  * Self time of one CPU profile by category, and of the package's wasm functions by index.
  * The time after each sample, up to the next one, is that sample's (the first delta, from the
  * profile's start to the first sample, is the profiler's own start-up and is dropped; the last
- * sample gets none).
+ * sample gets none). The profiler's own stop (`Profiler.stop` through the session's `dispatch`)
+ * is its own category, left out of `total`.
  * @param {{nodes: {id: number, callFrame: {functionName: string, url: string, columnNumber: number}}[], samples: number[], timeDeltas: number[]}} profile
  * @param {{ offsets?: Map<number, number> }} [wasm] offsets: function index → body offset in the
  *   package's .wasm; a wasm frame whose column is not its index's offset is "other-wasm" (and
@@ -98,7 +100,7 @@ export function categorise(profile, { offsets } = {}) {
     else if (name === "(program)" || name === "(root)") cat = "program";
     else if (url === "" && name === "Module") cat = "wasm-compile";
     else if (url === "" && name === "Instance") cat = "wasm-instantiate";
-    else if (url === "" && name === "dispatch") cat = "harness"; // the inspector session's Profiler.stop
+    else if (url === "" && name === "dispatch") cat = "profiler"; // the inspector session's Profiler.stop
     else if (url === "") cat = "builtins";
     else if (/\/pkg\/iot_upgrade_task\.js$/.test(url)) cat = "glue";
     else if (/\/pkg\/[^/]+\.js$/.test(url)) cat = "package-js";
@@ -113,7 +115,7 @@ export function categorise(profile, { offsets } = {}) {
       const key = `${cat}\t${name || "(anonymous)"}${url && !url.startsWith("wasm://") ? " " + url.replace(/^.*\//, "") : ""}`;
       frameTimes.set(key, (frameTimes.get(key) ?? 0) + ms);
     }
-    total += ms;
+    if (cat !== "profiler") total += ms;
   }
   const verdicts = [...checked.values()];
   return { categories, total, functions, frames: frameTimes, matched: verdicts.filter(Boolean).length, mismatched: verdicts.filter((x) => !x).length };

@@ -262,7 +262,7 @@ export function coldProfileSection(R) {
 /** The cold-start bullet's sentence on what dominates, from the profile (section 4). */
 function coldDominates(c) {
   if (!c || c.skipped) return " Section 4's CPU profile was not run.";
-  const top = c.lazy.categories.filter((x) => !["idle", "harness"].includes(x.key)).slice(0, 4);
+  const top = c.lazy.categories.filter((x) => !["idle", "harness", "profiler"].includes(x.key)).slice(0, 4);
   const wasm = c.lazy.categories.find((x) => x.key === "wasm")?.ms ?? 0;
   const wasmEager = c.eager.categories.find((x) => x.key === "wasm")?.ms ?? 0;
   const label = (k) => (CATEGORIES[k] ?? k).replace(/ \(.*$/, "");
