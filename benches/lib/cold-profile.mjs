@@ -208,6 +208,7 @@ export async function measureColdProfile(root, pkgWasm, twinBytes, { lazy = 11, 
   const started = Date.now();
   const shipped = readWasmFunctions(pkgWasm);
   const twin = twinBytes ? readWasmFunctions(twinBytes) : null;
+  const shippedByIndex = new Map(shipped.functions.map((f) => [f.index, f]));
   const offsets = new Map(shipped.functions.map((f) => [f.index, f.offset]));
   const script = path.join(root, "benches", "lib", "cold-profile.mjs");
   /** @type {{lazy: ReturnType<typeof categorise>[], eager: ReturnType<typeof categorise>[]}} */
@@ -224,7 +225,7 @@ export async function measureColdProfile(root, pkgWasm, twinBytes, { lazy = 11, 
     }
   }
   const traced = execFileSync(process.execPath, ["--trace-wasm-compilation-times", script, "child"], { encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
-  const compiled = compiledFunctions(traced, new Map(shipped.functions.map((f) => [f.index, f])));
+  const compiled = compiledFunctions(traced, shippedByIndex);
   const byIndex = new Map((twin?.functions ?? []).map((f) => [f.index, f]));
   return {
     compiled: {
@@ -232,7 +233,7 @@ export async function measureColdProfile(root, pkgWasm, twinBytes, { lazy = 11, 
       bytes: compiled.bytes,
       sizeMismatches: compiled.sizeMismatches,
       largest: compiled.indices
-        .map((index) => ({ index, name: byIndex.get(index)?.name ?? null, bytes: shipped.functions.find((f) => f.index === index)?.bytes ?? 0 }))
+        .map((index) => ({ index, name: byIndex.get(index)?.name ?? null, bytes: shippedByIndex.get(index)?.bytes ?? 0 }))
         .sort((a, b) => b.bytes - a.bytes)
         .slice(0, 8),
     },

@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { WASM_BINDGEN_FLAGS, WASM_OPT_FLAGS } from "../../scripts/wasm-opt-flags.mjs";
-import { leb } from "./wasm-sections.mjs";
+import { leb, wasmSections } from "./wasm-sections.mjs";
 
 const CRATE = "iot_upgrade_task";
 
@@ -60,7 +60,7 @@ function skipImport(buf, at) {
  * @param {Buffer} buf
  * @returns {{ imports: number, exports: Map<string, number>,
  *   functions: {index: number, name: string|null, bytes: number, offset: number}[],
- *   sections: {id: number, name: string, bytes: number, start: number}[], code: Buffer|null,
+ *   sections: ReturnType<typeof wasmSections>, code: Buffer|null,
  *   data: Buffer|null }}
  *   `index` is the function index (imports first), `bytes` the body's size (its size field not
  *   counted), `offset` where the body starts in `buf` (after its size field: what V8's CPU
@@ -75,17 +75,11 @@ export function readWasmFunctions(buf) {
   /** @type {number[]} */
   const offsets = [];
   const names = new Map();
-  const sections = [];
   let code = null;
   let data = null;
-  let at = 8;
-  while (at < buf.length) {
-    const id = buf[at++];
-    let size;
-    [size, at] = leb(buf, at);
+  const sections = wasmSections(buf);
+  for (const { id, name, bytes: size, start: at } of sections) {
     const end = at + size;
-    if (end > buf.length) throw new Error(`wasm: section ${id} runs past the end`);
-    let name = String(id);
     if (id === 2) {
       let [count, p] = leb(buf, at);
       for (let i = 0; i < count; i++) {
@@ -117,29 +111,24 @@ export function readWasmFunctions(buf) {
       if (p !== end) throw new Error("wasm: the code section's bodies do not fill it");
     } else if (id === 11) {
       data = buf.subarray(at, end);
-    } else if (id === 0) {
-      let p;
-      [name, p] = utf8(buf, at);
-      if (name === "name") {
-        while (p < end) {
-          const sub = buf[p++];
-          let subSize;
-          [subSize, p] = leb(buf, p);
-          if (sub === 1) {
-            let [count, q] = leb(buf, p);
-            for (let i = 0; i < count; i++) {
-              let index, fn;
-              [index, q] = leb(buf, q);
-              [fn, q] = utf8(buf, q);
-              names.set(index, fn);
-            }
+    } else if (name === 'custom "name"') {
+      let [, p] = utf8(buf, at);
+      while (p < end) {
+        const sub = buf[p++];
+        let subSize;
+        [subSize, p] = leb(buf, p);
+        if (sub === 1) {
+          let [count, q] = leb(buf, p);
+          for (let i = 0; i < count; i++) {
+            let index, fn;
+            [index, q] = leb(buf, q);
+            [fn, q] = utf8(buf, q);
+            names.set(index, fn);
           }
-          p += subSize;
         }
+        p += subSize;
       }
     }
-    sections.push({ id, name, bytes: size, start: at });
-    at = end;
   }
   const functions = bodies.map((bytes, i) => ({ index: imports + i, name: names.get(imports + i) ?? null, bytes, offset: offsets[i] }));
   return { imports, exports, functions, sections, code, data };

@@ -17,6 +17,12 @@ export function leb(buf, at) {
   return [result, at];
 }
 
+/**
+ * The sections of a .wasm, in order: `id`, `name` (`code`, `custom "name"`, …), `bytes` (the
+ * contents' size) and `start` (where the contents begin in `buf`). Also the walk
+ * wasm-profile.mjs reads each section's contents from.
+ * @param {Uint8Array} buf @returns {{id: number, name: string, bytes: number, start: number}[]}
+ */
 export function wasmSections(buf) {
   const out = [];
   let at = 8;
@@ -24,12 +30,13 @@ export function wasmSections(buf) {
     const id = buf[at++];
     let size;
     [size, at] = leb(buf, at);
+    if (at + size > buf.length) throw new Error(`wasm: section ${id} runs past the end`);
     let name = NAMES[id] ?? `section ${id}`;
     if (id === 0) {
       const [len, p] = leb(buf, at);
-      name = `custom "${buf.subarray(p, p + len).toString("utf8")}"`;
+      name = `custom "${Buffer.from(buf.subarray(p, p + len)).toString("utf8")}"`;
     }
-    out.push({ name, bytes: size });
+    out.push({ id, name, bytes: size, start: at });
     at += size;
   }
   return out;
