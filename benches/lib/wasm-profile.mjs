@@ -163,18 +163,6 @@ const LIBRARY = {
   compiler_builtins: "core + std",
   hashbrown: "core + std", // std's own (HashMap); not a dependency of the crate
 };
-/** What each group's row says it is. */
-export const GROUPS = {
-  "serde_json": "serde_json",
-  "serde": "serde (serde_core: the traits, visitors and seeds)",
-  "serde-wasm-bindgen": "serde-wasm-bindgen",
-  "wasm-bindgen & co": "wasm-bindgen, js-sys, wasm-bindgen-futures, gloo-net, web-sys and wasm-bindgen's generated shims",
-  "alloc + talc": "alloc (Vec, String, Box) and the talc allocator",
-  "core + std": "Rust's core and std (fmt, str, panics, slices)",
-  "other": "other crates",
-  "unnamed": "functions without a name in the name section",
-};
-
 /** The crate paths a name mentions, in order (`a::b::c` with at least one `::`).
  * @param {string} name @returns {string[]} */
 function cratePaths(name) {
@@ -219,8 +207,8 @@ export function projectModules(root) {
  * @param {string|null} name
  * @param {{ modules?: {js: Set<string>, core: Set<string>}, exports?: Set<string> }} context
  * @returns {{ group: string, module: string|null }} group: "edge" or "core" (the project's
- *   halves; `module` e.g. "js::convert", "js" for src/js/mod.rs) or a GROUPS key (`module`: the
- *   crate's name for "other").
+ *   halves; `module` e.g. "js::convert", "js" for src/js/mod.rs), a LIBRARY group, "other"
+ *   (`module`: the crate's name) or "unnamed"; report.mjs's OWNER_LABEL says what each row is.
  */
 export function ownerOf(name, { modules = { js: new Set(), core: new Set() }, exports = new Set() } = {}) {
   if (name === null || name === "") return { group: "unnamed", module: null };
