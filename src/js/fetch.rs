@@ -87,8 +87,9 @@ extern "C" {
 thread_local! {
     /// `Response.prototype`, read once.
     static RESPONSE_PROTOTYPE: std::cell::OnceCell<Option<JsValue>> = const { std::cell::OnceCell::new() };
-    /// The runtime's `util.types.isProxy` ([`proxy_check`]), looked up once; `None` where the
-    /// runtime offers none (browsers, Node before 20.16 and 22.3).
+    /// The runtime's `util.types.isProxy`: handed in by the Node entries ([`use_proxy_check`])
+    /// or else looked up once ([`proxy_check`]); `None` where the runtime offers none
+    /// (browsers; the browser entry on a Node before 20.16 and 22.3).
     static IS_PROXY: std::cell::OnceCell<Option<Function>> = const { std::cell::OnceCell::new() };
     /// Where the promises awaited through [`Settled`] leave their outcome.
     static SLOTS: RefCell<Slots> = const { RefCell::new(Slots { slots: Vec::new(), free: Vec::new(), next_key: 1.0 }) };
@@ -706,7 +707,8 @@ fn genuine_response(value: JsValue) -> Option<web_sys::Response> {
 /// would throw out of gloo-net's own reads, which catch nothing. Browsers need no check and
 /// have none: their brand check looks at the object's internal slots, which a Proxy does not
 /// have, so it refuses any Proxy. Only a `true` answer counts: where the check is missing,
-/// throws or answers something else, the other checks decide.
+/// throws or answers something else, the other checks decide. The Node entries make sure it
+/// is there on every Node ([`use_proxy_check`]).
 fn known_proxy(value: &JsValue) -> bool {
     IS_PROXY.with(|cached| {
         if cached.get().is_none() {
@@ -724,9 +726,21 @@ fn known_proxy(value: &JsValue) -> bool {
     })
 }
 
+/// Takes `is_proxy` (Node's `util.types.isProxy`) as the check [`known_proxy`] asks, where it
+/// is a function and no check was set or looked up yet. The Node entries hand it in right
+/// after instantiating, having imported `node:util` where `process.getBuiltinModule` is
+/// missing (Node before 20.16 and 22.3), which the module's own lookup needs.
+pub fn use_proxy_check(is_proxy: JsValue) {
+    if let Ok(is_proxy) = is_proxy.dyn_into::<Function>() {
+        IS_PROXY.with(|cached| {
+            let _ = cached.set(Some(is_proxy));
+        });
+    }
+}
+
 /// `globalThis.process.getBuiltinModule("node:util").types.isProxy`, reached without an
 /// import (the glue is one module for every runtime), in Node 20.16+ and 22.3+ and any runtime
-/// whose `process` offers `getBuiltinModule`. Every step reads ([`property`]) or calls through a catching
+/// whose `process` offers `getBuiltinModule`; the check unless one was handed in. Every step reads ([`property`]) or calls through a catching
 /// binding, so a page's own `process` global (a polyfill, a throwing getter) means `None`, not
 /// an exception.
 fn proxy_check() -> Option<Function> {

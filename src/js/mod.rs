@@ -139,6 +139,13 @@ pub fn wait_policy(options: JsValue) -> Result<JsValue, JsValue> {
     )
 }
 
+/// Hands the module Node's `util.types.isProxy`, so that a `fetch` resolving to a Proxy around
+/// a `Response` is refused on every Node (pkg-template/node.js; not part of the package's API).
+#[wasm_bindgen(js_name = useProxyCheck)]
+pub fn use_proxy_check(is_proxy: JsValue) {
+    fetch::use_proxy_check(is_proxy);
+}
+
 /// An error record of `kind` for failures the package's JS detects itself (the waiter's
 /// `maxWaitMs`, a failing `getAccessToken`): `detail` in the package's words, `outside` the
 /// text that came with it (an exception's message), with the secrets redacted from that.

@@ -848,30 +848,35 @@ describe("exceptions never escape the wasm (each case in its own process)", () =
 
   // Node's Response brand check is `instanceof`-like, so a Proxy around a real Response passes
   // every other check while its traps forward, and a trap that throws on a read after them
-  // threw out of gloo-net's own reads (an uncaught exception, a call that never settled). Where
-  // Node offers `process.getBuiltinModule` (20.16+, 22.3+), `util.types.isProxy` refuses any
-  // Proxy first; before that the limit remains (README, Known limits). Browsers' brand checks
-  // refuse any Proxy.
-  // A known gap stays a `todo` where it is open (SECURITY.md): it runs and reports, unfailing.
-  const proxyCheck = typeof process.getBuiltinModule === "function" ? {} : { todo: "no process.getBuiltinModule before Node 20.16 / 22.3: README, Known limits" };
-  test(
-    "a Proxy around a real Response is refused before gloo-net reads it: one that throws on a later read, on the first read after the checks, or only forwards",
-    proxyCheck,
-    async () => {
-      // Resolving the fetch promise reads `then`; the checks before gloo-net read no string
-      // key through `get` (getPrototypeOf, getOwnPropertyDescriptor, the status getter's
-      // internal symbol): so, unfixed, the first other string key read is gloo-net's `status`.
-      const outcomes = await Promise.all(
-        [
-          `let reads = 0;
-           globalThis.fetch = async () => new Proxy(new Response("{}"), { get(t, k) { if (++reads > 3) throw new Error("late trap"); return Reflect.get(t, k); } });`,
-          `globalThis.fetch = async () => new Proxy(new Response("{}"), { get(t, k) { if (typeof k === "string" && k !== "then") throw new Error("first read"); return Reflect.get(t, k); } });`,
-          `globalThis.fetch = async () => new Proxy(new Response("{}"), {});`,
-        ].map((fake) => inChild(`${fake}\nreturn pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, ${CHILD_OPTIONS});`)),
-      );
-      for (const outcome of outcomes) assertSettledCleanly(outcome, ["network"]);
-    },
-  );
+  // threw out of gloo-net's own reads (an uncaught exception, a call that never settled). The
+  // module refuses any Proxy first through `util.types.isProxy`: it looks that up through
+  // `process.getBuiltinModule` (Node 20.16+, 22.3+); where that is missing (older Node, made
+  // here by deleting it) or odd, the Node entry imports node:util and hands it in. Browsers'
+  // brand checks refuse any Proxy.
+  const runtimes = {
+    "this Node": "",
+    "no process.getBuiltinModule (Node before 20.16 / 22.3)": "delete process.getBuiltinModule;",
+    "a throwing process.getBuiltinModule": `process.getBuiltinModule = () => { throw new Error("odd getBuiltinModule"); };`,
+  };
+  for (const [runtime, setUp] of Object.entries(runtimes)) {
+    test(
+      `a Proxy around a real Response is refused before gloo-net reads it, with ${runtime}: one that throws on a later read, on the first read after the checks, or only forwards`,
+      async () => {
+        // Resolving the fetch promise reads `then`; the checks before gloo-net read no string
+        // key through `get` (getPrototypeOf, getOwnPropertyDescriptor, the status getter's
+        // internal symbol): so, unfixed, the first other string key read is gloo-net's `status`.
+        const outcomes = await Promise.all(
+          [
+            `let reads = 0;
+             globalThis.fetch = async () => new Proxy(new Response("{}"), { get(t, k) { if (++reads > 3) throw new Error("late trap"); return Reflect.get(t, k); } });`,
+            `globalThis.fetch = async () => new Proxy(new Response("{}"), { get(t, k) { if (typeof k === "string" && k !== "then") throw new Error("first read"); return Reflect.get(t, k); } });`,
+            `globalThis.fetch = async () => new Proxy(new Response("{}"), {});`,
+          ].map((fake) => inChild(`${setUp}\n${fake}\nreturn pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, ${CHILD_OPTIONS});`)),
+        );
+        for (const outcome of outcomes) assertSettledCleanly(outcome, ["network"]);
+      },
+    );
+  }
 
   test(
     "an odd process.getBuiltinModule neither throws through the module nor refuses a genuine Response",
