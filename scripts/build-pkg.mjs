@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the npm package into pkg/: cargo (wasm32, release, inline threshold 40) →
-// wasm-bindgen (--target web, one .wasm for every entry) → wasm-opt -Oz and two more settings
-// (binaryen from npm; never Debian's old wasm-opt) →
+// wasm-bindgen (--target web, one .wasm for every entry) → wasm-opt -Oz, two more settings and
+// the boundary's names minified, the glue rewritten to match (binaryen from npm; never Debian's
+// old wasm-opt) →
 // the pkg-template files, plus the files derived from them (errors.cjs, index.d.cts) and the
 // platform simulator; the Node entry and the browser entry each bundled into one module beside
 // the glue and the glue printed compactly (esbuild), the browser entry's parts (in a scratch
@@ -83,9 +84,37 @@ const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
 if (!existsSync(wasmOpt)) throw new Error("wasm-opt from the npm package binaryen is missing: run npm ci");
 // wasm-opt -Oz and the flags scripts/wasm-opt-flags.mjs explains (shared with the benches'
 // names-kept twin of this .wasm, benches/lib/wasm-profile.mjs).
-run(wasmOpt, [...WASM_OPT_FLAGS, wasmFile, "-o", wasmFile]);
+const printed = run(wasmOpt, [...WASM_OPT_FLAGS, wasmFile, "-o", wasmFile], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
 const after = statSync(wasmFile).size;
 if (after >= before) throw new Error(`wasm-opt did not shrink the module (${before} → ${after} bytes)`);
+const glue = join(pkg, `${crate}.js`);
+writeFileSync(glue, renameBoundary(readFileSync(glue, "utf8"), printed, readFileSync(wasmFile)));
+
+/**
+ * The glue with the .wasm's imports, their module and its exports under the names wasm-opt's
+ * --minify-imports-and-exports-and-modules gave them (`printed`: the mapping it prints), as
+ * emscripten does after the same pass. Every name is checked: each import is one key of the
+ * glue's imports object, the module is the one the .wasm now imports, and no `wasm.…` the glue
+ * reads is left under an old name; anything else fails the build.
+ */
+function renameBoundary(code, printed, wasmBytes) {
+  const map = JSON.parse(printed.slice(printed.indexOf("{")));
+  const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(wasmBytes)).map((entry) => entry.module));
+  const oldModules = new Set(map.imports.map(([module]) => module));
+  if (modules.size !== 1 || oldModules.size !== 1) throw new Error(`wasm-opt left imports from ${[...modules]} (was ${[...oldModules]}): one module expected`);
+  const swap = (text, from, to, what) => {
+    const parts = text.split(from);
+    if (parts.length !== 2) throw new Error(`the glue has ${parts.length - 1} ${what} where one was expected`);
+    return parts.join(to);
+  };
+  code = swap(code, `\n        ${JSON.stringify([...oldModules][0])}: import0,\n`, `\n        ${JSON.stringify([...modules][0])}: import0,\n`, "imports module keys");
+  for (const [, from, to] of map.imports) code = swap(code, `\n        ${from}: function(`, `\n        ${JSON.stringify(to)}: function(`, `keys ${from}`);
+  const exports = new Map(map.exports);
+  code = code.replace(/\bwasm\.([A-Za-z_$][\w$]*)/g, (whole, name) => (exports.has(name) ? `wasm[${JSON.stringify(exports.get(name))}]` : whole));
+  const left = [...code.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)].map(([, name]) => name);
+  if (left.length > 0) throw new Error(`the glue reads wasm.${left.join(", wasm.")}, which the .wasm does not export`);
+  return code;
+}
 
 // The template's own files: package.json and every entry of its "files" list that lives in
 // pkg-template/ (the rest are generated below or by wasm-bindgen), so the list is kept once.
@@ -163,12 +192,11 @@ const bundleEntry = (dir, entry, platform) => {
 };
 bundleEntry(template, "node.js", "node");
 // The wasm-bindgen glue (what the browser downloads most of, after the .wasm) ships printed
-// compactly by esbuild: whitespace and syntax minified, every identifier kept (its import
-// functions are looked up by name, stack traces read as wasm-bindgen wrote them). 6.9 -> 6.2 KB
+// compactly by esbuild: whitespace and syntax minified, every identifier kept (the .wasm's
+// import and export names are the minified ones renameBoundary wrote in). 6.9 -> 6.2 KB
 // gzip against TypeScript's comment-free printing. The glue has no imports, so the tools that
 // follow a module's `import … from` lines (tests/size-budget.test.mjs, benches) still see every
 // file a browser loads.
-const glue = join(pkg, `${crate}.js`);
 const compact = transformSync(readFileSync(glue, "utf8"), {
   sourcefile: `${crate}.js`,
   format: "esm",

@@ -37,10 +37,12 @@ const sample = async (calls, seconds) => {
   let wasmBytes = null;
   let externrefs = null;
   if (variant === "project" && calls > 0) {
-    const wasm = initSync();
-    wasmBytes = wasm.memory.buffer.byteLength;
-    // wasm-bindgen's table of JS values held by Rust: grows if the core leaks JS objects.
-    externrefs = wasm.__wbindgen_externrefs?.length ?? null;
+    // The exports by kind: the build minifies their names (scripts/wasm-opt-flags.mjs).
+    const exports = Object.values(initSync());
+    wasmBytes = exports.find((value) => value instanceof WebAssembly.Memory).buffer.byteLength;
+    // wasm-bindgen's table of JS values held by Rust (the .wasm's one exported table): grows
+    // if the core leaks JS objects.
+    externrefs = exports.find((value) => value instanceof WebAssembly.Table)?.length ?? null;
   }
   return { calls, seconds, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, wasmBytes, externrefs };
 };
