@@ -98,7 +98,9 @@ writeFileSync(glue, renameBoundary(readFileSync(glue, "utf8"), printed, readFile
  * reads is left under an old name; anything else fails the build.
  */
 function renameBoundary(code, printed, wasmBytes) {
-  const map = JSON.parse(printed.slice(printed.indexOf("{")));
+  const start = printed.indexOf("{");
+  if (start < 0) throw new Error("wasm-opt printed no mapping of minified names (scripts/wasm-opt-flags.mjs ends with --minify-imports-and-exports-and-modules)");
+  const map = JSON.parse(printed.slice(start));
   const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(wasmBytes)).map((entry) => entry.module));
   const oldModules = new Set(map.imports.map(([module]) => module));
   if (modules.size !== 1 || oldModules.size !== 1) throw new Error(`wasm-opt left imports from ${[...modules]} (was ${[...oldModules]}): one module expected`);
