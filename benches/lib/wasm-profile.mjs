@@ -259,13 +259,24 @@ export function textBytes(buf, run = 8) {
 }
 
 /**
+ * The names ownerOf knows the exports by: the first word of each exported function's name in
+ * the name section (`nextPollDelay`; `errorRecord` for `errorRecord externref shim`). The
+ * export names themselves are minified (scripts/wasm-opt-flags.mjs), the internal ones not.
+ * @param {ReturnType<typeof readWasmFunctions>} wasm @returns {Set<string>}
+ */
+export function exportedNames(wasm) {
+  const exported = new Set(wasm.exports.values());
+  return new Set(wasm.functions.filter((f) => exported.has(f.index) && f.name).map((f) => cleanName(f.name).split(" ")[0]));
+}
+
+/**
  * The profile of a names-kept .wasm (`twin`), against the shipped one (`shipped`, whose code
  * section it should equal).
  * @param {Buffer} twin @param {Buffer|null} [shipped] @param {{js: Set<string>, core: Set<string>}} [modules]
  */
 export function profileWasm(twin, shipped = null, modules = { js: new Set(), core: new Set() }) {
   const t = readWasmFunctions(twin);
-  const context = { modules, exports: new Set(t.exports.keys()) };
+  const context = { modules, exports: exportedNames(t) };
   const s = shipped ? readWasmFunctions(shipped) : null;
   const rows = new Map();
   for (const f of t.functions) {

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ownerOf, profileWasm, readWasmFunctions, shortName, textBytes } from "../../benches/lib/wasm-profile.mjs";
+import { exportedNames, ownerOf, profileWasm, readWasmFunctions, shortName, textBytes } from "../../benches/lib/wasm-profile.mjs";
 
 /** Unsigned LEB128. @param {number} n @returns {number[]} */
 const leb = (n) => {
@@ -33,7 +33,7 @@ const TEXT = "a message users read";
 const BODIES = [[0x00, 0x01, 0x01, 0x01, 0x0b], [0x00, ...Array(200).fill(0x01), 0x0b], [0x00, 0x0b]];
 const DATA = [0x00, 0x41, 0x00, 0x0b, ...str(TEXT + "\u0000\u0001\u0002")]; // active segment at 0
 
-function tinyWasm() {
+function tinyWasm({ exportName = "errorRecord", edgeName = EDGE } = {}) {
   return Buffer.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, 0x00, 0x00]])), // one type: () -> ()
@@ -44,13 +44,13 @@ function tinyWasm() {
       [...str("env"), ...str("g"), 0x00, 0x00],
     ])),
     ...section(3, vec([[0x00], [0x00], [0x00]])), // three functions of type 0
-    ...section(7, vec([[...str("errorRecord"), 0x00, 0x02]])), // exports function 2 (body 1)
+    ...section(7, vec([[...str(exportName), 0x00, 0x02]])), // exports function 2 (body 1)
     ...section(10, vec(BODIES.map((b) => [...leb(b.length), ...b]))),
     ...section(11, vec([DATA])),
     ...section(0, [
       ...str("name"),
       ...section(0, str("tiny")), // the module's name: skipped
-      ...section(1, vec([[0x00, ...str("imported_f")], [0x02, ...str(EDGE)], [0x03, ...str(SERDE_JSON)]])),
+      ...section(1, vec([[0x00, ...str("imported_f")], [0x02, ...str(edgeName)], [0x03, ...str(SERDE_JSON)]])),
     ]),
   ]);
 }
@@ -106,6 +106,14 @@ test("the profile groups the bodies by owner and compares the code with the ship
   const other = Buffer.from(wasm);
   other[other.indexOf(Buffer.from([0x00, 0x01, 0x01, 0x01, 0x0b])) + 1] = 0x00;
   assert.equal(profileWasm(wasm, other).codeIdentical, false);
+});
+
+test("an export is known by its function's own name, whatever its minified export name", () => {
+  const wasm = tinyWasm({ exportName: "a", edgeName: "errorRecord externref shim" });
+  assert.equal(WebAssembly.validate(wasm), true);
+  assert.deepEqual(exportedNames(readWasmFunctions(wasm)), new Set(["errorRecord"]));
+  const owners = profileWasm(wasm).owners.map((o) => [o.group, o.module, o.bytes]);
+  assert.deepEqual(owners[1], ["edge", "js", 5]);
 });
 
 test("owners follow the written rule on names from the real build", () => {
