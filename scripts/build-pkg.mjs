@@ -111,6 +111,8 @@ function renameBoundary(code, printed, wasmBytes) {
   };
   code = swap(code, `\n        ${JSON.stringify([...oldModules][0])}: import0,\n`, `\n        ${JSON.stringify([...modules][0])}: import0,\n`, "imports module keys");
   for (const [, from, to] of map.imports) code = swap(code, `\n        ${from}: function(`, `\n        ${JSON.stringify(to)}: function(`, `keys ${from}`);
+  const unused = code.match(/\n        (__wb(?:g|indgen)_\w*): function\(/);
+  if (unused) throw new Error(`the glue defines the import ${unused[1]}, which the .wasm no longer imports`);
   const exports = new Map(map.exports);
   code = code.replace(/\bwasm\.([A-Za-z_$][\w$]*)/g, (whole, name) => (exports.has(name) ? `wasm[${JSON.stringify(exports.get(name))}]` : whole));
   const left = [...code.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)].map(([, name]) => name);

@@ -39,10 +39,16 @@ const sample = async (calls, seconds) => {
   if (variant === "project" && calls > 0) {
     // The exports by kind: the build minifies their names (scripts/wasm-opt-flags.mjs).
     const exports = Object.values(initSync());
-    wasmBytes = exports.find((value) => value instanceof WebAssembly.Memory).buffer.byteLength;
+    /** The one export of `kind`. @param {Function} kind */
+    const only = (kind) => {
+      const found = exports.filter((value) => value instanceof kind);
+      if (found.length !== 1) throw new Error(`the .wasm exports ${found.length} ${kind.name}s, not one`);
+      return found[0];
+    };
+    wasmBytes = only(WebAssembly.Memory).buffer.byteLength;
     // wasm-bindgen's table of JS values held by Rust (the .wasm's one exported table): grows
     // if the core leaks JS objects.
-    externrefs = exports.find((value) => value instanceof WebAssembly.Table)?.length ?? null;
+    externrefs = only(WebAssembly.Table).length;
   }
   return { calls, seconds, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, wasmBytes, externrefs };
 };

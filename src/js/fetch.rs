@@ -88,9 +88,9 @@ thread_local! {
     /// `Response.prototype`, read once.
     static RESPONSE_PROTOTYPE: std::cell::OnceCell<Option<JsValue>> = const { std::cell::OnceCell::new() };
     /// The runtime's `util.types.isProxy`: handed in by the Node entries ([`use_proxy_check`])
-    /// or else looked up once ([`proxy_check`]); `None` where the runtime offers none
-    /// (browsers; the browser entry on a Node before 20.16 and 22.3).
-    static IS_PROXY: std::cell::OnceCell<Option<Function>> = const { std::cell::OnceCell::new() };
+    /// or else looked up once ([`proxy_check`]); `Some(None)` where the runtime offers none
+    /// (browsers; the browser entry on a Node before 20.16 and 22.3), `None` before either.
+    static IS_PROXY: RefCell<Option<Option<Function>>> = const { RefCell::new(None) };
     /// Where the promises awaited through [`Settled`] leave their outcome.
     static SLOTS: RefCell<Slots> = const { RefCell::new(Slots { slots: Vec::new(), free: Vec::new(), next_key: 1.0 }) };
     /// The two settle callbacks every [`Settled`] binds to its slot (made once).
@@ -710,39 +710,43 @@ fn genuine_response(value: JsValue) -> Option<web_sys::Response> {
 /// throws or answers something else, the other checks decide. The Node entries make sure it
 /// is there on every Node ([`use_proxy_check`]).
 fn known_proxy(value: &JsValue) -> bool {
-    IS_PROXY.with(|cached| {
-        if cached.get().is_none() {
-            // `set` fails only if the lookup's own calls came back here and set it first.
-            let _ = cached.set(proxy_check());
-        }
-        cached
-            .get()
-            .and_then(Option::as_ref)
-            .is_some_and(|is_proxy| {
-                is_proxy
-                    .call1(&JsValue::UNDEFINED, value)
-                    .is_ok_and(|answer| answer.as_bool() == Some(true))
-            })
+    // The check is taken out of the cell before it runs: no borrow is held while JS runs.
+    let known = IS_PROXY.with(|cell| cell.try_borrow().ok().and_then(|slot| slot.clone()));
+    let check = known.unwrap_or_else(|| {
+        let found = proxy_check();
+        IS_PROXY.with(|cell| {
+            if let Ok(mut slot) = cell.try_borrow_mut() {
+                slot.get_or_insert_with(|| found.clone());
+            }
+        });
+        found
+    });
+    check.is_some_and(|is_proxy| {
+        is_proxy
+            .call1(&JsValue::UNDEFINED, value)
+            .is_ok_and(|answer| answer.as_bool() == Some(true))
     })
 }
 
-/// Takes `is_proxy` (Node's `util.types.isProxy`) as the check [`known_proxy`] asks, where it
-/// is a function and no check was set or looked up yet. The Node entries hand it in right
-/// after instantiating, having imported `node:util` where `process.getBuiltinModule` is
-/// missing (Node before 20.16 and 22.3), which the module's own lookup needs.
+/// Takes `is_proxy` (Node's `util.types.isProxy`) as the check [`known_proxy`] asks, in place
+/// of any earlier one or of the module's own lookup, where it is a function. The Node entries
+/// hand it in right after instantiating, from `process.getBuiltinModule("node:util")` or,
+/// where that gives none (Node before 20.16 and 22.3), from an import of `node:util`.
 pub fn use_proxy_check(is_proxy: JsValue) {
     if let Ok(is_proxy) = is_proxy.dyn_into::<Function>() {
-        IS_PROXY.with(|cached| {
-            let _ = cached.set(Some(is_proxy));
+        IS_PROXY.with(|cell| {
+            if let Ok(mut slot) = cell.try_borrow_mut() {
+                *slot = Some(Some(is_proxy));
+            }
         });
     }
 }
 
 /// `globalThis.process.getBuiltinModule("node:util").types.isProxy`, reached without an
 /// import (the glue is one module for every runtime), in Node 20.16+ and 22.3+ and any runtime
-/// whose `process` offers `getBuiltinModule`; the check unless one was handed in. Every step reads ([`property`]) or calls through a catching
-/// binding, so a page's own `process` global (a polyfill, a throwing getter) means `None`, not
-/// an exception.
+/// whose `process` offers `getBuiltinModule`; the check unless one was handed in. Every step
+/// reads ([`property`]) or calls through a catching binding, so a page's own `process` global
+/// (a polyfill, a throwing getter) means `None`, not an exception.
 fn proxy_check() -> Option<Function> {
     let process = property(&js_sys::global(), "process");
     let get_builtin_module = property(&process, "getBuiltinModule")

@@ -849,14 +849,15 @@ describe("exceptions never escape the wasm (each case in its own process)", () =
   // Node's Response brand check is `instanceof`-like, so a Proxy around a real Response passes
   // every other check while its traps forward, and a trap that throws on a read after them
   // threw out of gloo-net's own reads (an uncaught exception, a call that never settled). The
-  // module refuses any Proxy first through `util.types.isProxy`: it looks that up through
-  // `process.getBuiltinModule` (Node 20.16+, 22.3+); where that is missing (older Node, made
-  // here by deleting it) or odd, the Node entry imports node:util and hands it in. Browsers'
+  // module refuses any Proxy first through `util.types.isProxy`, which the Node entry hands in:
+  // from `process.getBuiltinModule` (Node 20.16+, 22.3+), or imported from node:util where that
+  // is missing (older Node, made here by deleting it), throws, or gives no node:util. Browsers'
   // brand checks refuse any Proxy.
   const runtimes = {
     "this Node": "",
     "no process.getBuiltinModule (Node before 20.16 / 22.3)": "delete process.getBuiltinModule;",
     "a throwing process.getBuiltinModule": `process.getBuiltinModule = () => { throw new Error("odd getBuiltinModule"); };`,
+    "a process.getBuiltinModule that gives node:fs only": `const realFs = await import("node:fs"); process.getBuiltinModule = (name) => (name === "node:fs" ? realFs : undefined);`,
   };
   for (const [runtime, setUp] of Object.entries(runtimes)) {
     test(
@@ -878,6 +879,33 @@ describe("exceptions never escape the wasm (each case in its own process)", () =
     );
   }
 
+  // The browser entry hands nothing in: in Node, the module looks isProxy up itself through
+  // process.getBuiltinModule. Its .wasm comes through the same fetch stand-in.
+  const BROWSER_ENTRY = JSON.stringify(new URL("../../pkg/index.js", import.meta.url).href);
+  const WASM_FILE = JSON.stringify(new URL("../../pkg/iot_upgrade_task_bg.wasm", import.meta.url).href);
+  const viaBrowserEntry = (setUp, answer) => `${setUp}
+    const web = await import(${BROWSER_ENTRY});
+    const wasmBytes = (await import("node:fs")).readFileSync(new URL(${WASM_FILE}));
+    globalThis.fetch = async (input) =>
+      input instanceof URL ? new Response(wasmBytes, { headers: { "content-type": "application/wasm" } }) : ${answer};
+    return web.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, ${CHILD_OPTIONS});`;
+  test(
+    "the browser entry in Node: the module's own isProxy lookup refuses a Proxy around a Response; an odd getBuiltinModule refuses no genuine Response",
+    async () => {
+      const [proxied, ...odd] = await Promise.all([
+        inChild(viaBrowserEntry("", `new Proxy(new Response("{}"), { get(t, k) { if (typeof k === "string" && k !== "then") throw new Error("first read"); return Reflect.get(t, k); } })`)),
+        ...[
+          `process.getBuiltinModule = () => ({ types: { isProxy() { throw new Error("odd isProxy"); } } });`,
+          `process.getBuiltinModule = () => ({ types: { isProxy: () => "yes" } });`,
+          `Object.defineProperty(process, "getBuiltinModule", { get() { throw new Error("odd getter"); } });`,
+        ].map((setUp) => inChild(viaBrowserEntry(setUp, `new Response("{}")`))),
+      ]);
+      assertSettledCleanly(proxied, ["network"]);
+      // `{}` is no task: the genuine Response was read.
+      for (const outcome of odd) assertSettledCleanly(outcome, ["invalid_response"]);
+    },
+  );
+
   test(
     "an odd process.getBuiltinModule neither throws through the module nor refuses a genuine Response",
     async () => {
@@ -885,8 +913,10 @@ describe("exceptions never escape the wasm (each case in its own process)", () =
         [
           `process.getBuiltinModule = () => { throw new Error("odd getBuiltinModule"); };`,
           `Object.defineProperty(process, "getBuiltinModule", { get() { throw new Error("odd getter"); } });`,
-          `process.getBuiltinModule = () => ({ types: { isProxy() { throw new Error("odd isProxy"); } } });`,
-          `process.getBuiltinModule = () => ({ types: { isProxy: () => "yes" } });`,
+          // node:fs as it is, node:util odd: the odd isProxy is what the entry hands in, and
+          // only a `true` answer refuses.
+          `const realFs = await import("node:fs"); process.getBuiltinModule = (name) => (name === "node:fs" ? realFs : { types: { isProxy() { throw new Error("odd isProxy"); } } });`,
+          `const realFs = await import("node:fs"); process.getBuiltinModule = (name) => (name === "node:fs" ? realFs : { types: { isProxy: () => "yes" } });`,
         ].map((odd) =>
           inChild(`${odd}
             globalThis.fetch = async () => new Response("{}");
