@@ -853,11 +853,15 @@ describe("exceptions never escape the wasm (each case in its own process)", () =
   // from `process.getBuiltinModule` (Node 20.16+, 22.3+), or imported from node:util where that
   // is missing (older Node, made here by deleting it), throws, or gives no node:util. Browsers'
   // brand checks refuse any Proxy.
+  /** A getBuiltinModule that gives the real node:fs and `other` for anything else. */
+  const fsOnlyThen = (other) => `const realFs = await import("node:fs"); process.getBuiltinModule = (name) => (name === "node:fs" ? realFs : ${other});`;
+  const FIRST_READ_PROXY = `new Proxy(new Response("{}"), { get(t, k) { if (typeof k === "string" && k !== "then") throw new Error("first read"); return Reflect.get(t, k); } })`;
+  const ODD_IS_PROXY = [`{ types: { isProxy() { throw new Error("odd isProxy"); } } }`, `{ types: { isProxy: () => "yes" } }`];
   const runtimes = {
     "this Node": "",
     "no process.getBuiltinModule (Node before 20.16 / 22.3)": "delete process.getBuiltinModule;",
     "a throwing process.getBuiltinModule": `process.getBuiltinModule = () => { throw new Error("odd getBuiltinModule"); };`,
-    "a process.getBuiltinModule that gives node:fs only": `const realFs = await import("node:fs"); process.getBuiltinModule = (name) => (name === "node:fs" ? realFs : undefined);`,
+    "a process.getBuiltinModule that gives node:fs only": fsOnlyThen("undefined"),
   };
   for (const [runtime, setUp] of Object.entries(runtimes)) {
     test(
@@ -870,7 +874,7 @@ describe("exceptions never escape the wasm (each case in its own process)", () =
           [
             `let reads = 0;
              globalThis.fetch = async () => new Proxy(new Response("{}"), { get(t, k) { if (++reads > 3) throw new Error("late trap"); return Reflect.get(t, k); } });`,
-            `globalThis.fetch = async () => new Proxy(new Response("{}"), { get(t, k) { if (typeof k === "string" && k !== "then") throw new Error("first read"); return Reflect.get(t, k); } });`,
+            `globalThis.fetch = async () => ${FIRST_READ_PROXY};`,
             `globalThis.fetch = async () => new Proxy(new Response("{}"), {});`,
           ].map((fake) => inChild(`${setUp}\n${fake}\nreturn pkg.queryUpgradeTask("op-1", ${JSON.stringify(TOKEN)}, ${CHILD_OPTIONS});`)),
         );
@@ -893,10 +897,9 @@ describe("exceptions never escape the wasm (each case in its own process)", () =
     "the browser entry in Node: the module's own isProxy lookup refuses a Proxy around a Response; an odd getBuiltinModule refuses no genuine Response",
     async () => {
       const [proxied, ...odd] = await Promise.all([
-        inChild(viaBrowserEntry("", `new Proxy(new Response("{}"), { get(t, k) { if (typeof k === "string" && k !== "then") throw new Error("first read"); return Reflect.get(t, k); } })`)),
+        inChild(viaBrowserEntry("", FIRST_READ_PROXY)),
         ...[
-          `process.getBuiltinModule = () => ({ types: { isProxy() { throw new Error("odd isProxy"); } } });`,
-          `process.getBuiltinModule = () => ({ types: { isProxy: () => "yes" } });`,
+          ...ODD_IS_PROXY.map((util) => `process.getBuiltinModule = () => (${util});`),
           `Object.defineProperty(process, "getBuiltinModule", { get() { throw new Error("odd getter"); } });`,
         ].map((setUp) => inChild(viaBrowserEntry(setUp, `new Response("{}")`))),
       ]);
@@ -915,8 +918,7 @@ describe("exceptions never escape the wasm (each case in its own process)", () =
           `Object.defineProperty(process, "getBuiltinModule", { get() { throw new Error("odd getter"); } });`,
           // node:fs as it is, node:util odd: the odd isProxy is what the entry hands in, and
           // only a `true` answer refuses.
-          `const realFs = await import("node:fs"); process.getBuiltinModule = (name) => (name === "node:fs" ? realFs : { types: { isProxy() { throw new Error("odd isProxy"); } } });`,
-          `const realFs = await import("node:fs"); process.getBuiltinModule = (name) => (name === "node:fs" ? realFs : { types: { isProxy: () => "yes" } });`,
+          ...ODD_IS_PROXY.map(fsOnlyThen),
         ].map((odd) =>
           inChild(`${odd}
             globalThis.fetch = async () => new Response("{}");
