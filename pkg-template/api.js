@@ -236,9 +236,25 @@ export function createApi(load) {
       this.#config = { ...config };
     }
 
-    #options(options) {
+    /**
+     * The call's options over the client's defaults; `own` is the caller's, as `ownOptions`
+     * copied them. A key the call sets to `undefined` keeps the client's value, as if left out.
+     */
+    #options(own) {
       const { accessToken, getAccessToken, ...defaults } = this.#config;
-      return { ...defaults, rateLimit: defaults.rateLimit ?? {}, ...ownOptions(options) };
+      const given = own !== null && typeof own === "object" && !Array.isArray(own) ? Object.fromEntries(Reflect.ownKeys(own).flatMap((key) => (own[key] === undefined ? [] : [[key, own[key]]]))) : own;
+      return { ...defaults, rateLimit: defaults.rateLimit ?? {}, ...given };
+    }
+
+    /**
+     * Rejects a call that names the platform itself (`baseUrl`, `appKey`) in its options: the
+     * client's token belongs to its own application and never goes to another host.
+     */
+    async #refuseBound(own) {
+      const named = own !== null && typeof own === "object" ? CLIENT_BOUND.filter((key) => own[key] !== undefined) : [];
+      if (named.length === 0) return;
+      const problems = named.map((key) => ({ path: `options.${key}`, message: `is the client's own (config.${key}); another application needs another UpgradeTaskClient` }));
+      throw await fail("invalid_argument", `${problems[0].path} ${problems[0].message}`, { problems });
     }
 
     async #token(forceRefresh, secrets) {
@@ -264,7 +280,9 @@ export function createApi(load) {
 
     /** `call(token, options)` with the client's defaults and token; on `unauthorized`, once more with a refreshed token. */
     async #withToken(call, options) {
-      const merged = this.#options(options);
+      const own = ownOptions(options);
+      await this.#refuseBound(own);
+      const merged = this.#options(own);
       const started = Date.now();
       const secrets = [this.#config.appKey, this.#config.accessToken];
       const first = await this.#token(false, secrets);
@@ -293,7 +311,8 @@ export function createApi(load) {
     }
 
     /** Many tasks at once, in input order, sharing the client's rate limit. */
-    queryUpgradeTasks(operationIds, options) {
+    async queryUpgradeTasks(operationIds, options) {
+      await this.#refuseBound(ownOptions(options));
       return batch((id) => this.queryUpgradeTask(id, options), operationIds, options);
     }
 
@@ -321,6 +340,8 @@ export function createApi(load) {
     }
   }
 
+  /** What a client's configuration fixes for every call: its options may not name these. */
+  const CLIENT_BOUND = ["baseUrl", "appKey"];
   const TASK_FILTER_KEYS = ["operationType", "operationStatus", "deviceType", "model", "manufacturerName", "deviceId"];
   const SUB_TASK_FILTER_KEYS = ["status"];
   const LIST_OF_TASKS = { itemsOf: (page) => page.tasks, keyOf: (task) => task.operationId };

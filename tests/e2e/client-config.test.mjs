@@ -231,3 +231,72 @@ describe("an abort keeps the signal's reason as the error's cause", () => {
     assert.equal(Object.hasOwn(notFound, "cause"), false);
   });
 });
+
+describe("a client's calls cannot name another platform", () => {
+  let home;
+  let elsewhere;
+  before(async () => {
+    home = await scriptedServer((req, res) => json(res, 200, platformTask()));
+    elsewhere = await scriptedServer((req, res) => json(res, 200, platformTask()));
+  });
+  after(() => Promise.all([home.close(), elsewhere.close()]));
+
+  test("options.baseUrl or options.appKey: invalid_argument from every client method, and nothing is sent anywhere", async () => {
+    const client = new UpgradeTaskClient({ baseUrl: home.baseUrl, appKey: "home-app", getAccessToken: () => "the-clients-own-token" });
+    const calls = [
+      (o) => client.queryUpgradeTask("op-1", o),
+      (o) => client.queryUpgradeTasks(["op-1", "op-2"], o),
+      (o) => client.waitForUpgradeTask("op-1", o),
+      (o) => client.queryUpgradeTaskList(o),
+      (o) => client.queryUpgradeSubTasks("op-1", o),
+      async (o) => {
+        for await (const task of client.listUpgradeTasks({}, o)) assert.fail(`a task was listed: ${task.operationId}`);
+      },
+      async (o) => {
+        for await (const subTask of client.listUpgradeSubTasks("op-1", o)) assert.fail(`a subtask was listed: ${subTask.subOperationId}`);
+      },
+    ];
+    for (const [i, call] of calls.entries()) {
+      for (const [options, paths] of [
+        [{ baseUrl: elsewhere.baseUrl }, ["options.baseUrl"]],
+        [{ appKey: "another-app" }, ["options.appKey"]],
+        [{ appKey: "another-app", baseUrl: elsewhere.baseUrl, retry: false }, ["options.baseUrl", "options.appKey"]],
+      ]) {
+        const error = await call(options).then(
+          () => assert.fail(`call ${i} resolved`),
+          (e) => e,
+        );
+        assert.ok(error instanceof UpgradeTaskError, `call ${i}: ${error}`);
+        assert.equal(error.kind, "invalid_argument", `call ${i}: ${error.message}`);
+        assert.deepEqual(error.problems.map((p) => p.path), paths, `call ${i}`);
+        assert.match(error.message, /^invalid_argument: options\.(baseUrl|appKey) is the client's own \(config\.(baseUrl|appKey)\)/);
+        assert.equal(error.message.includes("another-app"), false);
+      }
+    }
+    assert.equal(elsewhere.requests.length, 0, "a request went to the other host");
+    assert.equal(home.requests.length, 0, "a refused call still sent a request");
+    // The same options without the two keys are a normal call to the client's own platform.
+    const task = await client.queryUpgradeTask("op-1", { retry: false, baseUrl: undefined });
+    assert.equal(task.operationId, platformTask().operationId);
+    assert.equal(home.requests.length, 1);
+  });
+});
+
+test("a client call's option set to undefined keeps the client's setting", async () => {
+  let hold = true;
+  const server = await scriptedServer((req, res) => {
+    if (!hold) json(res, 200, platformTask());
+  });
+  try {
+    const client = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: "k", accessToken: "t", timeoutMs: 200, retry: false });
+    const started = Date.now();
+    const error = await client.queryUpgradeTask("op-1", { timeoutMs: undefined, retry: undefined }).catch((e) => e);
+    assert.equal(error.kind, "timeout", error.message);
+    assert.equal(error.attempts, 1, "retry: undefined turned the client's retry: false back on");
+    assert.ok(Date.now() - started < 20_000, "timeoutMs: undefined dropped the client's 200 ms for the 30 s default");
+    hold = false;
+    assert.equal((await client.queryUpgradeTask("op-1", { timeoutMs: undefined })).operationId, platformTask().operationId);
+  } finally {
+    await server.close();
+  }
+});
