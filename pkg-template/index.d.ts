@@ -52,9 +52,12 @@ export interface RateLimitOptions {
 
 /** Options of {@link waitForUpgradeTask}. */
 export interface WaitOptions extends QueryOptions {
-  /** First delay between polls, and the delay after each change (default 2000). */
+  /**
+   * First delay between polls, and the delay after each change (default 2000, or `maxDelayMs`
+   * when that is smaller). Above `maxDelayMs` it is refused (`invalid_argument`).
+   */
   minDelayMs?: number;
-  /** Longest delay between polls (default 30000); delays double while nothing changes. */
+  /** Longest delay between polls (default 30000, or `minDelayMs` when that is larger); delays double while nothing changes. */
   maxDelayMs?: number;
   /** Give up with kind `"timeout"` after this many ms (default: no limit). */
   maxWaitMs?: number;

@@ -244,18 +244,26 @@ pub struct WaitPolicy {
     pub max_wait_ms: Option<f64>,
 }
 
-/// Checks the waiter's options (absent: the defaults).
+/// Checks the waiter's options (absent: the defaults). Both delays given with the shortest
+/// above the longest is a problem; one given alone moves the other's default out of its way
+/// (`minDelayMs: 60000` alone polls every minute, `maxDelayMs: 1000` alone every second).
 pub fn wait_policy(
     min_delay_ms: &Option<Result<f64, String>>,
     max_delay_ms: &Option<Result<f64, String>>,
     max_wait_ms: &Option<Result<f64, String>>,
     problems: &mut Problems,
 ) -> WaitPolicy {
+    let min = duration(min_delay_ms, "options.minDelayMs", true, problems);
+    let max = duration(max_delay_ms, "options.maxDelayMs", true, problems);
+    if let (Some(lo), Some(hi)) = (min, max) {
+        if lo > hi {
+            problems.add("options.maxDelayMs", "must be at least options.minDelayMs");
+        }
+    }
+    let min_delay_ms = min.unwrap_or_else(|| max.map_or(2_000.0, |hi| hi.min(2_000.0)));
     WaitPolicy {
-        min_delay_ms: duration(min_delay_ms, "options.minDelayMs", true, problems)
-            .unwrap_or(2_000.0),
-        max_delay_ms: duration(max_delay_ms, "options.maxDelayMs", true, problems)
-            .unwrap_or(30_000.0),
+        min_delay_ms,
+        max_delay_ms: max.unwrap_or(min_delay_ms.max(30_000.0)),
         max_wait_ms: duration(max_wait_ms, "options.maxWaitMs", false, problems),
     }
 }
@@ -273,6 +281,7 @@ pub fn next_poll_delay(current_ms: f64, changed: bool, min_ms: f64, max_ms: f64)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::problem::Problem;
 
     #[test]
     fn spaces_split_as_str_split_splits() {
@@ -291,6 +300,29 @@ mod tests {
             let std: Vec<&str> = text.split(' ').collect();
             assert_eq!(ours, std, "{text:?}");
         }
+    }
+
+    #[test]
+    fn wait_delays_in_order_or_refused() {
+        let ms = |v: f64| Some(Ok(v));
+        let policy = |lo, hi| {
+            let mut problems = Problems::default();
+            let p = wait_policy(&lo, &hi, &None, &mut problems);
+            (p.min_delay_ms, p.max_delay_ms, problems.into_vec())
+        };
+        assert_eq!(policy(None, None), (2_000.0, 30_000.0, vec![]));
+        assert_eq!(policy(ms(60_000.0), None), (60_000.0, 60_000.0, vec![]));
+        assert_eq!(policy(None, ms(1_000.0)), (1_000.0, 1_000.0, vec![]));
+        assert_eq!(policy(ms(10.0), None), (10.0, 30_000.0, vec![]));
+        assert_eq!(policy(ms(500.0), ms(500.0)), (500.0, 500.0, vec![]));
+        let (_, _, problems) = policy(ms(5_000.0), ms(1_000.0));
+        assert_eq!(
+            problems,
+            vec![Problem::new(
+                "options.maxDelayMs",
+                "must be at least options.minDelayMs"
+            )]
+        );
     }
 
     #[test]

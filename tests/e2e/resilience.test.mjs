@@ -248,6 +248,22 @@ describe("against the simulator", () => {
     assert.equal(n.kind, "not_found");
   });
 
+  test("waitForUpgradeTask: a minDelayMs above maxDelayMs is refused before any poll; one given alone moves the other's default", async () => {
+    const { accessToken } = sim.login();
+    sim.clearRequests();
+    const base = { baseUrl: sim.baseUrl, appKey: APP.appId };
+    const e = await rejection(waitForUpgradeTask("fw-now-devices", accessToken, { ...base, minDelayMs: 5000, maxDelayMs: 1000 }), { token: accessToken, appKey: "" });
+    assert.equal(e.kind, "invalid_argument");
+    assert.deepEqual(e.problems, [{ path: "options.maxDelayMs", message: "must be at least options.minDelayMs" }]);
+    assert.equal(sim.requests().length, 0, "a refused wait polled");
+    const client = new UpgradeTaskClient({ ...base, accessToken });
+    const viaClient = await client.waitForUpgradeTask("fw-now-devices", { minDelayMs: 2, maxDelayMs: 1 }).catch((x) => x);
+    assert.equal(viaClient.kind, "invalid_argument");
+    assert.equal(sim.requests().length, 0, "a refused wait polled");
+    // A finished task answers on the first poll, whatever the schedule.
+    assert.equal((await waitForUpgradeTask("fw-now-devices", accessToken, { ...base, minDelayMs: 60_000 })).operationId, "fw-now-devices");
+  });
+
   test("queryUpgradeTasks returns each id in place; duplicates fetched once", async () => {
     const { accessToken } = sim.login();
     sim.clearRequests();
