@@ -37,6 +37,7 @@ const EXIT = {
   invalidResponse: 7,
   other: 8,
   interrupted: 130,
+  terminated: 143,
 };
 
 const KIND_EXIT = {
@@ -114,7 +115,8 @@ const EXIT_HELP = `Exit codes:
   6  network, timeout or server (no answer, too slow, or a 5xx; try again later)
   7  invalid_response (the platform's answer broke the documented format)
   8  anything else (bad_request, page_limit, http, ...)
-  130 interrupted (Ctrl-C)
+  130 interrupted (Ctrl-C, SIGINT)
+  143 terminated (SIGTERM)
   With several ids, the code of the first id (in the order given) that failed; list and
   devices exit with the code of a failed page (the items printed before it stay printed).`;
 
@@ -779,8 +781,8 @@ async function commandWatch(id, values, cfg, log) {
     } catch (error) {
       display.stop();
       if (error?.kind === "aborted" && interrupt.signal.aborted) {
-        err("interrupted");
-        return EXIT.interrupted;
+        err(interrupt.exitCode() === EXIT.terminated ? "terminated" : "interrupted");
+        return interrupt.exitCode();
       }
       if (error?.kind === "timeout" && maxWaitMs !== undefined) {
         // Only --timeout ends a watch with kind timeout (slow answers are retried).
@@ -804,21 +806,26 @@ async function commandWatch(id, values, cfg, log) {
 }
 
 /**
- * Ctrl-C (or SIGTERM) aborts the returned signal; a second one exits at once. `release()`
- * removes the handlers.
+ * Ctrl-C (SIGINT) or SIGTERM aborts the returned signal; a second one exits at once.
+ * `exitCode()` is the shell's code for the first of them (130 or 143); `release()` removes the
+ * handlers.
  */
 function interruptible() {
   const controller = new AbortController();
   let interrupts = 0;
-  const onSignal = () => {
+  let first = EXIT.interrupted;
+  const onSignal = (name) => {
     interrupts += 1;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
+    const code = name === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
+    if (interrupts > 1) process.exit(code);
+    first = code;
     controller.abort();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return {
     signal: controller.signal,
+    exitCode: () => first,
     release() {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -899,8 +906,8 @@ async function walkList(values, cfg, log, { what, walk, print, finish, context }
       }
     } catch (error) {
       if (error?.kind === "aborted" && interrupt.signal.aborted) {
-        err("interrupted");
-        return EXIT.interrupted;
+        err(interrupt.exitCode() === EXIT.terminated ? "terminated" : "interrupted");
+        return interrupt.exitCode();
       }
       return reportError(error, { context, verbose: values.verbose });
     }
