@@ -148,7 +148,7 @@ export function clientConfigProblems(config) {
   const hasToken = !absent(c.accessToken);
   const hasGetter = !absent(c.getAccessToken);
   if (hasToken === hasGetter) {
-    problems.push(["config.accessToken", "give exactly one of accessToken (a string) or getAccessToken (a function)"]);
+    problems.push(["config.accessToken", "needs exactly one of accessToken (a string) or getAccessToken (a function)"]);
   } else if (hasGetter && typeof c.getAccessToken !== "function") {
     problems.push(["config.getAccessToken", `must be a function, got ${typeName(c.getAccessToken)}`]);
   } else if (hasToken) {

@@ -543,23 +543,30 @@ impl Attempt<'_> {
                 .is_some_and(|own| own.state() != Stop::Running)
     }
 
+    /// The failure of this attempt: a stopper that fired says where the attempt was (no status
+    /// yet: waiting for the answer; with one: reading its body); otherwise `what` failed.
     fn failure(&self, status: Option<u16>, error: &JsValue, what: &str) -> ErrorReport {
         let own = self.own.as_ref().map_or(Stop::Running, Stopper::state);
+        let stage = if status.is_none() {
+            "waiting for the platform's answer"
+        } else {
+            "reading the answer's body"
+        };
         match (self.call.state(), own) {
             (Stop::Deadline, _) => ErrorReport::simple(
                 ErrorKind::Timeout,
                 status,
-                &format!("no complete answer within timeoutMs ({what})"),
+                &format!("no complete answer within timeoutMs ({stage})"),
             ),
             (Stop::Caller, _) => ErrorReport::simple(
                 ErrorKind::Aborted,
                 status,
-                &format!("the caller's signal fired ({what})"),
+                &format!("the caller's signal fired ({stage})"),
             ),
             (_, Stop::Deadline) => ErrorReport::simple(
                 ErrorKind::Timeout,
                 status,
-                &format!("no complete answer within attemptTimeoutMs ({what})"),
+                &format!("no complete answer within attemptTimeoutMs ({stage})"),
             ),
             _ => {
                 let (codes, socket_bytes_read) = error_codes(error);

@@ -129,7 +129,7 @@ describe("UpgradeTaskClient checks all of its configuration at construction", ()
       assert.equal(constructorProblems(Client, GOOD), null);
       assert.equal(constructorProblems(Client, { baseUrl: "https://x", appKey: "a", getAccessToken: () => "t" }), null);
       assert.deepEqual(constructorProblems(Client, { baseUrl: "https://x", appKey: "a" }), [
-        { path: "config.accessToken", message: "give exactly one of accessToken (a string) or getAccessToken (a function)" },
+        { path: "config.accessToken", message: "needs exactly one of accessToken (a string) or getAccessToken (a function)" },
       ]);
       assert.deepEqual(constructorProblems(Client, { baseUrl: "https://x", appKey: "a", getAccessToken: "t" }), [
         { path: "config.getAccessToken", message: "must be a function, got string" },

@@ -39,7 +39,7 @@ describe("deadlines and the caller's signal", () => {
     script = [hang];
     const { error, took } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: 150 })));
     assert.equal(error.kind, "timeout");
-    assert.equal(error.message, "timeout: no complete answer within timeoutMs (the request failed)");
+    assert.equal(error.message, "timeout: no complete answer within timeoutMs (waiting for the platform's answer)");
     assert.equal(error.attempts, 1);
     assert.ok(took >= 149 && took < 10_000, `ended after ${took.toFixed(1)} ms`);
   });
@@ -49,14 +49,14 @@ describe("deadlines and the caller's signal", () => {
     const { error } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: 150 })));
     assert.equal(error.kind, "timeout");
     assert.equal(error.httpStatus, 200);
-    assert.equal(error.message, "timeout: HTTP 200; no complete answer within timeoutMs (the connection failed while reading the body)");
+    assert.equal(error.message, "timeout: HTTP 200; no complete answer within timeoutMs (reading the answer's body)");
   });
 
   test("attemptTimeoutMs on every attempt, and on one attempt followed by an answer", async () => {
     script = [hang, hang];
     const { error } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ attemptTimeoutMs: 80, retry: { maxAttempts: 2, baseDelayMs: 1 } })));
     assert.equal(error.kind, "timeout");
-    assert.equal(error.message, "timeout: no complete answer within attemptTimeoutMs (the request failed)");
+    assert.equal(error.message, "timeout: no complete answer within attemptTimeoutMs (waiting for the platform's answer)");
     assert.equal(error.attempts, 2);
     script = [halfBody];
     const task = await queryUpgradeTask("op-2", TOKEN, opts({ attemptTimeoutMs: 80, retry: { maxAttempts: 2, baseDelayMs: 1 } }));
@@ -78,7 +78,7 @@ describe("deadlines and the caller's signal", () => {
     setTimeout(() => early.abort(new Error("user stop")), 50);
     const { error: aborted } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ signal: early.signal, timeoutMs: 5_000 })));
     assert.equal(aborted.kind, "aborted");
-    assert.equal(aborted.message, "aborted: the caller's signal fired (the request failed)");
+    assert.equal(aborted.message, "aborted: the caller's signal fired (waiting for the platform's answer)");
     assert.equal(aborted.cause?.message, "user stop");
     script = [hang];
     const late = new AbortController();
@@ -86,7 +86,7 @@ describe("deadlines and the caller's signal", () => {
     const { error: timedOut } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ signal: late.signal, timeoutMs: 80 })));
     clearTimeout(timer);
     assert.equal(timedOut.kind, "timeout");
-    assert.equal(timedOut.message, "timeout: no complete answer within timeoutMs (the request failed)");
+    assert.equal(timedOut.message, "timeout: no complete answer within timeoutMs (waiting for the platform's answer)");
   });
 
   test("a signal shared by many calls keeps no listener of theirs once they settle, and still aborts the next", async () => {
@@ -109,7 +109,7 @@ describe("deadlines and the caller's signal", () => {
     setTimeout(() => shared.abort(), 40);
     const { error: aborted } = await pending;
     assert.equal(aborted.kind, "aborted");
-    assert.equal(aborted.message, "aborted: the caller's signal fired (the request failed)");
+    assert.equal(aborted.message, "aborted: the caller's signal fired (waiting for the platform's answer)");
     assert.equal(listeners(), 0, "after the call the signal aborted");
   });
 
@@ -122,7 +122,7 @@ describe("deadlines and the caller's signal", () => {
     assert.equal(failed.length, 20);
     for (const { reason } of failed) {
       assert.equal(reason.kind, "timeout");
-      assert.equal(reason.message, "timeout: no complete answer within timeoutMs (the request failed)");
+      assert.equal(reason.message, "timeout: no complete answer within timeoutMs (waiting for the platform's answer)");
     }
     const ids = outcomes.filter((o) => o.status === "fulfilled").map((o) => o.value.operationId);
     assert.equal(new Set(ids).size, 40);
@@ -164,7 +164,7 @@ describe("deadlines hold while the body's chunks are always ready", () => {
     const { error, took } = await timed(queryUpgradeTask("op-1", TOKEN, opts({ timeoutMs: 100 })));
     assert.equal(error.kind, "timeout");
     assert.equal(error.httpStatus, 200);
-    assert.equal(error.message, "timeout: HTTP 200; no complete answer within timeoutMs (the connection failed while reading the body)");
+    assert.equal(error.message, "timeout: HTTP 200; no complete answer within timeoutMs (reading the answer's body)");
     assert.equal(error.attempts, 1);
     assert.ok(took >= 99 && took < 2_000, `ended after ${took.toFixed(1)} ms`);
     assert.equal(requests.length, 1);
@@ -178,7 +178,7 @@ describe("deadlines hold while the body's chunks are always ready", () => {
     );
     assert.equal(error.kind, "timeout");
     assert.equal(error.httpStatus, 200);
-    assert.equal(error.message, "timeout: HTTP 200; no complete answer within attemptTimeoutMs (the connection failed while reading the body)");
+    assert.equal(error.message, "timeout: HTTP 200; no complete answer within attemptTimeoutMs (reading the answer's body)");
     assert.equal(error.attempts, 2);
     assert.ok(took >= 198 && took < 4_000, `ended after ${took.toFixed(1)} ms`);
     assert.equal(requests.length, 2);
