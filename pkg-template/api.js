@@ -194,7 +194,7 @@ export function createApi(load) {
   async function batch(query, operationIds, options) {
     if (!Array.isArray(operationIds)) {
       const problems = [{ path: "operationIds", message: "must be an array of operation ids" }];
-      throw await fail("invalid_argument", "operationIds must be an array", { problems });
+      throw await fail("invalid_argument", "operationIds must be an array of operation ids", { problems });
     }
     const concurrency = ownOptions(options)?.concurrency ?? 8;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -342,7 +342,8 @@ export function createApi(load) {
 
   /** What a client's configuration fixes for every call: its options may not name these. */
   const CLIENT_BOUND = ["baseUrl", "appKey"];
-  const TASK_FILTER_KEYS = ["operationType", "operationStatus", "deviceType", "model", "manufacturerName", "deviceId"];
+  // `status` is a subtasks' filter: passed on for the core to refuse ("did you mean operationStatus?").
+  const TASK_FILTER_KEYS = ["operationType", "operationStatus", "deviceType", "model", "manufacturerName", "deviceId", "status"];
   const SUB_TASK_FILTER_KEYS = ["status"];
   const LIST_OF_TASKS = { itemsOf: (page) => page.tasks, keyOf: (task) => task.operationId };
   const LIST_OF_SUB_TASKS = { itemsOf: (page) => page.subTasks, keyOf: (subTask) => subTask.subOperationId };

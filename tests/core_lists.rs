@@ -114,6 +114,29 @@ fn every_filter_is_sent_in_the_platform_order_and_encoded() {
 }
 
 #[test]
+fn the_other_lists_filter_is_refused_with_did_you_mean() {
+    let mut args = list_args();
+    args.other_filter_given = true;
+    assert_eq!(
+        problems(build_task_list_request(&args)),
+        [(
+            "options.status".to_string(),
+            "filters a task's subtasks, not the task list: did you mean operationStatus?"
+                .to_string()
+        )]
+    );
+    let mut args = sub_args("op-1");
+    args.other_filter_given = true;
+    assert_eq!(
+        problems(build_sub_task_request(&args)),
+        [(
+            "options.operationStatus".to_string(),
+            "filters the task list, not a task's subtasks: did you mean status?".to_string()
+        )]
+    );
+}
+
+#[test]
 fn the_subtask_url_encodes_the_id_as_one_segment_and_sends_failed_as_fail() {
     let mut args = sub_args("a/b?c#d é");
     args.status = text("failed");

@@ -85,6 +85,9 @@ pub struct RawListArguments {
     pub status: Argument,
     /// `options.pageNo` and `options.pageSize`.
     pub paging: RawPaging,
+    /// Whether the other list's filter was given (`status` to the task list,
+    /// `operationStatus` to a subtask query): refused with "did you mean …?", never dropped.
+    pub other_filter_given: bool,
 }
 
 /// The page asked for, defaults filled in (what the platform echoes).
@@ -151,6 +154,12 @@ pub fn build_task_list_request(args: &RawListArguments) -> Result<ListRequest, V
             query.text(problems, key, value);
         }
         paging = query.paging(problems, &args.paging);
+        if args.other_filter_given {
+            problems.add(
+                "options.status",
+                "filters a task's subtasks, not the task list: did you mean operationStatus?",
+            );
+        }
         Some(format!("{OPERATION_LIST_PATH}{}", query.finish()))
     })?;
     Ok(ListRequest {
@@ -177,6 +186,12 @@ pub fn build_sub_task_request(args: &RawListArguments) -> Result<ListRequest, Ve
             Some((&platform, hint)),
         );
         paging = query.paging(problems, &args.paging);
+        if args.other_filter_given {
+            problems.add(
+                "options.operationStatus",
+                "filters the task list, not a task's subtasks: did you mean status?",
+            );
+        }
         let query = query.finish();
         Some(format!(
             "{OPERATIONS_PATH}{}{SUB_OPERATIONS_SUFFIX}{query}",

@@ -390,6 +390,13 @@ pub fn read_list_arguments(
         page_no: number(&read.page_no),
         page_size: number(&read.page_size),
     };
+    // Read for its presence only, after the kept strings were taken (its getter may run code).
+    let other = if operation_id.is_some() {
+        "operationStatus"
+    } else {
+        "status"
+    };
+    let other_filter_given = options.is_object() && !is_absent(&property(options, other));
     if let Some(id) = operation_id {
         common.raw.operation_id = read_string(id, Some(MAX_OPERATION_ID_BYTES));
     }
@@ -400,6 +407,7 @@ pub fn read_list_arguments(
             filter,
             status,
             paging,
+            other_filter_given,
         },
         signal: common.signal,
         problems: common.problems,

@@ -100,6 +100,11 @@ describe("queryUpgradeTaskList against the simulator", () => {
     }
     const e = await rejection(pkg.queryUpgradeSubTasks("fw-256-devices", token, options({ status: "fail" })), { token, appKey: APP_KEY });
     assert.match(e.problems[0].message, /the platform's "fail" is spelled "failed" here/);
+    // The other list's filter is refused, not dropped (an unfiltered list would look like an answer).
+    const wrong = await rejection(pkg.queryUpgradeTaskList(token, options({ status: "failed" })), { token, appKey: APP_KEY });
+    assert.deepEqual(wrong.problems, [{ path: "options.status", message: "filters a task's subtasks, not the task list: did you mean operationStatus?" }]);
+    const other = await rejection(pkg.queryUpgradeSubTasks("fw-256-devices", token, options({ operationStatus: "failed" })), { token, appKey: APP_KEY });
+    assert.deepEqual(other.problems, [{ path: "options.operationStatus", message: "filters the task list, not a task's subtasks: did you mean status?" }]);
     assert.deepEqual(sent(), [], "nothing was sent");
   });
 
@@ -340,7 +345,13 @@ describe("the client's walkers", () => {
 
   test("bad walk arguments reject on the first step, before anything is sent", async () => {
     sim.clearRequests();
-    const steps = [client().listUpgradeTasks("processing"), client().listUpgradeTasks({ operationStatus: "fail" }), client().listUpgradeSubTasks("fw-256-devices", { onInvalid: 3 })];
+    const steps = [
+      client().listUpgradeTasks("processing"),
+      client().listUpgradeTasks({ operationStatus: "fail" }),
+      client().listUpgradeTasks({ status: "failed" }),
+      client().listUpgradeSubTasks("fw-256-devices", { onInvalid: 3 }),
+      client().listUpgradeSubTasks("fw-256-devices", { operationStatus: "failed" }),
+    ];
     for (const walk of steps) {
       const e = await rejection(walk[Symbol.asyncIterator]().next(), { token, appKey: APP_KEY });
       assert.equal(e.kind, "invalid_argument");
