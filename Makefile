@@ -49,6 +49,7 @@ test-wasm:
 
 test-types:
 	node_modules/.bin/tsc -p tests/types/tsconfig.json
+	node_modules/.bin/tsc -p tests/types/tsconfig.es2020.json
 	node_modules/.bin/tsc -p tests/types/tsconfig.simulator.json
 	node_modules/.bin/tsc -p tests/types/tsconfig.gateway.json
 

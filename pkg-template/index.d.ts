@@ -348,6 +348,12 @@ export declare class UpgradeTaskError extends Error {
   readonly problems: Problem[];
   /** How many requests were sent (0 when none). */
   readonly attempts: number;
+  /**
+   * Why it happened, where something else said so: for `aborted`, the signal's `reason`; for
+   * an `unauthorized` from a client's `getAccessToken`, what it threw. Declared here too, so
+   * projects whose `lib` predates ES2022 see it.
+   */
+  cause?: unknown;
   private constructor();
 }
 
