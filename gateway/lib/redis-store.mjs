@@ -10,6 +10,8 @@
 //                 flight `sent + upstreamTimeoutMs + perMs`, after the answer `answered + perMs`
 //   :answer:<k>   a cached answer (JSON), PX = cacheMs;  :answer-lock:<k>  its loader, short lease
 //
+// Every command has a deadline (a frozen Redis keeps its socket open) and fails at once while the
+// client is not ready (a user's client would queue it offline): both count as Redis failing.
 // When Redis is unreachable (at start, or for more than `fallbackAfterMs` mid-run) each replica
 // falls back to a local store with `floor(calls / replicas)` of the rate and the last token it
 // saw. The platform's window does not reset with Redis, so the switch holds: the local window is
@@ -70,9 +72,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A Redis command failed (as opposed to the work done between commands, e.g. a login). */
 class RedisFailure extends Error {
-  constructor(cause) {
+  /** @param {number} [since] when the command was sent (a timeout: Redis failing since then) */
+  constructor(cause, since) {
     super(`Redis: ${cause?.message ?? cause}`, { cause });
     this.name = "RedisFailure";
+    this.since = since;
   }
 }
 const same = (a, b) => (a === null || a === undefined ? b === null || b === undefined : b !== null && b !== undefined && a.accessToken === b.accessToken);
@@ -97,6 +101,8 @@ export function createRedisStore(o) {
   const leaseMs = o.leaseMs ?? Math.max(5000, o.upstreamTimeoutMs + 2000);
   const inflightMs = o.upstreamTimeoutMs + perMs; // an unanswered call counts at most this long
   const fallbackAfterMs = o.fallbackAfterMs ?? 2000;
+  /** A command unanswered this long has failed (loopback or LAN Redis answers in about a ms). */
+  const commandMs = Math.max(50, Math.min(1000, fallbackAfterMs));
   const ns = o.namespace;
   const keys = { token: `${ns}:token`, lock: `${ns}:token-lock`, window: `${ns}:window`, answer: (k) => `${ns}:answer:${k}`, answerLock: (k) => `${ns}:answer-lock:${k}` };
   const me = randomBytes(8).toString("hex");
@@ -117,6 +123,8 @@ export function createRedisStore(o) {
   let fallbackCalls = [];
   let seq = 0;
   let closed = false;
+  let probe = null;
+  let rejoining = null;
 
   function setMode(next, why) {
     if (mode === next) return;
@@ -129,6 +137,7 @@ export function createRedisStore(o) {
       const holdUntil = Math.max(now(), lastContact) + inflightMs;
       local.limiter.seed?.(Array.from({ length: share }, () => holdUntil));
       log?.warn({ event: "store", state: "fallback", from: before, holdMs: holdUntil - now(), reason: why }, `Redis unreachable: each replica now keeps 1/${replicas} of the rate locally`);
+      probeLater();
     } else if (next === "shared" && before !== "connecting") {
       counters.rejoins += 1;
       log?.warn({ event: "store", state: "shared", from: before }, "Redis is back: the replicas share one token, one rate and one cache again");
@@ -139,7 +148,8 @@ export function createRedisStore(o) {
 
   function noteDown(err) {
     if (closed) return;
-    if (downSince === null) downSince = now();
+    // A timeout: failing since the command was sent (but not before the last answer).
+    if (downSince === null) downSince = Math.min(now(), Math.max(err?.since ?? now(), lastContact));
     if (mode === "connecting" || now() - downSince >= fallbackAfterMs) setMode("fallback", String(err?.message ?? err));
   }
 
@@ -149,7 +159,7 @@ export function createRedisStore(o) {
     if (mode === "fallback") {
       // The token this replica used meanwhile: keep it if the fleet has none (the platform may still accept it).
       const token = await local.token.current();
-      if (token && !(await rc(client.get(keys.token)))) await writeToken(token);
+      if (token && !(await rc(() => client.get(keys.token)))) await writeToken(token);
       // Placeholders for what the other replicas may still spend locally until they rejoin too.
       const t = now();
       const args = [];
@@ -159,7 +169,7 @@ export function createRedisStore(o) {
         const pending = fallbackCalls.filter((c) => !c.seeded && c.stopAt > now());
         if (pending.length === 0 && args.length === 0) break;
         for (const c of pending) args.push(c.id, String(c.stopAt));
-        const redisNow = Number(await rc(client.eval(SEED, { keys: [keys.window], arguments: [String(Math.round(-offset)), ...args] })));
+        const redisNow = Number(await rc(() => client.eval(SEED, { keys: [keys.window], arguments: [String(Math.round(-offset)), ...args] })));
         offset = now() - redisNow;
         for (const c of pending) c.seeded = true;
         args.length = 0;
@@ -167,16 +177,56 @@ export function createRedisStore(o) {
       fallbackCalls = fallbackCalls.filter((c) => !c.seeded && c.stopAt > now()); // empty: checked just above, no await since
     }
     lastContact = now();
+    downSince = null;
     setMode("shared");
     // Whoever still waits in the local fallback now waits for the shared window instead.
     local.limiter.drain((maxWaitMs) => limiter.acquire({ maxWaitMs }));
   }
 
-  /** Every Redis command goes through here, so its failures are told apart from the work's. */
-  const rc = (p) =>
-    p.catch((err) => {
-      throw new RedisFailure(err);
+  function rejoinOnce() {
+    rejoining ??= rejoin()
+      .catch((err) => noteDown(err))
+      .finally(() => {
+        rejoining = null;
+      });
+    return rejoining;
+  }
+
+  /** In the fallback with the client still connected (a frozen Redis that thaws says no "ready"): try again now and then. */
+  function probeLater() {
+    if (probe || closed) return;
+    probe = setTimeout(() => {
+      probe = null;
+      if (closed || mode !== "fallback") return;
+      (client.isReady ? rejoinOnce() : Promise.resolve()).finally(() => {
+        if (mode === "fallback") probeLater();
+      });
+    }, 500);
+    probe.unref?.();
+  }
+
+  /**
+   * Every Redis command goes through here (`send` sends it), so its failures are told apart from
+   * the work's. It fails at once while the client is not ready, and after commandMs unanswered.
+   */
+  function rc(send) {
+    const since = now();
+    if (!client.isReady) return Promise.reject(new RedisFailure(new Error("Redis is not ready"), since));
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${commandMs} ms`)), commandMs);
     });
+    return Promise.race([new Promise((r) => r(send())), late]).then(
+      (v) => {
+        clearTimeout(timer);
+        return v;
+      },
+      (err) => {
+        clearTimeout(timer);
+        throw new RedisFailure(err, since);
+      },
+    );
+  }
 
   /**
    * Runs `fn` on Redis. While connecting, or while Redis is briefly unreachable, it waits (at
@@ -206,15 +256,15 @@ export function createRedisStore(o) {
   // ---- token ---------------------------------------------------------------------------
 
   async function readToken() {
-    const text = await rc(client.get(keys.token));
+    const text = await rc(() => client.get(keys.token));
     if (!text) return null;
     const rec = JSON.parse(text);
     await mirror(rec);
     return rec;
   }
+  const ttlOf = (rec) => Math.max(1000, Math.round(rec.expiresAt - now()));
   async function writeToken(rec) {
-    const ttl = Math.max(1000, Math.round(rec.expiresAt - now()));
-    await rc(client.set(keys.token, JSON.stringify(rec), { PX: ttl }));
+    await rc(() => client.set(keys.token, JSON.stringify(rec), { PX: ttlOf(rec) }));
   }
   /** The local slot follows the shared token, so a fallback starts with it (no extra login). */
   async function mirror(rec) {
@@ -227,7 +277,7 @@ export function createRedisStore(o) {
     for (;;) {
       const cur = await readToken();
       if (!same(cur, stale)) return cur;
-      const got = await rc(client.set(keys.lock, me, { NX: true, PX: leaseMs }));
+      const got = await rc(() => client.set(keys.lock, me, { NX: true, PX: leaseMs }));
       if (got) {
         try {
           const again = await readToken(); // someone finished just before we got the lock
@@ -238,7 +288,7 @@ export function createRedisStore(o) {
           await mirror(rec);
           return rec;
         } finally {
-          await client.eval(UNLOCK, { keys: [keys.lock], arguments: [me] }).catch(() => {});
+          await rc(() => client.eval(UNLOCK, { keys: [keys.lock], arguments: [me] })).catch(() => {});
         }
       }
       counters.lockWaits += 1;
@@ -267,7 +317,7 @@ export function createRedisStore(o) {
   let pumping = false;
 
   async function tryShared(id) {
-    const r = await rc(client.eval(ACQUIRE, { keys: [keys.window], arguments: [String(calls), id, String(inflightMs)] }));
+    const r = await rc(() => client.eval(ACQUIRE, { keys: [keys.window], arguments: [String(calls), id, String(inflightMs)] }));
     offset = now() - Number(r[1]);
     return r[0] === 1 ? { ok: true } : { ok: false, freeInMs: Math.max(1, Number(r[3]) - Number(r[1])) };
   }
@@ -278,7 +328,7 @@ export function createRedisStore(o) {
       release() {
         if (done) return;
         done = true;
-        client.eval(RELEASE, { keys: [keys.window], arguments: [id, String(perMs)] }).catch(() => {
+        rc(() => client.eval(RELEASE, { keys: [keys.window], arguments: [id, String(perMs)] })).catch(() => {
           // Redis gone: the entry keeps its in-flight score and stops counting later (safe)
         });
       },
@@ -298,7 +348,7 @@ export function createRedisStore(o) {
       release() {
         p.release();
         call.stopAt = now() + perMs;
-        if (call.seeded) client.eval(RELEASE, { keys: [keys.window], arguments: [call.id, String(perMs)] }).catch(() => {});
+        if (call.seeded) rc(() => client.eval(RELEASE, { keys: [keys.window], arguments: [call.id, String(perMs)] })).catch(() => {});
       },
     };
   }
@@ -391,20 +441,20 @@ export function createRedisStore(o) {
   async function loadShared(key, ttlMs, load, cacheable) {
     const k = keyOf(key);
     for (let waited = 0; ; ) {
-      const hit = await rc(client.get(keys.answer(k)));
+      const hit = await rc(() => client.get(keys.answer(k)));
       if (hit) return { answer: decode(hit), source: waited > 0 ? "coalesced" : "hit" };
       if (ttlMs <= 0) break;
-      const got = await rc(client.set(keys.answerLock(k), me, { NX: true, PX: Math.min(leaseMs, o.upstreamTimeoutMs + 1000) }));
+      const got = await rc(() => client.set(keys.answerLock(k), me, { NX: true, PX: Math.min(leaseMs, o.upstreamTimeoutMs + 1000) }));
       if (got) {
         try {
           // The loader before us may have finished between our miss and our lock.
-          const late = await rc(client.get(keys.answer(k)));
+          const late = await rc(() => client.get(keys.answer(k)));
           if (late) return { answer: decode(late), source: waited > 0 ? "coalesced" : "hit" };
           const answer = await load();
-          if (cacheable(answer)) await client.set(keys.answer(k), encode(answer), { PX: ttlMs }).catch((err) => noteDown(err));
+          if (cacheable(answer)) await rc(() => client.set(keys.answer(k), encode(answer), { PX: ttlMs })).catch((err) => noteDown(err));
           return { answer, source: "miss" };
         } finally {
-          await client.eval(UNLOCK, { keys: [keys.answerLock(k)], arguments: [me] }).catch(() => {});
+          await rc(() => client.eval(UNLOCK, { keys: [keys.answerLock(k)], arguments: [me] })).catch(() => {});
         }
       }
       // Another replica is loading it: wait for its answer (or its lock to go, then load ourselves).
@@ -432,7 +482,7 @@ export function createRedisStore(o) {
   client.on?.("error", (err) => noteDown(err)); // node-redis emits errors while it reconnects: never unhandled
   client.on?.("ready", () => {
     downSince = null;
-    rejoin().catch((err) => noteDown(err));
+    rejoinOnce();
   });
   client.on?.("end", () => noteDown(new Error("connection closed")));
   if (ownClient) client.connect().catch((err) => noteDown(err));
@@ -449,6 +499,7 @@ export function createRedisStore(o) {
     state: () => ({ mode, ...counters }),
     async close() {
       closed = true;
+      clearTimeout(probe);
       for (const w of queue.splice(0)) if (!w.done) w.refuse(new RateLimited(1000));
       await local.close();
       if (ownClient) {

@@ -22,7 +22,7 @@ export function freePort() {
   });
 }
 
-/** A redis-server of our own on a free loopback port; stop() and start() again on the same port. */
+/** A redis-server of our own on a free loopback port; stop() and start() again on the same port, signal(s) (e.g. SIGSTOP, SIGCONT) it. */
 export async function startRedis() {
   const port = await freePort();
   let child = null;
@@ -49,7 +49,7 @@ export async function startRedis() {
       child.kill("SIGKILL");
     });
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop, signal: (s) => child?.kill(s) };
 }
 
 /** N gateway replicas on node:http in front of `sim`, all with `config` (e.g. `store`, a redis URL). */

