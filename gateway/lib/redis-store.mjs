@@ -9,6 +9,9 @@
 //   :window       ZSET of calls; score = when the call stops counting (Redis time, ms): while in
 //                 flight `sent + upstreamTimeoutMs + perMs`, after the answer `answered + perMs`
 //   :answer:<k>   a cached answer (JSON), PX = cacheMs;  :answer-lock:<k>  its loader, short lease
+//   :epoch        a random id, no TTL, set by whoever finds it missing: a replica that knew another
+//                 one (or finds :window gone while its own calls still count in it) knows Redis lost
+//                 the window (a restart, even a quick one, or an eviction) and writes it back
 //
 // Every command has a deadline (a frozen Redis keeps its socket open) and fails at once while the
 // client is not ready (a user's client would queue it offline): both count as Redis failing.
@@ -24,25 +27,38 @@ import { createClient } from "redis";
 import { storeClock } from "./clock.mjs";
 import { RateLimited, createMemoryStore } from "./store.mjs";
 
+/**
+ * KEYS window, epoch; ARGV calls (0: only check), id, inflightMs, the epoch known ('' if none),
+ * this replica's latest own entry (Redis ms, 0 if none), a new epoch in case there is none.
+ * {1, now, epoch} granted, {0, now, epoch, first entry's end} full, {2, now, epoch} window lost.
+ */
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local e = redis.call('GET', KEYS[2])
+local lost = (ARGV[4] ~= '' and e ~= ARGV[4]) or (tonumber(ARGV[5]) > now + 200 and redis.call('EXISTS', KEYS[1]) == 0)
+if not e then
+  e = ARGV[6]
+  redis.call('SET', KEYS[2], e)
+end
+if lost then return {2, now, e} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local n = redis.call('ZCARD', KEYS[1])
 local until_ = now + tonumber(ARGV[3])
 if n < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], until_, ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + 1000)
-  return {1, now, n + 1}
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) + 1000 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + 1000) end
+  return {1, now, e}
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, now, n, tonumber(first[2])}
+return {0, now, e, tonumber(first[2])}
 `;
 
 const RELEASE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) + 1000 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000) end
 return now
 `;
 
@@ -59,7 +75,7 @@ for i = 2, #ARGV, 2 do
     if s > latest then latest = s end
   end
 end
-redis.call('PEXPIRE', KEYS[1], latest - now + 1000)
+if redis.call('PTTL', KEYS[1]) < latest - now + 1000 then redis.call('PEXPIRE', KEYS[1], latest - now + 1000) end
 return now
 `;
 
@@ -104,7 +120,7 @@ export function createRedisStore(o) {
   /** A command unanswered this long has failed (loopback or LAN Redis answers in about a ms). */
   const commandMs = Math.max(50, Math.min(1000, fallbackAfterMs));
   const ns = o.namespace;
-  const keys = { token: `${ns}:token`, lock: `${ns}:token-lock`, window: `${ns}:window`, answer: (k) => `${ns}:answer:${k}`, answerLock: (k) => `${ns}:answer-lock:${k}` };
+  const keys = { token: `${ns}:token`, lock: `${ns}:token-lock`, window: `${ns}:window`, epoch: `${ns}:epoch`, answer: (k) => `${ns}:answer:${k}`, answerLock: (k) => `${ns}:answer-lock:${k}` };
   const me = randomBytes(8).toString("hex");
   const log = o.log;
   const ownClient = typeof o.redis === "string";
@@ -121,6 +137,10 @@ export function createRedisStore(o) {
   let mode = "connecting"; // "shared" | "fallback" | "connecting"
   /** calls this replica made while in fallback: { id, stopAt (local ms) } */
   let fallbackCalls = [];
+  /** this replica's calls in the shared window: id → when it stops counting (local ms), written back if Redis loses the window */
+  const mine = new Map();
+  /** the :epoch last seen ('' before the first) */
+  let epoch = "";
   let seq = 0;
   let closed = false;
   let probe = null;
@@ -171,11 +191,15 @@ export function createRedisStore(o) {
         for (const c of pending) args.push(c.id, String(c.stopAt));
         const redisNow = Number(await rc(() => client.eval(SEED, { keys: [keys.window], arguments: [String(Math.round(-offset)), ...args] })));
         offset = now() - redisNow;
-        for (const c of pending) c.seeded = true;
+        for (const c of pending) {
+          c.seeded = true;
+          remember(c.id, c.stopAt);
+        }
         args.length = 0;
       }
       fallbackCalls = fallbackCalls.filter((c) => !c.seeded && c.stopAt > now()); // empty: checked just above, no await since
     }
+    await syncWindow(); // a reconnect may be to a Redis that restarted meanwhile, empty
     lastContact = now();
     downSince = null;
     setMode("shared");
@@ -257,7 +281,7 @@ export function createRedisStore(o) {
 
   async function readToken() {
     const text = await rc(() => client.get(keys.token));
-    if (!text) return null;
+    if (!text) return restoreToken();
     const rec = JSON.parse(text);
     await mirror(rec);
     return rec;
@@ -265,6 +289,17 @@ export function createRedisStore(o) {
   const ttlOf = (rec) => Math.max(1000, Math.round(rec.expiresAt - now()));
   async function writeToken(rec) {
     await rc(() => client.set(keys.token, JSON.stringify(rec), { PX: ttlOf(rec) }));
+  }
+  /** The token key gone while the token it mirrored still lives (Redis restarted, or evicted it): written back, no new login. */
+  async function restoreToken() {
+    const rec = await local.token.current();
+    if (!rec || rec.expiresAt <= now() + 1000) return null;
+    if (await rc(() => client.set(keys.token, JSON.stringify(rec), { NX: true, PX: ttlOf(rec) }))) return rec;
+    const text = await rc(() => client.get(keys.token)); // another replica wrote one just now
+    if (!text) return null;
+    const other = JSON.parse(text);
+    await mirror(other);
+    return other;
   }
   /** The local slot follows the shared token, so a fallback starts with it (no extra login). */
   async function mirror(rec) {
@@ -316,10 +351,53 @@ export function createRedisStore(o) {
   const queue = [];
   let pumping = false;
 
+  function remember(id, stopAt) {
+    mine.set(id, stopAt);
+    if (mine.size > 2 * calls + 16) for (const [k, s] of mine) if (s <= now()) mine.delete(k);
+  }
+
+  /** ACQUIRE (n calls; "0" only checks): a lost window is written back first, then asked again. */
+  async function acquireShared(n, id) {
+    for (let round = 0; ; round++) {
+      let latest = 0;
+      for (const s of mine.values()) latest = Math.max(latest, s);
+      const own = latest > now() ? String(Math.round(latest - offset)) : "0";
+      const r = await rc(() => client.eval(ACQUIRE, { keys: [keys.window, keys.epoch], arguments: [n, id, String(inflightMs), epoch, own, randomBytes(8).toString("hex")] }));
+      offset = now() - Number(r[1]);
+      const lost = Number(r[0]) === 2;
+      if (lost) await reseed();
+      epoch = String(r[2]);
+      if (!lost || round > 0) return r;
+    }
+  }
+
+  /** After a reconnect: did Redis lose the window meanwhile? */
+  async function syncWindow() {
+    await acquireShared("0", "check");
+  }
+
+  /**
+   * Redis lost the shared window (a restart, even a quick one, or an eviction) but the platform's
+   * window goes on: this replica's calls that still count go back in, and (with other replicas)
+   * placeholders fill the rest until whatever they sent before the loss stops counting; the
+   * token goes back too (no new login).
+   */
+  async function reseed() {
+    const t = now();
+    const own = [...mine].filter(([, s]) => s > t);
+    const others = replicas > 1 ? Math.max(0, calls - own.length) : 0;
+    const args = [];
+    for (const [id, s] of own) args.push(id, String(s));
+    for (let i = 0; i < others; i++) args.push(`lost-${i}`, String(t + inflightMs));
+    if (args.length > 0) await rc(() => client.eval(SEED, { keys: [keys.window], arguments: [String(Math.round(-offset)), ...args] }));
+    if (!(await rc(() => client.get(keys.token)))) await restoreToken();
+    log?.warn({ event: "store", state: "shared", rewritten: own.length, placeholders: others }, "Redis lost the shared window (restarted or evicted): written back");
+  }
+
   async function tryShared(id) {
-    const r = await rc(() => client.eval(ACQUIRE, { keys: [keys.window], arguments: [String(calls), id, String(inflightMs)] }));
-    offset = now() - Number(r[1]);
-    return r[0] === 1 ? { ok: true } : { ok: false, freeInMs: Math.max(1, Number(r[3]) - Number(r[1])) };
+    const r = await acquireShared(String(calls), id);
+    if (Number(r[0]) === 1) remember(id, now() + inflightMs);
+    return Number(r[0]) === 1 ? { ok: true } : { ok: false, freeInMs: Math.max(1, Number(r[3]) - Number(r[1])) };
   }
 
   function sharedPermit(id) {
@@ -328,6 +406,9 @@ export function createRedisStore(o) {
       release() {
         if (done) return;
         done = true;
+        const t = now();
+        const stop = mine.get(id);
+        if (stop !== undefined) mine.set(id, t < stop ? t + perMs : stop); // as RELEASE's ZADD XX
         rc(() => client.eval(RELEASE, { keys: [keys.window], arguments: [id, String(perMs)] })).catch(() => {
           // Redis gone: the entry keeps its in-flight score and stops counting later (safe)
         });
@@ -348,7 +429,10 @@ export function createRedisStore(o) {
       release() {
         p.release();
         call.stopAt = now() + perMs;
-        if (call.seeded) rc(() => client.eval(RELEASE, { keys: [keys.window], arguments: [call.id, String(perMs)] })).catch(() => {});
+        if (call.seeded) {
+          remember(call.id, call.stopAt);
+          rc(() => client.eval(RELEASE, { keys: [keys.window], arguments: [call.id, String(perMs)] })).catch(() => {});
+        }
       },
     };
   }

@@ -141,3 +141,50 @@ describe("Redis unresponsive", () => {
     }
   });
 });
+
+describe("Redis losing the shared window", () => {
+  const RATE = { calls: 10, perMs: 30_000 };
+  const burst = (g, tag) => Promise.all(Array.from({ length: 12 }, (_, i) => g.get(`${TASK_PATH}/${tag}${i}`)));
+
+  test("Redis restarted empty quicker than fallbackAfterMs: the window and the token are written back; no more than the rate, no second login", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    const g = await gatewayOn(plat, redis.url, { rate: RATE, cacheMs: 0, maxWaitMs: 0 });
+    try {
+      await shared(g.gw.store);
+      assert.equal(statuses(await burst(g, "a")), "200,200,200,200,200,200,200,200,200,200,429,429");
+      assert.equal(plat.gets.length, 10);
+      admin.destroy();
+      await redis.stop();
+      await redis.start(); // empty, on the same port
+      admin = createClient({ url: redis.url });
+      admin.on("error", () => {});
+      await admin.connect();
+      await waitFor(async () => (await admin.sendCommand(["CLIENT", "LIST"])).trim().split("\n").length >= 2, "the gateway reconnected");
+      const second = await burst(g, "b");
+      assert.ok(second.every((a) => a.status === 429), `the window is still full: ${statuses(second)}`);
+      assert.equal(plat.gets.length, 10, "the platform saw no more than its 10 per 30 s");
+      assert.equal(plat.logins, 1, "no second login");
+    } finally {
+      await g.close();
+      await plat.close();
+    }
+  });
+
+  test("the :window and :token keys evicted: written back; no more than the rate, no second login", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    const g = await gatewayOn(plat, redis.url, { rate: RATE, cacheMs: 0, maxWaitMs: 0 });
+    try {
+      await shared(g.gw.store);
+      assert.equal(statuses(await burst(g, "a")), "200,200,200,200,200,200,200,200,200,200,429,429");
+      assert.equal(await admin.del([`${g.ns}:window`, `${g.ns}:token`]), 2);
+      const second = await burst(g, "b");
+      assert.ok(second.every((a) => a.status === 429), `the window is still full: ${statuses(second)}`);
+      assert.equal(plat.gets.length, 10, "the platform saw no more than its 10 per 30 s");
+      assert.equal(plat.logins, 1, "no second login");
+      assert.ok(await admin.get(`${g.ns}:token`), "the token is back in Redis");
+    } finally {
+      await g.close();
+      await plat.close();
+    }
+  });
+});
