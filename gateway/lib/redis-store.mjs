@@ -80,6 +80,10 @@ return now
 `;
 
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+/** The lock's owner keeps its lease while its login runs. */
+const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+/** KEYS lock, token: the token is written only while ARGV[1] still holds the lock. */
+const WRITE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end`;
 
 // Real time, on purpose: these waits poll what moves outside the process in real time (Redis
 // reconnecting, another replica's lock or answer, the shared window on Redis' own clock). The
@@ -314,15 +318,21 @@ export function createRedisStore(o) {
       if (!same(cur, stale)) return cur;
       const got = await rc(() => client.set(keys.lock, me, { NX: true, PX: leaseMs }));
       if (got) {
+        // The lease lasts while the work runs (a refresh, then a login: up to 2 × upstreamTimeoutMs).
+        const keep = setInterval(() => rc(() => client.eval(EXTEND, { keys: [keys.lock], arguments: [me, String(leaseMs)] })).catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)));
+        keep.unref?.();
         try {
           const again = await readToken(); // someone finished just before we got the lock
           if (!same(again, stale)) return again;
           const rec = await obtain(again);
-          // Redis lost just now: the new token still serves this replica (no second login).
-          await writeToken(rec).catch((err) => noteDown(err));
+          // Only while the lock is still ours (else another replica may be logging in). Redis lost
+          // just now, or the lease with it: the new token still serves this replica (no second login).
+          const written = await rc(() => client.eval(WRITE_IF_OWNER, { keys: [keys.lock, keys.token], arguments: [me, JSON.stringify(rec), String(ttlOf(rec))] })).catch((err) => noteDown(err));
+          if (written === 0) log?.warn({ event: "store" }, "the login lease ran out before the new token was stored: it serves this replica only");
           await mirror(rec);
           return rec;
         } finally {
+          clearInterval(keep);
           await rc(() => client.eval(UNLOCK, { keys: [keys.lock], arguments: [me] })).catch(() => {});
         }
       }

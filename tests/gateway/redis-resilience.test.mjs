@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import http from "node:http";
+import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { startRedis } from "./fleet.mjs";
@@ -185,6 +186,41 @@ describe("Redis losing the shared window", () => {
     } finally {
       await g.close();
       await plat.close();
+    }
+  });
+});
+
+describe("the login lock", () => {
+  const store = (ns, more = {}) => gatewayModule.createRedisStore({ redis: redis.url, namespace: ns, rate: { calls: 10, perMs: 1000 }, upstreamTimeoutMs: 200, ...more });
+  const rec = (name) => ({ accessToken: name, refreshToken: null, expiresAt: Date.now() + 60_000, refreshAt: Date.now() + 50_000 });
+
+  test("work that outlasts leaseMs (a refresh, then a login): the owner extends its lease, so two replicas obtain one token; one that lost its lock does not write", { timeout: 30_000 }, async () => {
+    const ns = `iotgw:test-lease-${randomBytes(4).toString("hex")}`;
+    const [a, b, c] = [store(ns, { leaseMs: 1000 }), store(ns, { leaseMs: 1000 }), store(ns, { leaseMs: 1000 })];
+    try {
+      await Promise.all([a, b, c].map(shared));
+      let obtains = 0;
+      const slow = async () => {
+        const n = ++obtains;
+        await sleep(3000); // three leases long
+        return rec(`tok-${n}`);
+      };
+      const pa = a.token.replace(null, slow);
+      await waitFor(() => obtains === 1, "a obtaining under the lock");
+      const pb = b.token.replace(null, slow);
+      const [ra, rb] = await Promise.all([pa, pb]);
+      assert.equal(obtains, 1, "one obtain for both replicas");
+      assert.equal(rb.accessToken, ra.accessToken);
+
+      // c takes the lock; while it works, the lock goes to another replica: c's token serves c but is not stored.
+      const mineOnly = await c.token.replace(ra, async () => {
+        await admin.set(`${ns}:token-lock`, "another-replica", { PX: 10_000 });
+        return rec("tok-lost-lock");
+      });
+      assert.equal(mineOnly.accessToken, "tok-lost-lock");
+      assert.equal(JSON.parse(await admin.get(`${ns}:token`)).accessToken, ra.accessToken, "written only while the lock is held");
+    } finally {
+      await Promise.all([a, b, c].map((s) => s.close()));
     }
   });
 });
