@@ -314,8 +314,9 @@ export function createRedisStore(o) {
   let pendingReplace = null;
   async function replaceShared(stale, obtain) {
     for (;;) {
+      // Another replica's new token; none (it expired while we waited) counts as stale.
       const cur = await readToken();
-      if (!same(cur, stale)) return cur;
+      if (cur !== null && !same(cur, stale)) return cur;
       const got = await rc(() => client.set(keys.lock, me, { NX: true, PX: leaseMs }));
       if (got) {
         // The lease lasts while the work runs (a refresh, then a login: up to 2 × upstreamTimeoutMs).
@@ -323,7 +324,7 @@ export function createRedisStore(o) {
         keep.unref?.();
         try {
           const again = await readToken(); // someone finished just before we got the lock
-          if (!same(again, stale)) return again;
+          if (again !== null && !same(again, stale)) return again;
           const rec = await obtain(again);
           // Only while the lock is still ours (else another replica may be logging in). Redis lost
           // just now, or the lease with it: the new token still serves this replica (no second login).

@@ -223,4 +223,25 @@ describe("the login lock", () => {
       await Promise.all([a, b, c].map((s) => s.close()));
     }
   });
+
+  test("token.replace when the token key expires while waiting for the lock: a new token, never null", { timeout: 30_000 }, async () => {
+    const ns = `iotgw:test-expired-${randomBytes(4).toString("hex")}`;
+    const s = store(ns);
+    try {
+      await shared(s);
+      const stale = { accessToken: "tok-old", refreshToken: null, expiresAt: Date.now() + 300, refreshAt: Date.now() };
+      await admin.set(`${ns}:token`, JSON.stringify(stale), { PX: 300 });
+      await admin.set(`${ns}:token-lock`, "another-replica", { PX: 1000 }); // it dies before it logs in
+      assert.equal((await s.token.current())?.accessToken, "tok-old");
+      let obtains = 0;
+      const got = await s.token.replace(stale, async () => {
+        obtains += 1;
+        return rec("tok-new");
+      });
+      assert.equal(got?.accessToken, "tok-new");
+      assert.equal(obtains, 1);
+    } finally {
+      await s.close();
+    }
+  });
 });
