@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import { parseArgs } from "node:util";
 import { DEFAULTS, GatewayConfigError, createGateway, parseRate } from "./index.mjs";
+import { MAX_TIMER_MS } from "./lib/config.mjs";
 
 const HELP = `Usage: iot-upgrade-task-gateway --upstream URL --app-id ID --console-key KEY [options]
 
@@ -43,9 +44,10 @@ function usageError(message) {
   process.exit(2);
 }
 
-function wholeNumber(name, text) {
+function wholeNumber(name, text, max = Infinity) {
   if (text === undefined) return undefined;
   if (!/^\d{1,10}$/.test(text)) usageError(`--${name} needs a whole number of milliseconds, not "${text}"`);
+  if (Number(text) > max) usageError(`--${name} needs a whole number of milliseconds up to ${max} (about 24.8 days, the longest timer Node has), not ${text}`);
   return Number(text);
 }
 
@@ -125,6 +127,7 @@ let rate;
 if (args.rate !== undefined) {
   rate = parseRate(args.rate);
   if (!rate) usageError(`--rate needs N/MS with whole numbers ≥ 1 (e.g. 100/60000), not "${args.rate}"`);
+  if (rate.perMs > MAX_TIMER_MS) usageError(`--rate needs MS up to ${MAX_TIMER_MS} (about 24.8 days, the longest timer Node has), not "${args.rate}"`);
 }
 
 let gateway;
@@ -140,7 +143,7 @@ try {
     origins: args.origin ?? [],
     cacheMs: wholeNumber("cache-ms", args["cache-ms"]),
     rate,
-    maxWaitMs: wholeNumber("max-wait-ms", args["max-wait-ms"]),
+    maxWaitMs: wholeNumber("max-wait-ms", args["max-wait-ms"], MAX_TIMER_MS),
     store: args.store,
     replicas: args.replicas === undefined ? undefined : /^[1-9]\d{0,3}$/.test(args.replicas) ? Number(args.replicas) : usageError(`--replicas needs a whole number ≥ 1, not "${args.replicas}"`),
     logger: { level: args.quiet ? "warn" : "info" },

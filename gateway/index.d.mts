@@ -26,11 +26,11 @@ export interface GatewayConfig {
   origins?: string[];
   /** How long answers are kept, in ms (default 1000; 0 disables). Errors other than 404 are never kept. */
   cacheMs?: number;
-  /** The platform's rate for the whole gateway (default `{ calls: 100, perMs: 60000 }`, or "100/60000"). */
+  /** The platform's rate for the whole gateway (default `{ calls: 100, perMs: 60000 }`, or "100/60000"); perMs at most 2147483647. */
   rate?: { calls: number; perMs: number } | string;
-  /** Longest wait for a slot of the rate before 429 + Retry-After, in ms (default 10000). */
+  /** Longest wait for a slot of the rate before 429 + Retry-After, in ms (default 10000; at most 2147483647, Node's longest timer). */
   maxWaitMs?: number;
-  /** Deadline of one platform call, in ms (default 15000). */
+  /** Deadline of one platform call, in ms (default 15000; at most 2147483647). */
   upstreamTimeoutMs?: number;
   /** Longest request URL accepted (default 2048 bytes; 414 beyond). */
   maxUrlBytes?: number;

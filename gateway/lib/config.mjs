@@ -13,6 +13,9 @@ export const DEFAULTS = Object.freeze({
   connections: 16,
 });
 
+/** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2147483647;
+
 /** A console key must be long enough not to be guessed. */
 export const MIN_KEY_LENGTH = 16;
 
@@ -59,6 +62,13 @@ function whole(name, v, min, fallback) {
   return v;
 }
 
+/** A delay that reaches a timer: at most MAX_TIMER_MS. */
+function delay(name, v, min, fallback) {
+  const ms = whole(name, v, min, fallback);
+  if (ms > MAX_TIMER_MS) fail(`${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node has), not ${ms}`);
+  return ms;
+}
+
 /** Checks and fills in createGateway's config. */
 export function normalizeConfig(config) {
   if (config === null || typeof config !== "object") fail("config must be an object");
@@ -100,6 +110,7 @@ export function normalizeConfig(config) {
   if (c.rate !== undefined) {
     const r = typeof c.rate === "string" ? parseRate(c.rate) : c.rate;
     if (!r || !Number.isInteger(r.calls) || r.calls < 1 || !Number.isInteger(r.perMs) || r.perMs < 1) fail("rate must be { calls, perMs } (whole numbers ≥ 1) or \"N/MS\"");
+    if (r.perMs > MAX_TIMER_MS) fail(`rate's perMs must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node has), not ${r.perMs}`);
     rate = { calls: r.calls, perMs: r.perMs };
   }
   const clock = clockOf(c);
@@ -118,8 +129,8 @@ export function normalizeConfig(config) {
     origins: [...origins],
     cacheMs: whole("cacheMs", c.cacheMs, 0, DEFAULTS.cacheMs),
     rate,
-    maxWaitMs: whole("maxWaitMs", c.maxWaitMs, 0, DEFAULTS.maxWaitMs),
-    upstreamTimeoutMs: whole("upstreamTimeoutMs", c.upstreamTimeoutMs, 1, DEFAULTS.upstreamTimeoutMs),
+    maxWaitMs: delay("maxWaitMs", c.maxWaitMs, 0, DEFAULTS.maxWaitMs),
+    upstreamTimeoutMs: delay("upstreamTimeoutMs", c.upstreamTimeoutMs, 1, DEFAULTS.upstreamTimeoutMs),
     maxUrlBytes: whole("maxUrlBytes", c.maxUrlBytes, 64, DEFAULTS.maxUrlBytes),
     maxHeaderBytes: whole("maxHeaderBytes", c.maxHeaderBytes, 1024, DEFAULTS.maxHeaderBytes),
     maxBodyBytes: whole("maxBodyBytes", c.maxBodyBytes, 1024, DEFAULTS.maxBodyBytes),
