@@ -180,10 +180,16 @@ export function createGateway(config) {
 
   // ---- downstream ----------------------------------------------------------------------
 
+  /** Each request's context, for the headers every answer of the gateway's own carries. */
+  const contexts = new WeakMap();
+
+  /** An answer of the gateway's: with the request id and the CORS headers (none on a request passed on with next()). */
   function send(res, status, headers, body) {
     if (res.headersSent || res.destroyed) return;
     const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    res.writeHead(status, { "cache-control": "no-store", "x-content-type-options": "nosniff", ...headers, "content-length": buf.length });
+    const ctx = contexts.get(res);
+    const own = ctx ? { "x-request-id": ctx.id, ...ctx.cors } : {};
+    res.writeHead(status, { ...own, "cache-control": "no-store", "x-content-type-options": "nosniff", ...headers, "content-length": buf.length });
     res.end(buf);
   }
 
@@ -218,13 +224,13 @@ export function createGateway(config) {
     return false;
   }
 
-  function cors(req, res) {
+  /** The CORS headers of the gateway's answers to this request (kept in ctx.cors); false when the origin is not allowed. */
+  function cors(req, ctx) {
     const origin = req.headers.origin;
     if (origin === undefined) return true;
-    res.setHeader("vary", "Origin");
+    ctx.cors = { vary: "Origin" };
     if (!o.origins.includes(origin)) return false;
-    res.setHeader("access-control-allow-origin", origin);
-    res.setHeader("access-control-expose-headers", EXPOSE_HEADERS);
+    ctx.cors = { vary: "Origin", "access-control-allow-origin": origin, "access-control-expose-headers": EXPOSE_HEADERS };
     return true;
   }
 
@@ -236,7 +242,7 @@ export function createGateway(config) {
     const cut = url.search(/[?#]/);
     const path = cut < 0 ? url : url.slice(0, cut);
     const query = cut < 0 ? "" : url.slice(cut + 1).replace(/#.*$/, "");
-    const originOk = cors(req, res);
+    const originOk = cors(req, ctx);
 
     if (path === "/healthz" || path === "/metrics") {
       ctx.route = path.slice(1);
@@ -286,8 +292,8 @@ export function createGateway(config) {
 
   async function handler(req, res, next) {
     const started = performance.now();
-    const ctx = { id: randomUUID(), passed: false, route: "none", path: null, cache: null, upstreamMs: null };
-    res.setHeader("x-request-id", ctx.id);
+    const ctx = { id: randomUUID(), passed: false, route: "none", path: null, cache: null, upstreamMs: null, cors: {} };
+    contexts.set(res, ctx);
     res.on("close", () => {
       if (ctx.passed) return;
       const status = res.writableFinished ? res.statusCode : 0;

@@ -81,6 +81,52 @@ async function front(platform, config = {}) {
 /** Lets pending promise callbacks and I/O run (the virtual clock stands still meanwhile). */
 const settle = () => new Promise((r) => setImmediate(r));
 
+describe("as middleware", () => {
+  test("a request passed on with next() leaves the response untouched: no CORS headers, no request id of the gateway's", async () => {
+    const { default: express } = await import("../../gateway/node_modules/express/index.js");
+    const ORIGIN = "https://console.example.com";
+    const platform = await fakePlatform();
+    const gateway = createGateway({ upstream: platform.url, appId: APP_ID, secret: SECRET, consoleKeys: [KEY], origins: [ORIGIN], logger: false });
+    const app = express();
+    app.use((req, res, next) => {
+      if (req.path.startsWith("/api/internal")) res.setHeader("x-request-id", "the-app-s-own-id");
+      next();
+    });
+    app.use("/api", gateway);
+    app.get("/api/internal/report", (_req, res) => res.json({ internal: true }));
+    app.get("/api/plain", (_req, res) => res.json({ plain: true }));
+    const server = await listen(app);
+    const url = `http://127.0.0.1:${server.address().port}`;
+    const gatewayHeaders = (h) => Object.keys(h).filter((k) => k.startsWith("access-control-") || k === "vary" || k === "x-request-id");
+    try {
+      const report = await raw(url, "/api/internal/report", { key: null, headers: { origin: ORIGIN } });
+      assert.deepEqual(report.json, { internal: true });
+      assert.equal(report.headers["x-request-id"], "the-app-s-own-id", "the app's own header, not replaced");
+      assert.equal(report.headers["access-control-allow-origin"], undefined);
+      assert.equal(report.headers["access-control-expose-headers"], undefined);
+      assert.equal(report.headers.vary, undefined);
+      const plain = await raw(url, "/api/plain", { key: null, headers: { origin: "https://elsewhere.example" } });
+      assert.deepEqual(plain.json, { plain: true });
+      assert.deepEqual(gatewayHeaders(plain.headers), [], "nothing of the gateway's on the app's route");
+      // The gateway's own answers keep them.
+      const task = await raw(url, `/api${TASK_PATH}/x`, { headers: { origin: ORIGIN } });
+      assert.equal(task.status, 200);
+      assert.equal(task.headers["access-control-allow-origin"], ORIGIN);
+      assert.equal(task.headers.vary, "Origin");
+      assert.match(task.headers["x-request-id"], /^[0-9a-f-]{36}$/);
+      const health = await raw(url, "/api/healthz", { key: null, headers: { origin: ORIGIN } });
+      assert.equal(health.status, 200);
+      assert.equal(health.headers["access-control-allow-origin"], ORIGIN);
+      assert.match(health.headers["x-request-id"], /^[0-9a-f-]{36}$/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await gateway.close();
+      await platform.close();
+    }
+  });
+});
+
 describe("delays Node's timers cannot hold", () => {
   const base = { upstream: "https://iot.example.com:8743", appId: "a", secret: "s", consoleKeys: [KEY], logger: false };
 
