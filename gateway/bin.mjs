@@ -174,17 +174,20 @@ function stop(signal) {
   if (stopping) process.exit(130);
   stopping = true;
   gateway.logger.info({ signal }, "stopping");
-  const serverClosed = new Promise((resolve) => server.close(() => resolve()));
+  // As the README's example: stop accepting, let the requests in flight finish (cut after 5 s),
+  // then close the gateway (its store and platform connections), which they still need until then.
+  server.close(() =>
+    gateway.close().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`iot-upgrade-task-gateway: close failed: ${err.message}\n`);
+        process.exit(1);
+      },
+    ),
+  );
   server.closeIdleConnections();
   const force = setTimeout(() => server.closeAllConnections(), 5000);
   force.unref();
-  gateway.close().then(
-    () => serverClosed.then(() => process.exit(0)),
-    (err) => {
-      process.stderr.write(`iot-upgrade-task-gateway: close failed: ${err.message}\n`);
-      process.exit(1);
-    },
-  );
 }
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));

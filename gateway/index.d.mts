@@ -134,7 +134,7 @@ export interface RedisClientLike {
 /** A `(req, res[, next])` handler for node:http and Connect/Express. */
 export interface Gateway {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void>;
-  /** Stops platform connections (and the default store's timers). Later requests get 503. */
+  /** Stops platform connections (and the default store's timers). Requests still in flight and later ones get 503 GW.CLOSING. */
   close(): Promise<void>;
   /** The gateway's prom-client registry (also served at GET /metrics). */
   readonly metrics: Registry;

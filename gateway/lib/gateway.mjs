@@ -17,6 +17,8 @@ const EXPOSE_HEADERS = "retry-after, x-request-id, x-gateway-cache";
 const INVALID_TOKEN = "1010005";
 const THROTTLED = "1010009";
 const NOT_FOUND = "123009";
+/** The answer to a request the gateway cannot finish because it is closing. */
+const CLOSING = ["GW.CLOSING", "The gateway is shutting down; retry (another replica may answer).", { "retry-after": "1" }];
 
 /** An answer the gateway gives itself, in the platform's error shape. */
 export class GatewayAnswer extends Error {
@@ -136,7 +138,7 @@ export function createGateway(config) {
       try {
         permit = await store.limiter.acquire({ maxWaitMs: o.maxWaitMs });
       } catch (err) {
-        if (err instanceof RateLimited) {
+        if (err instanceof RateLimited && !closed) {
           metrics.throttled.inc({ source: "gateway" });
           const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
           throw new GatewayAnswer(429, THROTTLED, `Too many requests for the platform's rate (${o.rate.calls} per ${o.rate.perMs} ms); retry after ${seconds} s.`, { "retry-after": String(seconds) });
@@ -280,7 +282,7 @@ export function createGateway(config) {
     if (!(await authorized(req))) {
       return sendError(res, 401, INVALID_TOKEN, "The console key is missing or not valid for this gateway.", { "www-authenticate": 'Bearer realm="iot-upgrade-task-gateway"' });
     }
-    if (closed) return sendError(res, 503, "GW.CLOSING", "The gateway is shutting down.");
+    if (closed) return sendError(res, 503, ...CLOSING);
 
     const { answer, source } = await store.responses.load(match.upstreamPath, o.cacheMs, () => callUpstream(match.route, match.upstreamPath, ctx), cacheable);
     ctx.cache = source;
@@ -306,6 +308,11 @@ export function createGateway(config) {
     try {
       await handle(req, res, next, ctx);
     } catch (err) {
+      // Closing ends what is still running (a store that is closed refuses, the queue is emptied): say so, whatever the error.
+      if (closed) {
+        if (!(err instanceof GatewayAnswer || err instanceof RateLimited)) log.info({ reqId: ctx.id, err: scrub(err?.message ?? err) }, "a request in flight was ended by the shutdown");
+        return sendError(res, 503, ...CLOSING);
+      }
       if (err instanceof GatewayAnswer) return sendError(res, err.status, err.code, err.message, err.headers);
       log.error({ reqId: ctx.id, err: scrub(err?.stack ?? err) }, "unexpected failure");
       sendError(res, 500, "GW.INTERNAL", "The gateway failed unexpectedly; see its log.");

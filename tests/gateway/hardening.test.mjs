@@ -127,6 +127,101 @@ describe("as middleware", () => {
   });
 });
 
+describe("shutdown", () => {
+  test("a request waiting for the rate when the gateway closes gets 503 GW.CLOSING with Retry-After, not a 429", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform();
+    const gw = await front(platform, { clock, rate: { calls: 1, perMs: 60_000 }, maxWaitMs: 120_000 });
+    try {
+      assert.equal((await gw.get("first")).status, 200);
+      const waiting = gw.get("waiting");
+      await waitFor(() => gw.gateway.store.limiter.depth() === 1, "a caller waiting");
+      await gw.gateway.close();
+      const r = await waiting;
+      assert.equal(r.status, 503, r.text);
+      assert.equal(r.json.error_code, "GW.CLOSING");
+      assert.equal(r.headers["retry-after"], "1");
+      assert.equal(platform.gets.length, 1);
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+
+  test("a store that refuses once closed (as the Redis store does, with RateLimited): the request in flight gets 503 GW.CLOSING, not 500 GW.INTERNAL", async () => {
+    const platform = await fakePlatform();
+    const inner = createMemoryStore({ rate: { calls: 10, perMs: 60_000 } });
+    let storeClosed = false;
+    let reached;
+    const atLoad = new Promise((r) => (reached = r));
+    let proceed;
+    const gate = new Promise((r) => (proceed = r));
+    const store = {
+      ...inner,
+      responses: {
+        async load(...args) {
+          reached();
+          await gate; // waits (e.g. for another replica's answer) while the gateway closes
+          if (storeClosed) throw new RateLimited(1000);
+          return inner.responses.load(...args);
+        },
+      },
+      async close() {
+        storeClosed = true;
+      },
+    };
+    const gw = await front(platform, { store });
+    try {
+      const inFlight = gw.get("in-flight");
+      await atLoad;
+      await store.close();
+      await gw.gateway.close();
+      proceed();
+      const r = await inFlight;
+      assert.equal(r.status, 503, r.text);
+      assert.equal(r.json.error_code, "GW.CLOSING");
+      assert.equal(gw.logs.lines.filter((l) => l.level >= 50).length, 0, "no error logged: a shutdown is no failure");
+    } finally {
+      await gw.close();
+      await inner.close();
+      await platform.close();
+    }
+  });
+
+  test("the bin on SIGTERM: stops accepting, lets the requests in flight (even one waiting for the rate) finish, then closes the gateway and exits 0", { timeout: 60_000 }, async () => {
+    const platform = await fakePlatform();
+    let release;
+    platform.hold = new Promise((r) => (release = r));
+    const child = spawn(process.execPath, [BIN, "--listen", "127.0.0.1:0", "--upstream", platform.url, "--app-id", APP_ID, "--console-key", KEY, "--rate", "1/300", "--max-wait-ms", "30000", "--cache-ms", "0"], {
+      env: { PATH: process.env.PATH, IOT_SECRET: SECRET },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (out += c));
+    const exited = new Promise((r) => child.once("exit", (code) => r(code)));
+    const kill = setTimeout(() => child.kill("SIGKILL"), 45_000);
+    try {
+      const url = (await waitFor(() => /^gateway listening on (http:\/\/\S+)$/m.exec(out), "the listening line"))[1];
+      const a = raw(url, `${TASK_PATH}/a`); // held at the platform
+      await waitFor(() => platform.gets.length === 1, "A at the platform");
+      const b = raw(url, `${TASK_PATH}/b`); // waits for A's slot
+      await waitFor(async () => /^iot_gateway_queue_depth 1$/m.test((await raw(url, "/metrics", { key: null })).text), "B waiting for the rate");
+      child.kill("SIGTERM");
+      await waitFor(() => /"msg":"stopping"/.test(out), "the bin stopping");
+      release();
+      const [ra, rb] = await Promise.all([a, b]);
+      assert.equal(ra.status, 200, ra.text);
+      assert.equal(rb.status, 200, `the waiting request finished too: ${rb.text}`);
+      assert.equal(await exited, 0, out);
+    } finally {
+      clearTimeout(kill);
+      child.kill("SIGKILL");
+      await platform.close();
+    }
+  });
+});
+
 describe("delays Node's timers cannot hold", () => {
   const base = { upstream: "https://iot.example.com:8743", appId: "a", secret: "s", consoleKeys: [KEY], logger: false };
 
