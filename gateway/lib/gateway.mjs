@@ -5,7 +5,7 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { normalizeConfig } from "./config.mjs";
-import { createLogger, createMetrics } from "./observe.mjs";
+import { createLogger, createMetrics, redactBytes } from "./observe.mjs";
 import { matchRoute } from "./routes.mjs";
 import { RateLimited, createMemoryStore } from "./store.mjs";
 import { createRedisStore, redisNamespace } from "./redis-store.mjs";
@@ -73,13 +73,30 @@ export function createGateway(config) {
   const keyDigests = o.consoleKeys.map(sha);
   const secretTexts = [o.secret, ...o.consoleKeys, ...["key", "cert"].map((k) => (o.tls[k] ? String(o.tls[k]) : ""))].filter((s) => s.length >= 4);
   let lastTokens = [];
+  /** The token record last read from the store (obtained by this replica or another): its tokens are scrubbed too. */
+  let inUse = null;
   let closed = false;
+
+  const tokensOf = (t) => (t ? [t.accessToken, t.refreshToken] : []);
 
   /** Removes every secret the gateway knows from a text before it is logged or answered. */
   function scrub(text) {
     let out = String(text);
-    for (const s of [...secretTexts, ...lastTokens]) if (s) out = out.split(s).join("[redacted]");
+    for (const s of [...secretTexts, ...lastTokens, ...tokensOf(inUse)]) if (s) out = out.split(s).join("[redacted]");
     return out;
+  }
+
+  /**
+   * A platform answer's body as it may be relayed: without the app secret and the tokens (the one
+   * the call used, and those this replica obtained), and for an error also without the app id
+   * (what the package scrubs from error_desc). A body holding none is the same Buffer.
+   */
+  function scrubAnswer(answer, t, route) {
+    const error = answer.status >= 400 || answer.code !== null;
+    const body = redactBytes(answer.body, [o.secret, ...lastTokens, ...tokensOf(t), ...(error ? [o.appId] : [])]);
+    if (body !== answer.body) log.warn({ event: "answer_scrubbed", route, status: answer.status }, "the platform's answer carried a credential; relayed with it redacted");
+    answer.body = body;
+    return answer;
   }
 
   // ---- the platform token --------------------------------------------------------------
@@ -125,8 +142,8 @@ export function createGateway(config) {
 
   async function token() {
     const t = await store.token.current();
-    if (t && now() < t.refreshAt) return t;
-    return store.token.replace(t ?? null, renew);
+    if (t && now() < t.refreshAt) return (inUse = t);
+    return (inUse = await store.token.replace(t ?? null, renew));
   }
 
   // ---- one upstream call, through the rate ---------------------------------------------
@@ -174,7 +191,7 @@ export function createGateway(config) {
         log.warn({ event: "platform_throttled", route }, "the platform throttled a call (is another process using the same app?)");
       }
       answer.code = code;
-      return answer;
+      return scrubAnswer(answer, t, route);
     }
   }
 

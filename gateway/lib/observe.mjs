@@ -102,3 +102,46 @@ export function createMetrics({ queueDepth, rateInUse, storeState }) {
     }),
   };
 }
+
+/** What each secret becomes, as in the package (src/core/redact.rs). */
+const MARKER = Buffer.from("[redacted]");
+/** Secrets at least this many characters long are replaced even inside a longer word. */
+const ANYWHERE_LEN = 8;
+/** ASCII letters, digits and `_`, and any byte of a non-ASCII character (as redact.rs's is_word). */
+const isWord = (b) => b === undefined ? false : b >= 0x80 || b === 0x5f || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+
+/**
+ * `body` with each occurrence of a secret replaced by "[redacted]", by the package's rules
+ * (redact.rs): one pass (the marker is never scrubbed again), the longest secret first where two
+ * start at one place; a secret of 8 characters or more wherever it occurs, a shorter one only
+ * where it stands as a whole word. Works on the bytes (each secret as its UTF-8, and as it reads
+ * inside a JSON string), so a body holding no secret comes back as the same Buffer.
+ * @param {Buffer} body
+ * @param {(string | null | undefined)[]} secrets
+ */
+export function redactBytes(body, secrets) {
+  const forms = new Map();
+  for (const s of secrets) {
+    if (typeof s !== "string" || s === "") continue;
+    const long = [...s].length >= ANYWHERE_LEN;
+    const json = JSON.stringify(s).slice(1, -1);
+    for (const f of [s, json, json.replaceAll("/", "\\/")]) if (!forms.has(f) || long) forms.set(f, long);
+  }
+  const present = [...forms].map(([f, long]) => ({ bytes: Buffer.from(f), long })).filter((n) => body.includes(n.bytes));
+  if (present.length === 0) return body;
+  present.sort((a, b) => b.bytes.length - a.bytes.length);
+  const alone = (at, n) => n.long || !((isWord(body[at - 1]) && isWord(n.bytes[0])) || (isWord(body[at + n.bytes.length]) && isWord(n.bytes[n.bytes.length - 1])));
+  const out = [];
+  let copied = 0;
+  let at = 0;
+  while (at < body.length) {
+    const n = present.find((p) => body[at] === p.bytes[0] && body.subarray(at, at + p.bytes.length).equals(p.bytes) && alone(at, p));
+    if (n) {
+      out.push(body.subarray(copied, at), MARKER);
+      at += n.bytes.length;
+      copied = at;
+    } else at += 1;
+  }
+  out.push(body.subarray(copied));
+  return Buffer.concat(out);
+}

@@ -81,6 +81,46 @@ async function front(platform, config = {}) {
 /** Lets pending promise callbacks and I/O run (the virtual clock stands still meanwhile). */
 const settle = () => new Promise((r) => setImmediate(r));
 
+describe("relayed answers", () => {
+  test("credentials a platform answer echoes are redacted on every replica (also one that never logged in itself); bodies without them are relayed byte for byte", async () => {
+    const platform = await fakePlatform();
+    const store = createMemoryStore({ rate: { calls: 100, perMs: 60_000 } }); // shared by two gateways, like Redis
+    const a = await front(platform, { store });
+    const b = await front(platform, { store });
+    const clean = '{ "operationId" : "plain",\n  "status":"success", "note": "tok tok-1 ref x" }';
+    try {
+      assert.equal((await a.get("warm")).status, 200); // A logs in; B only reads the token from the store
+      assert.equal(platform.logins, 1);
+      platform.answer = (req) => {
+        if (req.url.endsWith("/plain")) return [200, clean];
+        const echo = `app_key=${req.headers.app_key} authorization=${req.headers.authorization} refresh=ref-1-REFRESHSECRET secret=${SECRET}`;
+        if (req.url.endsWith("/ok")) return [200, { operationId: "ok", extendPara: { echo } }];
+        return [400, { error_code: "120015", error_desc: `bad request; ${echo}` }];
+      };
+      for (const gw of [a, b]) {
+        const bad = await gw.get("bad");
+        assert.equal(bad.status, 400);
+        assert.equal(bad.json.error_code, "120015");
+        assert.equal(bad.json.error_desc, "bad request; app_key=[redacted] authorization=Bearer [redacted] refresh=[redacted] secret=[redacted]");
+        const ok = await gw.get("ok");
+        assert.equal(ok.status, 200);
+        assert.doesNotMatch(ok.text, /SECRETTOKEN|REFRESHSECRET/);
+        assert.ok(!ok.text.includes(SECRET));
+        assert.equal(ok.json.operationId, "ok");
+        const plain = await gw.get("plain");
+        assert.equal(plain.text, clean, "no secret in it: the same bytes");
+        assert.equal(plain.headers["content-length"], String(Buffer.byteLength(clean)));
+      }
+      for (const line of [...a.logs.raw, ...b.logs.raw]) assert.ok(!/SECRETTOKEN|REFRESHSECRET/.test(line) && !line.includes(SECRET), `no secret logged: ${line}`);
+    } finally {
+      await a.close();
+      await b.close();
+      await store.close();
+      await platform.close();
+    }
+  });
+});
+
 describe("as middleware", () => {
   test("a request passed on with next() leaves the response untouched: no CORS headers, no request id of the gateway's", async () => {
     const { default: express } = await import("../../gateway/node_modules/express/index.js");
