@@ -140,16 +140,26 @@ export function createGateway(config) {
     }
   }
 
+  /** store.token.replace, never null: a store that lost the record meanwhile (its key expired) is asked once more, for a new one. */
+  async function replaceToken(stale, obtain) {
+    let t = await store.token.replace(stale, obtain);
+    if (!t?.accessToken && stale !== null) t = await store.token.replace(null, obtain);
+    if (!t?.accessToken) throw new GatewayAnswer(502, "GW.LOGIN", "The gateway's store gave it no platform token; retry.");
+    return t;
+  }
+
+  /** The token to use now: the store's, renewed once past refreshAt. */
   async function token() {
-    const t = await store.token.current();
+    const stored = await store.token.current();
+    const t = stored?.accessToken ? stored : null;
     if (t && now() < t.refreshAt) return (inUse = t);
-    return (inUse = await store.token.replace(t ?? null, renew));
+    return (inUse = await replaceToken(t, renew));
   }
 
   // ---- one upstream call, through the rate ---------------------------------------------
 
   async function callUpstream(route, upstreamPath, ctx) {
-    let t = await token();
+    let t = await token(); // a first login (or its failure) before the queue: it takes no slot of the rate
     for (let attempt = 1; ; attempt += 1) {
       let permit;
       try {
@@ -160,6 +170,12 @@ export function createGateway(config) {
           const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
           throw new GatewayAnswer(429, THROTTLED, `Too many requests for the platform's rate (${o.rate.calls} per ${o.rate.perMs} ms); retry after ${seconds} s.`, { "retry-after": String(seconds) });
         }
+        throw err;
+      }
+      try {
+        t = await token(); // the token current now that the slot is ours (one renewed during the wait replaced it)
+      } catch (err) {
+        permit.release();
         throw err;
       }
       const started = performance.now();
@@ -181,7 +197,7 @@ export function createGateway(config) {
       if (code === INVALID_TOKEN) {
         if (attempt === 1) {
           log.warn({ event: "token_rejected", route }, "the platform rejected the token; logging in again");
-          t = await store.token.replace(t, relogin);
+          t = await replaceToken(t, relogin);
           continue;
         }
         throw new GatewayAnswer(502, "GW.UPSTREAM_AUTH", "The platform refused the gateway's fresh token (1010005): check the gateway's app id.");

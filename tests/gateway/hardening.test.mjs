@@ -81,6 +81,72 @@ async function front(platform, config = {}) {
 /** Lets pending promise callbacks and I/O run (the virtual clock stands still meanwhile). */
 const settle = () => new Promise((r) => setImmediate(r));
 
+describe("the token", () => {
+  test("a store that lost the token record while renewing (replace gives null) gets asked again; one that gives none at all: 502 GW.LOGIN, no rate slot spent, nothing sent", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform({ expiresIn: 100 });
+    const inner = createMemoryStore({ rate: { calls: 10, perMs: 60_000 }, clock });
+    let nulls = 0; // how many replace calls answer null (as the Redis store did when the key expired meanwhile)
+    const store = { ...inner, token: { current: () => inner.token.current(), replace: async (stale, obtain) => (nulls-- > 0 ? null : inner.token.replace(stale, obtain)) } };
+    const gw = await front(platform, { store, clock });
+    try {
+      assert.equal((await gw.get("first")).status, 200);
+      clock.advance(85_000); // past refreshAt: the next request renews
+      nulls = 1;
+      const r = await gw.get("after-null");
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(platform.gets.map((g) => g.id), ["first", "after-null"]);
+
+      const emptyStore = { ...createMemoryStore({ rate: { calls: 10, perMs: 60_000 }, clock }), token: { current: async () => null, replace: async () => null } };
+      const broken = await front(platform, { store: emptyStore, clock });
+      try {
+        const e = await broken.get("no-token");
+        assert.equal(e.status, 502);
+        assert.equal(e.json.error_code, "GW.LOGIN", "not GW.UPSTREAM: the platform was never called");
+        assert.doesNotMatch(e.json.error_desc, /could not get an answer from the platform/);
+        assert.equal(emptyStore.limiter.used(), 0, "no slot of the rate spent");
+        assert.equal(platform.gets.length, 2, "nothing sent");
+      } finally {
+        await broken.close();
+      }
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+
+  test("a refresh while a caller waits for the rate: the caller sends the token current when its slot comes, not the one it read before", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform({ expiresIn: 100 }); // a refresh invalidates the old token
+    const gw = await front(platform, { clock, rate: { calls: 1, perMs: 5000 }, maxWaitMs: 60_000 });
+    const limiter = gw.gateway.store.limiter;
+    try {
+      assert.equal((await gw.get("warm")).status, 200); // tok-1 at T, refreshAt just before T + 80 s
+      clock.advance(76_000);
+      assert.equal((await gw.get("r1")).status, 200); // its slot: until T + 81 s (the queue wakes 1 ms later)
+      const r2 = gw.get("r2"); // reads tok-1, still fresh, and waits for r1's slot
+      await waitFor(() => limiter.depth() === 1, "r2 waiting");
+      clock.advance(4500); // T + 80.5 s: past refreshAt
+      const r3 = gw.get("r3"); // refreshes (tok-2; tok-1 is now invalid), then waits behind r2
+      await waitFor(() => limiter.depth() === 2, "r3 waiting");
+      assert.equal(platform.refreshes, 1);
+      clock.advance(501); // r2's slot
+      await waitFor(() => platform.gets.length === 3, "r2 sent");
+      assert.equal(platform.gets[2].auth, "tok-2-SECRETTOKEN", "r2 went out with the token current when its slot came");
+      assert.equal((await r2).status, 200);
+      await settle();
+      clock.advance(5001); // r3's slot
+      assert.equal((await r3).status, 200);
+      assert.deepEqual(platform.gets.map((g) => `${g.id}:${g.auth.slice(0, 5)}`), ["warm:tok-1", "r1:tok-1", "r2:tok-2", "r3:tok-2"], "no platform call wasted");
+      assert.equal(platform.logins, 1);
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+
+});
+
 describe("relayed answers", () => {
   test("credentials a platform answer echoes are redacted on every replica (also one that never logged in itself); bodies without them are relayed byte for byte", async () => {
     const platform = await fakePlatform();
