@@ -17,6 +17,8 @@ const EXPOSE_HEADERS = "retry-after, x-request-id, x-gateway-cache";
 const INVALID_TOKEN = "1010005";
 const THROTTLED = "1010009";
 const NOT_FOUND = "123009";
+/** How long a failed token renewal holds off the next try. */
+const BACKOFF_MS = 10_000;
 /** The answer to a request the gateway cannot finish because it is closing. */
 const CLOSING = ["GW.CLOSING", "The gateway is shutting down; retry (another replica may answer).", { "retry-after": "1" }];
 
@@ -75,6 +77,8 @@ export function createGateway(config) {
   let lastTokens = [];
   /** The token record last read from the store (obtained by this replica or another): its tokens are scrubbed too. */
   let inUse = null;
+  /** `{ accessToken, until }`: renewing this token failed before it ran out; it is used until `until`, then renewal is tried again. */
+  let renewFailed = null;
   let closed = false;
 
   const tokensOf = (t) => (t ? [t.accessToken, t.refreshToken] : []);
@@ -148,12 +152,23 @@ export function createGateway(config) {
     return t;
   }
 
-  /** The token to use now: the store's, renewed once past refreshAt. */
+  /**
+   * The token to use now: the store's, renewed once past refreshAt. A renewal that fails while the
+   * token is still valid keeps it (logged) and is tried again only after BACKOFF_MS.
+   */
   async function token() {
     const stored = await store.token.current();
     const t = stored?.accessToken ? stored : null;
     if (t && now() < t.refreshAt) return (inUse = t);
-    return (inUse = await replaceToken(t, renew));
+    if (t && now() < t.expiresAt && renewFailed?.accessToken === t.accessToken && now() < renewFailed.until) return (inUse = t);
+    try {
+      return (inUse = await replaceToken(t ?? null, renew));
+    } catch (err) {
+      if (!(err instanceof GatewayAnswer) || !t || now() >= t.expiresAt) throw err;
+      renewFailed = { accessToken: t.accessToken, until: now() + BACKOFF_MS };
+      log.warn({ event: "renew_failed", expiresInMs: t.expiresAt - now(), retryInMs: BACKOFF_MS }, "could not renew the platform token; using the current one while it is valid");
+      return (inUse = t);
+    }
   }
 
   // ---- one upstream call, through the rate ---------------------------------------------

@@ -115,6 +115,38 @@ describe("the token", () => {
     }
   });
 
+  test("a failed early refresh (after refreshAt, before expiry) keeps the valid token, is logged without secrets, and is retried only after a backoff", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform({ expiresIn: 100 }); // refreshAt at 80 s
+    const gw = await front(platform, { clock });
+    try {
+      assert.equal((await gw.get("first")).status, 200);
+      clock.advance(81_000);
+      platform.refreshFails = true;
+      platform.loginFails = true;
+      const statuses = [];
+      for (let i = 0; i < 5; i += 1) statuses.push((await gw.get(`during-${i}`)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 200], "the old token is still valid: the requests go through");
+      assert.ok(platform.gets.slice(1).every((g) => g.auth === "tok-1-SECRETTOKEN"));
+      assert.deepEqual([platform.refreshes, platform.logins], [1, 2], "one refresh and one login tried, not one per request");
+      clock.advance(5_000); // 86 s: still within the backoff
+      assert.equal((await gw.get("backoff")).status, 200);
+      assert.deepEqual([platform.refreshes, platform.logins], [1, 2]);
+      platform.refreshFails = false;
+      platform.loginFails = false;
+      clock.advance(5_001); // 91 s: the backoff is over, renewal is tried again (and works)
+      assert.equal((await gw.get("renewed")).status, 200);
+      assert.deepEqual([platform.refreshes, platform.logins], [2, 2]);
+      assert.equal(platform.gets.at(-1).auth, "tok-2-SECRETTOKEN");
+      const warn = await waitFor(() => gw.logs.lines.find((l) => l.event === "renew_failed"), "the renewal failure's log line");
+      assert.equal(warn.level, 40);
+      for (const line of gw.logs.raw) assert.ok(!/SECRETTOKEN|REFRESHSECRET/.test(line) && !line.includes(SECRET), `no secret logged: ${line}`);
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+
   test("a refresh while a caller waits for the rate: the caller sends the token current when its slot comes, not the one it read before", async () => {
     const clock = simClock();
     const platform = await fakePlatform({ expiresIn: 100 }); // a refresh invalidates the old token
