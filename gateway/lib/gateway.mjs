@@ -17,7 +17,7 @@ const EXPOSE_HEADERS = "retry-after, x-request-id, x-gateway-cache";
 const INVALID_TOKEN = "1010005";
 const THROTTLED = "1010009";
 const NOT_FOUND = "123009";
-/** How long a failed token renewal holds off the next try. */
+/** How long a failed token renewal, or a fresh token the platform refused too, holds off the next try. */
 const BACKOFF_MS = 10_000;
 /** The answer to a request the gateway cannot finish because it is closing. */
 const CLOSING = ["GW.CLOSING", "The gateway is shutting down; retry (another replica may answer).", { "retry-after": "1" }];
@@ -79,6 +79,8 @@ export function createGateway(config) {
   let inUse = null;
   /** `{ accessToken, until }`: renewing this token failed before it ran out; it is used until `until`, then renewal is tried again. */
   let renewFailed = null;
+  /** `{ accessToken, until }`: a token obtained after a 1010005 that the platform refused too; no new login for it until `until`. */
+  let refused = null;
   let closed = false;
 
   const tokensOf = (t) => (t ? [t.accessToken, t.refreshToken] : []);
@@ -210,11 +212,14 @@ export function createGateway(config) {
       metrics.upstreamSeconds.observe({ route }, ctx.upstreamMs / 1000);
       const code = platformCode(answer);
       if (code === INVALID_TOKEN) {
-        if (attempt === 1) {
+        const backingOff = refused?.accessToken === t.accessToken && now() < refused.until;
+        if (attempt === 1 && !backingOff) {
           log.warn({ event: "token_rejected", route }, "the platform rejected the token; logging in again");
           t = await replaceToken(t, relogin);
           continue;
         }
+        if (!backingOff) refused = { accessToken: t.accessToken, until: now() + BACKOFF_MS };
+        log.warn({ event: "token_rejected", route, retryInMs: refused.until - now() }, "the platform refused a token obtained moments ago; no new login before the backoff ends");
         throw new GatewayAnswer(502, "GW.UPSTREAM_AUTH", "The platform refused the gateway's fresh token (1010005): check the gateway's app id.");
       }
       if (code === THROTTLED || answer.status === 429) {

@@ -177,6 +177,29 @@ describe("the token", () => {
     }
   });
 
+  test("the platform refuses a token obtained moments ago too (1010005): one new login, then the error without a login until the backoff ends", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform();
+    platform.answer = () => [403, { error_code: "1010005", error_desc: "app_key or access_token invalid" }];
+    const gw = await front(platform, { clock });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 10; i += 1) {
+        const r = await gw.get("same");
+        statuses.push(`${r.status} ${r.json.error_code}`);
+      }
+      assert.deepEqual(statuses, Array(10).fill("502 GW.UPSTREAM_AUTH"));
+      assert.equal(platform.logins, 2, "the first login and one new login after the 1010005, not one per request");
+      assert.equal(platform.gets.length, 11, "each later request one call, no retry");
+      clock.advance(10_001);
+      assert.equal((await gw.get("same")).status, 502);
+      assert.equal(platform.logins, 3, "after the backoff, one new login again");
+      assert.equal(platform.gets.length, 13);
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
 });
 
 describe("relayed answers", () => {
