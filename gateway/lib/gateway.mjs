@@ -6,7 +6,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { normalizeConfig } from "./config.mjs";
 import { createLogger, createMetrics, redactBytes } from "./observe.mjs";
-import { matchRoute } from "./routes.mjs";
+import { matchRoute, refusedIdRoute } from "./routes.mjs";
 import { RateLimited, createMemoryStore } from "./store.mjs";
 import { createRedisStore, redisNamespace } from "./redis-store.mjs";
 import { createUpstream } from "./upstream.mjs";
@@ -73,6 +73,14 @@ export function createGateway(config) {
   });
   const metrics = createMetrics({ queueDepth: () => store.limiter.depth(), rateInUse: () => store.limiter.used?.() ?? 0, storeState: store.state?.bind(store) });
   const keyDigests = o.consoleKeys.map(sha);
+  /** The 401's words, for the ways in this gateway has (console keys, `authorize`, or both). */
+  const REFUSED = [
+    keyDigests.length > 0 ? "The console key is missing or not valid for this gateway" : null,
+    o.authorize ? `${keyDigests.length > 0 ? "and" : "This gateway's"} authorize() did not let the request in` : null,
+  ]
+    .filter(Boolean)
+    .join(", ")
+    .concat(".");
   const secretTexts = [o.secret, ...o.consoleKeys, ...["key", "cert"].map((k) => (o.tls[k] ? String(o.tls[k]) : ""))].filter((s) => s.length >= 4);
   let lastTokens = [];
   /** The token record last read from the store (obtained by this replica or another): its tokens are scrubbed too. */
@@ -134,15 +142,33 @@ export function createGateway(config) {
     return relogin();
   }
 
+  /**
+   * The last failed login: `{ why, until, delayMs }`. Until `until` no new login is tried (a wrong
+   * secret or a platform that is down would otherwise cost one login per console request); the
+   * pause doubles from 1 s to 30 s while logins keep failing, and a success ends it.
+   */
+  let loginFailure = null;
+
+  /** The 502 GW.LOGIN for a failed (or paused) login, with when to try again. */
+  function loginAnswer(why) {
+    const seconds = Math.max(1, Math.ceil((loginFailure.until - now()) / 1000));
+    return new GatewayAnswer(502, "GW.LOGIN", `The gateway could not log in to the platform: ${why}; it tries again in ${seconds} s.`, { "retry-after": String(seconds) });
+  }
+
   /** A new login (first use, or the platform refused the token). */
   async function relogin() {
+    if (loginFailure !== null && now() < loginFailure.until) throw loginAnswer(loginFailure.why);
     try {
-      return record(await upstream.login(), "login");
+      const session = record(await upstream.login(), "login");
+      loginFailure = null;
+      return session;
     } catch (err) {
       metrics.logins.inc({ type: "login", result: "error" });
-      const why = err?.kind === "network" || err?.kind === "timeout" ? upstream.describe(err.connectFailure ?? err.cause ?? err) : scrub(err?.message ?? err);
-      log.error({ event: "login", kind: err?.kind ?? null, err: scrub(err?.message ?? err) }, "login to the platform failed");
-      throw new GatewayAnswer(502, "GW.LOGIN", `The gateway could not log in to the platform: ${why}.`);
+      const why = (err?.kind === "network" || err?.kind === "timeout" ? upstream.describe(err.connectFailure ?? err.cause ?? err) : scrub(err?.message ?? err)).replace(/[.\s]+$/, "");
+      const delayMs = Math.min(30_000, (loginFailure?.delayMs ?? 500) * 2);
+      loginFailure = { why, until: now() + delayMs, delayMs };
+      log.error({ event: "login", kind: err?.kind ?? null, err: scrub(err?.message ?? err), retryInMs: delayMs }, "login to the platform failed");
+      throw loginAnswer(why);
     }
   }
 
@@ -310,6 +336,11 @@ export function createGateway(config) {
     }
 
     const match = matchRoute(path, query);
+    const refusedId = match ? null : refusedIdRoute(path);
+    if (refusedId !== null) {
+      ctx.route = refusedId;
+      return sendError(res, 400, "GW.BAD_ID", "The operation id cannot travel through the gateway as one path segment: once decoded it holds '/', '\\', '%' or a control character, is '.' or '..', or is over 256 characters (or it is not valid percent-encoding).");
+    }
     if (!match) {
       if (typeof next === "function") {
         ctx.passed = true; // not ours: the app's next handler answers (and logs) it
@@ -333,7 +364,7 @@ export function createGateway(config) {
     for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === "authorization") authorizations += 1;
     if (authorizations > 1) return sendError(res, 400, "GW.BAD_REQUEST", "Send exactly one Authorization header.");
     if (!(await authorized(req))) {
-      return sendError(res, 401, INVALID_TOKEN, "The console key is missing or not valid for this gateway.", { "www-authenticate": 'Bearer realm="iot-upgrade-task-gateway"' });
+      return sendError(res, 401, INVALID_TOKEN, REFUSED, { "www-authenticate": 'Bearer realm="iot-upgrade-task-gateway"' });
     }
     if (closed) return sendError(res, 503, ...CLOSING);
 

@@ -48,3 +48,17 @@ export function matchRoute(path, query) {
   if (rest.length === 2) return { route: ROUTES.subtasks, upstreamPath: `${NORTHBOUND}/${id}/subOperations${q}` };
   return { route: ROUTES.task, upstreamPath: `${NORTHBOUND}/${id}${q}` };
 }
+
+/**
+ * The route a path not forwarded was meant for, when it has a task route's shape but its id
+ * segment cannot travel as one segment (see above): the gateway then refuses that id (400)
+ * rather than saying the route does not exist. Null otherwise.
+ * @param {string} path the raw path (no query)
+ * @returns {string | null}
+ */
+export function refusedIdRoute(path) {
+  if (!path.startsWith(`${NORTHBOUND}/`)) return null;
+  const rest = path.slice(NORTHBOUND.length + 1).split("/");
+  if (rest[0] === "" || rest.length > 2 || (rest.length === 2 && rest[1] !== "subOperations")) return null;
+  return canonicalId(rest[0]) === null ? (rest.length === 2 ? ROUTES.subtasks : ROUTES.task) : null;
+}

@@ -8,7 +8,7 @@ import http from "node:http";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { simClock } from "../sim-clock.mjs";
-import { KEY, ROOT, TASK_PATH, gatewayModule, listen, logSink, raw, waitFor } from "./helpers.mjs";
+import { KEY, ROOT, TASK_PATH, gatewayModule, listen, logSink, pkg, raw, waitFor } from "./helpers.mjs";
 
 const { createGateway, createMemoryStore, GatewayConfigError, RateLimited } = gatewayModule;
 const BIN = path.join(ROOT, "pkg-gateway", "bin.mjs");
@@ -17,7 +17,8 @@ const APP_ID = "hardening-app-id";
 
 /**
  * A fake platform: login and refresh issue `tok-N-SECRETTOKEN` (a new one invalidates the old),
- * task GETs answer 200 with the current token, else 401/1010005. Knobs: `loginFails`,
+ * task GETs answer 200 with the current token, else 401/1010005. Knobs: `loginFails` (true: 503;
+ * a string: 400/100208 with that error_desc),
  * `refreshFails`, `answer(req)` → [status, body text] (instead of the default), `hold` (a promise
  * every GET waits for).
  */
@@ -37,6 +38,7 @@ async function fakePlatform({ expiresIn = 3600 } = {}) {
     const unavailable = { error_code: "50252", error_desc: "temporarily unavailable" };
     if (req.url.endsWith("/login")) {
       p.logins += 1;
+      if (typeof p.loginFails === "string") return send(400, { error_code: "100208", error_desc: p.loginFails });
       return p.loginFails ? send(503, unavailable) : send(200, issue());
     }
     if (req.url.endsWith("/refreshToken")) {
@@ -197,6 +199,86 @@ describe("the token", () => {
       assert.equal(platform.gets.length, 13);
     } finally {
       await gw.close();
+      await platform.close();
+    }
+  });
+});
+
+describe("logins that fail", () => {
+  test("a refused login (a wrong secret) is not tried again for every request: the pause doubles from 1 s to 30 s, the 502 says when (Retry-After), and a success ends it", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform();
+    platform.loginFails = "AppId or secret is not right.";
+    const gw = await front(platform, { clock });
+    try {
+      const first = await gw.get("one");
+      assert.equal(first.status, 502);
+      assert.equal(first.json.error_code, "GW.LOGIN");
+      assert.match(first.json.error_desc, /AppId or secret is not right; it tries again in 1 s\.$/);
+      assert.equal(first.headers["retry-after"], "1");
+      for (let i = 0; i < 5; i += 1) assert.equal((await gw.get(`paused-${i}`)).json.error_code, "GW.LOGIN");
+      assert.equal(platform.logins, 1, "one login for six requests within the pause");
+      const pauses = [];
+      for (let round = 0; round < 7; round += 1) {
+        const r = await gw.get(`late-${round}`);
+        pauses.push(Number(r.headers["retry-after"]));
+        clock.advance(Number(r.headers["retry-after"]) * 1000);
+      }
+      assert.deepEqual(pauses, [1, 2, 4, 8, 16, 30, 30], "the pause doubles, up to 30 s");
+      assert.equal(platform.logins, 7);
+      platform.loginFails = false;
+      assert.equal((await gw.get("fixed")).status, 200);
+      assert.equal(platform.logins, 8);
+      assert.equal(platform.gets.length, 1, "no task was asked for without a token");
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+});
+
+describe("the gateway's own refusals", () => {
+  test("an id that cannot travel as one segment is 400 GW.BAD_ID (the package: bad_request), not 404 'no such route'; nothing is sent", async () => {
+    const platform = await fakePlatform();
+    const gw = await front(platform);
+    try {
+      for (const id of ["a%2Fb", "a%252e", "a%5Cb", "%2e%2e", "a%00", "%ZZ", "x".repeat(300)]) {
+        for (const suffix of ["", "/subOperations"]) {
+          const r = await gw.get(`${id}${suffix}`);
+          assert.equal(r.status, 400, `${id}${suffix}: ${r.text}`);
+          assert.equal(r.json.error_code, "GW.BAD_ID");
+        }
+      }
+      for (const p of [`${TASK_PATH}/a/b/c`, `${TASK_PATH}/a/other`, `${TASK_PATH}/`]) assert.equal((await raw(gw.url, p)).json.error_code, "GW.NO_ROUTE", p);
+      const e = await pkg.queryUpgradeTask("a/b", KEY, { baseUrl: gw.url, appKey: "via-gateway", retry: false }).catch((x) => x);
+      assert.equal(e.kind, "bad_request", e.message);
+      assert.equal(e.httpStatus, 400);
+      assert.equal(platform.gets.length, 0, "nothing was sent");
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+
+  test("the 401 names the ways in this gateway has: console keys, authorize(), or both", async () => {
+    const platform = await fakePlatform();
+    const cases = [
+      [{}, "The console key is missing or not valid for this gateway."],
+      [{ consoleKeys: [], authorize: () => false }, "This gateway's authorize() did not let the request in."],
+      [{ authorize: () => false }, "The console key is missing or not valid for this gateway, and authorize() did not let the request in."],
+    ];
+    try {
+      for (const [config, words] of cases) {
+        const gw = await front(platform, config);
+        try {
+          const r = await gw.get("t", { key: "not-a-key" });
+          assert.equal(r.status, 401);
+          assert.equal(r.json.error_desc, words);
+        } finally {
+          await gw.close();
+        }
+      }
+    } finally {
       await platform.close();
     }
   });
