@@ -175,7 +175,9 @@ export function memoryLimiter({ calls, perMs, clock }) {
         }, maxWaitMs);
         queue.push(w);
         signal?.addEventListener("abort", onAbort, { once: true });
-        schedule();
+        // pump, not only schedule: a slot may have freed just now, before its wake-up fired
+        // (the wake-up this replaces); the head of the queue takes it, this caller waits behind.
+        pump();
       });
     },
     /**

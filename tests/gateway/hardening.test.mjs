@@ -204,6 +204,25 @@ describe("the token", () => {
   });
 });
 
+describe("the rate's queue", () => {
+  test("a caller joining the queue just as a slot frees (before its wake-up) does not stall the caller ahead of it", async () => {
+    const clock = simClock({ start: 0 });
+    const { limiter } = createMemoryStore({ rate: { calls: 1, perMs: 1000 }, clock });
+    (await limiter.acquire({ maxWaitMs: 10_000 })).release(); // answered at 0: the slot frees at 1000
+    const granted = [];
+    const ahead = limiter.acquire({ maxWaitMs: 10_000 }).then((p) => granted.push(["ahead", clock.now()]) && p);
+    clock.advance(1000); // the slot is free now; its wake-up is due 1 ms later
+    const behind = limiter.acquire({ maxWaitMs: 10_000 }).then((p) => granted.push(["behind", clock.now()]) && p);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(granted, [["ahead", 1000]], "the caller ahead has the free slot at once");
+    (await ahead).release(); // answered at 1000: the next slot frees at 2000, its wake-up at 2001
+    clock.advance(1001);
+    await behind;
+    assert.deepEqual(granted, [["ahead", 1000], ["behind", 2001]]);
+    limiter.close();
+  });
+});
+
 describe("logins that fail", () => {
   test("a refused login (a wrong secret) is not tried again for every request: the pause doubles from 1 s to 30 s, the 502 says when (Retry-After), and a success ends it", async () => {
     const clock = simClock();
