@@ -162,27 +162,21 @@ test("NO_COLOR turns colours off on a terminal; the bar stays", async () => {
   assert.match(r.output, /Status\s+failed/);
 });
 
-test("Ctrl-C (SIGINT) stops watching: exit 130, 'interrupted'", async () => {
-  const { child, result, done } = spawnCli(ctx.cli, ["watch", "fw-custom-window", ...FAST], { env: ctx.env() });
-  for (let i = 0; i < 200 && !result.stderr.includes("wait 0/12"); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.match(result.stderr, /wait 0\/12/, "it started watching");
-  child.kill("SIGINT");
-  const r = await done;
-  assert.equal(r.code, 130, r.stderr);
-  assert.match(r.stderr, /^interrupted$/m);
-  assert.equal(r.stdout, "");
-});
-
-test("SIGTERM stops watching: exit 143, 'terminated'", async () => {
-  const { child, result, done } = spawnCli(ctx.cli, ["watch", "fw-custom-window", ...FAST], { env: ctx.env() });
-  for (let i = 0; i < 200 && !result.stderr.includes("wait 0/12"); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.match(result.stderr, /wait 0\/12/, "it started watching");
-  child.kill("SIGTERM");
-  const r = await done;
-  assert.equal(r.code, 143, r.stderr);
-  assert.match(r.stderr, /^terminated$/m);
-  assert.equal(r.stdout, "");
-});
+for (const [signal, code, word] of [
+  ["SIGINT", 130, "interrupted"],
+  ["SIGTERM", 143, "terminated"],
+]) {
+  test(`${signal === "SIGINT" ? "Ctrl-C (SIGINT)" : signal} stops watching: exit ${code}, '${word}'`, async () => {
+    const { child, result, done } = spawnCli(ctx.cli, ["watch", "fw-custom-window", ...FAST], { env: ctx.env() });
+    for (let i = 0; i < 200 && !result.stderr.includes("wait 0/12"); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(result.stderr, /wait 0\/12/, "it started watching");
+    child.kill(signal);
+    const r = await done;
+    assert.equal(r.code, code, r.stderr);
+    assert.match(r.stderr, new RegExp(`^${word}$`, "m"));
+    assert.equal(r.stdout, "");
+  });
+}
 
 test("a token that expires during a long watch is replaced by a new login (app id and secret given)", async (t) => {
   // 0.5 s of simulator time: a token lasts 5 requests; the task ends after 36 polls.
