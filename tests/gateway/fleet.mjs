@@ -44,7 +44,7 @@ export async function startRedis() {
   };
   const stop = () =>
     new Promise((r) => {
-      if (!child || child.exitCode !== null) return r();
+      if (!child || child.exitCode !== null || child.signalCode !== null) return r(); // not running (killed by a signal counts)
       child.once("exit", () => r());
       child.kill("SIGKILL");
     });
