@@ -87,8 +87,6 @@ export function createGateway(config) {
   let inUse = null;
   /** `{ accessToken, until }`: renewing this token failed before it ran out; it is used until `until`, then renewal is tried again. */
   let renewFailed = null;
-  /** `{ accessToken, until }`: a token obtained after a 1010005 that the platform refused too; no new login for it until `until`. */
-  let refused = null;
   let closed = false;
 
   const tokensOf = (t) => (t ? [t.accessToken, t.refreshToken] : []);
@@ -238,14 +236,16 @@ export function createGateway(config) {
       metrics.upstreamSeconds.observe({ route }, ctx.upstreamMs / 1000);
       const code = platformCode(answer);
       if (code === INVALID_TOKEN) {
-        const backingOff = refused?.accessToken === t.accessToken && now() < refused.until;
+        // A token got by a login after a 1010005 carries when (reloginAt, in the shared record, so
+        // every replica sees it): refused again within BACKOFF_MS, no replica logs in for it.
+        const backingOff = typeof t.reloginAt === "number" && now() < t.reloginAt + BACKOFF_MS;
         if (attempt === 1 && !backingOff) {
           log.warn({ event: "token_rejected", route }, "the platform rejected the token; logging in again");
-          t = await replaceToken(t, relogin);
+          t = await replaceToken(t, async () => ({ ...(await relogin()), reloginAt: now() }));
           continue;
         }
-        if (!backingOff) refused = { accessToken: t.accessToken, until: now() + BACKOFF_MS };
-        log.warn({ event: "token_rejected", route, retryInMs: refused.until - now() }, "the platform refused a token obtained moments ago; no new login before the backoff ends");
+        const retryInMs = Math.max(0, (typeof t.reloginAt === "number" ? t.reloginAt : now()) + BACKOFF_MS - now());
+        log.warn({ event: "token_rejected", route, retryInMs }, "the platform refused a token obtained moments ago; no new login before the backoff ends");
         throw new GatewayAnswer(502, "GW.UPSTREAM_AUTH", "The platform refused the gateway's fresh token (1010005): check the gateway's app id.");
       }
       if (code === THROTTLED || answer.status === 429) {

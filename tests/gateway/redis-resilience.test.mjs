@@ -12,9 +12,9 @@ import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { startRedis } from "./fleet.mjs";
 import { KEY, TASK_PATH, gatewayModule, listen, sleep, waitFor } from "./helpers.mjs";
 
-/** The platform as far as these cases need it: login, and task GETs that need its current token. */
+/** The platform as far as these cases need it: login, and task GETs that need its current token (`refuseAll`: 1010005 whatever the token). */
 async function fakePlatform() {
-  const st = { logins: 0, gets: [], token: null, n: 0, hold: null };
+  const st = { logins: 0, gets: [], token: null, n: 0, hold: null, refuseAll: false };
   const server = http.createServer(async (req, res) => {
     for await (const _ of req);
     const json = (status, v) => {
@@ -28,7 +28,7 @@ async function fakePlatform() {
     }
     st.gets.push(req.url);
     if (st.hold) await st.hold;
-    if (req.headers.authorization !== `Bearer ${st.token}`) return json(401, { error_code: "1010005", error_desc: "Invalid access token" });
+    if (st.refuseAll || req.headers.authorization !== `Bearer ${st.token}`) return json(401, { error_code: "1010005", error_desc: "Invalid access token" });
     json(200, { operationId: req.url.split("/").pop() });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
@@ -240,6 +240,27 @@ describe("the login lock", () => {
       assert.equal(obtains, 1);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe("the token across replicas", () => {
+  test("the platform refusing every token (1010005): the backoff after the one new login holds on every replica (2 replicas, 10 requests round-robin: 2 logins, 11 GETs)", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    const more = { rate: { calls: 100, perMs: 1000 }, cacheMs: 0, replicas: 2 };
+    const gs = [await gatewayOn(plat, redis.url, more), await gatewayOn(plat, redis.url, more)];
+    try {
+      await Promise.all(gs.map((g) => shared(g.gw.store)));
+      plat.refuseAll = true;
+      const answers = [];
+      for (let i = 0; i < 10; i += 1) answers.push(await gs[i % 2].get(`${TASK_PATH}/r${i}`));
+      assert.deepEqual(answers.map((a) => `${a.status} ${a.json?.error_code}`), Array(10).fill("502 GW.UPSTREAM_AUTH"));
+      // Before the fix each replica marked only the token it was refused itself: 11 logins, 20 GETs.
+      assert.equal(plat.logins, 2, "the first login and one new login after the 1010005, for both replicas");
+      assert.equal(plat.gets.length, 11, "each later request one call, no retry");
+    } finally {
+      for (const g of gs) await g.close();
+      await plat.close();
     }
   });
 });
