@@ -30,7 +30,8 @@ import { RateLimited, createMemoryStore } from "./store.mjs";
 /**
  * KEYS window, epoch; ARGV calls (0: only check), id, inflightMs, the epoch known ('' if none),
  * this replica's latest own entry (Redis ms, 0 if none), a new epoch in case there is none.
- * {1, now, epoch} granted, {0, now, epoch, first entry's end} full, {2, now, epoch} window lost.
+ * {1, now, epoch} granted (also when id is in the window already: an earlier try that timed out
+ * here but ran late), {0, now, epoch, first entry's end} full, {2, now, epoch} window lost.
  */
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -43,6 +44,7 @@ if not e then
 end
 if lost then return {2, now, e} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if ARGV[1] ~= '0' and redis.call('ZSCORE', KEYS[1], ARGV[2]) then return {1, now, e} end
 local n = redis.call('ZCARD', KEYS[1])
 local until_ = now + tonumber(ARGV[3])
 if n < tonumber(ARGV[1]) then
@@ -317,7 +319,8 @@ export function createRedisStore(o) {
       // Another replica's new token; none (it expired while we waited) counts as stale.
       const cur = await readToken();
       if (cur !== null && !same(cur, stale)) return cur;
-      const got = await rc(() => client.set(keys.lock, me, { NX: true, PX: leaseMs }));
+      // Ours already: an earlier SET NX that timed out here but ran late on Redis took it.
+      const got = (await rc(() => client.set(keys.lock, me, { NX: true, PX: leaseMs }))) || (await rc(() => client.get(keys.lock))) === me;
       if (got) {
         // The lease lasts while the work runs (a refresh, then a login: up to 2 × upstreamTimeoutMs).
         const keep = setInterval(() => rc(() => client.eval(EXTEND, { keys: [keys.lock], arguments: [me, String(leaseMs)] })).catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)));
@@ -473,7 +476,8 @@ export function createRedisStore(o) {
           local.limiter.acquire({ maxWaitMs: Math.max(0, left) }).then((p) => w.grant(localPermit(p)), w.refuse);
           continue;
         }
-        const id = `${me}:${++seq}`;
+        // One id per waiter: a try that timed out but ran late granted it already (ACQUIRE sees the id).
+        const id = (w.id ??= `${me}:${++seq}`);
         let r;
         try {
           r = await tryShared(id);

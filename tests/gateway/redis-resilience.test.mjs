@@ -222,6 +222,46 @@ describe("the login lock", () => {
     }
   });
 
+  test("a lock SET NX that timed out (Redis 1.2 s late) but ran late: the retry sees the lock is its own and obtains at once, not after the whole lease", { timeout: 30_000 }, async () => {
+    const ns = `iotgw:test-late-lock-${randomBytes(4).toString("hex")}`;
+    const real = createClient({ url: redis.url, disableOfflineQueue: true });
+    real.on("error", () => {});
+    await real.connect();
+    let slowOnce = true;
+    // Redis freezes for 1.2 s (longer than the 1 s command deadline) just as the lock's SET NX goes out: it runs after the deadline.
+    const client = new Proxy(real, {
+      get(t, k) {
+        if (k === "set") {
+          return (key, ...rest) => {
+            if (slowOnce && key.endsWith(":token-lock")) {
+              slowOnce = false;
+              redis.signal("SIGSTOP");
+              setTimeout(() => redis.signal("SIGCONT"), 1200);
+            }
+            return t.set(key, ...rest);
+          };
+        }
+        const v = Reflect.get(t, k);
+        return typeof v === "function" ? v.bind(t) : v;
+      },
+    });
+    const s = gatewayModule.createRedisStore({ redis: client, namespace: ns, rate: { calls: 10, perMs: 1000 }, upstreamTimeoutMs: 15_000 });
+    try {
+      await shared(s);
+      const t = Date.now();
+      const got = await s.token.replace(null, async () => rec("tok-new"));
+      const ms = Date.now() - t;
+      assert.equal(got.accessToken, "tok-new");
+      // Before the fix: after the lease (17 s), about 170 lock waits.
+      assert.ok(ms < 5000, `obtained ${ms} ms later (generous bound)`);
+      assert.equal(s.state().lockWaits, 0);
+    } finally {
+      redis.signal("SIGCONT");
+      await s.close();
+      real.destroy();
+    }
+  });
+
   test("token.replace when the token key expires while waiting for the lock: a new token, never null", { timeout: 30_000 }, async () => {
     const ns = `iotgw:test-expired-${randomBytes(4).toString("hex")}`;
     const s = store(ns);
@@ -261,6 +301,33 @@ describe("the token across replicas", () => {
     } finally {
       for (const g of gs) await g.close();
       await plat.close();
+    }
+  });
+});
+
+describe("the shared window when Redis answers late", () => {
+  test("an ACQUIRE that timed out (Redis 1.2 s late) but ran late: the retry (same id) is that call, not a second entry", { timeout: 30_000 }, async () => {
+    const ns = `iotgw:test-late-acquire-${randomBytes(4).toString("hex")}`;
+    const s = gatewayModule.createRedisStore({ redis: redis.url, namespace: ns, rate: { calls: 2, perMs: 10_000 }, upstreamTimeoutMs: 1000 });
+    try {
+      await shared(s);
+      redis.signal("SIGSTOP");
+      const thaw = setTimeout(() => redis.signal("SIGCONT"), 1200);
+      let p1;
+      try {
+        p1 = await s.limiter.acquire({ maxWaitMs: 5000 });
+      } finally {
+        clearTimeout(thaw);
+        redis.signal("SIGCONT");
+      }
+      // Before the fix the late try left a ghost entry: 2 entries, and the second call was refused.
+      assert.equal(await admin.zCard(`${ns}:window`), 1, "one call, one entry");
+      const p2 = await s.limiter.acquire({ maxWaitMs: 0 });
+      p1.release();
+      p2.release();
+    } finally {
+      redis.signal("SIGCONT");
+      await s.close();
     }
   });
 });
