@@ -602,10 +602,21 @@ export function createRedisStore(o) {
       for (const w of queue.splice(0)) if (!w.done) w.refuse(new RateLimited(1000));
       await local.close();
       if (ownClient) {
-        try {
-          await (client.close ?? client.quit).call(client);
-        } catch {
-          // already gone
+        // close() waits for the reply to every command sent, which a frozen Redis never gives
+        // (nor to those rc() gave up on): commandMs for it, then the socket is dropped.
+        let timer;
+        const closing = new Promise((r) => r((client.close ?? client.quit).call(client))).then(
+          () => true,
+          () => true, // already gone
+        );
+        const done = await Promise.race([closing, new Promise((r) => (timer = setTimeout(() => r(false), commandMs)))]);
+        clearTimeout(timer);
+        if (!done) {
+          try {
+            client.destroy();
+          } catch {
+            // already gone
+          }
         }
       }
     },

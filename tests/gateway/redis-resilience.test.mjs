@@ -109,6 +109,28 @@ describe("Redis unresponsive", () => {
     }
   });
 
+  test("gateway.close() while Redis is frozen (SIGSTOP): it returns (the client's close waits for replies no more than a command's deadline)", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    const g = await gatewayOn(plat, redis.url, { rate: { calls: 10, perMs: 1000 }, cacheMs: 0 });
+    let closed = false;
+    try {
+      await shared(g.gw.store);
+      assert.equal((await g.get(`${TASK_PATH}/t1`)).status, 200);
+      redis.signal("SIGSTOP");
+      assert.ok([200, 429].includes((await g.get(`${TASK_PATH}/t2`)).status));
+      const t = Date.now();
+      // Before the fix close() waited for Redis forever.
+      const how = await Promise.race([g.close().then(() => "closed"), sleep(8000).then(() => "still pending after 8 s")]);
+      closed = how === "closed";
+      assert.equal(how, "closed");
+      assert.ok(Date.now() - t < 5000, `closed after ${Date.now() - t} ms (generous bound)`);
+    } finally {
+      redis.signal("SIGCONT");
+      if (!closed) await g.close();
+      await plat.close();
+    }
+  });
+
   test("Redis killed under a user's client (offline queue on) while a request is at the platform: it answers at once", { timeout: 30_000 }, async () => {
     const own = await startRedis();
     const client = createClient({ url: own.url });
