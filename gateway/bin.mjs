@@ -177,7 +177,7 @@ function stop(signal) {
   // As the README's example: stop accepting, let the requests in flight finish (cut after 5 s),
   // then close the gateway (its store and platform connections), which they still need until then.
   server.close(() =>
-    gateway.close().then(
+    closeGateway().then(
       () => process.exit(0),
       (err) => {
         process.stderr.write(`iot-upgrade-task-gateway: close failed: ${err.message}\n`);
@@ -186,8 +186,20 @@ function stop(signal) {
     ),
   );
   server.closeIdleConnections();
-  const force = setTimeout(() => server.closeAllConnections(), 5000);
+  // The cut: the gateway closes first, so a request still waiting (e.g. for the rate) is answered
+  // 503 GW.CLOSING; the connections go once those answers are out.
+  const force = setTimeout(() => {
+    closeGateway()
+      .catch(() => {}) // reported by server.close's callback
+      .finally(() => {
+        setImmediate(() => server.closeIdleConnections());
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      });
+  }, 5000);
   force.unref();
 }
+let gatewayClosing = null;
+/** gateway.close() once: the cut and server.close's callback wait for the same close. */
+const closeGateway = () => (gatewayClosing ??= gateway.close());
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));

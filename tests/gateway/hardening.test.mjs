@@ -484,6 +484,38 @@ describe("shutdown", () => {
   });
 });
 
+describe("the bin's cut", () => {
+  test("the bin on SIGTERM with a request waiting for the rate past the 5 s cut: it gets 503 GW.CLOSING (not a cut connection), then the bin exits 0", { timeout: 60_000 }, async () => {
+    const platform = await fakePlatform();
+    const child = spawn(process.execPath, [BIN, "--listen", "127.0.0.1:0", "--upstream", platform.url, "--app-id", APP_ID, "--console-key", KEY, "--rate", "1/20000", "--max-wait-ms", "30000", "--cache-ms", "0", "--quiet"], {
+      env: { PATH: process.env.PATH, IOT_SECRET: SECRET },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (out += c));
+    const exited = new Promise((r) => child.once("exit", (code) => r(code)));
+    const kill = setTimeout(() => child.kill("SIGKILL"), 45_000);
+    try {
+      const url = (await waitFor(() => /^gateway listening on (http:\/\/\S+)$/m.exec(out), "the listening line"))[1];
+      assert.equal((await raw(url, `${TASK_PATH}/a`)).status, 200);
+      const b = raw(url, `${TASK_PATH}/b`).catch((err) => ({ status: 0, text: `no answer: ${err.code ?? err.message}` })); // waits 20 s for the rate
+      await waitFor(async () => /^iot_gateway_queue_depth 1$/m.test((await raw(url, "/metrics", { key: null })).text), "B waiting for the rate");
+      child.kill("SIGTERM");
+      const rb = await b;
+      // Before the fix the cut destroyed B's connection first (no answer: ECONNRESET).
+      assert.equal(rb.status, 503, rb.text);
+      assert.equal(rb.json.error_code, "GW.CLOSING");
+      assert.equal(await exited, 0, out);
+      assert.equal(platform.gets.length, 1);
+    } finally {
+      clearTimeout(kill);
+      child.kill("SIGKILL");
+      await platform.close();
+    }
+  });
+});
+
 describe("delays Node's timers cannot hold", () => {
   const base = { upstream: "https://iot.example.com:8743", appId: "a", secret: "s", consoleKeys: [KEY], logger: false };
 
