@@ -85,6 +85,8 @@ const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call(
 /** The lock's owner keeps its lease while its login runs. */
 const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 /** KEYS lock, token: the token is written only while ARGV[1] still holds the lock. */
+/** KEYS lock, token: a token written back (SET NX) only while no other replica holds the lock (it may be logging in). */
+const RESTORE = `local l = redis.call('GET', KEYS[1]) if l and l ~= ARGV[1] then return 0 end if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end return 0`;
 const WRITE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end`;
 
 // Real time, on purpose: these waits poll what moves outside the process in real time (Redis
@@ -185,7 +187,7 @@ export function createRedisStore(o) {
     if (mode === "fallback") {
       // The token this replica used meanwhile: keep it if the fleet has none (the platform may still accept it).
       const token = await local.token.current();
-      if (token && !(await rc(() => client.get(keys.token)))) await writeToken(token);
+      if (token && token.expiresAt > now() + 1000) await restore(token);
       // Placeholders for what the other replicas may still spend locally until they rejoin too.
       const t = now();
       const args = [];
@@ -293,15 +295,18 @@ export function createRedisStore(o) {
     return rec;
   }
   const ttlOf = (rec) => Math.max(1000, Math.round(rec.expiresAt - now()));
-  async function writeToken(rec) {
-    await rc(() => client.set(keys.token, JSON.stringify(rec), { PX: ttlOf(rec) }));
-  }
-  /** The token key gone while the token it mirrored still lives (Redis restarted, or evicted it): written back, no new login. */
+  /** Writes `rec` unless a token is there or another replica holds the lock (then it may be logging in): 1 if written. */
+  const restore = (rec) => rc(() => client.eval(RESTORE, { keys: [keys.lock, keys.token], arguments: [me, JSON.stringify(rec), String(ttlOf(rec))] }));
+  /**
+   * The token key gone while the token it mirrored still lives (Redis restarted, or evicted it):
+   * written back, no new login. Not while another replica holds the lock (e.g. this replica's own
+   * copy, never stored because its lease ran out): null, and the caller waits for that replica's.
+   */
   async function restoreToken() {
     const rec = await local.token.current();
     if (!rec || rec.expiresAt <= now() + 1000) return null;
-    if (await rc(() => client.set(keys.token, JSON.stringify(rec), { NX: true, PX: ttlOf(rec) }))) return rec;
-    const text = await rc(() => client.get(keys.token)); // another replica wrote one just now
+    if (Number(await restore(rec)) === 1) return rec;
+    const text = await rc(() => client.get(keys.token)); // another replica wrote one just now (or is logging in)
     if (!text) return null;
     const other = JSON.parse(text);
     await mirror(other);

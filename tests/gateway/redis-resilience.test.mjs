@@ -244,6 +244,28 @@ describe("the login lock", () => {
     }
   });
 
+  test("a replica whose lock went to another while it logged in does not write its token back later (token.current() finding :token gone) while the other holds the lock", { timeout: 30_000 }, async () => {
+    const ns = `iotgw:test-lost-lock-${randomBytes(4).toString("hex")}`;
+    const c = store(ns, { leaseMs: 1000 });
+    try {
+      await shared(c);
+      const got = await c.token.replace(null, async () => {
+        await admin.set(`${ns}:token-lock`, "another-replica", { PX: 10_000 }); // logging in itself
+        return rec("tok-lost-lock");
+      });
+      assert.equal(got.accessToken, "tok-lost-lock");
+      assert.equal(await admin.get(`${ns}:token`), null, "not written: the lock was lost");
+      assert.equal(await c.token.current(), null, "no token yet: the lock's holder is logging in");
+      // Before the fix the copy went in with SET NX: :token was tok-lost-lock, the lock still another's.
+      assert.equal(await admin.get(`${ns}:token`), null, "not restored while another replica holds the lock");
+      await admin.del(`${ns}:token-lock`); // that replica gone without a token: the copy may go back
+      assert.equal((await c.token.current())?.accessToken, "tok-lost-lock");
+      assert.equal(JSON.parse(await admin.get(`${ns}:token`)).accessToken, "tok-lost-lock");
+    } finally {
+      await c.close();
+    }
+  });
+
   test("a lock SET NX that timed out (Redis 1.2 s late) but ran late: the retry sees the lock is its own and obtains at once, not after the whole lease", { timeout: 30_000 }, async () => {
     const ns = `iotgw:test-late-lock-${randomBytes(4).toString("hex")}`;
     const real = createClient({ url: redis.url, disableOfflineQueue: true });
