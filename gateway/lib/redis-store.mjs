@@ -197,7 +197,7 @@ export function createRedisStore(o) {
         const pending = fallbackCalls.filter((c) => !c.seeded && c.stopAt > now());
         if (pending.length === 0 && args.length === 0) break;
         for (const c of pending) args.push(c.id, String(c.stopAt));
-        const redisNow = Number(await rc(() => client.eval(SEED, { keys: [keys.window], arguments: [String(Math.round(-offset)), ...args] })));
+        const redisNow = Number(await wc(() => client.eval(SEED, { keys: [keys.window], arguments: [String(Math.round(-offset)), ...args] })));
         offset = now() - redisNow;
         for (const c of pending) {
           c.seeded = true;
@@ -260,6 +260,22 @@ export function createRedisStore(o) {
     );
   }
 
+  /** A write (SET or a script): its success, not a read's, shows Redis is back (a read-only replica after a failover serves reads). */
+  let writeFailing = false;
+  function wc(send) {
+    return rc(send).then(
+      (v) => {
+        writeFailing = false;
+        downSince = null;
+        return v;
+      },
+      (err) => {
+        writeFailing = true;
+        throw err;
+      },
+    );
+  }
+
   /**
    * Runs `fn` on Redis. While connecting, or while Redis is briefly unreachable, it waits (at
    * most fallbackAfterMs, then the fallback takes over); in the fallback it runs `fallback()`.
@@ -271,7 +287,7 @@ export function createRedisStore(o) {
         try {
           const v = await fn();
           lastContact = now();
-          downSince = null;
+          if (!writeFailing) downSince = null;
           return v;
         } catch (err) {
           if (!(err instanceof RedisFailure)) throw err;
@@ -296,7 +312,7 @@ export function createRedisStore(o) {
   }
   const ttlOf = (rec) => Math.max(1000, Math.round(rec.expiresAt - now()));
   /** Writes `rec` unless a token is there or another replica holds the lock (then it may be logging in): 1 if written. */
-  const restore = (rec) => rc(() => client.eval(RESTORE, { keys: [keys.lock, keys.token], arguments: [me, JSON.stringify(rec), String(ttlOf(rec))] }));
+  const restore = (rec) => wc(() => client.eval(RESTORE, { keys: [keys.lock, keys.token], arguments: [me, JSON.stringify(rec), String(ttlOf(rec))] }));
   /**
    * The token key gone while the token it mirrored still lives (Redis restarted, or evicted it):
    * written back, no new login. Not while another replica holds the lock (e.g. this replica's own
@@ -325,10 +341,10 @@ export function createRedisStore(o) {
       const cur = await readToken();
       if (cur !== null && !same(cur, stale)) return cur;
       // Ours already: an earlier SET NX that timed out here but ran late on Redis took it.
-      const got = (await rc(() => client.set(keys.lock, me, { NX: true, PX: leaseMs }))) || (await rc(() => client.get(keys.lock))) === me;
+      const got = (await wc(() => client.set(keys.lock, me, { NX: true, PX: leaseMs }))) || (await rc(() => client.get(keys.lock))) === me;
       if (got) {
         // The lease lasts while the work runs (a refresh, then a login: up to 2 × upstreamTimeoutMs).
-        const keep = setInterval(() => rc(() => client.eval(EXTEND, { keys: [keys.lock], arguments: [me, String(leaseMs)] })).catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)));
+        const keep = setInterval(() => wc(() => client.eval(EXTEND, { keys: [keys.lock], arguments: [me, String(leaseMs)] })).catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)));
         keep.unref?.();
         try {
           const again = await readToken(); // someone finished just before we got the lock
@@ -336,13 +352,13 @@ export function createRedisStore(o) {
           const rec = await obtain(again);
           // Only while the lock is still ours (else another replica may be logging in). Redis lost
           // just now, or the lease with it: the new token still serves this replica (no second login).
-          const written = await rc(() => client.eval(WRITE_IF_OWNER, { keys: [keys.lock, keys.token], arguments: [me, JSON.stringify(rec), String(ttlOf(rec))] })).catch((err) => noteDown(err));
+          const written = await wc(() => client.eval(WRITE_IF_OWNER, { keys: [keys.lock, keys.token], arguments: [me, JSON.stringify(rec), String(ttlOf(rec))] })).catch((err) => noteDown(err));
           if (written === 0) log?.warn({ event: "store" }, "the login lease ran out before the new token was stored: it serves this replica only");
           await mirror(rec);
           return rec;
         } finally {
           clearInterval(keep);
-          await rc(() => client.eval(UNLOCK, { keys: [keys.lock], arguments: [me] })).catch(() => {});
+          await wc(() => client.eval(UNLOCK, { keys: [keys.lock], arguments: [me] })).catch(() => {});
         }
       }
       counters.lockWaits += 1;
@@ -381,7 +397,7 @@ export function createRedisStore(o) {
       let latest = 0;
       for (const s of mine.values()) latest = Math.max(latest, s);
       const own = latest > now() ? String(Math.round(latest - offset)) : "0";
-      const r = await rc(() => client.eval(ACQUIRE, { keys: [keys.window, keys.epoch], arguments: [n, id, String(inflightMs), epoch, own, randomBytes(8).toString("hex")] }));
+      const r = await wc(() => client.eval(ACQUIRE, { keys: [keys.window, keys.epoch], arguments: [n, id, String(inflightMs), epoch, own, randomBytes(8).toString("hex")] }));
       offset = now() - Number(r[1]);
       const lost = Number(r[0]) === 2;
       if (lost) await reseed();
@@ -408,7 +424,7 @@ export function createRedisStore(o) {
     const args = [];
     for (const [id, s] of own) args.push(id, String(s));
     for (let i = 0; i < others; i++) args.push(`lost-${i}`, String(t + inflightMs));
-    if (args.length > 0) await rc(() => client.eval(SEED, { keys: [keys.window], arguments: [String(Math.round(-offset)), ...args] }));
+    if (args.length > 0) await wc(() => client.eval(SEED, { keys: [keys.window], arguments: [String(Math.round(-offset)), ...args] }));
     if (!(await rc(() => client.get(keys.token)))) await restoreToken();
     log?.warn({ event: "store", state: "shared", rewritten: own.length, placeholders: others }, "Redis lost the shared window (restarted or evicted): written back");
   }
@@ -428,7 +444,7 @@ export function createRedisStore(o) {
         const t = now();
         const stop = mine.get(id);
         if (stop !== undefined) mine.set(id, t < stop ? t + perMs : stop); // as RELEASE's ZADD XX
-        rc(() => client.eval(RELEASE, { keys: [keys.window], arguments: [id, String(perMs)] })).catch(() => {
+        wc(() => client.eval(RELEASE, { keys: [keys.window], arguments: [id, String(perMs)] })).catch(() => {
           // Redis gone: the entry keeps its in-flight score and stops counting later (safe)
         });
       },
@@ -450,7 +466,7 @@ export function createRedisStore(o) {
         call.stopAt = now() + perMs;
         if (call.seeded) {
           remember(call.id, call.stopAt);
-          rc(() => client.eval(RELEASE, { keys: [keys.window], arguments: [call.id, String(perMs)] })).catch(() => {});
+          wc(() => client.eval(RELEASE, { keys: [keys.window], arguments: [call.id, String(perMs)] })).catch(() => {});
         }
       },
     };
@@ -490,6 +506,10 @@ export function createRedisStore(o) {
         } catch (err) {
           noteDown(err);
           await sleep(50);
+          if (now() > w.deadline && mode === "shared") {
+            queue.shift(); // never past its deadline, whether or not the fallback starts
+            w.refuse(new RateLimited(1000));
+          }
           continue;
         }
         if (r.ok) {
@@ -548,17 +568,17 @@ export function createRedisStore(o) {
       const hit = await rc(() => client.get(keys.answer(k)));
       if (hit) return { answer: decode(hit), source: waited > 0 ? "coalesced" : "hit" };
       if (ttlMs <= 0) break;
-      const got = await rc(() => client.set(keys.answerLock(k), me, { NX: true, PX: Math.min(leaseMs, o.upstreamTimeoutMs + 1000) }));
+      const got = await wc(() => client.set(keys.answerLock(k), me, { NX: true, PX: Math.min(leaseMs, o.upstreamTimeoutMs + 1000) }));
       if (got) {
         try {
           // The loader before us may have finished between our miss and our lock.
           const late = await rc(() => client.get(keys.answer(k)));
           if (late) return { answer: decode(late), source: waited > 0 ? "coalesced" : "hit" };
           const answer = await load();
-          if (cacheable(answer)) await rc(() => client.set(keys.answer(k), encode(answer), { PX: ttlMs })).catch((err) => noteDown(err));
+          if (cacheable(answer)) await wc(() => client.set(keys.answer(k), encode(answer), { PX: ttlMs })).catch((err) => noteDown(err));
           return { answer, source: "miss" };
         } finally {
-          await rc(() => client.eval(UNLOCK, { keys: [keys.answerLock(k)], arguments: [me] })).catch(() => {});
+          await wc(() => client.eval(UNLOCK, { keys: [keys.answerLock(k)], arguments: [me] })).catch(() => {});
         }
       }
       // Another replica is loading it: wait for its answer (or its lock to go, then load ourselves).

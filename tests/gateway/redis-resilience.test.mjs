@@ -131,6 +131,54 @@ describe("Redis unresponsive", () => {
     }
   });
 
+  test("Redis serving reads but refusing writes (READONLY, demoted by a failover), /healthz polled meanwhile: a waiter gets its answer by its maxWaitMs, and the fallback starts", { timeout: 30_000 }, async () => {
+    const [own, master] = [await startRedis(), await startRedis()];
+    const ownAdmin = createClient({ url: own.url });
+    ownAdmin.on("error", () => {});
+    await ownAdmin.connect();
+    const plat = await fakePlatform();
+    const g = await gatewayOn(plat, own.url, { rate: { calls: 10, perMs: 1000 }, cacheMs: 0, maxWaitMs: 1000 });
+    let polling = true;
+    let poller = null;
+    try {
+      await shared(g.gw.store);
+      assert.equal((await g.get(`${TASK_PATH}/t1`)).status, 200);
+      const m = createClient({ url: master.url });
+      m.on("error", () => {});
+      await m.connect();
+      await m.set(`${g.ns}:token`, await ownAdmin.get(`${g.ns}:token`), { PX: 60_000 }); // the token survives the demotion
+      // The sync through sockets, not dump.rdb files in the working directory.
+      await m.sendCommand(["CONFIG", "SET", "repl-diskless-sync", "yes", "repl-diskless-sync-delay", "0"]);
+      m.destroy();
+      await ownAdmin.sendCommand(["CONFIG", "SET", "repl-diskless-load", "swapdb"]);
+      await ownAdmin.sendCommand(["REPLICAOF", "127.0.0.1", String(master.port)]);
+      await waitFor(async () => (await ownAdmin.get(`${g.ns}:token`)) !== null && (await ownAdmin.set("probe", "1").then(() => false, () => true)), "the demoted Redis synced, read-only");
+      poller = (async () => {
+        while (polling) {
+          await g.get("/healthz"); // each a successful read of the token
+          await sleep(200);
+        }
+      })();
+      const t = Date.now();
+      const r = await g.get(`${TASK_PATH}/t2`);
+      const ms = Date.now() - t;
+      // Before the fix: no answer within 15 s (the reads kept the fallback off, the queue ignored the deadline).
+      assert.ok([200, 429].includes(r.status), `answered (${r.status})`);
+      assert.ok(ms < 5000, `answered after ${ms} ms (maxWaitMs 1000; generous bound)`);
+      await sleep(1200); // past fallbackAfterMs since the first refused write
+      await g.get(`${TASK_PATH}/t3`);
+      assert.equal(g.gw.store.state().mode, "fallback", "the refused writes start the fallback, whatever the reads");
+    } finally {
+      polling = false;
+      await poller;
+      await g.close();
+      await plat.close();
+      ownAdmin.destroy();
+      await own.stop();
+      await master.stop();
+    }
+  });
+
   test("Redis killed under a user's client (offline queue on) while a request is at the platform: it answers at once", { timeout: 30_000 }, async () => {
     const own = await startRedis();
     const client = createClient({ url: own.url });
