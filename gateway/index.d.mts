@@ -79,8 +79,8 @@ export interface TokenRecord {
   expiresAt: number;
   /** Epoch ms after which the gateway refreshes it. */
   refreshAt: number;
-  /** Set on a token obtained by a new login after the platform refused the last one (1010005): when, on the gateway's clock. */
-  reloginAt?: number;
+  /** Set on a token the platform refused (1010005) right after the new login that got it: no new login for it before this (epoch ms). */
+  refusedUntil?: number;
 }
 
 /** A relayed platform answer. */

@@ -236,15 +236,19 @@ export function createGateway(config) {
       metrics.upstreamSeconds.observe({ route }, ctx.upstreamMs / 1000);
       const code = platformCode(answer);
       if (code === INVALID_TOKEN) {
-        // A token got by a login after a 1010005 carries when (reloginAt, in the shared record, so
-        // every replica sees it): refused again within BACKOFF_MS, no replica logs in for it.
-        const backingOff = typeof t.reloginAt === "number" && now() < t.reloginAt + BACKOFF_MS;
+        // A fresh token refused too is marked in the token record (refusedUntil, so every replica
+        // sharing the store sees it): until then no replica logs in for it.
+        const backingOff = typeof t.refusedUntil === "number" && now() < t.refusedUntil;
         if (attempt === 1 && !backingOff) {
           log.warn({ event: "token_rejected", route }, "the platform rejected the token; logging in again");
-          t = await replaceToken(t, async () => ({ ...(await relogin()), reloginAt: now() }));
+          t = await replaceToken(t, relogin);
           continue;
         }
-        const retryInMs = Math.max(0, (typeof t.reloginAt === "number" ? t.reloginAt : now()) + BACKOFF_MS - now());
+        if (!backingOff) {
+          const marked = { ...t, refusedUntil: now() + BACKOFF_MS };
+          t = await store.token.replace(t, async () => marked).then((r) => r ?? marked, () => marked); // a store failing here: the answer all the same
+        }
+        const retryInMs = Math.max(0, (t.refusedUntil ?? now()) - now());
         log.warn({ event: "token_rejected", route, retryInMs }, "the platform refused a token obtained moments ago; no new login before the backoff ends");
         throw new GatewayAnswer(502, "GW.UPSTREAM_AUTH", "The platform refused the gateway's fresh token (1010005): check the gateway's app id.");
       }
