@@ -115,11 +115,56 @@ const isWord = (b) => b === undefined ? false : b >= 0x80 || b === 0x5f || (b >=
  * (redact.rs): one pass (the marker is never scrubbed again), the longest secret first where two
  * start at one place; a secret of 8 characters or more wherever it occurs, a shorter one only
  * where it stands as a whole word. Works on the bytes (each secret as its UTF-8, and as it reads
- * inside a JSON string), so a body holding no secret comes back as the same Buffer.
+ * inside a JSON string), so a body holding no secret comes back as the same Buffer; a JSON body
+ * with escapes also on its decoded strings (redactDecoded).
  * @param {Buffer} body
  * @param {(string | null | undefined)[]} secrets
  */
 export function redactBytes(body, secrets) {
+  return (body.includes(0x5c) && redactDecoded(body, secrets)) || redactForms(body, secrets);
+}
+
+/** Larger JSON bodies are not decoded for redactDecoded (the platform's answers are a few KiB). */
+const DECODE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * A JSON body whose escapes (`\u003d` for `=` as Gson writes it, `\u00e4` as ensure_ascii does,
+ * `\n` before a short secret) hide a secret from the byte rules: its string values (and names),
+ * decoded, by the same rules; re-serialised (JSON.stringify: compact, numbers as doubles) only if
+ * one changed, else null.
+ */
+function redactDecoded(body, secrets) {
+  if (body.length > DECODE_MAX_BYTES) return null;
+  const first = body.subarray(0, 64).toString("utf8").trimStart()[0];
+  if (first !== "{" && first !== "[") return null;
+  let value;
+  try {
+    value = JSON.parse(body.toString("utf8"));
+  } catch {
+    return null;
+  }
+  let changed = false;
+  const text = (str) => {
+    const b = Buffer.from(str);
+    const r = redactForms(b, secrets);
+    if (r === b) return str;
+    changed = true;
+    return r.toString("utf8");
+  };
+  const walk = (v) => {
+    if (typeof v === "string") return text(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== "object") return v;
+    const o = {};
+    for (const [k, x] of Object.entries(v)) o[text(k)] = walk(x);
+    return o;
+  };
+  const walked = walk(value);
+  return changed ? Buffer.from(JSON.stringify(walked)) : null;
+}
+
+/** redactBytes' rules on the bytes as they are (each secret as its UTF-8 and its JSON string forms). */
+function redactForms(body, secrets) {
   const forms = new Map();
   for (const s of secrets) {
     if (typeof s !== "string" || s === "") continue;

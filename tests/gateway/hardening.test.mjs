@@ -343,6 +343,33 @@ describe("relayed answers", () => {
   });
 });
 
+describe("relayed answers with JSON escapes", () => {
+  test("a secret a JSON escape hides from the bytes (\\u003d for '=' as Gson writes it, \\u00e4 as ensure_ascii does, a short one right after \\n) is redacted too", async () => {
+    const { redactBytes } = await import(path.join(ROOT, "pkg-gateway", "lib", "observe.mjs"));
+    const red = (body, secrets) => redactBytes(Buffer.from(body), secrets).toString();
+    // Before the fix all three came back unchanged.
+    assert.equal(red('{"error_desc":"token c2VjcmV0LXRva2VuLXZhbHVl\\u003d\\u003d invalid"}', ["c2VjcmV0LXRva2VuLXZhbHVl=="]), '{"error_desc":"token [redacted] invalid"}');
+    assert.equal(red('{"error_desc":"secret p\\u00e4ssw\\u00f6rd-geheim wrong"}', ["pässwörd-geheim"]), '{"error_desc":"secret [redacted] wrong"}');
+    assert.equal(red('{"error_desc":"bad app_key:\\nab12cd"}', ["ab12cd"]), '{"error_desc":"bad app_key:\\n[redacted]"}');
+    const kept = Buffer.from('{ "d" : "line\\none \\u00e4", "n": 1 }');
+    assert.equal(redactBytes(kept, ["ab12cd"]), kept, "escapes but no secret: the same Buffer");
+
+    const platform = await fakePlatform();
+    const gw = await front(platform);
+    try {
+      assert.equal((await gw.get("warm")).status, 200);
+      const escaped = JSON.stringify(SECRET).slice(1, -1).replace("e", "\\u0065"); // valid JSON, the secret once decoded
+      platform.answer = () => [400, `{"error_code":"120015","error_desc":"bad secret ${escaped}"}`];
+      const r = await gw.get("bad");
+      assert.equal(r.status, 400);
+      assert.equal(r.json.error_desc, "bad secret [redacted]");
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+});
+
 describe("as middleware", () => {
   test("a request passed on with next() leaves the response untouched: no CORS headers, no request id of the gateway's", async () => {
     const { default: express } = await import("../../gateway/node_modules/express/index.js");
