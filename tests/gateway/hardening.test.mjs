@@ -61,6 +61,33 @@ async function fakePlatform({ expiresIn = 3600 } = {}) {
   return p;
 }
 
+/**
+ * The bin in front of `platform` (its own process, `flags` after the required ones): `url()`
+ * once it listens, `out()` its output so far, `exited` its exit code, `kill()` (SIGKILL; also
+ * after 45 s, so a hung bin cannot hang the test run).
+ */
+function startBin(platform, flags) {
+  const child = spawn(process.execPath, [BIN, "--listen", "127.0.0.1:0", "--upstream", platform.url, "--app-id", APP_ID, "--console-key", KEY, ...flags], {
+    env: { PATH: process.env.PATH, IOT_SECRET: SECRET },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (c) => (out += c));
+  child.stderr.on("data", (c) => (out += c));
+  const exited = new Promise((r) => child.once("exit", (code) => r(code)));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 45_000);
+  return {
+    child,
+    exited,
+    out: () => out,
+    url: async () => (await waitFor(() => /^gateway listening on (http:\/\/\S+)$/m.exec(out), "the listening line"))[1],
+    kill() {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+    },
+  };
+}
+
 /** A gateway in front of `platform` on node:http; `close()` stops both the server and the gateway. */
 async function front(platform, config = {}) {
   const logs = logSink();
@@ -481,31 +508,23 @@ describe("shutdown", () => {
     const platform = await fakePlatform();
     let release;
     platform.hold = new Promise((r) => (release = r));
-    const child = spawn(process.execPath, [BIN, "--listen", "127.0.0.1:0", "--upstream", platform.url, "--app-id", APP_ID, "--console-key", KEY, "--rate", "1/300", "--max-wait-ms", "30000", "--cache-ms", "0"], {
-      env: { PATH: process.env.PATH, IOT_SECRET: SECRET },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    const exited = new Promise((r) => child.once("exit", (code) => r(code)));
-    const kill = setTimeout(() => child.kill("SIGKILL"), 45_000);
+    const bin = startBin(platform, ["--rate", "1/300", "--max-wait-ms", "30000", "--cache-ms", "0"]);
+    const { child, exited } = bin;
     try {
-      const url = (await waitFor(() => /^gateway listening on (http:\/\/\S+)$/m.exec(out), "the listening line"))[1];
+      const url = await bin.url();
       const a = raw(url, `${TASK_PATH}/a`); // held at the platform
       await waitFor(() => platform.gets.length === 1, "A at the platform");
       const b = raw(url, `${TASK_PATH}/b`); // waits for A's slot
       await waitFor(async () => /^iot_gateway_queue_depth 1$/m.test((await raw(url, "/metrics", { key: null })).text), "B waiting for the rate");
       child.kill("SIGTERM");
-      await waitFor(() => /"msg":"stopping"/.test(out), "the bin stopping");
+      await waitFor(() => /"msg":"stopping"/.test(bin.out()), "the bin stopping");
       release();
       const [ra, rb] = await Promise.all([a, b]);
       assert.equal(ra.status, 200, ra.text);
       assert.equal(rb.status, 200, `the waiting request finished too: ${rb.text}`);
-      assert.equal(await exited, 0, out);
+      assert.equal(await exited, 0, bin.out());
     } finally {
-      clearTimeout(kill);
-      child.kill("SIGKILL");
+      bin.kill();
       await platform.close();
     }
   });
@@ -514,17 +533,10 @@ describe("shutdown", () => {
 describe("the bin's cut", () => {
   test("the bin on SIGTERM with a request waiting for the rate past the 5 s cut: it gets 503 GW.CLOSING (not a cut connection), then the bin exits 0", { timeout: 60_000 }, async () => {
     const platform = await fakePlatform();
-    const child = spawn(process.execPath, [BIN, "--listen", "127.0.0.1:0", "--upstream", platform.url, "--app-id", APP_ID, "--console-key", KEY, "--rate", "1/20000", "--max-wait-ms", "30000", "--cache-ms", "0", "--quiet"], {
-      env: { PATH: process.env.PATH, IOT_SECRET: SECRET },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    const exited = new Promise((r) => child.once("exit", (code) => r(code)));
-    const kill = setTimeout(() => child.kill("SIGKILL"), 45_000);
+    const bin = startBin(platform, ["--rate", "1/20000", "--max-wait-ms", "30000", "--cache-ms", "0", "--quiet"]);
+    const { child, exited } = bin;
     try {
-      const url = (await waitFor(() => /^gateway listening on (http:\/\/\S+)$/m.exec(out), "the listening line"))[1];
+      const url = await bin.url();
       assert.equal((await raw(url, `${TASK_PATH}/a`)).status, 200);
       const b = raw(url, `${TASK_PATH}/b`).catch((err) => ({ status: 0, text: `no answer: ${err.code ?? err.message}` })); // waits 20 s for the rate
       await waitFor(async () => /^iot_gateway_queue_depth 1$/m.test((await raw(url, "/metrics", { key: null })).text), "B waiting for the rate");
@@ -533,11 +545,10 @@ describe("the bin's cut", () => {
       // Before the fix the cut destroyed B's connection first (no answer: ECONNRESET).
       assert.equal(rb.status, 503, rb.text);
       assert.equal(rb.json.error_code, "GW.CLOSING");
-      assert.equal(await exited, 0, out);
+      assert.equal(await exited, 0, bin.out());
       assert.equal(platform.gets.length, 1);
     } finally {
-      clearTimeout(kill);
-      child.kill("SIGKILL");
+      bin.kill();
       await platform.close();
     }
   });
