@@ -39,14 +39,19 @@ function canonicalQuery(raw) {
  */
 export function matchRoute(path, query) {
   if (path === NORTHBOUND) return { route: ROUTES.tasks, upstreamPath: `${NORTHBOUND}${canonicalQuery(query)}` };
+  const shape = taskRouteShape(path);
+  const id = shape && canonicalId(shape.rawId);
+  if (!id) return null;
+  const suffix = shape.route === ROUTES.subtasks ? "/subOperations" : "";
+  return { route: shape.route, upstreamPath: `${NORTHBOUND}/${id}${suffix}${canonicalQuery(query)}` };
+}
+
+/** A path of the task or subtasks route's shape: the route and its raw (still encoded) id segment; null otherwise. */
+function taskRouteShape(path) {
   if (!path.startsWith(`${NORTHBOUND}/`)) return null;
   const rest = path.slice(NORTHBOUND.length + 1).split("/");
   if (rest.length > 2 || (rest.length === 2 && rest[1] !== "subOperations")) return null;
-  const id = canonicalId(rest[0]);
-  if (id === null) return null;
-  const q = canonicalQuery(query);
-  if (rest.length === 2) return { route: ROUTES.subtasks, upstreamPath: `${NORTHBOUND}/${id}/subOperations${q}` };
-  return { route: ROUTES.task, upstreamPath: `${NORTHBOUND}/${id}${q}` };
+  return { route: rest.length === 2 ? ROUTES.subtasks : ROUTES.task, rawId: rest[0] };
 }
 
 /**
@@ -57,8 +62,6 @@ export function matchRoute(path, query) {
  * @returns {string | null}
  */
 export function refusedIdRoute(path) {
-  if (!path.startsWith(`${NORTHBOUND}/`)) return null;
-  const rest = path.slice(NORTHBOUND.length + 1).split("/");
-  if (rest[0] === "" || rest.length > 2 || (rest.length === 2 && rest[1] !== "subOperations")) return null;
-  return canonicalId(rest[0]) === null ? (rest.length === 2 ? ROUTES.subtasks : ROUTES.task) : null;
+  const shape = taskRouteShape(path);
+  return shape !== null && shape.rawId !== "" && canonicalId(shape.rawId) === null ? shape.route : null;
 }
