@@ -28,6 +28,13 @@ import { storeClock } from "./clock.mjs";
 import { RateLimited, createMemoryStore } from "./store.mjs";
 
 /**
+ * Lua: the window key (KEYS[1]) lives at least `ms` (a Lua expression) more. Only ever extended:
+ * a shorter TTL than another script gave would drop entries that still count.
+ */
+const keepWindowFor = (ms) => `local keep = ${ms}
+if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end`;
+
+/**
  * KEYS window, epoch; ARGV calls (0: only check), id, inflightMs, the epoch known ('' if none),
  * this replica's latest own entry (Redis ms, 0 if none), a new epoch in case there is none.
  * {1, now, epoch} granted (also when id is in the window already: an earlier try that timed out
@@ -49,7 +56,7 @@ local n = redis.call('ZCARD', KEYS[1])
 local until_ = now + tonumber(ARGV[3])
 if n < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], until_, ARGV[2])
-  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) + 1000 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + 1000) end
+  ${keepWindowFor("tonumber(ARGV[3]) + 1000")}
   return {1, now, e}
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -60,7 +67,7 @@ const RELEASE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) + 1000 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000) end
+${keepWindowFor("tonumber(ARGV[2]) + 1000")}
 return now
 `;
 
@@ -77,16 +84,16 @@ for i = 2, #ARGV, 2 do
     if s > latest then latest = s end
   end
 end
-if redis.call('PTTL', KEYS[1]) < latest - now + 1000 then redis.call('PEXPIRE', KEYS[1], latest - now + 1000) end
+${keepWindowFor("latest - now + 1000")}
 return now
 `;
 
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 /** The lock's owner keeps its lease while its login runs. */
 const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
-/** KEYS lock, token: the token is written only while ARGV[1] still holds the lock. */
 /** KEYS lock, token: a token written back (SET NX) only while no other replica holds the lock (it may be logging in). */
 const RESTORE = `local l = redis.call('GET', KEYS[1]) if l and l ~= ARGV[1] then return 0 end if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end return 0`;
+/** KEYS lock, token: the token is written only while ARGV[1] still holds the lock. */
 const WRITE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end`;
 
 // Real time, on purpose: these waits poll what moves outside the process in real time (Redis
@@ -185,9 +192,8 @@ export function createRedisStore(o) {
   /** Back from fallback: our own fallback calls and placeholders for the others go into the shared window first. */
   async function rejoin() {
     if (mode === "fallback") {
-      // The token this replica used meanwhile: keep it if the fleet has none (the platform may still accept it).
-      const token = await local.token.current();
-      if (token && token.expiresAt > now() + 1000) await restore(token);
+      // The token this replica used meanwhile: kept if the fleet has none (the platform may still accept it).
+      await restoreToken();
       // Placeholders for what the other replicas may still spend locally until they rejoin too.
       const t = now();
       const args = [];
@@ -303,16 +309,18 @@ export function createRedisStore(o) {
 
   // ---- token ---------------------------------------------------------------------------
 
-  async function readToken() {
+  /** The shared token (mirrored locally), or null when Redis has none. */
+  async function sharedToken() {
     const text = await rc(() => client.get(keys.token));
-    if (!text) return restoreToken();
+    if (!text) return null;
     const rec = JSON.parse(text);
     await mirror(rec);
     return rec;
   }
+  async function readToken() {
+    return (await sharedToken()) ?? restoreToken();
+  }
   const ttlOf = (rec) => Math.max(1000, Math.round(rec.expiresAt - now()));
-  /** Writes `rec` unless a token is there or another replica holds the lock (then it may be logging in): 1 if written. */
-  const restore = (rec) => wc(() => client.eval(RESTORE, { keys: [keys.lock, keys.token], arguments: [me, JSON.stringify(rec), String(ttlOf(rec))] }));
   /**
    * The token key gone while the token it mirrored still lives (Redis restarted, or evicted it):
    * written back, no new login. Not while another replica holds the lock (e.g. this replica's own
@@ -321,12 +329,9 @@ export function createRedisStore(o) {
   async function restoreToken() {
     const rec = await local.token.current();
     if (!rec || rec.expiresAt <= now() + 1000) return null;
-    if (Number(await restore(rec)) === 1) return rec;
-    const text = await rc(() => client.get(keys.token)); // another replica wrote one just now (or is logging in)
-    if (!text) return null;
-    const other = JSON.parse(text);
-    await mirror(other);
-    return other;
+    const written = await wc(() => client.eval(RESTORE, { keys: [keys.lock, keys.token], arguments: [me, JSON.stringify(rec), String(ttlOf(rec))] }));
+    if (Number(written) === 1) return rec;
+    return sharedToken(); // another replica wrote one just now (or is logging in)
   }
   /** The local slot follows the shared token, so a fallback starts with it (no extra login). */
   async function mirror(rec) {
