@@ -781,8 +781,7 @@ async function commandWatch(id, values, cfg, log) {
     } catch (error) {
       display.stop();
       if (error?.kind === "aborted" && interrupt.signal.aborted) {
-        err(interrupt.exitCode() === EXIT.terminated ? "terminated" : "interrupted");
-        return interrupt.exitCode();
+        return interrupt.report();
       }
       if (error?.kind === "timeout" && maxWaitMs !== undefined) {
         // Only --timeout ends a watch with kind timeout (slow answers are retried).
@@ -807,8 +806,8 @@ async function commandWatch(id, values, cfg, log) {
 
 /**
  * Ctrl-C (SIGINT) or SIGTERM aborts the returned signal; a second one exits at once.
- * `exitCode()` is the shell's code for the first of them (130 or 143); `release()` removes the
- * handlers.
+ * `report()` says which stopped the run ("interrupted" or "terminated") and gives the shell's
+ * code for it (130 or 143); `release()` removes the handlers.
  */
 function interruptible() {
   const controller = new AbortController();
@@ -825,7 +824,10 @@ function interruptible() {
   process.on("SIGTERM", onSignal);
   return {
     signal: controller.signal,
-    exitCode: () => first,
+    report() {
+      err(first === EXIT.terminated ? "terminated" : "interrupted");
+      return first;
+    },
     release() {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -906,8 +908,7 @@ async function walkList(values, cfg, log, { what, walk, print, finish, context }
       }
     } catch (error) {
       if (error?.kind === "aborted" && interrupt.signal.aborted) {
-        err(interrupt.exitCode() === EXIT.terminated ? "terminated" : "interrupted");
-        return interrupt.exitCode();
+        return interrupt.report();
       }
       return reportError(error, { context, verbose: values.verbose });
     }
