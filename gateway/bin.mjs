@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import { parseArgs } from "node:util";
 import { DEFAULTS, GatewayConfigError, createGateway, parseRate } from "./index.mjs";
-import { MAX_TIMER_MS } from "./lib/config.mjs";
+import { MAX_TIMER_MS, MAX_TIMER_WHY } from "./lib/config.mjs";
 
 const HELP = `Usage: iot-upgrade-task-gateway --upstream URL --app-id ID --console-key KEY [options]
 
@@ -47,7 +47,7 @@ function usageError(message) {
 function wholeNumber(name, text, max = Infinity) {
   if (text === undefined) return undefined;
   if (!/^\d{1,10}$/.test(text)) usageError(`--${name} needs a whole number of milliseconds, not "${text}"`);
-  if (Number(text) > max) usageError(`--${name} needs a whole number of milliseconds up to ${max} (about 24.8 days, the longest timer Node has), not ${text}`);
+  if (Number(text) > max) usageError(`--${name} needs a whole number of milliseconds up to ${max} (${MAX_TIMER_WHY}), not ${text}`);
   return Number(text);
 }
 
@@ -127,7 +127,7 @@ let rate;
 if (args.rate !== undefined) {
   rate = parseRate(args.rate);
   if (!rate) usageError(`--rate needs N/MS with whole numbers ≥ 1 (e.g. 100/60000), not "${args.rate}"`);
-  if (rate.perMs > MAX_TIMER_MS) usageError(`--rate needs MS up to ${MAX_TIMER_MS} (about 24.8 days, the longest timer Node has), not "${args.rate}"`);
+  if (rate.perMs > MAX_TIMER_MS) usageError(`--rate needs MS up to ${MAX_TIMER_MS} (${MAX_TIMER_WHY}), not "${args.rate}"`);
 }
 
 let gateway;

@@ -15,6 +15,8 @@ export const DEFAULTS = Object.freeze({
 
 /** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms. */
 export const MAX_TIMER_MS = 2147483647;
+/** How a refusal of a longer delay explains the limit (config and the bin's flags). */
+export const MAX_TIMER_WHY = "about 24.8 days, the longest timer Node has";
 
 /** A console key must be long enough not to be guessed. */
 export const MIN_KEY_LENGTH = 16;
@@ -65,7 +67,7 @@ function whole(name, v, min, fallback) {
 /** A delay that reaches a timer: at most MAX_TIMER_MS. */
 function delay(name, v, min, fallback) {
   const ms = whole(name, v, min, fallback);
-  if (ms > MAX_TIMER_MS) fail(`${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node has), not ${ms}`);
+  if (ms > MAX_TIMER_MS) fail(`${name} must be at most ${MAX_TIMER_MS} ms (${MAX_TIMER_WHY}), not ${ms}`);
   return ms;
 }
 
@@ -110,7 +112,7 @@ export function normalizeConfig(config) {
   if (c.rate !== undefined) {
     const r = typeof c.rate === "string" ? parseRate(c.rate) : c.rate;
     if (!r || !Number.isInteger(r.calls) || r.calls < 1 || !Number.isInteger(r.perMs) || r.perMs < 1) fail("rate must be { calls, perMs } (whole numbers ≥ 1) or \"N/MS\"");
-    if (r.perMs > MAX_TIMER_MS) fail(`rate's perMs must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node has), not ${r.perMs}`);
+    if (r.perMs > MAX_TIMER_MS) fail(`rate's perMs must be at most ${MAX_TIMER_MS} ms (${MAX_TIMER_WHY}), not ${r.perMs}`);
     rate = { calls: r.calls, perMs: r.perMs };
   }
   const clock = clockOf(c);
