@@ -110,7 +110,7 @@ export interface GatewayStore {
     replace(stale: TokenRecord | null, obtain: (current: TokenRecord | null) => Promise<TokenRecord>): Promise<TokenRecord>;
   };
   limiter: {
-    /** Waits in a fair queue; rejects with {@link RateLimited} after `maxWaitMs`. */
+    /** Waits in a fair queue; rejects with {@link RateLimited} after `maxWaitMs`, or with `signal`'s reason once it aborts (the gateway aborts it when every console waiting for the call's answer disconnected). */
     acquire(options: { maxWaitMs: number; signal?: AbortSignal }): Promise<RatePermit>;
     /** Callers waiting. */
     depth(): number;

@@ -34,6 +34,14 @@ export class GatewayAnswer extends Error {
 
 const sha = (text) => createHash("sha256").update(text).digest();
 
+/** Why a call's wait for the rate ended: every console that asked for its answer has gone. */
+class ConsolesGone extends Error {
+  constructor() {
+    super("every console waiting for this answer disconnected");
+    this.name = "ConsolesGone";
+  }
+}
+
 /** The platform code of an answer body (`error_code` or `resultcode`), or null. */
 function platformCode(answer) {
   if (answer.body.length === 0 || answer.body.length > 1024 * 1024) return null;
@@ -199,12 +207,17 @@ export function createGateway(config) {
 
   // ---- one upstream call, through the rate ---------------------------------------------
 
-  async function callUpstream(route, upstreamPath, ctx) {
+  /**
+   * `signal` aborts when no console waits for this answer any more: the wait for a rate slot
+   * ends there, so no slot of the platform's rate goes to a call nobody reads. A call already
+   * sent goes on (its slot is spent; its answer may still be cached).
+   */
+  async function callUpstream(route, upstreamPath, ctx, signal) {
     let t = await token(); // a first login (or its failure) before the queue: it takes no slot of the rate
     for (let attempt = 1; ; attempt += 1) {
       let permit;
       try {
-        permit = await store.limiter.acquire({ maxWaitMs: o.maxWaitMs });
+        permit = await store.limiter.acquire({ maxWaitMs: o.maxWaitMs, signal });
       } catch (err) {
         if (err instanceof RateLimited && !closed) {
           metrics.throttled.inc({ source: "gateway" });
@@ -258,6 +271,51 @@ export function createGateway(config) {
       }
       answer.code = code;
       return scrubAnswer(answer, t, route);
+    }
+  }
+
+  /**
+   * The consoles waiting for each upstream path's answer (requests coalesce on it): when the last
+   * of them disconnects before the answer, the call's wait for the rate is aborted.
+   * @type {Map<string, { count: number, controller: AbortController }>}
+   */
+  const waiting = new Map();
+
+  /** Counts `res` as waiting for `key`'s answer until it is answered or gone: `{ signal, done() }`. */
+  function joinWaiters(key, res) {
+    let w = waiting.get(key);
+    if (!w) waiting.set(key, (w = { count: 0, controller: new AbortController() }));
+    w.count += 1;
+    let counted = true;
+    const leave = () => {
+      if (!counted) return;
+      counted = false;
+      res.off("close", onClose);
+      w.count -= 1;
+      if (w.count > 0) return false;
+      if (waiting.get(key) === w) waiting.delete(key);
+      return true;
+    };
+    const onClose = () => {
+      if (!res.writableFinished && leave()) w.controller.abort(new ConsolesGone());
+    };
+    res.on("close", onClose);
+    return { signal: w.controller.signal, done: leave };
+  }
+
+  /** The answer for `match` through the store (cached, coalesced or loaded), while `res` waits for it. */
+  async function answerFor(match, res, ctx) {
+    // A request joining a load whose consoles all left just now gets that load's ConsolesGone: it
+    // asks again (a new load, its own wait).
+    for (let round = 1; ; round += 1) {
+      const interest = joinWaiters(match.upstreamPath, res);
+      try {
+        return await store.responses.load(match.upstreamPath, o.cacheMs, () => callUpstream(match.route, match.upstreamPath, ctx, interest.signal), cacheable);
+      } catch (err) {
+        if (!(err instanceof ConsolesGone) || res.destroyed || round === 3) throw err;
+      } finally {
+        interest.done();
+      }
     }
   }
 
@@ -372,7 +430,7 @@ export function createGateway(config) {
     }
     if (closed) return sendError(res, 503, ...CLOSING);
 
-    const { answer, source } = await store.responses.load(match.upstreamPath, o.cacheMs, () => callUpstream(match.route, match.upstreamPath, ctx), cacheable);
+    const { answer, source } = await answerFor(match, res, ctx);
     ctx.cache = source;
     metrics.cache.inc({ result: source });
     const headers = { "content-type": answer.headers["content-type"] ?? JSON_TYPE, "x-gateway-cache": source };
@@ -402,6 +460,10 @@ export function createGateway(config) {
         return sendError(res, 503, ...CLOSING);
       }
       if (err instanceof GatewayAnswer) return sendError(res, err.status, err.code, err.message, err.headers);
+      if (err instanceof ConsolesGone) {
+        metrics.abandoned.inc();
+        return log.info({ reqId: ctx.id, event: "abandoned", route: ctx.route }, "every console waiting for this answer left before its call had a rate slot: none spent");
+      }
       log.error({ reqId: ctx.id, err: scrub(err?.stack ?? err) }, "unexpected failure");
       sendError(res, 500, "GW.INTERNAL", "The gateway failed unexpectedly; see its log.");
     }

@@ -83,6 +83,7 @@ export function createMetrics({ queueDepth, rateInUse, storeState }) {
     }),
     cache: new Counter({ name: "iot_gateway_cache_total", help: "Forwarded requests by how they were answered: hit (cache), coalesced (shared an in-flight call), miss (own call).", labelNames: ["result"], registers }),
     logins: new Counter({ name: "iot_gateway_logins_total", help: "Logins and token refreshes at the platform, by outcome.", labelNames: ["type", "result"], registers }),
+    abandoned: new Counter({ name: "iot_gateway_abandoned_total", help: "Calls never sent because every console waiting for their answer disconnected while they waited for the rate.", registers }),
     throttled: new Counter({ name: "iot_gateway_throttled_total", help: "Throttled answers: by the gateway (429, its queue wait ran out) or by the platform (1010009).", labelNames: ["source"], registers }),
     queueDepth: new Gauge({
       name: "iot_gateway_queue_depth",

@@ -218,7 +218,7 @@ export function createRedisStore(o) {
     downSince = null;
     setMode("shared");
     // Whoever still waits in the local fallback now waits for the shared window instead.
-    local.limiter.drain((maxWaitMs) => limiter.acquire({ maxWaitMs }));
+    local.limiter.drain((maxWaitMs, signal) => limiter.acquire({ maxWaitMs, signal }));
   }
 
   function rejoinOnce() {
@@ -499,7 +499,7 @@ export function createRedisStore(o) {
           // Fallback: the waiters go to the local limiter (their remaining wait carried over).
           queue.shift();
           const left = w.deadline - now();
-          local.limiter.acquire({ maxWaitMs: Math.max(0, left) }).then((p) => w.grant(localPermit(p)), w.refuse);
+          local.limiter.acquire({ maxWaitMs: Math.max(0, left), signal: w.signal }).then((p) => w.grant(localPermit(p)), w.refuse);
           continue;
         }
         // One id per waiter: a try that timed out but ran late granted it already (ACQUIRE sees the id).
@@ -536,19 +536,25 @@ export function createRedisStore(o) {
   }
 
   const limiter = {
-    acquire({ maxWaitMs = 10000 } = {}) {
+    acquire({ maxWaitMs = 10000, signal } = {}) {
       if (closed) return Promise.reject(new RateLimited(1000));
-      if (mode === "fallback") return local.limiter.acquire({ maxWaitMs }).then(localPermit);
+      if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
+      if (mode === "fallback") return local.limiter.acquire({ maxWaitMs, signal }).then(localPermit);
       return new Promise((resolve, reject) => {
-        const w = { deadline: now() + maxWaitMs, done: false };
-        w.grant = (p) => {
+        const w = { deadline: now() + maxWaitMs, done: false, signal };
+        const end = (settle) => {
+          signal?.removeEventListener("abort", onAbort);
+          if (w.done) return false;
           w.done = true;
-          resolve(p);
+          settle();
+          return true;
         };
-        w.refuse = (e) => {
-          w.done = true;
-          reject(e);
-        };
+        // A caller that left (its signal aborted) is out of the queue at once; a slot granted to it
+        // in the same moment is given back (it still counts in the window: the safe side).
+        w.grant = (p) => end(() => resolve(p)) || p.release();
+        w.refuse = (e) => end(() => reject(e));
+        const onAbort = () => end(() => reject(signal.reason ?? new Error("aborted")));
+        signal?.addEventListener("abort", onAbort, { once: true });
         queue.push(w);
         pump().catch((err) => log?.error({ event: "store", err: String(err?.message ?? err) }, "shared rate queue failed"));
       });

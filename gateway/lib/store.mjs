@@ -9,7 +9,8 @@
 //                                     (same accessToken, or both null), runs `obtain(stale)` under
 //                                     the store's lock and stores its result; otherwise returns
 //                                     what another caller stored meanwhile. Never two in flight.
-//   limiter.acquire({ maxWaitMs, signal }) → a permit; rejects with RateLimited after maxWaitMs
+//   limiter.acquire({ maxWaitMs, signal }) → a permit; rejects with RateLimited after maxWaitMs,
+//                                     or with the signal's reason once it aborts (the caller left)
 //   permit.release()                → the call's answer arrived: it keeps its place in the window
 //                                     until `perMs` after now (as the platform counts it)
 //   limiter.depth()                 → callers waiting
@@ -133,6 +134,7 @@ export function memoryLimiter({ calls, perMs, clock }) {
     calls,
     perMs,
     acquire({ maxWaitMs = 10000, signal } = {}) {
+      if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
       if (queue.length === 0 && free(now()) > 0) {
         inFlight += 1;
         return Promise.resolve(permit());
@@ -157,6 +159,7 @@ export function memoryLimiter({ calls, perMs, clock }) {
             other.then(resolve, reject);
           },
           deadline: now() + maxWaitMs,
+          signal,
         };
         const leave = () => {
           const i = queue.indexOf(w);
@@ -181,13 +184,13 @@ export function memoryLimiter({ calls, perMs, clock }) {
       });
     },
     /**
-     * Takes every waiter out of this limiter: `to(remainingWaitMs)` must return the promise of a
-     * permit from elsewhere (a shared store taking over again), which the waiter then gets.
+     * Takes every waiter out of this limiter: `to(remainingWaitMs, signal)` must return the promise
+     * of a permit from elsewhere (a shared store taking over again), which the waiter then gets.
      */
     drain(to) {
       for (const w of queue.splice(0)) {
         if (w.timer) clock.clearTimeout(w.timer);
-        w.handOver(to(Math.max(0, w.deadline - now())));
+        w.handOver(to(Math.max(0, w.deadline - now()), w.signal));
       }
       schedule();
     },

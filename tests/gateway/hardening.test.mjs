@@ -250,6 +250,48 @@ describe("the rate's queue", () => {
   });
 });
 
+describe("consoles that leave while their call waits for the rate", () => {
+  /** A GET of `id` through the gateway at `url` whose connection is cut once `cut` resolves. */
+  function leaving(url, id, cut) {
+    const u = new URL(url);
+    const req = http.request({ host: u.hostname, port: u.port, path: `${TASK_PATH}/${id}`, headers: { authorization: `Bearer ${KEY}` } });
+    req.on("error", () => {}); // the reset is ours
+    req.end();
+    cut.then(() => req.destroy());
+  }
+
+  test("the call of a console that disconnects while queued is never sent: the console behind it gets the slot; one still waiting on a coalesced call keeps it", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform();
+    const gw = await front(platform, { clock, rate: { calls: 1, perMs: 60_000 }, maxWaitMs: 600_000 });
+    const depth = (n) => waitFor(() => gw.gateway.store.limiter.depth() === n, `${n} waiting for the rate`);
+    try {
+      assert.equal((await gw.get("first")).status, 200); // the one slot is in the window for 60 s
+      let cut;
+      leaving(gw.url, "gone", new Promise((r) => (cut = r)));
+      await depth(1);
+      const shared = gw.get("shared"); // queued behind "gone"; one console stays, one leaves
+      let cutShared;
+      leaving(gw.url, "shared", new Promise((r) => (cutShared = r)));
+      const behind = gw.get("behind");
+      await depth(3);
+      cut();
+      cutShared();
+      await depth(2); // "gone" left the queue; "shared" did not (a console still waits for it)
+      clock.advance(60_001);
+      assert.equal((await shared).status, 200);
+      clock.advance(60_001);
+      assert.equal((await behind).status, 200);
+      assert.deepEqual(platform.gets.map((g) => g.id), ["first", "shared", "behind"]);
+      assert.match((await raw(gw.url, "/metrics", { key: null })).text, /^iot_gateway_abandoned_total 1$/m);
+      assert.ok(gw.logs.lines.some((l) => l.event === "abandoned"), "the abandoned call is logged");
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+});
+
 describe("logins that fail", () => {
   test("a refused login (a wrong secret) is not tried again for every request: the pause doubles from 1 s to 30 s, the 502 says when (Retry-After), and a success ends it", async () => {
     const clock = simClock();

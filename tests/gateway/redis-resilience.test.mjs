@@ -398,6 +398,28 @@ describe("the token across replicas", () => {
 });
 
 describe("the shared window when Redis answers late", () => {
+  test("a waiter whose signal aborts (its console left) is out of the shared queue at once: the one behind it gets the next slot, the aborted one rejects with the signal's reason", { timeout: 30_000 }, async () => {
+    const ns = `iotgw:test-abort-${randomBytes(4).toString("hex")}`;
+    const s = gatewayModule.createRedisStore({ redis: redis.url, namespace: ns, rate: { calls: 1, perMs: 1500 }, upstreamTimeoutMs: 1000 });
+    try {
+      await shared(s);
+      (await s.limiter.acquire({ maxWaitMs: 0 })).release(); // the one slot counts for 1.5 s
+      const leaving = new AbortController();
+      const gone = s.limiter.acquire({ maxWaitMs: 20_000, signal: leaving.signal });
+      const behind = s.limiter.acquire({ maxWaitMs: 20_000 });
+      await waitFor(() => s.limiter.depth() === 2, "two waiting");
+      leaving.abort(new Error("the console left"));
+      await assert.rejects(gone, /the console left/);
+      assert.equal(s.limiter.depth(), 1);
+      (await behind).release();
+      // Before the fix the aborted waiter stayed queued and took that slot, resolving, not rejecting.
+      assert.equal(await admin.zCard(`${ns}:window`), 1, "the call behind (the first one's slot had freed for it); none for the one that left");
+      await assert.rejects(s.limiter.acquire({ maxWaitMs: 1000, signal: AbortSignal.abort(new Error("gone before")) }), /gone before/);
+    } finally {
+      await s.close();
+    }
+  });
+
   test("an ACQUIRE that timed out (Redis 1.2 s late) but ran late: the retry (same id) is that call, not a second entry", { timeout: 30_000 }, async () => {
     const ns = `iotgw:test-late-acquire-${randomBytes(4).toString("hex")}`;
     const s = gatewayModule.createRedisStore({ redis: redis.url, namespace: ns, rate: { calls: 2, perMs: 10_000 }, upstreamTimeoutMs: 1000 });
