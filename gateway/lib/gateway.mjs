@@ -6,7 +6,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { normalizeConfig } from "./config.mjs";
 import { createLogger, createMetrics, redactBytes } from "./observe.mjs";
-import { matchRoute, refusedIdRoute } from "./routes.mjs";
+import { gatewayPath, matchRoute, refusedIdRoute } from "./routes.mjs";
 import { RateLimited, createMemoryStore } from "./store.mjs";
 import { createRedisStore, redisNamespace } from "./redis-store.mjs";
 import { createUpstream } from "./upstream.mjs";
@@ -377,13 +377,21 @@ export function createGateway(config) {
     return true;
   }
 
+  /** A request that is not the gateway's, as middleware: the app's next handler answers (and logs) it. */
+  function passOn(ctx, next) {
+    ctx.passed = true;
+    return next();
+  }
+
   async function handle(req, res, next, ctx) {
     const url = req.url ?? "";
+    const cut = url.search(/[?#]/);
+    const path = cut < 0 ? url : url.slice(0, cut);
+    // As middleware, a request that is not the gateway's goes on before any of its own limits apply.
+    if (typeof next === "function" && !gatewayPath(path)) return passOn(ctx, next);
     if (Buffer.byteLength(url) > o.maxUrlBytes) return sendError(res, 414, "GW.URI_TOO_LONG", `The request URL is longer than ${o.maxUrlBytes} bytes.`);
     if (headerBytes(req) > o.maxHeaderBytes) return sendError(res, 431, "GW.HEADERS_TOO_LARGE", `The request headers are larger than ${o.maxHeaderBytes} bytes.`);
     if (!url.startsWith("/")) return sendError(res, 400, "GW.BAD_REQUEST", "The request target must be an absolute path.");
-    const cut = url.search(/[?#]/);
-    const path = cut < 0 ? url : url.slice(0, cut);
     const query = cut < 0 ? "" : url.slice(cut + 1).replace(/#.*$/, "");
     const originOk = cors(req, ctx);
 
@@ -404,10 +412,7 @@ export function createGateway(config) {
       return sendError(res, 400, "GW.BAD_ID", "The operation id cannot travel through the gateway as one path segment: once decoded it holds '/', '\\', '%' or a control character, is '.' or '..', or is over 256 characters (or it is not valid percent-encoding).");
     }
     if (!match) {
-      if (typeof next === "function") {
-        ctx.passed = true; // not ours: the app's next handler answers (and logs) it
-        return next();
-      }
+      if (typeof next === "function") return passOn(ctx, next);
       ctx.route = "none";
       return sendError(res, 404, "GW.NO_ROUTE", "No such route on the gateway: it forwards only the read-only task routes (GET /iodm/northbound/v1.5.0/operations[/{id}[/subOperations]]).");
     }

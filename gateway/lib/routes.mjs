@@ -46,6 +46,16 @@ export function matchRoute(path, query) {
   return { route: shape.route, upstreamPath: `${NORTHBOUND}/${id}${suffix}${canonicalQuery(query)}` };
 }
 
+/**
+ * Whether a path is the gateway's to answer: its own /healthz and /metrics, or under the
+ * northbound task routes (forwarded, or refused by the gateway). As middleware, every other
+ * request goes on to the app untouched.
+ * @param {string} path the raw path (no query)
+ */
+export function gatewayPath(path) {
+  return path === "/healthz" || path === "/metrics" || path === NORTHBOUND || path.startsWith(`${NORTHBOUND}/`);
+}
+
 /** A path of the task or subtasks route's shape: the route and its raw (still encoded) id segment; null otherwise. */
 function taskRouteShape(path) {
   if (!path.startsWith(`${NORTHBOUND}/`)) return null;

@@ -440,7 +440,7 @@ describe("relayed answers with JSON escapes", () => {
 });
 
 describe("as middleware", () => {
-  test("a request passed on with next() leaves the response untouched: no CORS headers, no request id of the gateway's", async () => {
+  test("a request passed on with next() leaves the response untouched: no CORS headers, no request id of the gateway's, none of its size limits", async () => {
     const { default: express } = await import("../../gateway/node_modules/express/index.js");
     const ORIGIN = "https://console.example.com";
     const platform = await fakePlatform();
@@ -466,6 +466,14 @@ describe("as middleware", () => {
       const plain = await raw(url, "/api/plain", { key: null, headers: { origin: "https://elsewhere.example" } });
       assert.deepEqual(plain.json, { plain: true });
       assert.deepEqual(gatewayHeaders(plain.headers), [], "nothing of the gateway's on the app's route");
+      // The gateway's own limits (2048-byte URL, 8192 bytes of headers) are for its own routes only: before the fix 414 and 431 here.
+      const longQuery = await raw(url, `/api/plain?q=${"x".repeat(3000)}`, { key: null });
+      assert.equal(longQuery.status, 200, longQuery.text);
+      assert.deepEqual(longQuery.json, { plain: true });
+      const bigHeaders = await raw(url, "/api/plain", { key: null, headers: { cookie: `session=${"y".repeat(9000)}` } });
+      assert.equal(bigHeaders.status, 200, bigHeaders.text);
+      assert.equal((await raw(url, `/api${TASK_PATH}/x?q=${"x".repeat(3000)}`)).status, 414, "its own routes keep the limit");
+      assert.equal((await raw(url, `/api${TASK_PATH}/x`, { headers: { cookie: `session=${"y".repeat(9000)}` } })).status, 431);
       // The gateway's own answers keep them.
       const task = await raw(url, `/api${TASK_PATH}/x`, { headers: { origin: ORIGIN } });
       assert.equal(task.status, 200);
