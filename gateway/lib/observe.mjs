@@ -122,7 +122,8 @@ const isWord = (b) => b === undefined ? false : b >= 0x80 || b === 0x5f || (b >=
  * @param {(string | null | undefined)[]} secrets
  */
 export function redactBytes(body, secrets) {
-  return (body.includes(0x5c) && redactDecoded(body, secrets)) || redactForms(body, secrets);
+  const forms = formsOf(secrets);
+  return (body.includes(0x5c) && redactDecoded(body, forms)) || redactForms(body, forms);
 }
 
 /** Larger JSON bodies are not decoded for redactDecoded (the platform's answers are a few KiB). */
@@ -130,42 +131,35 @@ const DECODE_MAX_BYTES = 1024 * 1024;
 
 /**
  * A JSON body whose escapes (`\u003d` for `=` as Gson writes it, `\u00e4` as ensure_ascii does,
- * `\n` before a short secret) hide a secret from the byte rules: its string values (and names),
- * decoded, by the same rules; re-serialised (JSON.stringify: compact, numbers as doubles) only if
- * one changed, else null.
+ * `\n` before a short secret) hide a secret from the byte rules: each string token (value or
+ * name), decoded, by the same rules; a token that changed is written again (JSON.stringify of the
+ * redacted string), everything else (numbers beyond 2^53, spacing, the other escapes) stays as
+ * sent. Null when nothing changed (or the body is not JSON).
  */
-function redactDecoded(body, secrets) {
+function redactDecoded(body, forms) {
   if (body.length > DECODE_MAX_BYTES) return null;
   const first = body.subarray(0, 64).toString("utf8").trimStart()[0];
   if (first !== "{" && first !== "[") return null;
-  let value;
+  const text = body.toString("utf8");
   try {
-    value = JSON.parse(body.toString("utf8"));
+    JSON.parse(text); // valid JSON: outside its string tokens there is no quote, so the scan below finds exactly them
   } catch {
     return null;
   }
   let changed = false;
-  const text = (str) => {
+  const out = text.replace(/"(?:[^"\\]|\\.)*"/g, (token) => {
+    const str = token.includes("\\") ? JSON.parse(token) : token.slice(1, -1);
     const b = Buffer.from(str);
-    const r = redactForms(b, secrets);
-    if (r === b) return str;
+    const r = redactForms(b, forms);
+    if (r === b) return token;
     changed = true;
-    return r.toString("utf8");
-  };
-  const walk = (v) => {
-    if (typeof v === "string") return text(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== "object") return v;
-    const o = {};
-    for (const [k, x] of Object.entries(v)) o[text(k)] = walk(x);
-    return o;
-  };
-  const walked = walk(value);
-  return changed ? Buffer.from(JSON.stringify(walked)) : null;
+    return JSON.stringify(r.toString("utf8"));
+  });
+  return changed ? Buffer.from(out) : null;
 }
 
-/** redactBytes' rules on the bytes as they are (each secret as its UTF-8 and its JSON string forms). */
-function redactForms(body, secrets) {
+/** Each secret as its UTF-8 and its JSON string forms: `{ bytes, long }` (long: replaced even inside a word). */
+function formsOf(secrets) {
   const forms = new Map();
   for (const s of secrets) {
     if (typeof s !== "string" || s === "") continue;
@@ -173,7 +167,12 @@ function redactForms(body, secrets) {
     const json = JSON.stringify(s).slice(1, -1);
     for (const f of [s, json, json.replaceAll("/", "\\/")]) if (!forms.has(f) || long) forms.set(f, long);
   }
-  const present = [...forms].map(([f, long]) => ({ bytes: Buffer.from(f), long })).filter((n) => body.includes(n.bytes));
+  return [...forms].map(([f, long]) => ({ bytes: Buffer.from(f), long }));
+}
+
+/** redactBytes' rules on the bytes as they are, for the forms of formsOf. */
+function redactForms(body, forms) {
+  const present = forms.filter((n) => body.includes(n.bytes));
   if (present.length === 0) return body;
   present.sort((a, b) => b.bytes.length - a.bytes.length);
   const alone = (at, n) => n.long || !((isWord(body[at - 1]) && isWord(n.bytes[0])) || (isWord(body[at + n.bytes.length]) && isWord(n.bytes[n.bytes.length - 1])));

@@ -420,6 +420,12 @@ describe("relayed answers with JSON escapes", () => {
     assert.equal(red('{"error_desc":"token c2VjcmV0LXRva2VuLXZhbHVl\\u003d\\u003d invalid"}', ["c2VjcmV0LXRva2VuLXZhbHVl=="]), '{"error_desc":"token [redacted] invalid"}');
     assert.equal(red('{"error_desc":"secret p\\u00e4ssw\\u00f6rd-geheim wrong"}', ["pässwörd-geheim"]), '{"error_desc":"secret [redacted] wrong"}');
     assert.equal(red('{"error_desc":"bad app_key:\\nab12cd"}', ["ab12cd"]), '{"error_desc":"bad app_key:\\n[redacted]"}');
+    // Only the string that held the secret is written again: a number beyond 2^53, the spacing and
+    // the other escapes stay as sent (before, the whole body went through JSON.stringify).
+    assert.equal(
+      red('{ "id" : 12345678901234567890, "at": 1.50, "note": "a\\/b \\u00e4", "error_desc": "token abc\\u003dDEF-secret-x bad" }', ["abc=DEF-secret-x"]),
+      '{ "id" : 12345678901234567890, "at": 1.50, "note": "a\\/b \\u00e4", "error_desc": "token [redacted] bad" }',
+    );
     const kept = Buffer.from('{ "d" : "line\\none \\u00e4", "n": 1 }');
     assert.equal(redactBytes(kept, ["ab12cd"]), kept, "escapes but no secret: the same Buffer");
 
