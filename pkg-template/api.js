@@ -6,7 +6,7 @@
 import { assertClientConfig } from "./config.js";
 import { UpgradeTaskError, toUpgradeTaskError } from "./errors.js";
 import * as wasm from "./iot_upgrade_task.js";
-import { walkPages } from "./pages.js";
+import { notify, walkPages } from "./pages.js";
 
 const FINAL = new Set(["success", "failed", "stop"]);
 
@@ -21,30 +21,110 @@ function keepAbortReason(error, signal) {
 }
 
 /**
- * The caller's own enumerable options, copied once as `{ ...options }` copies them, except
- * that a getter that throws leaves its key out and a revoked Proxy copies as no options: the
- * core's guard reads those as absent too, and a call rejects only with an UpgradeTaskError.
- * The copy's keys are defined, not assigned (a setter a page put on Object.prototype sees none
- * of them). Arrays and non-objects are returned as they are, for the checks to refuse.
+ * Every option name of the package's calls and of a client's configuration. The core reads a
+ * call's options by name (`Reflect.get`), so a class instance's getters, `Object.create` and a
+ * get-only Proxy work there; `ownOptions` reads these names the same way.
+ */
+const OPTION_KEYS = [
+  "baseUrl", "appKey", "appId", "secret", "refreshToken", "accessToken", "getAccessToken",
+  "timeoutMs", "attemptTimeoutMs", "signal", "retry", "rateLimit",
+  "minDelayMs", "maxDelayMs", "maxWaitMs", "onProgress", "onRetry", "concurrency",
+  "pageNo", "pageSize", "onInvalid",
+  "operationType", "operationStatus", "deviceType", "model", "manufacturerName", "deviceId", "status",
+];
+
+/**
+ * The caller's options, copied once: its own enumerable keys (as `{ ...options }` copies
+ * them), and each of the package's option names read as the core reads it (inherited too: a
+ * class instance's getters), except that a getter that throws leaves its key out and a revoked
+ * Proxy copies as no options: the core's guard reads those as absent too, and a call rejects
+ * only with an UpgradeTaskError. Each of the caller's getters runs once. The copy's keys are
+ * defined, not assigned (a setter a page put on Object.prototype sees none of them). Arrays and
+ * non-objects are returned as they are, for the checks to refuse.
  */
 function ownOptions(options) {
   if (options === null || typeof options !== "object") return options;
   const copy = {};
+  const keep = (key, value) => Object.defineProperty(copy, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+  const read = new Set();
   try {
     if (Array.isArray(options)) return options;
     for (const key of Reflect.ownKeys(options)) {
+      read.add(key);
       try {
-        if (Object.prototype.propertyIsEnumerable.call(options, key)) {
-          Object.defineProperty(copy, key, { __proto__: null, value: options[key], writable: true, enumerable: true, configurable: true });
-        }
+        if (Object.prototype.propertyIsEnumerable.call(options, key)) keep(key, options[key]);
       } catch {
         // A throwing getter (or trap) for this key: absent.
+      }
+    }
+    for (const key of OPTION_KEYS) {
+      if (read.has(key)) continue;
+      try {
+        const value = Reflect.get(options, key);
+        if (value !== undefined) keep(key, value);
+      } catch {
+        // As above.
       }
     }
   } catch {
     // A revoked Proxy: no options.
   }
   return copy;
+}
+
+/** `value` if it reads as an AbortSignal (the core refuses anything else), else undefined; never throws. */
+function abortSignalOf(value) {
+  try {
+    return typeof value?.aborted === "boolean" && typeof value.addEventListener === "function" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Node's longest timer (ms); a longer one would fire at once. */
+const MAX_TIMER_MS = 2147483647;
+
+/**
+ * Runs `run()` (a caller's callback, sync or async) until it settles, `signal` aborts or
+ * `ms` pass: `{ state: "ok", value }`, `{ state: "error", error }`, `{ state: "aborted" }` or
+ * `{ state: "timeout" }`. What the callback does after an abort or a timeout is ignored.
+ */
+function settleWithin(run, signal, ms) {
+  return new Promise((resolve) => {
+    let timer = null;
+    const done = (outcome) => {
+      if (timer !== null) clearTimeout(timer);
+      signal?.removeEventListener?.("abort", onAbort);
+      resolve(outcome);
+    };
+    const onAbort = () => done({ state: "aborted" });
+    signal?.addEventListener?.("abort", onAbort, { once: true });
+    if (Number.isFinite(ms)) timer = setTimeout(() => done({ state: "timeout" }), Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+    Promise.resolve()
+      .then(run)
+      .then(
+        (value) => done({ state: "ok", value }),
+        (error) => done({ state: "error", error }),
+      );
+  });
+}
+
+/** `text` with every occurrence of `secret` replaced as the core replaces secrets. */
+const withoutSecret = (text, secret) => (typeof text === "string" ? text.split(secret).join("[redacted]") : text);
+
+/**
+ * An error of a call made with a refreshed token, also without the token refused before it
+ * (the core knew only the one it sent, and a platform's text may quote both).
+ */
+function withoutToken(error, token) {
+  if (!(error instanceof UpgradeTaskError) || typeof token !== "string" || token === "") return error;
+  error.message = withoutSecret(error.message, token);
+  error.errorDesc = withoutSecret(error.errorDesc, token);
+  error.hint = withoutSecret(error.hint, token);
+  for (const problem of error.problems) {
+    if (problem !== null && typeof problem === "object") problem.message = withoutSecret(problem.message, token);
+  }
+  return error;
 }
 
 /** @param {() => unknown} load */
@@ -100,20 +180,6 @@ export function createApi(load) {
   const queryUpgradeSubTasks = (operationId, accessToken, options) => guarded(wasm.queryUpgradeSubTasks, [operationId, accessToken, options], signalOf(options));
   const login = (options) => guarded(wasm.login, [options], signalOf(options));
   const refreshToken = (options) => guarded(wasm.refreshToken, [options], signalOf(options));
-
-  /**
-   * Calls a caller's callback (`onProgress`, `onRetry`); what it throws is reported like an
-   * event listener's error (rethrown in a microtask), never swallowed, never a rejection.
-   */
-  const notify = (callback, ...args) => {
-    try {
-      callback(...args);
-    } catch (callbackError) {
-      queueMicrotask(() => {
-        throw callbackError;
-      });
-    }
-  };
 
   /**
    * Polls `poll(signal)` until the task ends; the schedule comes from the core. `options` is
@@ -230,10 +296,14 @@ export function createApi(load) {
   /** A client bound to one platform application: tokens, rate limit and defaults in one place. */
   class UpgradeTaskClient {
     #config;
+    /** The caller's configuration object: `getAccessToken` is called on it (a class's method may use its `this`). */
+    #source;
 
     constructor(config) {
-      assertClientConfig(config);
-      this.#config = { ...config };
+      const own = ownOptions(config);
+      assertClientConfig(own);
+      this.#config = own;
+      this.#source = config;
     }
 
     /**
@@ -257,20 +327,26 @@ export function createApi(load) {
       throw await fail("invalid_argument", `${problems[0].path} ${problems[0].message}`, { problems });
     }
 
-    async #token(forceRefresh, secrets) {
+    /**
+     * The token for one call: the configured one, or what `getAccessToken` gives, within the
+     * call's `signal` and the `leftMs` of its `timeoutMs` (it is part of the call).
+     */
+    async #token(forceRefresh, secrets, signal, leftMs) {
       const c = this.#config;
       if (typeof c.getAccessToken !== "function") return c.accessToken;
-      let token;
-      try {
-        token = await c.getAccessToken({ forceRefresh });
-      } catch (cause) {
+      if (signal?.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent", { cause: signal.reason });
+      const got = await settleWithin(() => Reflect.apply(c.getAccessToken, this.#source, [{ forceRefresh }]), signal, leftMs);
+      if (got.state === "aborted") throw await fail("aborted", "the caller's signal fired while getAccessToken ran; nothing was sent", { cause: signal.reason });
+      if (got.state === "timeout") throw await fail("timeout", "getAccessToken gave no token within the call's timeoutMs; nothing was sent");
+      if (got.state === "error") {
+        const cause = got.error;
         const outside = cause instanceof Error ? cause.message : String(cause);
         throw await fail("unauthorized", "getAccessToken failed", { outside, secrets, cause });
       }
-      if (typeof token !== "string" || token === "") {
+      if (typeof got.value !== "string" || got.value === "") {
         throw await fail("unauthorized", "getAccessToken did not give a non-empty string", { secrets });
       }
-      return token;
+      return got.value;
     }
 
     /** Like the function, with the client's defaults; refreshes the token once on `unauthorized`. */
@@ -278,28 +354,42 @@ export function createApi(load) {
       return this.#withToken((token, merged) => queryUpgradeTask(operationId, token, merged), options);
     }
 
-    /** `call(token, options)` with the client's defaults and token; on `unauthorized`, once more with a refreshed token. */
+    /**
+     * `call(token, options)` with the client's defaults and token; on `unauthorized`, once more
+     * with a refreshed token. `timeoutMs` (default 30 s) is the whole call's, `getAccessToken`
+     * included; one that is not a valid duration goes to the core as given, for it to refuse.
+     */
     async #withToken(call, options) {
       const own = ownOptions(options);
       await this.#refuseBound(own);
       const merged = this.#options(own);
       const started = Date.now();
+      const total = merged.timeoutMs === undefined ? 30000 : merged.timeoutMs;
+      const timed = typeof total === "number" && Number.isFinite(total) && total > 0;
+      const left = () => (timed ? total - (Date.now() - started) : Number.POSITIVE_INFINITY);
+      /** The options for the next call: `timeoutMs` what is left of it after getAccessToken. */
+      const rest = async (attempts, passed) => {
+        if (!timed || typeof this.#config.getAccessToken !== "function") return merged;
+        const ms = left();
+        if (ms <= 0) throw await fail("timeout", passed, { attempts });
+        return { ...merged, timeoutMs: ms };
+      };
       const secrets = [this.#config.appKey, this.#config.accessToken];
-      const first = await this.#token(false, secrets);
+      const signal = abortSignalOf(merged.signal);
+      const first = await this.#token(false, secrets, signal, left());
+      const firstOptions = await rest(0, `timeoutMs (${total} ms) passed while getAccessToken ran; nothing was sent`);
       try {
-        return await call(first, merged);
+        return await call(first, firstOptions);
       } catch (e) {
         const refreshable = typeof this.#config.getAccessToken === "function" && merged.retry !== false;
         if (!(e instanceof UpgradeTaskError) || e.kind !== "unauthorized" || !refreshable) throw e;
-        const token = await this.#token(true, [...secrets, first]);
-        const total = typeof merged.timeoutMs === "number" ? merged.timeoutMs : 30000;
-        const left = total - (Date.now() - started);
-        if (left <= 0) throw await fail("timeout", "timeoutMs passed before the refreshed token could be used", { attempts: e.attempts });
+        const token = await this.#token(true, [...secrets, first], signal, left());
+        const againOptions = await rest(e.attempts, "timeoutMs passed before the refreshed token could be used");
         try {
-          return await call(token, { ...merged, timeoutMs: left });
+          return await call(token, againOptions);
         } catch (again) {
           if (again instanceof UpgradeTaskError) again.attempts += e.attempts ?? 0;
-          throw again;
+          throw token === first ? again : withoutToken(again, first);
         }
       }
     }
@@ -365,6 +455,7 @@ export function createApi(load) {
     }
     const { signal, onInvalid, pageNo, pageSize, ...callOptions } = problems.length === 0 ? given : {};
     if (onInvalid !== undefined && typeof onInvalid !== "function") problems.push({ path: "options.onInvalid", message: "must be a function" });
+    if (pageNo !== undefined) problems.push({ path: "options.pageNo", message: "is the walk's own: it asks for every page from 0 (for one page, use queryUpgradeTaskList or queryUpgradeSubTasks)" });
     // No prototype: a setter a page defined on Object.prototype for a filter key would
     // swallow the assignment (the spread below copies own properties only).
     const filterOptions = Object.create(null);
@@ -379,7 +470,7 @@ export function createApi(load) {
         },
         abortedError: () => fail("aborted", "the caller's signal fired between pages of the list", { cause: signal?.reason }),
       },
-      { signal, onInvalid },
+      { signal, onInvalid, pageSize },
     );
   }
 

@@ -125,6 +125,8 @@ export type ClientConfig = {
   retry?: false | RetryOptions;
   timeoutMs?: number;
   attemptTimeoutMs?: number;
+  /** Cancels every call of this client (with kind `aborted`), as a call's own `signal` does. */
+  signal?: AbortSignal;
 } & (
   | { accessToken: string; getAccessToken?: never }
   | {
@@ -292,8 +294,10 @@ export interface SubTaskPage {
 export interface WalkOptions extends ClientCallOptions {
   /** Cancels the walk: the next step rejects with kind `"aborted"`, and no further page is asked for. */
   signal?: AbortSignal;
-  /** Called with each invalid item of each page (the walk yields only valid ones). */
+  /** Called with each invalid item of each page (the walk yields only valid ones); what it throws is reported asynchronously, the walk goes on. */
   onInvalid?: (item: InvalidItem, context: { pageNo: number }) => void;
+  /** Items per page, 1–100 (default 100); a page over the 4 MiB answer limit is asked for again in smaller pages. The walk always starts at page 0. */
+  pageSize?: number;
 }
 
 /**

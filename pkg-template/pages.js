@@ -8,10 +8,39 @@
 // - an item already yielded is not yielded again (a newest-first list shifts by one when a task
 //   is created during the walk);
 // - the caller's signal cancels it, and leaving a `for await` loop early asks for no further
-//   page.
+//   page;
+// - a page too large to read (over the 4 MiB every answer may hold: a hundred very large tasks)
+//   is asked for again in smaller pages covering the same items (100 → 50 → 25 → 5 → 1), and
+//   the walk goes on at that size;
+// - what `onInvalid` throws is reported like an event listener's error, and the walk goes on.
 
 /** The platform's largest page (and the walkers' page size). */
 export const WALK_PAGE_SIZE = 100;
+
+/**
+ * Calls a caller's callback (`onProgress`, `onRetry`, `onInvalid`); what it throws is reported
+ * like an event listener's error (rethrown in a microtask), never swallowed, never a rejection.
+ */
+export function notify(callback, ...args) {
+  try {
+    callback(...args);
+  } catch (callbackError) {
+    queueMicrotask(() => {
+      throw callbackError;
+    });
+  }
+}
+
+/** Whether a page's call failed because its answer was over the body limit (the core's problem at path ""). */
+function tooLarge(error) {
+  return error?.kind === "invalid_response" && Array.isArray(error.problems) && error.problems.some((p) => p?.path === "" && /^the body is larger than \d+ bytes/.test(p.message));
+}
+
+/** The next page size down that divides `size` (so the items already walked stay whole pages), or 0. */
+function smallerPageSize(size) {
+  for (let d = Math.floor(size / 2); d >= 1; d -= 1) if (size % d === 0) return d;
+  return 0;
+}
 /** The platform's largest page number. */
 const MAX_PAGE_NO = 2147483647;
 
@@ -30,13 +59,25 @@ const MAX_PAGE_NO = 2147483647;
  */
 export function walkPages(source, options = {}) {
   const { signal, onInvalid } = options;
-  const pageSize = options.pageSize ?? WALK_PAGE_SIZE;
 
   async function* pages() {
     let seen = 0;
+    let pageSize = options.pageSize ?? WALK_PAGE_SIZE;
     for (let pageNo = 0; pageNo <= MAX_PAGE_NO; pageNo += 1) {
       if (signal?.aborted) throw await source.abortedError();
-      const page = await source.fetchPage(pageNo, pageSize, signal);
+      let page;
+      for (;;) {
+        try {
+          page = await source.fetchPage(pageNo, pageSize, signal);
+          break;
+        } catch (error) {
+          const smaller = Number.isInteger(pageSize) ? smallerPageSize(pageSize) : 0;
+          if (!tooLarge(error) || smaller === 0) throw error;
+          pageNo *= pageSize / smaller; // the same first item, in pages of the smaller size
+          pageSize = smaller;
+          if (pageNo > MAX_PAGE_NO) throw error;
+        }
+      }
       const count = source.itemsOf(page).length + page.invalid.length;
       if (count === 0) return;
       seen += count;
@@ -48,7 +89,7 @@ export function walkPages(source, options = {}) {
   async function* items() {
     const keys = new Set();
     for await (const page of pages()) {
-      if (typeof onInvalid === "function") for (const bad of page.invalid) onInvalid(bad, { pageNo: page.pageNo });
+      if (typeof onInvalid === "function") for (const bad of page.invalid) notify(onInvalid, bad, { pageNo: page.pageNo });
       for (const item of source.itemsOf(page)) {
         const key = source.keyOf(item);
         if (keys.has(key)) continue;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
 import { startSimulator } from "../../simulator/index.mjs";
-import { assertNoSecrets, json, pkg, platformTask, rejection, scriptedServer } from "./helpers.mjs";
+import { assertNoSecrets, inFreshProcess, json, pkg, platformTask, rejection, scriptedServer } from "./helpers.mjs";
 
 const APP_KEY = "appkey-LISTS-SECRET-9b1e";
 const APP_SECRET = "appsecret-LISTS-SECRET-44d0";
@@ -497,6 +497,71 @@ describe("walkers against a stand-in whose totals lie", () => {
     } finally {
       await server.close();
     }
+  });
+
+  test("a page over the 4 MiB answer limit is asked for again in smaller pages over the same items; the walk goes on at that size", async () => {
+    // Valid tasks of 256 device groups of 256 characters (about 67 KB each): a page of 100 is
+    // about 6.7 MB, one of 50 about 3.4 MB.
+    const groups = Array.from({ length: 256 }, (_, i) => `group-${i}-`.padEnd(256, "abcdefghijklmnopqrstuvwxyz"));
+    const tasks = Array.from({ length: 130 }, (_, i) => platformTask({ operationId: `t-${i}`, targets: { deviceGroups: groups, deviceType: "Lamp", model: "L-1", manufacturerName: "Acme", devices: ["dev-1", "dev-2"] } }));
+    const big = "d".repeat(60_000);
+    const server = await standIn((url) => {
+      const no = Number(url.searchParams.get("pageNo"));
+      const size = Number(url.searchParams.get("pageSize"));
+      return { data: tasks.slice(no * size, no * size + size), pageNo: no, pageSize: size, totalCount: tasks.length };
+    });
+    try {
+      const c = new pkg.UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: APP_KEY, accessToken: token, rateLimit: false, retry: false });
+      const ids = [];
+      for await (const t of c.listUpgradeTasks()) ids.push(t.operationId);
+      assert.deepEqual(ids, tasks.map((t) => t.operationId), "every task once, in order");
+      const asked = server.requests.map((r) => { const u = new URL(r.url, "http://x"); return `${u.searchParams.get("pageNo")}/${u.searchParams.get("pageSize")}`; });
+      assert.deepEqual(asked, ["0/100", "0/50", "1/50", "2/50"], "before the fix the walk rejected on the first page (invalid_response)");
+      // A walk of a smaller pageSize asks for that; pageNo is the walk's own.
+      server.requests.length = 0;
+      let n = 0;
+      for await (const _ of c.listUpgradeTasks({}, { pageSize: 40 })) n += 1;
+      assert.equal(n, 130);
+      assert.deepEqual(server.requests.map((r) => new URL(r.url, "http://x").searchParams.get("pageSize")), ["40", "40", "40", "40"]);
+      const e = await rejection(c.listUpgradeTasks({}, { pageNo: 2 })[Symbol.asyncIterator]().next(), { token, appKey: APP_KEY });
+      assert.equal(e.kind, "invalid_argument");
+      assert.deepEqual(e.problems.map((p) => p.path), ["options.pageNo"]);
+      // One task over the limit on its own still rejects, after pages of 50, 25, 5 and 1.
+      tasks[0] = platformTask({ operationId: "huge", targets: { devices: Array.from({ length: 80 }, (_, i) => `${big}-${i}`) } });
+      server.requests.length = 0;
+      const tooBig = await rejection(c.listUpgradeTasks()[Symbol.asyncIterator]().next(), { token, appKey: APP_KEY });
+      assert.equal(tooBig.kind, "invalid_response");
+      assert.deepEqual(server.requests.map((r) => new URL(r.url, "http://x").searchParams.get("pageSize")), ["100", "50", "25", "5", "1"]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("an onInvalid that throws is reported like an event listener's error; the walk goes on and yields the page's valid items", async () => {
+    // In its own process: the reported error is an uncaught exception there, by design.
+    const { report, stderr } = await inFreshProcess(`
+      import http from "node:http";
+      import { UpgradeTaskClient } from ${JSON.stringify(new URL("../../pkg/node.js", import.meta.url).href)};
+      const task = (id, status) => ({ operationId: id, createTime: "20151212T121212Z", operateType: "firmware_upgrade", status, targets: { devices: ["d"] }, policy: { executeType: "now", retryType: false }, staResult: { total: 1, wait: 1, processing: 0, success: 0, fail: 0, stop: 0, timeout: 0 }, extendPara: {} });
+      const body = JSON.stringify({ data: [task("good-1", "wait"), task("bad", "sleeping"), task("good-2", "wait")], totalCount: 3 });
+      const server = http.createServer((_, res) => res.writeHead(200, { "content-type": "application/json" }).end(body));
+      await new Promise((r) => server.listen(0, "127.0.0.1", r));
+      const uncaught = [];
+      process.on("uncaughtException", (e) => uncaught.push(e.message));
+      const c = new UpgradeTaskClient({ baseUrl: "http://127.0.0.1:" + server.address().port, appKey: "k", accessToken: "t", rateLimit: false, retry: false });
+      const ids = [];
+      let rejected = null;
+      try {
+        for await (const t of c.listUpgradeTasks({}, { onInvalid: () => { throw new Error("callback boom"); } })) ids.push(t.operationId);
+      } catch (e) {
+        rejected = e.message;
+      }
+      await new Promise((r) => setImmediate(r));
+      server.close();
+      console.log(JSON.stringify({ ids, uncaught, rejected }));
+    `);
+    // Before the fix the walk rejected with the callback's plain Error, and no item came.
+    assert.deepEqual(report, { ids: ["good-1", "good-2"], uncaught: ["callback boom"], rejected: null }, stderr);
   });
 
   test("a task created during the walk (the newest-first list shifts) is not yielded twice; invalid items reach onInvalid", async () => {

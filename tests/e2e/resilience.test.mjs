@@ -466,3 +466,110 @@ describe("waitForUpgradeTask's onRetry: failed polls are told, the wait goes on"
     assert.deepEqual(report, ["onRetry 1", "uncaught onRetry threw 1", "onRetry 2", "uncaught onRetry threw 2", "wait success"]);
   });
 });
+
+describe("a client's token source and options, as a review tried them", () => {
+  let server;
+  let answer = null; // (req, res) => void, else a finished task
+  before(async () => {
+    server = await scriptedServer((req, res) => (answer ? answer(req, res) : json(res, 200, platformTask({ status: "success" }))));
+  });
+  after(() => server.close());
+
+  /** `promise`, or "still pending" after `ms` (before the fix these calls never settled). */
+  const settledWithin = (promise, ms = 5000) => {
+    let timer;
+    return Promise.race([promise.then((v) => v, (e) => e), new Promise((r) => (timer = setTimeout(() => r("still pending"), ms)))]).finally(() => clearTimeout(timer));
+  };
+
+  test("a getAccessToken that never settles: timeoutMs, the signal and maxWaitMs still end the call; an aborted signal never calls it", async () => {
+    let asked = 0;
+    const hanging = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: "k", timeoutMs: 300, getAccessToken: () => ((asked += 1), new Promise(() => {})) });
+    const before = server.requests.length;
+    const t = await settledWithin(hanging.queryUpgradeTask("op-1"));
+    assert.equal(t.kind, "timeout", String(t));
+    assert.match(t.message, /getAccessToken gave no token within the call's timeoutMs; nothing was sent/);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("the operator left")), 50);
+    const a = await settledWithin(hanging.queryUpgradeTask("op-1", { timeoutMs: 60_000, signal: controller.signal }));
+    assert.equal(a.kind, "aborted", String(a));
+    assert.equal(a.cause?.message, "the operator left");
+    const w = await settledWithin(hanging.waitForUpgradeTask("op-1", { timeoutMs: 60_000, maxWaitMs: 300 }));
+    assert.equal(w.kind, "timeout", String(w));
+    const walk = hanging.listUpgradeTasks({}, { signal: AbortSignal.timeout(100), timeoutMs: 60_000 });
+    const l = await settledWithin(walk[Symbol.asyncIterator]().next());
+    assert.equal(l.kind, "aborted", String(l));
+    const calledBefore = asked;
+    const pre = await settledWithin(hanging.queryUpgradeTask("op-1", { signal: AbortSignal.abort() }));
+    assert.equal(pre.kind, "aborted");
+    assert.equal(asked, calledBefore, "an already-aborted call does not ask for a token");
+    assert.equal(server.requests.length, before, "nothing was sent");
+    // A slow token counts against the call's timeoutMs: what is left goes to the request.
+    const slow = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: "k", timeoutMs: 1000, getAccessToken: () => new Promise((r) => setTimeout(() => r("tok-slow"), 600)) });
+    answer = (_req, res) => setTimeout(() => json(res, 200, platformTask({ status: "success" })), 800);
+    try {
+      const late = await settledWithin(slow.queryUpgradeTask("op-1"));
+      assert.equal(late.kind, "timeout", `600 ms for the token + 800 ms for the answer is past timeoutMs 1000: ${String(late)}`);
+    } finally {
+      answer = null;
+    }
+  });
+
+  test("options and a configuration read through their prototypes (class getters, Object.create) mean what they mean to queryUpgradeTask", async () => {
+    const baseUrl = server.baseUrl;
+    class Opts {
+      get baseUrl() {
+        return baseUrl;
+      }
+      get appKey() {
+        return "k";
+      }
+      get minDelayMs() {
+        return 5;
+      }
+    }
+    assert.equal((await queryUpgradeTask("op-1", "tok", new Opts())).status, "success");
+    // Before the fix: invalid_argument (options.appKey and options.baseUrl required).
+    assert.equal((await waitForUpgradeTask("op-1", "tok", new Opts())).status, "success");
+    assert.equal((await waitForUpgradeTask("op-1", "tok", Object.create({ baseUrl, appKey: "k" }))).status, "success");
+    class Vault {
+      #token = "tok-from-the-vault";
+      get baseUrl() {
+        return baseUrl;
+      }
+      get appKey() {
+        return "k";
+      }
+      getAccessToken() {
+        return this.#token; // its own `this`: a private field
+      }
+    }
+    const before = server.requests.length;
+    // Before the fix every call of this client rejected invalid_argument (accessToken, appKey, baseUrl).
+    assert.equal((await new UpgradeTaskClient(new Vault()).queryUpgradeTask("op-1")).status, "success");
+    assert.equal(server.requests.at(-1).headers.authorization, "Bearer tok-from-the-vault");
+    const client = new UpgradeTaskClient({ baseUrl, appKey: "k", accessToken: "tok" });
+    const aborted = new (class {
+      get signal() {
+        return AbortSignal.abort();
+      }
+    })();
+    const e = await rejection(client.queryUpgradeTask("op-1", aborted), { token: "tok", appKey: "" });
+    assert.equal(e.kind, "aborted", "before the fix the signal was dropped and the request sent");
+    assert.equal(server.requests.length, before + 1, "nothing sent for the aborted call");
+  });
+
+  test("after the client's refresh-once, the error holds neither the refused token nor the new one", async () => {
+    const tokens = ["first-token-AAA-111", "second-token-BBB-222"];
+    answer = (req, res) => json(res, 401, { error_code: "1010005", error_desc: `Invalid access token ${req.headers.authorization.slice(7)} (earlier: ${tokens[0]})` });
+    try {
+      const client = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: "app-key-REVIEW", getAccessToken: ({ forceRefresh }) => tokens[forceRefresh ? 1 : 0] });
+      const e = await client.queryUpgradeTask("op-1").catch((x) => x);
+      assert.equal(e.kind, "unauthorized");
+      assert.equal(e.attempts, 2);
+      for (const token of tokens) assertNoSecrets(e, token, "app-key-REVIEW"); // before the fix: the first token in message and errorDesc
+      assert.match(e.errorDesc, /Invalid access token \[redacted\]/);
+    } finally {
+      answer = null;
+    }
+  });
+});
