@@ -405,23 +405,28 @@ export function createGateway(config) {
       return send(res, 200, { "content-type": metrics.registry.contentType }, await metrics.registry.metrics());
     }
 
+    const preflight = () => send(res, 204, { "access-control-allow-methods": "GET, OPTIONS", "access-control-allow-headers": ALLOW_HEADERS, "access-control-max-age": "600", allow: "GET, OPTIONS" }, "");
+    // A browser's preflight for a request the gateway will refuse itself (a bad id, no such
+    // route) gets its 204 too: the browser then sends the request and shows the gateway's own
+    // answer, not a CORS failure that reads as "no answer".
+    const refusedPreflight = req.method === "OPTIONS" && req.headers.origin !== undefined && originOk;
     const match = matchRoute(path, query);
     const refusedId = match ? null : refusedIdRoute(path);
     if (refusedId !== null) {
       ctx.route = refusedId;
+      if (refusedPreflight) return preflight();
       return sendError(res, 400, "GW.BAD_ID", "The operation id cannot travel through the gateway as one path segment: once decoded it holds '/', '\\', '%' or a control character, is '.' or '..', or is over 256 characters (or it is not valid percent-encoding).");
     }
     if (!match) {
       if (typeof next === "function") return passOn(ctx, next);
       ctx.route = "none";
+      if (refusedPreflight) return preflight();
       return sendError(res, 404, "GW.NO_ROUTE", "No such route on the gateway: it forwards only the read-only task routes (GET /iodm/northbound/v1.5.0/operations[/{id}[/subOperations]]).");
     }
     ctx.route = match.route;
     ctx.path = match.upstreamPath.split("?")[0];
     if (!originOk) return sendError(res, 403, "GW.ORIGIN", "This origin is not in the gateway's --origin list.");
-    if (req.method === "OPTIONS") {
-      return send(res, 204, { "access-control-allow-methods": "GET, OPTIONS", "access-control-allow-headers": ALLOW_HEADERS, "access-control-max-age": "600", allow: "GET, OPTIONS" }, "");
-    }
+    if (req.method === "OPTIONS") return preflight();
     if (req.method !== "GET") return sendError(res, 405, "GW.METHOD", `${req.method} is not allowed: the gateway forwards only GET.`, { allow: "GET, OPTIONS" });
     const length = req.headers["content-length"];
     if ((length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined) {

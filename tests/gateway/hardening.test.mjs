@@ -348,6 +348,28 @@ describe("the gateway's own refusals", () => {
     }
   });
 
+  test("a browser's preflight for a bad id or no route gets its 204, so the browser sees the gateway's 400/404 (not a CORS failure read as 'no answer')", async () => {
+    const ORIGIN = "https://console.example.com";
+    const platform = await fakePlatform();
+    const gw = await front(platform, { origins: [ORIGIN] });
+    const preflight = (p, origin = ORIGIN) => raw(gw.url, p, { method: "OPTIONS", key: null, headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization, app_key" } });
+    try {
+      for (const p of [`${TASK_PATH}/a%2Fb`, `${TASK_PATH}/${"x".repeat(257)}`, `${TASK_PATH}/a/b/c`, "/elsewhere"]) {
+        const pre = await preflight(p);
+        assert.equal(pre.status, 204, `${p}: before the fix 400 or 404, which the browser reads as a network failure`);
+        assert.equal(pre.headers["access-control-allow-origin"], ORIGIN);
+        const get = await raw(gw.url, p, { headers: { origin: ORIGIN } });
+        assert.ok(get.status === 400 || get.status === 404, `${p}: ${get.status}`);
+        assert.equal(get.headers["access-control-allow-origin"], ORIGIN, "the refusal itself is readable by the page");
+      }
+      assert.equal((await preflight(`${TASK_PATH}/a%2Fb`, "https://elsewhere.example")).status, 400, "an origin not allowed gets no preflight");
+      assert.equal(platform.gets.length, 0);
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+
   test("the 401 names the ways in this gateway has: console keys, authorize(), or both", async () => {
     const platform = await fakePlatform();
     const cases = [
