@@ -169,15 +169,14 @@ pub fn duration(
 }
 
 /// Parses a `Retry-After` value (delta-seconds, or an HTTP date) into a wait in ms from `now_ms`
-/// (epoch milliseconds). A date in the past is a wait of zero; anything unreadable is `None`.
+/// (epoch milliseconds). A date in the past is a wait of zero; anything unreadable is `None`;
+/// more seconds than a `u64` holds are that many (a wait far beyond any cap), not unreadable.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Integer parsing: the float parser would add kilobytes to the wasm.
-        return value
-            .parse::<u64>()
-            .ok()
-            .map(|seconds| seconds as f64 * 1000.0);
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(seconds as f64 * 1000.0);
     }
     http_date_ms(value).map(|at| (at - now_ms).max(0.0))
 }
@@ -348,6 +347,10 @@ mod tests {
         assert_eq!(p.delay_ms(1, 0.0, Some(90_000.0)), 20_000.0);
         assert_eq!(parse_retry_after("2", 0.0), Some(2_000.0));
         assert_eq!(parse_retry_after(" 0 ", 0.0), Some(0.0));
+        // Beyond u64: a very long wait (capped by maxDelayMs like any other), not ignored.
+        let huge = parse_retry_after("999999999999999999999", 0.0);
+        assert_eq!(huge, Some(u64::MAX as f64 * 1000.0));
+        assert_eq!(p.delay_ms(1, 0.0, huge), 20_000.0);
         let at = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at - 5_000.0),
