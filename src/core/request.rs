@@ -356,7 +356,10 @@ pub fn encode_segment(id: &str) -> Result<String, String> {
     Ok(percent_encode(id))
 }
 
-/// Checks a base URL and returns it without trailing slashes, ready for the API path.
+/// Checks a base URL and returns it canonical and without trailing slashes, ready for the API
+/// path: its origin as fetch's URL parser writes it (scheme and host lower-cased, the port
+/// without leading zeros, `:443` for `https:` and `:80` for `http:` left out), its path prefix
+/// as given. Requests, logins and the rate limiter's key all use this form.
 ///
 /// Rules: an absolute `https:` URL (or `http:` to `localhost`, `127.0.0.0/8` or `[::1]`),
 /// a host, no credentials, no query, no fragment. Anything this strict parser does not fully
@@ -393,15 +396,17 @@ pub fn check_base_url(input: &str) -> Result<String, Cow<'static, str>> {
         return Err("must not carry credentials (user:password@)".into());
     }
     let (host, port) = split_host_port(authority)?;
+    let mut number = None;
     if let Some(port) = port {
         // Digits only, so the fold reads the number (saturating far beyond any port).
-        let number = port.bytes().fold(0u32, |n, b| {
+        let value = port.bytes().fold(0u32, |n, b| {
             n.saturating_mul(10)
                 .saturating_add(u32::from(b.wrapping_sub(b'0')))
         });
-        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || number > 65_535 {
+        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || value > 65_535 {
             return Err("has an invalid port".into());
         }
+        number = Some(value);
     }
     check_host(host)?;
     if scheme == "http" && !is_loopback(host) {
@@ -410,8 +415,17 @@ pub fn check_base_url(input: &str) -> Result<String, Cow<'static, str>> {
                 .into(),
         );
     }
+    // The origin as the WHATWG URL parser (fetch's) writes it, so that every spelling of one
+    // origin is one rate-limit queue: the host lower-cased (it is ASCII: checked above), the
+    // port as its number, the scheme's default port left out.
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let port = match number {
+        Some(n) if n != default_port => format!(":{n}"),
+        _ => String::new(),
+    };
     Ok(format!(
-        "{scheme}://{authority}{}",
+        "{scheme}://{}{port}{}",
+        host.to_ascii_lowercase(),
         trim_end_byte(path, b'/')
     ))
 }
@@ -518,6 +532,123 @@ mod tests {
     use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
     use super::percent_encode;
+    use super::{build_login, build_request, check_base_url, Argument, RawArguments, RawLogin};
+
+    fn call(base: &str, key: &str) -> RawArguments {
+        RawArguments {
+            operation_id: Argument::Text("op-1".into()),
+            access_token: Argument::Text("tok".into()),
+            base_url: Argument::Text(base.into()),
+            app_key: Argument::Text(key.into()),
+            ..RawArguments::default()
+        }
+    }
+
+    fn login(base: &str, refresh: bool) -> RawLogin {
+        RawLogin {
+            common: call(base, "app"),
+            secret: Argument::Text("s".into()),
+            refresh_token: refresh.then(|| Argument::Text("r".into())),
+        }
+    }
+
+    #[test]
+    fn every_spelling_of_an_origin_is_its_canonical_form() {
+        for (given, canonical) in [
+            // The reviewer's spellings: one origin, as fetch sends them.
+            (
+                "https://iot.example.com:8743",
+                "https://iot.example.com:8743",
+            ),
+            (
+                "https://IOT.example.com:8743",
+                "https://iot.example.com:8743",
+            ),
+            (
+                "https://iot.example.com:08743",
+                "https://iot.example.com:8743",
+            ),
+            (
+                "https://Iot.Example.Com:8743",
+                "https://iot.example.com:8743",
+            ),
+            (
+                "HTTPS://IOT.EXAMPLE.COM:0008743/",
+                "https://iot.example.com:8743",
+            ),
+            // The scheme's default port is no port.
+            ("https://iot.example.com", "https://iot.example.com"),
+            ("https://iot.example.com:443", "https://iot.example.com"),
+            ("https://iot.example.com:0443/", "https://iot.example.com"),
+            ("http://localhost:80", "http://localhost"),
+            ("http://LocalHost:080", "http://localhost"),
+            ("http://127.0.0.1:80/x", "http://127.0.0.1/x"),
+            // Another scheme's default is an ordinary port.
+            ("https://iot.example.com:80", "https://iot.example.com:80"),
+            ("http://localhost:443", "http://localhost:443"),
+            ("https://gw:0", "https://gw:0"),
+            ("https://gw:00000", "https://gw:0"),
+            ("https://XN--R8JZ45G.jp", "https://xn--r8jz45g.jp"),
+            // IPv6 literals: lower-case hex, the port read the same way.
+            ("http://[::1]", "http://[::1]"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+            ("http://[::1]:080", "http://[::1]"),
+            ("https://[2001:DB8::A]:443", "https://[2001:db8::a]"),
+            (
+                "https://[2001:db8::a]:08743/p",
+                "https://[2001:db8::a]:8743/p",
+            ),
+        ] {
+            assert_eq!(check_base_url(given).as_deref(), Ok(canonical), "{given}");
+        }
+    }
+
+    #[test]
+    fn the_path_prefix_is_kept_as_given() {
+        assert_eq!(
+            check_base_url("https://IOT.example.com:08743/IoT/Pre%2Ffix//").as_deref(),
+            Ok("https://iot.example.com:8743/IoT/Pre%2Ffix")
+        );
+    }
+
+    #[test]
+    fn every_spelling_shares_one_limiter_key_and_one_url() {
+        let spellings = [
+            "https://iot.example.com:8743",
+            "https://IOT.example.com:8743",
+            "https://iot.example.com:08743",
+            "https://Iot.Example.Com:8743/",
+        ];
+        for base in spellings {
+            let query = build_request(&call(base, "app")).unwrap();
+            assert_eq!(
+                query.limiter_key, "https://iot.example.com:8743\napp",
+                "{base}"
+            );
+            assert_eq!(
+                query.url,
+                "https://iot.example.com:8743/iodm/northbound/v1.5.0/operations/op-1"
+            );
+            for refresh in [false, true] {
+                let session = build_login(&login(base, refresh)).unwrap();
+                assert_eq!(session.limiter_key, query.limiter_key, "{base}");
+                assert!(
+                    session
+                        .url
+                        .starts_with("https://iot.example.com:8743/iocm/app/sec/"),
+                    "{}",
+                    session.url
+                );
+            }
+        }
+        let with_default = build_request(&call("https://iot.example.com:443", "app")).unwrap();
+        let without = build_request(&call("https://iot.example.com", "app")).unwrap();
+        assert_eq!(with_default.limiter_key, without.limiter_key);
+        assert_eq!(with_default.url, without.url);
+        // Another app key is another queue.
+        let other = build_request(&call("https://iot.example.com", "other")).unwrap();
+        assert_ne!(other.limiter_key, without.limiter_key);
+    }
 
     /// The set the id segment and the login form were encoded with before (the reference).
     const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC

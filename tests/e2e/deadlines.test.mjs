@@ -185,3 +185,52 @@ describe("deadlines hold while the body's chunks are always ready", () => {
     assert.ok(requests.every((request) => request.signal.aborted), "a request was not aborted");
   });
 });
+
+describe("the rate limiter's queue is one per origin, however its base URL is spelled", () => {
+  // fetch sends every spelling of an origin (host case, leading zeros in the port, the
+  // scheme's default port) to the same place, so they are one (baseUrl, appKey) queue: the
+  // core keys the limiter by the canonical base URL (src/core/request.rs, check_base_url).
+  // The platform is an in-memory fetch: the test counts what went out.
+  const realFetch = globalThis.fetch;
+  const sent = [];
+  before(() => {
+    globalThis.fetch = async (request) => {
+      sent.push(request.url);
+      const id = decodeURIComponent(new URL(request.url).pathname.split("/").pop());
+      return new Response(JSON.stringify(platformTask({ operationId: id })), { status: 200, headers: { "content-type": "application/json" } });
+    };
+  });
+  after(() => {
+    globalThis.fetch = realFetch;
+  });
+  const queued = async (baseUrl, appKey) => {
+    const error = await rejection(queryUpgradeTask("op-2", TOKEN, { baseUrl, appKey, retry: false, rateLimit: { calls: 1, perMs: 60_000 }, timeoutMs: 100 }), { appKey });
+    assert.equal(error.kind, "timeout", `${baseUrl}: ${error.message}`);
+    assert.equal(error.message, "timeout: timeoutMs passed while waiting to send or retry", baseUrl);
+    assert.equal(error.attempts, 0, baseUrl);
+  };
+  const limited = (baseUrl, appKey) => ({ baseUrl, appKey, retry: false, rateLimit: { calls: 1, perMs: 60_000 }, timeoutMs: 5_000 });
+
+  test("host case and a port's leading zeros", async () => {
+    sent.length = 0;
+    const appKey = `${APP_KEY}-spellings`;
+    const task = await queryUpgradeTask("op-1", TOKEN, limited("https://iot.example.com:8743", appKey));
+    assert.equal(task.operationId, "op-1");
+    for (const spelling of ["https://IOT.example.com:8743", "https://iot.example.com:08743", "https://Iot.Example.Com:8743/", "HTTPS://IOT.EXAMPLE.COM:8743"]) {
+      await queued(spelling, appKey);
+    }
+    assert.deepEqual(sent, ["https://iot.example.com:8743/iodm/northbound/v1.5.0/operations/op-1"]);
+    // Another origin with the same appKey is another queue: it goes out at once.
+    await queryUpgradeTask("op-3", TOKEN, limited("https://iot2.example.com:8743", appKey));
+    assert.equal(sent.length, 2);
+  });
+
+  test("the scheme's default port", async () => {
+    sent.length = 0;
+    const appKey = `${APP_KEY}-default-port`;
+    await queryUpgradeTask("op-1", TOKEN, limited("https://iot.example.com", appKey));
+    await queued("https://iot.example.com:443", appKey);
+    await queued("https://IOT.example.com:0443/", appKey);
+    assert.deepEqual(sent, ["https://iot.example.com/iodm/northbound/v1.5.0/operations/op-1"]);
+  });
+});
