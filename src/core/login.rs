@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::errors::{ErrorKind, ErrorReport};
 use super::problem::{Problem, Problems};
+use super::request::header_unsafe;
 use super::response::{answer_body, invalid_response};
 use super::validate::described;
 use super::wire::{Json, Obj, Whole, WireLogin};
@@ -55,13 +56,14 @@ pub fn interpret_login(
         }
     };
     let access_token = match &obj.access_token {
-        Some(Json::String(s)) if !s.is_empty() => String::from(s.as_ref()),
+        Some(Json::String(s)) if !s.is_empty() => header_token(&mut problems, "accessToken", s),
         _ => {
             problems.add("accessToken", "is required and must be a non-empty string");
             String::new()
         }
     };
     let refresh_token = match &obj.refresh_token {
+        // Not a header: the refresh sends it in its JSON body (as it takes the user's).
         Some(Json::String(s)) if !s.is_empty() => Some(String::from(s.as_ref())),
         None | Some(Json::Null) | Some(Json::String(_)) => None,
         Some(_) => {
@@ -87,6 +89,19 @@ pub fn interpret_login(
         refresh_token,
         expires_at: now_ms + expires_in.unwrap_or(0.0) * 1000.0,
     })
+}
+
+/// The answer's access token, which later calls send in a header: one no header can carry is
+/// a problem of the answer (the check of the user's tokens, [`header_unsafe`]), named without
+/// the token itself.
+fn header_token(problems: &mut Problems, path: &str, token: &str) -> String {
+    if let Some(why) = header_unsafe(token) {
+        problems.add(
+            path,
+            format!("cannot travel in an HTTP header: a token {why}"),
+        );
+    }
+    String::from(token)
 }
 
 fn refused_login(mut report: ErrorReport) -> ErrorReport {
@@ -138,6 +153,54 @@ mod tests {
         assert_eq!(report.kind, ErrorKind::InvalidResponse);
         let paths: Vec<&str> = report.problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["accessToken", "expiresIn"]);
+    }
+
+    /// A login answer with these two tokens (the text of JSON strings, escapes allowed).
+    fn answer(access: &str, refresh: &str) -> Result<Session, ErrorReport> {
+        let body =
+            format!(r#"{{"accessToken":"{access}","refreshToken":"{refresh}","expiresIn":60}}"#);
+        interpret_login(200, Some(body.as_bytes()), 0.0)
+    }
+
+    #[test]
+    fn a_token_no_header_can_carry_is_an_invalid_answer_that_never_shows_it() {
+        for bad in [
+            r"SECRET-1\r\nX-Evil: 1",
+            r"SECRET-2\n",
+            r"SECRET-3\u0000",
+            r"SECRET-4\t",
+            "SECRET-5\u{7f}",
+            r"SECRET-6\u0085",
+            "SECRET-7€",
+            "SECRET-8😀",
+        ] {
+            {
+                let report = answer(bad, "r1").unwrap_err();
+                assert_eq!(report.kind, ErrorKind::InvalidResponse, "{bad}");
+                assert_eq!(report.http_status, Some(200));
+                let [problem] = report.problems.as_slice() else {
+                    panic!("{bad}: {:?}", report.problems);
+                };
+                assert_eq!(problem.path, "accessToken", "{bad}");
+                assert!(
+                    problem
+                        .message
+                        .starts_with("cannot travel in an HTTP header: a token must "),
+                    "{}",
+                    problem.message
+                );
+                // The token is in no field of the report.
+                let shown = format!("{report:?}");
+                assert!(!shown.contains("SECRET"), "{shown}");
+            }
+        }
+        // The refresh token travels in the refresh call's JSON body, never in a header.
+        let session = answer("a1", r"r-€-\n").unwrap();
+        assert_eq!(session.refresh_token.as_deref(), Some("r-€-\n"));
+        // Latin-1 travels (as ISO-8859-1 bytes in the header).
+        let session = answer("a-é-ÿ", "r-ü").unwrap();
+        assert_eq!(session.access_token, "a-é-ÿ");
+        assert_eq!(session.refresh_token.as_deref(), Some("r-ü"));
     }
 
     #[test]

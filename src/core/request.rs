@@ -325,20 +325,24 @@ fn required<'a>(problems: &mut Problems, path: &str, argument: &'a Argument) -> 
 /// A header value must hold no control characters (CR, LF, …) and nothing beyond Latin-1,
 /// which HTTP headers cannot carry. The message never repeats the value (it is a secret).
 fn header_safe(problems: &mut Problems, path: &str, value: &str) -> bool {
+    match header_unsafe(value) {
+        Some(why) => {
+            problems.add(path, why);
+            false
+        }
+        None => true,
+    }
+}
+
+/// Why `value` cannot be an HTTP header's value (a rule, "must …"), or `None` when it can:
+/// the one check of every token and key, given by the user or sent by the platform.
+pub(crate) fn header_unsafe(value: &str) -> Option<&'static str> {
     if value.chars().any(char::is_control) {
-        problems.add(
-            path,
-            "must not contain control characters (CR, LF, tab, NUL, …)",
-        );
-        false
+        Some("must not contain control characters (CR, LF, tab, NUL, …)")
     } else if value.chars().any(|c| u32::from(c) > 0xFF) {
-        problems.add(
-            path,
-            "must contain only characters an HTTP header can carry (Latin-1)",
-        );
-        false
+        Some("must contain only characters an HTTP header can carry (Latin-1)")
     } else {
-        true
+        None
     }
 }
 

@@ -101,6 +101,57 @@ describe("retries", () => {
   });
 });
 
+describe("login and refreshToken answers whose token no header can carry", () => {
+  // A later call sends the token in a header, where CR, LF, other controls and characters
+  // beyond Latin-1 cannot go: such an answer is invalid_response, naming the token's field
+  // and never the token (src/core/login.rs).
+  let server;
+  let body;
+  before(async () => {
+    server = await scriptedServer((req, res) => json(res, 200, body));
+  });
+  after(() => server.close());
+  const secret = "tok-ANSWER-SECRET-9c1e";
+  const call = (refresh) =>
+    refresh
+      ? refreshToken({ baseUrl: server.baseUrl, ...APP, refreshToken: "r-given" })
+      : login({ baseUrl: server.baseUrl, ...APP });
+
+  for (const [what, bad] of [
+    ["CR LF", `${secret}\r\nX-Evil: 1`],
+    ["NUL", `${secret}\u0000`],
+    ["beyond Latin-1", `${secret}€`],
+  ]) {
+    test(`accessToken with ${what}, from login and from refreshToken`, async () => {
+      for (const refresh of [false, true]) {
+        body = { accessToken: bad, refreshToken: "r-good", expiresIn: 3600 };
+        const e = await rejection(call(refresh), { token: secret, appKey: APP.appId });
+        assert.equal(e.kind, "invalid_response");
+        assert.equal(e.httpStatus, 200);
+        assert.deepEqual(e.problems.map((p) => p.path), ["accessToken"]);
+        assert.match(e.problems[0].message, /^cannot travel in an HTTP header: a token must /);
+        assertNoSecrets(e, bad, APP.secret);
+      }
+    });
+  }
+
+  test("the refresh token travels in the refresh call's JSON body: any string is kept", async () => {
+    body = { accessToken: "a-good", refreshToken: "r-€-\r\n", expiresIn: 3600 };
+    assert.equal((await login({ baseUrl: server.baseUrl, ...APP })).refreshToken, "r-€-\r\n");
+  });
+
+  test("a Latin-1 token is a session, and it works in the next call's header", async () => {
+    body = { accessToken: "a-é-ÿ", refreshToken: "r-ü", expiresIn: 3600 };
+    const session = await login({ baseUrl: server.baseUrl, ...APP });
+    assert.equal(session.accessToken, "a-é-ÿ");
+    assert.equal(session.refreshToken, "r-ü");
+    body = platformTask();
+    const task = await queryUpgradeTask("op-1", session.accessToken, { baseUrl: server.baseUrl, appKey: APP.appId, retry: false });
+    assert.equal(task.operationId, "op-1");
+    assert.equal(server.requests.at(-1).headers.authorization, "Bearer a-é-ÿ");
+  });
+});
+
 describe("against the simulator", () => {
   let sim;
   before(async () => {
