@@ -548,6 +548,14 @@ fn platform_errors_of_a_page_are_classified_as_for_one_task() {
     )
     .unwrap_err();
     assert_eq!(report.kind, ErrorKind::NotFound);
+    assert!(
+        report.hint.contains("operationId"),
+        "a task's subtasks: the task is missing"
+    );
+    // The task list names no task: a 404 there is the route missing at that base URL.
+    let report = interpret_task_page(404, Some(b""), ASKED).unwrap_err();
+    assert_eq!(report.kind, ErrorKind::NotFound);
+    assert!(report.hint.contains("check baseUrl"), "{}", report.hint);
     let report = interpret_task_page(
         200,
         Some(br#"{"error_code":"1010005","data":[],"totalCount":0}"#),

@@ -101,6 +101,18 @@ impl ErrorKind {
     }
 }
 
+/// The hint of a `not_found` answer on a route that names no task (the login, the refresh, the
+/// task list): the route itself is missing there, so the base URL is what to check.
+pub const ROUTE_NOT_FOUND_HINT: &str = "The platform has no such API at this baseUrl: check baseUrl, including its path prefix (the one given before /iocm or /iodm).";
+
+/// `report` with [`ROUTE_NOT_FOUND_HINT`] when it is a `not_found`.
+pub fn route_not_found(mut report: ErrorReport) -> ErrorReport {
+    if report.kind == ErrorKind::NotFound {
+        report.hint = ROUTE_NOT_FOUND_HINT;
+    }
+    report
+}
+
 /// Everything an `UpgradeTaskError` carries, built in the core and handed to JS as is
 /// (serialised with camelCase keys, absent values `null`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

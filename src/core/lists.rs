@@ -11,7 +11,7 @@
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::errors::ErrorReport;
+use super::errors::{route_not_found, ErrorReport};
 use super::problem::{finish, quote, Problem, Problems};
 use super::redact::Redactor;
 use super::request::{
@@ -501,7 +501,7 @@ pub fn interpret_task_page(
     body: Option<&[u8]>,
     asked: Paging,
 ) -> Result<UpgradeTaskPage, ErrorReport> {
-    interpret_page::<WireTaskPage<'_>>(status, body, asked)
+    interpret_page::<WireTaskPage<'_>>(status, body, asked).map_err(route_not_found)
 }
 
 /// Interprets a complete answer of a task's subtasks.

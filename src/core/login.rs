@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::errors::{ErrorKind, ErrorReport};
+use super::errors::{route_not_found, ErrorKind, ErrorReport};
 use super::problem::{Problem, Problems};
 use super::request::header_unsafe;
 use super::response::{answer_body, invalid_response};
@@ -39,7 +39,7 @@ pub fn interpret_login(
             Vec::new(),
         )),
         ErrorKind::Unauthorized => refused_login(report),
-        _ => report,
+        _ => route_not_found(report),
     })?;
     let mut problems = Problems::default();
     let obj = match &value {
@@ -112,6 +112,14 @@ fn refused_login(mut report: ErrorReport) -> ErrorReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_route_that_is_not_there_points_at_the_base_url_not_at_a_task() {
+        let report = interpret_login(404, Some(b""), 0.0).unwrap_err();
+        assert_eq!(report.kind, ErrorKind::NotFound);
+        assert!(report.hint.contains("check baseUrl"), "{}", report.hint);
+        assert!(!report.hint.contains("operationId"), "{}", report.hint);
+    }
 
     #[test]
     fn a_login_answer_becomes_a_session() {
