@@ -73,6 +73,9 @@ function header(req, name) {
   return Array.isArray(v) ? v.join(", ") : v;
 }
 
+/** Headers that may carry a credential besides Authorization (a token sent where the platform does not read it still is one). */
+const CREDENTIAL_HEADER = /^(proxy-authorization|cookie)$|token|secret|password/i;
+
 function maskHeaders(headers) {
   const out = {};
   for (const [k, v] of Object.entries(headers)) {
@@ -80,7 +83,7 @@ function maskHeaders(headers) {
       const m = /^(\S+)\s+\S/.exec(String(v));
       out[k] = m ? `${m[1]} ***` : "***";
     } else {
-      out[k] = v;
+      out[k] = CREDENTIAL_HEADER.test(k) ? "***" : v;
     }
   }
   return out;

@@ -79,7 +79,8 @@ test("GET /__sim/requests logs northbound calls with the token masked; DELETE cl
   const sim = await simFor(t);
   const login = await fetch(`${sim.url}${LOGIN}`, { method: "POST", body: new URLSearchParams({ appId: "demo-app", secret: "demo-secret" }) });
   const tok = { ...(await json(login)), appId: "demo-app" };
-  await query(sim, "fw-now-devices?x=1", tok, { "x-sim-fault": "delay=1" });
+  // A token also in X-Auth-Token (which the platform does not read): masked too (it was logged in clear).
+  await query(sim, "fw-now-devices?x=1", tok, { "x-sim-fault": "delay=1", "x-auth-token": tok.accessToken });
   await fetch(`${sim.url}/__sim/tasks`); // control calls are not logged
   const res = await fetch(`${sim.url}/__sim/requests`);
   const { requests } = await json(res);
@@ -92,6 +93,7 @@ test("GET /__sim/requests logs northbound calls with the token masked; DELETE cl
   assert.equal(b.url, `${OPS}fw-now-devices?x=1`);
   assert.equal(b.path, `${OPS}fw-now-devices`);
   assert.equal(b.headers.authorization, "Bearer ***");
+  assert.equal(b.headers["x-auth-token"], "***");
   assert.equal(b.headers.app_key, "demo-app");
   assert.equal(b.auth, "ok");
   assert.equal(b.fault, "delay=1");
