@@ -4,7 +4,7 @@
 // password field: never logged, rendered or put in a URL. (For development it can also talk
 // straight to a CORS-enabled simulator, with an access token in that field.)
 
-import { h, replaceChildren } from "./dom.js";
+import { dataText, h, replaceChildren } from "./dom.js";
 import { FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, count, devicesDoneText, relativeTime } from "./format.js";
 import { DevicesView } from "./devices.js";
 import { packageHas, queryUpgradeSubTasks, queryUpgradeTask, queryUpgradeTaskList, simulatorTasks, waitForUpgradeTask, walkSubTasks } from "./platform.js";
@@ -24,6 +24,7 @@ const $ = (id) => {
 const ui = {
   connectForm: $("connect-form"),
   baseUrl: $("base-url"),
+  baseUrlNote: $("base-url-note"),
   consoleKey: $("console-key"),
   session: $("session"),
   queryForm: $("query-form"),
@@ -366,8 +367,39 @@ async function loadSettings() {
   } catch {
     // no config.json: the defaults stand
   }
+  readUrlParameters();
+}
+
+/** A URL as the console compares them: parsed and without a trailing slash; the text itself when it is no URL. */
+function sameUrl(a, b) {
+  const norm = (u) => {
+    try {
+      return new URL(u).href.replace(/\/+$/, "");
+    } catch {
+      return String(u).trim();
+    }
+  };
+  return norm(a) === norm(b);
+}
+
+/**
+ * What the page's own URL may set: `operationId` (fills in the field) and `pollMs` (how often a
+ * watch polls). A link must never choose where the console key goes: `baseUrl` is taken only
+ * when it is the gateway URL of the page's own config (else ignored, with a note under the
+ * field), and `appKey` is never read from the URL.
+ */
+function readUrlParameters() {
   const params = new URLSearchParams(location.search);
-  for (const key of ["baseUrl", "appKey"]) if (params.get(key)) settings[key] = params.get(key);
+  const asked = params.get("baseUrl");
+  const notes = [];
+  if (asked !== null && asked !== "" && !sameUrl(asked, settings.baseUrl)) {
+    notes.push("This link asked for another gateway URL (", h("code", null, dataText(asked)), "): ignored, because a link cannot choose where your console key goes. If you trust that gateway, type its URL into the field yourself.");
+  }
+  if (params.has("appKey")) notes.push(`${notes.length ? " It also set" : "This link set"} appKey: ignored, the app key comes from the console's own settings.`);
+  if (notes.length) {
+    replaceChildren(ui.baseUrlNote, ...notes);
+    ui.baseUrlNote.hidden = false;
+  }
   const poll = Number(params.get("pollMs"));
   if (Number.isFinite(poll) && poll >= 100) settings.pollMs = poll;
   if (params.get("operationId")) ui.operationId.value = params.get("operationId");

@@ -1,0 +1,69 @@
+// What the rev13-A review of the console found, each driven in a real Chromium through the
+// console gateway: a link cannot choose where the console key goes, a watched large task does
+// not spend the platform's call budget on its devices table, a failed devices table or task
+// list can be loaded again, a running query can be cancelled, a watch that ends in an error
+// marks what it showed as stale, the error cards speak to the console's operator, and the
+// devices table can be scrolled from the keyboard.
+
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, test } from "node:test";
+import { connect, openConnected, openConsole, query, screenshot, startStack, withPage } from "./helpers.mjs";
+
+let stack;
+before(async () => {
+  stack = await startStack({ progressMs: 4000 });
+});
+after(async () => {
+  await stack?.close();
+});
+
+const devicesLoaded = (page) =>
+  page.waitForFunction(() => !document.getElementById("devices").hidden && !document.getElementById("devices").dataset.loading && document.querySelector("#devices tbody tr[data-status]"));
+
+/** A server that logs every request and answers CORS, as the reviewer's "evil" logger did. */
+async function startLogger() {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization ?? null });
+    res.writeHead(req.method === "OPTIONS" ? 204 : 200, {
+      "access-control-allow-origin": "*",
+      "access-control-allow-headers": "*",
+      "access-control-allow-methods": "GET, POST, OPTIONS",
+      "content-type": "application/json",
+    });
+    res.end(req.method === "OPTIONS" ? "" : "{}");
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, seen, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+test("finding 1: a link's baseUrl cannot send the console key elsewhere; the gateway's own URL, operationId and pollMs still work", { timeout: 30000 }, async () => {
+  const logger = await startLogger();
+  try {
+    await withPage(stack, async ({ page, seen }) => {
+      await openConsole(stack, page, `?baseUrl=${encodeURIComponent(logger.url)}&appKey=evil&operationId=fw-now-devices`);
+      assert.equal(await page.inputValue("#base-url"), stack.gatewayUrl, "the field keeps the gateway URL of the page's config");
+      assert.equal(await page.inputValue("#operation-id"), "fw-now-devices", "operationId still fills in the field");
+      const note = page.locator("#base-url-note");
+      assert.equal(await note.isVisible(), true, "the ignored baseUrl is said, not dropped silently");
+      assert.match(await note.textContent(), /ignored/);
+      assert.ok((await note.textContent()).includes(logger.url), "the note names what was asked for");
+      await connect(stack, page);
+      await page.waitForFunction(() => document.getElementById("picker-note").textContent.includes("on the platform"));
+      await query(page, "fw-now-devices");
+      assert.equal(await page.textContent("#task-title"), "fw-now-devices");
+      assert.deepEqual(logger.seen, [], "nothing, and no console key, went to the link's server");
+      await screenshot(page, "review13-crafted-link");
+      assert.deepEqual(seen.errors, []);
+    });
+    // The gateway's own URL in a link is fine (and no note).
+    await withPage(stack, async ({ page }) => {
+      await openConsole(stack, page, `?baseUrl=${encodeURIComponent(`${stack.gatewayUrl}/`)}&pollMs=250`);
+      assert.equal(await page.inputValue("#base-url"), stack.gatewayUrl);
+      assert.equal(await page.locator("#base-url-note").isVisible(), false);
+    });
+  } finally {
+    await logger.close();
+  }
+});
