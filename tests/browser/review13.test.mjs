@@ -67,3 +67,29 @@ test("finding 1: a link's baseUrl cannot send the console key elsewhere; the gat
     await logger.close();
   }
 });
+
+test("finding 9: one heading says Devices; the devices table's scroller takes focus, with a name, and scrolls from the keyboard at 375 px", { timeout: 30000 }, async () => {
+  await withPage(stack, { viewport: { width: 375, height: 800 } }, async ({ page, seen }) => {
+    await openConnected(stack, page);
+    await query(page, "demo-hostile"); // long device ids: the table is wider than a phone
+    await devicesLoaded(page);
+    const headings = await page.$$eval("#task h3, #devices h3", (hs) => hs.map((x) => x.textContent));
+    assert.equal(headings.filter((t) => t === "Devices").length, 1, `headings: ${headings.join(" | ")}`);
+    assert.equal(await page.textContent("#progress-title"), "Device progress");
+    const scroller = page.locator(".devices-scroll");
+    assert.equal(await scroller.getAttribute("tabindex"), "0");
+    assert.ok(((await scroller.getAttribute("aria-label")) ?? "").length > 5, "the scroller has an accessible name");
+    // Tab from the filter lands on the scroller (the pager comes after it).
+    await page.focus("#devices-status");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.classList.contains("devices-scroll")), true);
+    const wide = await scroller.evaluate((el) => el.scrollWidth > el.clientWidth);
+    assert.ok(wide, "at 375 px the table is wider than its scroller");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    await page.waitForFunction(() => document.querySelector(".devices-scroll").scrollLeft > 0);
+    const box = await scroller.boundingBox();
+    await screenshot(page, "review13-375-scroller-focus", { fullPage: false, clip: { x: Math.max(0, box.x - 8), y: Math.max(0, box.y - 8), width: Math.min(375, box.width + 16), height: Math.min(300, box.height + 16) } });
+    assert.deepEqual(seen.errors, []);
+  });
+});

@@ -66,7 +66,8 @@ export class DevicesView {
       this.container,
       h("h3", { id: "devices-title", text: "Devices" }),
       h("div", { class: "devices-controls" }, label, this.select, this.note),
-      h("div", { class: "devices-scroll" }, table),
+      // Focusable (with a name), so the keyboard can scroll it sideways on a narrow screen.
+      h("div", { class: "devices-scroll", tabindex: "0", role: "region", "aria-label": "Devices table (scrolls sideways on a narrow screen)" }, table),
       h("div", { class: "devices-paging" }, this.prev, this.pageLabel, this.next),
     );
     this.select.addEventListener("change", () => {

@@ -145,7 +145,7 @@ class ProgressView {
       this.legendValues.set(b.key, value);
       legend.append(h("li", { class: `legend-item legend-${b.key}` }, h("span", { class: "swatch", "aria-hidden": "true" }), h("span", { class: "legend-label", text: b.label }), value));
     }
-    this.root = h("section", { class: "card progress-card" }, h("h3", { id: "progress-title", text: "Devices" }), this.headline, this.bar, legend);
+    this.root = h("section", { class: "card progress-card" }, h("h3", { id: "progress-title", text: "Device progress" }), this.headline, this.bar, legend);
   }
 
   update(sta) {
