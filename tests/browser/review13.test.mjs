@@ -93,3 +93,52 @@ test("finding 9: one heading says Devices; the devices table's scroller takes fo
     assert.deepEqual(seen.errors, []);
   });
 });
+
+test("finding 7: the error cards say what to do in the console's words, the package's text kept as the detail", { timeout: 40000 }, async () => {
+  await withPage(stack, async ({ page, seen }) => {
+    await openConsole(stack, page);
+    const card = page.locator(".error-card");
+    const hint = () => card.locator(".hint").textContent();
+    const detail = () => card.locator(".error-message").textContent();
+
+    // A refused console key (401 from the gateway): no "getAccessToken", no "log in".
+    await page.fill("#console-key", "not-the-console-key");
+    await query(page, "fw-now-devices");
+    assert.equal(await card.getAttribute("data-kind"), "unauthorized");
+    assert.match(await hint(), /console key/);
+    assert.doesNotMatch(await hint(), /getAccessToken|log in/);
+    assert.match(await detail(), /getAccessToken/, "the package's hint stays visible as the detail");
+    assert.match(await page.textContent("#session"), /refused/, "the card and the note under the key agree");
+
+    // A Gateway URL that is no URL: the field's name, not options.baseUrl or `problems`.
+    await connect(stack, page);
+    await page.fill("#base-url", "not a url");
+    await query(page, "fw-now-devices");
+    assert.equal(await card.getAttribute("data-kind"), "invalid_argument");
+    assert.match(await hint(), /Gateway URL/);
+    assert.doesNotMatch(await hint(), /problems|options\.baseUrl/);
+    assert.match(await card.locator(".problems").textContent(), /Gateway URL/);
+
+    // http://[::1] is blocked by the page's CSP: it says so, not "check CORS".
+    await page.fill("#base-url", stack.gatewayUrl.replace("127.0.0.1", "[::1]"));
+    await query(page, "fw-now-devices");
+    assert.equal(await card.getAttribute("data-kind"), "network");
+    assert.match(await hint(), /security policy/);
+    assert.match(await hint(), /127\.0\.0\.1/);
+    await screenshot(page, "review13-hint-ipv6");
+
+    // A timeout: nothing to set here, so retry / check the gateway; other kinds keep the package's hint.
+    const hints = await page.evaluate(async () => {
+      const { consoleHint } = await import("/js/format.js");
+      return {
+        timeout: consoleHint({ kind: "timeout" }, { timeoutMs: 15000 }),
+        notFound: consoleHint({ kind: "not_found" }),
+      };
+    });
+    assert.match(hints.timeout, /15 s/);
+    assert.match(hints.timeout, /Retry/);
+    assert.doesNotMatch(hints.timeout, /timeoutMs|attemptTimeoutMs|allow more time/);
+    assert.equal(hints.notFound, null, "the package's own hint where it speaks to the operator");
+    assert.deepEqual(seen.errors, []);
+  });
+});

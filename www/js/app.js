@@ -5,7 +5,7 @@
 // straight to a CORS-enabled simulator, with an access token in that field.)
 
 import { dataText, h, replaceChildren } from "./dom.js";
-import { FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, count, devicesDoneText, relativeTime } from "./format.js";
+import { FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, consoleHint, count, devicesDoneText, relativeTime } from "./format.js";
 import { DevicesView } from "./devices.js";
 import { packageHas, queryUpgradeSubTasks, queryUpgradeTask, queryUpgradeTaskList, simulatorTasks, waitForUpgradeTask, walkSubTasks } from "./platform.js";
 import { TaskView, errorCard, refreshRelativeTimes } from "./render.js";
@@ -86,8 +86,13 @@ function announce(text) {
   ui.status.textContent = text;
 }
 
+/** An error card with the console's own "What to do" where the package's hint speaks to a developer. */
+function errorCardFor(err, context) {
+  return errorCard(err, { context, redact, hint: consoleHint(err, { baseUrl: ui.baseUrl.value.trim(), timeoutMs: QUERY_TIMEOUT_MS }) });
+}
+
 function showError(err, context) {
-  replaceChildren(ui.errors, errorCard(err, { context, redact }));
+  replaceChildren(ui.errors, errorCardFor(err, context));
 }
 
 function clearError() {

@@ -121,3 +121,57 @@ export function duration(ms) {
 export function parseIso(iso) {
   return typeof iso === "string" ? Date.parse(iso) : Number.NaN;
 }
+
+/** The package's argument paths, in the words of the console's own fields. */
+const FIELD_NAMES = [
+  [/^(?:options\.)?baseUrl$/, "Gateway URL"],
+  [/^(?:accessToken|options\.accessToken)$/, "Console key"],
+  [/^operationId$/, "Operation id"],
+];
+/** A `problems` path as the console's operator knows it ("Gateway URL"), else the path itself. */
+export function fieldName(path) {
+  for (const [re, name] of FIELD_NAMES) if (re.test(String(path))) return name;
+  return String(path);
+}
+
+/** Hosts the page's Content-Security-Policy lets it reach over plain http (connect-src). */
+const HTTP_HOSTS = new Set(["127.0.0.1", "localhost"]);
+
+/**
+ * "What to do" in the console's words, for the errors whose package hint speaks to a developer
+ * (getAccessToken, `problems`, timeoutMs, baseUrl); null: the package's hint says it well.
+ * `baseUrl`: the Gateway URL the call went to; `timeoutMs`: the console's time per query.
+ */
+export function consoleHint(err, { baseUrl = "", timeoutMs = null } = {}) {
+  const kind = err?.kind;
+  if (kind === "unauthorized") {
+    return "The gateway refused this console key: paste the key the gateway was started with (make demo prints a fresh one each time it starts) into the Console key field, then query again. Straight against a simulator: paste a fresh access token.";
+  }
+  if (kind === "invalid_argument") {
+    const paths = (Array.isArray(err?.problems) ? err.problems : []).map((p) => fieldName(p?.path ?? ""));
+    if (paths.includes("Gateway URL")) {
+      return "The Gateway URL cannot be used: type the gateway's full address, such as http://127.0.0.1:8744 (no spaces, no query or fragment). Nothing was sent.";
+    }
+    if (paths.includes("Operation id")) return "Type the operation id of a task (the picker fills it in). Nothing was sent.";
+    if (paths.includes("Console key")) return "Paste the console key into the Connection panel. Nothing was sent.";
+    return null;
+  }
+  if (kind === "timeout") {
+    const within = Number.isFinite(timeoutMs) ? ` within ${Math.round(timeoutMs / 1000)} s` : " in time";
+    return `Neither the gateway nor the platform answered${within}. Retry; if it keeps happening, check that the gateway is running and can reach the platform (the gateway's log says why).`;
+  }
+  if (kind === "network") {
+    let url = null;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      // not a URL: the package's own hint
+    }
+    if (url && url.protocol === "http:" && !HTTP_HOSTS.has(url.hostname)) {
+      const ipv6 = url.hostname.startsWith("[");
+      return `This page's security policy (CSP) lets it reach https: addresses, and plain http: only on 127.0.0.1 and localhost${ipv6 ? " (a policy cannot name an IPv6 address such as [::1])" : ""}: use http://127.0.0.1:${url.port || "PORT"} or an https: address as the Gateway URL.`;
+    }
+    if (url) return "No answer came from the Gateway URL: check that it is right and that the gateway is running there (it must allow this page's origin), then retry.";
+  }
+  return null;
+}

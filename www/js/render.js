@@ -5,6 +5,7 @@ import {
   BUCKETS,
   ERROR_TITLES,
   EXECUTE_TYPE_LABELS,
+  fieldName,
   FINAL_STATUSES,
   OPERATE_TYPE_LABELS,
   STATUS_LABELS,
@@ -242,9 +243,10 @@ export class TaskView {
 
 /**
  * The error card, from an UpgradeTaskError (or anything thrown): kind, HTTP status, platform
- * code and text, hint, problems. `redact` removes secrets from every text shown.
+ * code and text, hint, problems. `redact` removes secrets from every text shown. `hint`: the
+ * console's own "What to do" (the package's hint then stays visible under "Full message").
  */
-export function errorCard(err, { context = "", redact = (s) => s } = {}) {
+export function errorCard(err, { context = "", redact = (s) => s, hint = null } = {}) {
   const kind = typeof err?.kind === "string" ? err.kind : "unexpected";
   const title = ERROR_TITLES[kind] ?? "Something went wrong";
   const text = (v) => dataText(redact(String(v)));
@@ -263,7 +265,7 @@ export function errorCard(err, { context = "", redact = (s) => s } = {}) {
         "div",
         { class: "problems" },
         h("h4", { text: `Problems (${err.problems.length})` }),
-        h("ul", null, err.problems.slice(0, 50).map((p) => h("li", null, h("code", null, text(p?.path || "(body)")), " ", text(p?.message ?? "")))),
+        h("ul", null, err.problems.slice(0, 50).map((p) => h("li", null, h("code", null, text(p?.path ? fieldName(p.path) : "(body)")), " ", text(p?.message ?? "")))),
         err.problems.length > 50 ? h("p", { class: "muted small", text: `…and ${err.problems.length - 50} more` }) : null,
       )
     : null;
@@ -271,9 +273,17 @@ export function errorCard(err, { context = "", redact = (s) => s } = {}) {
     "div",
     { class: "error-card", "data-kind": kind },
     h("h2", { class: "error-title" }, context ? `${context}: ${title}` : title),
-    err?.hint ? h("p", { class: "hint" }, h("strong", { text: "What to do: " }), text(err.hint)) : null,
+    hint || err?.hint ? h("p", { class: "hint" }, h("strong", { text: "What to do: " }), text(hint || err.hint)) : null,
     dl,
     problems,
-    err?.message ? h("details", { class: "error-message" }, h("summary", { text: "Full message" }), h("p", null, text(err.message))) : null,
+    err?.message || (hint && err?.hint)
+      ? h(
+          "details",
+          { class: "error-message" },
+          h("summary", { text: "Full message" }),
+          err?.message ? h("p", { class: "message" }, text(err.message)) : null,
+          hint && err?.hint ? h("p", { class: "package-hint" }, h("strong", { text: "The package's hint: " }), text(err.hint)) : null,
+        )
+      : null,
   );
 }
