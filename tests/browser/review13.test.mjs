@@ -142,3 +142,79 @@ test("finding 7: the error cards say what to do in the console's words, the pack
     assert.deepEqual(seen.errors, []);
   });
 });
+
+/** A task of 1000 devices, processing, `k` steps along (platform JSON). */
+const big = (k) => ({
+  operationId: "big-1000",
+  createTime: "20240306T080000Z",
+  startTime: "20240306T080005Z",
+  operateType: "firmware_upgrade",
+  targets: { deviceGroups: ["fleet-1000"], deviceType: "WaterMeter", model: "WM-300", manufacturerName: "Acme Metering", devices: [] },
+  policy: { executeType: "now", retryType: false },
+  status: "processing",
+  staResult: { total: 1000, wait: 990 - 20 * k, processing: 10, success: 20 * k, fail: 0, stop: 0, timeout: 0 },
+  extendPara: { fileVersion: "V3.0.0" },
+});
+
+test("finding 3: watching a task of 1000 devices whose counts keep changing asks for a bounded number of subtask pages; the polls go on", { timeout: 40000 }, async () => {
+  stack.sim.setTask("big-1000", big(0));
+  let changer = null;
+  try {
+    await withPage(stack, async ({ page, seen }) => {
+      await openConnected(stack, page);
+      const subtaskCalls = () => stack.sim.requests().filter((r) => r.path.includes("/big-1000/subOperations")).length;
+      const polls = () => stack.sim.requests().filter((r) => r.path.endsWith("/operations/big-1000")).length;
+      const calls0 = subtaskCalls();
+      const polls0 = polls();
+      await page.fill("#operation-id", "big-1000");
+      await page.click("#watch-button");
+      await devicesLoaded(page);
+      // The counts change every 300 ms for 6 s (the page polls every 200 ms).
+      let k = 0;
+      changer = setInterval(() => stack.sim.setTask("big-1000", big(Math.min(++k, 20))), 300);
+      await page.waitForTimeout(6000);
+      clearInterval(changer);
+      stack.sim.setTask("big-1000", big(20));
+      const calls = subtaskCalls() - calls0;
+      // Before: a walk of 10 pages at every change (about 20 changes): well over 100 requests.
+      // Now: the page on screen at the start, and at most one more every 10 s.
+      assert.ok(calls >= 1 && calls <= 4, `subtask requests during the watch: ${calls}`);
+      assert.ok(polls() - polls0 >= 10, `the task polls went on: ${polls() - polls0}`);
+      await page.waitForFunction(() => /^400 of 1,000 devices done/.test(document.querySelector(".progress-headline").textContent));
+      assert.match(await page.textContent("#devices-note"), /while the task is watched/);
+      assert.equal(await page.locator("#devices tbody tr[data-status]").count(), 50, "the page on screen");
+      await screenshot(page, "review13-big-watch");
+      await page.click("#watch-button");
+      assert.deepEqual(seen.errors, []);
+    });
+  } finally {
+    clearInterval(changer);
+    stack.sim.deleteTask("big-1000");
+  }
+});
+
+test("finding 4: after a devices error the pager is disabled, and querying the same task again loads the devices", { timeout: 40000 }, async () => {
+  await withPage(stack, async ({ page, seen }) => {
+    await openConnected(stack, page);
+    stack.sim.setFault("status=503", { operationId: "sw-group-online", route: "subtasks", count: 20 });
+    await page.fill("#operation-id", "sw-group-online");
+    await page.click("#query-button");
+    await page.waitForFunction(() => /^Devices:/.test(document.querySelector(".error-card .error-title")?.textContent ?? ""), null, { timeout: 20000 });
+    assert.equal(await page.isDisabled("#devices-prev"), true);
+    assert.equal(await page.isDisabled("#devices-next"), true);
+    assert.match(await page.textContent("#devices tbody"), /could not be loaded/);
+    await screenshot(page, "review13-devices-error");
+
+    stack.sim.clearFaults();
+    const subtaskCalls = () => stack.sim.requests().filter((r) => r.path.includes("/sw-group-online/subOperations")).length;
+    const before = subtaskCalls();
+    await page.click("#query-button");
+    await devicesLoaded(page);
+    assert.ok(subtaskCalls() > before, "the new Query asked for the devices again");
+    assert.equal(await page.locator("#devices tbody tr[data-status]").count(), 40);
+    assert.equal(await page.locator(".error-card").count(), 0);
+    assert.equal(await page.textContent("#devices-page"), "Page 1 of 1");
+    assert.equal(await page.isDisabled("#devices-next"), true, "one page: nothing next");
+    assert.deepEqual(seen.errors, []);
+  }).finally(() => stack.sim.clearFaults());
+});

@@ -52,21 +52,12 @@ const devices = new DevicesView(ui.devices, {
   walk: ({ signal }) => walkSubTasks(devices.operationId, ui.consoleKey.value.trim(), queryOptions(signal)),
   onError: (err) => showError(err, "Devices"),
 });
-/** The counts the devices view last loaded for (a watch refreshes it only when they change). */
-let devicesFingerprint = null;
 /** No task on screen: the task panel and its devices table emptied. */
 function clearTask() {
   view.clear();
   devices.clear();
-  devicesFingerprint = null;
 }
-function showDevices(task) {
-  if (!packageHas("queryUpgradeSubTasks")) return; // an older package: no devices table
-  const fingerprint = `${task.operationId} ${task.status} ${JSON.stringify(task.staResult)}`;
-  if (fingerprint === devicesFingerprint && devices.operationId === task.operationId) return;
-  devicesFingerprint = fingerprint;
-  devices.show(task);
-}
+const hasDevices = () => packageHas("queryUpgradeSubTasks"); // an older package: no devices table
 const settings = { ...DEFAULTS };
 let current = null; // { controller, kind: "query" | "watch" }
 let generation = 0;
@@ -124,6 +115,7 @@ function cancelCurrent() {
     current.controller.abort();
     current = null;
   }
+  devices.unfollow();
   generation += 1;
   setBusy(null);
 }
@@ -288,7 +280,7 @@ ui.queryForm.addEventListener("submit", async (event) => {
     if (!finish(gen)) return;
     clearError();
     view.update(task, { fetchedAt: Date.now() });
-    showDevices(task);
+    if (hasDevices()) devices.show(task); // a new Query always loads the rows again
     announce(`Loaded ${task.operationId}: ${describe(task)}.`);
   } catch (err) {
     if (!finish(gen)) return;
@@ -324,7 +316,7 @@ async function watch() {
     if (!task || gen !== generation) return;
     clearError();
     view.update(task, { fetchedAt: Date.now(), watching: true });
-    showDevices(task);
+    if (hasDevices()) devices.follow(task); // rationed: the watch's polls come first
     // The package calls onProgress on changes only, the older-package stand-in on every poll.
     const seenNow = `${task.status} ${JSON.stringify(task.staResult)}`;
     if (seenNow !== lastSeen) changedAt = Date.now();
@@ -347,10 +339,11 @@ async function watch() {
     });
     if (!finish(gen)) return;
     view.update(task, { fetchedAt: Date.now(), watching: false });
-    showDevices(task);
+    if (hasDevices()) devices.settle(task);
     announce(`Finished: ${task.operationId} ended ${describe(task)}.`);
   } catch (err) {
     if (!finish(gen)) return;
+    devices.unfollow();
     if (err?.kind === "aborted") return;
     announce(`Watching ${operationId || "the task"} failed.`);
     noteKeyOutcome(err);

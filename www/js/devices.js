@@ -3,7 +3,7 @@
 // first, paged 50 rows at a time so 256 (or 65,536) devices stay fast. Data is text only.
 
 import { dataText, h, replaceChildren } from "./dom.js";
-import { count, localTime, parseIso } from "./format.js";
+import { FINAL_STATUSES as FINAL, count, localTime, parseIso } from "./format.js";
 
 /** Rows per page of the table. */
 export const ROWS_PER_PAGE = 50;
@@ -27,23 +27,42 @@ function timeCell(iso) {
   return Number.isNaN(ms) ? dataText(iso) : h("time", { datetime: iso, title: `${iso} (UTC)`, text: localTime(ms) });
 }
 
+/** While a task is watched, the table is refreshed at most this often (one request each time). */
+export const WATCH_REFRESH_MS = 10000;
+/** The package's walker asks for this many subtasks a page: a task this small is one request to walk. */
+const WALK_PAGE = 100;
+
+const fingerprintOf = (task) => `${task.operationId} ${task.status} ${JSON.stringify(task.staResult)}`;
+
 /**
  * The devices view of one task. `fetchPage({ status, pageNo, pageSize, signal })` resolves to a
  * SubTaskPage (the package's queryUpgradeSubTasks through the gateway); `walk({ signal })` to
  * an async iterable of every subtask.
+ *
+ * `show(task)` (a query) always loads the rows again. While a task is watched, `follow(task)`
+ * refreshes only the page on screen (one request; a task of up to 100 devices is still walked
+ * and sorted, which is one request too), at most every `WATCH_REFRESH_MS`, when the counts
+ * changed, and never while a refresh is in flight, so the watch's own polls keep the
+ * platform's call budget; `settle(task)` loads the final state once the watch ends.
  */
 export class DevicesView {
-  constructor(container, { fetchPage, walk, onError }) {
+  constructor(container, { fetchPage, walk, onError, watchRefreshMs = WATCH_REFRESH_MS }) {
     this.container = container;
     this.fetchPage = fetchPage;
     this.walk = walk;
     this.onError = onError;
+    this.watchRefreshMs = watchRefreshMs;
     this.operationId = null;
     this.filter = "";
     this.page = 0;
     this.sorted = null; // every device, failed first (small tasks, filter "All")
     this.shown = null; // { subTasks, totalCount } of the current server page
-    this.controller = null;
+    this.controller = null; // the refresh in flight, if any
+    this.loaded = null; // the task (fingerprint) and mode the rows on screen were loaded for; null: none
+    this.following = false; // a watch is running: refreshes are rationed
+    this.pending = false; // the counts changed since the rows were loaded
+    this.lastRefreshAt = 0;
+    this.timer = null;
     this.#build();
   }
 
@@ -51,8 +70,11 @@ export class DevicesView {
     this.select = h("select", { id: "devices-status", "aria-describedby": "devices-note" });
     this.note = h("p", { id: "devices-note", class: "help" });
     this.body = h("tbody");
+    // Disabled until rows load.
     this.prev = h("button", { id: "devices-prev", type: "button", class: "secondary", text: "Previous" });
     this.next = h("button", { id: "devices-next", type: "button", class: "secondary", text: "Next" });
+    this.prev.disabled = true;
+    this.next.disabled = true;
     this.pageLabel = h("span", { id: "devices-page", class: "muted", "aria-live": "polite" });
     const label = h("label", { for: "devices-status", text: "Show" });
     const table = h(
@@ -79,29 +101,112 @@ export class DevicesView {
     this.next.addEventListener("click", () => this.#turn(1));
   }
 
-  /** Shows the devices of `task` (a new task starts on "All", page 1); refetches the rows. */
+  /** A task (new, or asked for again): starts on "All", page 1, for a new one; loads the rows again. */
   show(task) {
+    this.#stopFollowing();
+    this.#take(task);
+    return this.refresh();
+  }
+
+  /** A watched task's latest answer: the counts now, the rows when the rationing allows. */
+  follow(task) {
+    const fresh = this.operationId !== task.operationId;
+    this.following = true;
+    this.#take(task);
+    if (FINAL.has(task.status)) return; // the watch ends: settle() loads the final rows
+    if (fresh || this.loaded?.fingerprint !== fingerprintOf(task)) this.pending = true;
+    this.#schedule();
+  }
+
+  /** The watch ended with `task`: its final rows, failed first again (once). */
+  settle(task) {
+    this.#stopFollowing();
+    this.#take(task);
+    if (this.loaded && !this.loaded.watching && this.loaded.fingerprint === fingerprintOf(task)) return;
+    this.refresh();
+  }
+
+  /** The watch stopped (or failed): no more refreshes of its own. */
+  unfollow() {
+    this.#stopFollowing();
+  }
+
+  clear() {
+    this.#stopFollowing();
+    this.#abort();
+    this.operationId = null;
+    this.loaded = null;
+    this.container.hidden = true;
+  }
+
+  /** Rows on screen as of an earlier answer (the watch that kept them current ended in an error). */
+  markStale(text) {
+    this.container.dataset.stale = "true";
+    this.staleText = text;
+    if (this.note.textContent) this.note.textContent = `${text} ${this.baseNote ?? ""}`.trim();
+  }
+
+  #take(task) {
     this.container.hidden = false;
+    delete this.container.dataset.stale;
+    this.staleText = null;
     if (this.operationId !== task.operationId) {
+      this.#abort();
       this.operationId = task.operationId;
       this.filter = "";
       this.page = 0;
       this.sorted = null;
+      this.shown = null;
+      this.loaded = null;
+      this.#empty("Loading the devices…");
     }
     this.task = task;
     this.#options(task.staResult);
-    return this.refresh();
   }
 
-  clear() {
+  /** Drops the refresh in flight (its rows are for another task, or for none). */
+  #abort() {
     this.controller?.abort();
-    this.operationId = null;
-    this.container.hidden = true;
+    this.controller = null;
+    delete this.container.dataset.loading;
+  }
+
+  #stopFollowing() {
+    this.following = false;
+    this.pending = false;
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** A watch's refresh: only when the counts changed, none in flight, and not sooner than watchRefreshMs after the last. */
+  #schedule() {
+    if (!this.following || !this.pending || this.controller || this.timer) return;
+    const wait = this.lastRefreshAt + this.watchRefreshMs - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.#schedule();
+      }, wait);
+      return;
+    }
+    this.pending = false;
+    this.refresh().finally(() => this.#schedule());
+  }
+
+  /** No rows: a message instead, the pager disabled. */
+  #empty(message) {
+    replaceChildren(this.body, h("tr", null, h("td", { colspan: "5", class: "muted", text: message })));
+    this.pageLabel.textContent = "";
+    this.prev.disabled = true;
+    this.next.disabled = true;
+    this.note.textContent = "";
+    this.container.dataset.rows = "0";
   }
 
   /** The filter's options, each with the task's count for that status (the counts of staResult). */
   #options(sta) {
-    const options = [h("option", { value: "", text: `All (${count(sta.total)}), failed first` })];
+    const failedFirst = sta.total <= SORT_LIMIT && (!this.following || sta.total <= WALK_PAGE);
+    const options = [h("option", { value: "", text: `All (${count(sta.total)})${failedFirst ? ", failed first" : ""}` })];
     for (const status of DEVICE_ORDER) {
       const n = sta[COUNT_KEY[status]];
       options.push(h("option", { value: status, "data-count": String(n), text: `${DEVICE_LABELS[status]} (${count(n)})` }));
@@ -122,7 +227,12 @@ export class DevicesView {
     const controller = new AbortController();
     this.controller = controller;
     const { signal } = controller;
-    const whole = this.filter === "" && this.task.staResult.total <= SORT_LIMIT;
+    const task = this.task;
+    const watching = this.following;
+    const total = task.staResult.total;
+    // Failed first needs every device: while watched, only when that is one request.
+    const whole = this.filter === "" && total <= SORT_LIMIT && (!watching || total <= WALK_PAGE);
+    this.lastRefreshAt = Date.now();
     this.container.dataset.loading = "true";
     try {
       if (whole) {
@@ -138,12 +248,22 @@ export class DevicesView {
         this.sorted = null;
         this.shown = page;
       }
+      this.loaded = { fingerprint: fingerprintOf(task), watching: watching && !whole };
       this.#render();
     } catch (err) {
       if (signal.aborted || err?.kind === "aborted") return;
+      // Nothing counts as loaded: the next show() (a new Query) or a watch's next turn loads again.
+      this.loaded = null;
+      this.sorted = null;
+      this.shown = null;
+      this.pending = this.following;
+      this.#empty("The devices could not be loaded (see the error above). Query the task again to retry.");
       this.onError(err);
     } finally {
-      if (this.controller === controller) delete this.container.dataset.loading;
+      if (this.controller === controller) {
+        this.controller = null;
+        delete this.container.dataset.loading;
+      }
     }
   }
 
@@ -171,9 +291,13 @@ export class DevicesView {
     this.prev.disabled = this.page === 0;
     this.next.disabled = this.page >= pages - 1;
     const what = this.filter === "" ? "devices" : `${DEVICE_LABELS[this.filter].toLowerCase()} devices`;
-    this.note.textContent = this.sorted
+    const why = this.loaded?.watching
+      ? ` in the platform's order while the task is watched (this page is refreshed every ${Math.round(this.watchRefreshMs / 1000)} s at most; failed first again when the watch ends)`
+      : " in the platform's order (too many to sort; filter by status)";
+    this.baseNote = this.sorted
       ? `${count(total)} ${what}, failed first, then timed out, stopped, processing, waiting, succeeded.`
-      : `${count(total)} ${what}${this.filter === "" ? " in the platform's order (too many to sort; filter by status)" : ""}.`;
+      : `${count(total)} ${what}${this.filter === "" ? why : ""}.`;
+    this.note.textContent = this.staleText ? `${this.staleText} ${this.baseNote}` : this.baseNote;
     this.container.dataset.rows = String(rows.length);
   }
 }
