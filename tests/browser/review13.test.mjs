@@ -218,3 +218,44 @@ test("finding 4: after a devices error the pager is disabled, and querying the s
     assert.deepEqual(seen.errors, []);
   }).finally(() => stack.sim.clearFaults());
 });
+
+test("finding 5: a running query is cancelled by Escape or the Cancel button, and another id's Enter replaces it", { timeout: 40000 }, async () => {
+  await withPage(stack, async ({ page, seen }) => {
+    await openConnected(stack, page);
+    stack.sim.setFault("hang-headers", { operationId: "sw-stopped", route: "task" });
+    const idle = () => page.waitForFunction(() => document.body.dataset.busy === "", null, { timeout: 5000 });
+
+    // Escape.
+    await page.fill("#operation-id", "sw-stopped");
+    await page.press("#operation-id", "Enter");
+    await page.waitForSelector("#cancel-button:not([hidden])");
+    await page.keyboard.press("Escape");
+    await idle();
+    assert.match(await page.textContent("#status"), /^Cancelled: sw-stopped was not loaded\.$/);
+    assert.equal(await page.locator(".error-card").count(), 0, "cancelling is not an error");
+    assert.equal(await page.isHidden("#cancel-button"), true);
+
+    // The Cancel button, from the keyboard: focus lands on Query beside it, visibly.
+    await page.click("#query-button");
+    await page.waitForSelector("#cancel-button:not([hidden])");
+    await screenshot(page, "review13-query-running");
+    await page.focus("#cancel-button");
+    await page.keyboard.press("Enter");
+    await idle();
+    assert.match(await page.textContent("#status"), /^Cancelled/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), "query-button");
+    assert.equal(await page.locator(".error-card").count(), 0);
+
+    // A new Enter with another id while one runs: the running query is cancelled, the new one loads.
+    await page.click("#query-button");
+    await page.waitForSelector("#cancel-button:not([hidden])");
+    await page.fill("#operation-id", "fw-now-devices");
+    await page.press("#operation-id", "Enter");
+    await page.waitForSelector("#task:not([hidden]) #task-title", { timeout: 5000 });
+    assert.equal(await page.textContent("#task-title"), "fw-now-devices");
+    await idle();
+    assert.match(await page.textContent("#status"), /^Loaded fw-now-devices/);
+    assert.equal(await page.locator(".error-card").count(), 0);
+    assert.deepEqual(seen.errors, []);
+  }).finally(() => stack.sim.clearFaults());
+});

@@ -32,6 +32,7 @@ const ui = {
   picker: $("picker"),
   pickerNote: $("picker-note"),
   queryButton: $("query-button"),
+  cancelButton: $("cancel-button"),
   watchButton: $("watch-button"),
   status: $("status"),
   watchNote: $("watch-note"),
@@ -59,7 +60,7 @@ function clearTask() {
 }
 const hasDevices = () => packageHas("queryUpgradeSubTasks"); // an older package: no devices table
 const settings = { ...DEFAULTS };
-let current = null; // { controller, kind: "query" | "watch" }
+let current = null; // { controller, kind: "query" | "watch", operationId }
 let generation = 0;
 
 // ---- helpers ---------------------------------------------------------------------------
@@ -104,7 +105,8 @@ function setBusy(kind) {
   const watching = kind === "watch";
   ui.watchButton.textContent = watching ? "Stop watching" : "Watch";
   ui.watchButton.setAttribute("aria-pressed", String(watching));
-  ui.queryButton.disabled = kind === "query";
+  // A running query can be cancelled (the button, or Escape); Query stays usable for another id.
+  ui.cancelButton.hidden = kind !== "query";
   document.body.dataset.busy = kind ?? "";
   if (!watching) ui.watchNote.textContent = "";
 }
@@ -120,13 +122,31 @@ function cancelCurrent() {
   setBusy(null);
 }
 
-function begin(kind) {
+function begin(kind, operationId) {
   cancelCurrent();
   const controller = new AbortController();
-  current = { controller, kind };
+  current = { controller, kind, operationId };
   setBusy(kind);
   return { signal: controller.signal, gen: generation };
 }
+
+/** Cancels the running query (the package's `signal`): "Cancelled", no error; what was on screen stays. */
+function cancelQuery() {
+  if (current?.kind !== "query") return;
+  const { operationId } = current;
+  const hadFocus = document.activeElement === ui.cancelButton;
+  cancelCurrent();
+  announce(`Cancelled: ${operationId || "the task"} was not loaded.`);
+  if (hadFocus) ui.queryButton.focus(); // the Cancel button is gone: focus stays beside it
+}
+
+ui.cancelButton.addEventListener("click", cancelQuery);
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && current?.kind === "query") {
+    event.preventDefault();
+    cancelQuery();
+  }
+});
 
 function finish(gen) {
   if (gen !== generation) return false;
@@ -273,8 +293,13 @@ ui.queryForm.addEventListener("submit", async (event) => {
   const operationId = ui.operationId.value.trim();
   const key = consoleKeyOrAsk();
   if (key === null) return;
-  const { signal, gen } = begin("query");
-  announce(`Loading ${operationId || "the task"}…`);
+  if (current?.kind === "query" && current.operationId === operationId) {
+    announce(`Still loading ${operationId || "the task"}… (Escape or Cancel stops it.)`);
+    return;
+  }
+  // Another id replaces the query that runs (begin cancels it).
+  const { signal, gen } = begin("query", operationId);
+  announce(`Loading ${operationId || "the task"}… (Escape or Cancel stops it.)`);
   try {
     const task = await queryUpgradeTask(operationId, key, queryOptions(signal));
     if (!finish(gen)) return;
@@ -304,7 +329,7 @@ async function watch() {
   const operationId = ui.operationId.value.trim();
   const key = consoleKeyOrAsk();
   if (key === null) return;
-  const { signal, gen } = begin("watch");
+  const { signal, gen } = begin("watch", operationId);
   // Another task on screen is not the one being watched: cleared until its first answer.
   if (view.operationId !== null && view.operationId !== operationId) clearTask();
   let lastStatus = null;
