@@ -259,3 +259,38 @@ test("finding 5: a running query is cancelled by Escape or the Cancel button, an
     assert.deepEqual(seen.errors, []);
   }).finally(() => stack.sim.clearFaults());
 });
+
+test("finding 6: a failed page of the task list shows its typed error and a Retry; the page number and the pager stay", { timeout: 40000 }, async () => {
+  const extra = Array.from({ length: 60 }, (_, i) => `list-${String(i).padStart(2, "0")}`);
+  for (const id of extra) stack.sim.setTask(id, { ...big(0), operationId: id, staResult: { total: 1, wait: 1, processing: 0, success: 0, fail: 0, stop: 0, timeout: 0 } });
+  try {
+    await withPage(stack, async ({ page, seen }) => {
+      await openConnected(stack, page);
+      await page.waitForFunction(() => document.getElementById("list-page").textContent === "Page 1 of 2");
+      stack.sim.setFault("status=503", { route: "list", count: 50 });
+      await page.click("#list-next");
+      const box = page.locator("#list-error");
+      await box.locator(".error-card").waitFor({ timeout: 20000 });
+      assert.match(await box.locator(".error-title").textContent(), /^Task list: The platform had an error$/);
+      assert.ok((await box.locator(".hint").textContent()).length > 15, "what to do");
+      assert.equal(await box.locator("dd[data-field='http-status']").textContent(), "503");
+      assert.equal(await page.textContent("#list-page"), "Page 2 of 2", "the page number stays");
+      assert.equal(await page.isDisabled("#list-prev"), false, "Previous still goes back");
+      assert.equal(await page.isDisabled("#list-next"), true, "page 2 is the last");
+      await screenshot(page, "review13-list-error");
+
+      stack.sim.clearFaults();
+      await box.locator("#list-retry").focus();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.getElementById("list-error").hidden && !document.getElementById("picker").disabled);
+      assert.equal(await page.textContent("#list-page"), "Page 2 of 2");
+      const listed = await page.$$eval("#picker option", (os) => os.map((o) => o.value).filter(Boolean));
+      assert.equal(listed.length, 71 - 50, "the second page");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "picker", "focus goes on to what Retry loaded");
+      assert.deepEqual(seen.errors, []);
+    });
+  } finally {
+    stack.sim.clearFaults();
+    for (const id of extra) stack.sim.deleteTask(id);
+  }
+});

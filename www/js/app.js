@@ -44,6 +44,7 @@ const ui = {
   listPrev: $("list-prev"),
   listNext: $("list-next"),
   listPage: $("list-page"),
+  listError: $("list-error"),
 };
 
 const view = new TaskView(ui.task);
@@ -198,9 +199,25 @@ ui.consoleKey.addEventListener("input", () => keyNote(ui.consoleKey.value ? "ok"
 const LIST_PAGE_SIZE = 50;
 let pickerController = null;
 let listPageNo = 0;
+/** How many pages the platform's list had at its last answer (null: none yet, or another filter). */
+let listPages = null;
+
+/** A failed page of the task list: its typed error and a Retry of the same page. */
+function showListError(err) {
+  const retry = h("button", { type: "button", class: "secondary small", id: "list-retry", text: "Retry" });
+  retry.addEventListener("click", () => loadPicker({ refocus: true }));
+  const card = errorCardFor(err, "Task list");
+  card.append(h("div", { class: "actions" }, retry));
+  replaceChildren(ui.listError, card);
+  ui.listError.hidden = false;
+}
+function hideListError() {
+  replaceChildren(ui.listError);
+  ui.listError.hidden = true;
+}
 
 /** One page of the platform's task list (with a console key), else the demo's tasks. */
-async function loadPicker() {
+async function loadPicker({ refocus = false } = {}) {
   pickerController?.abort();
   const controller = new AbortController();
   pickerController = controller;
@@ -224,7 +241,16 @@ async function loadPicker() {
     } catch (err) {
       if (controller.signal.aborted) return;
       noteKeyOutcome(err);
-      note = `The task list could not be loaded (${err?.kind ?? "error"}); type an operation id.`;
+      showListError(err);
+      replaceChildren(ui.picker, h("option", { value: "", text: "This page of the list did not load" }));
+      ui.picker.disabled = true;
+      ui.pickerNote.textContent = "The task list could not be loaded (see below: Retry); meanwhile, type an operation id.";
+      // The page number and the pager stay: Retry asks for the same page, Previous/Next for others.
+      ui.listPage.textContent = listPages === null ? `Page ${listPageNo + 1}` : `Page ${listPageNo + 1} of ${listPages}`;
+      ui.listPrev.disabled = listPageNo === 0;
+      ui.listNext.disabled = listPages === null || listPageNo >= listPages - 1;
+      if (refocus) document.getElementById("list-retry")?.focus();
+      return;
     }
   } else if (Array.isArray(settings.tasks)) {
     tasks = settings.tasks; // from the demo's config.json, until a console key is given
@@ -238,6 +264,8 @@ async function loadPicker() {
     note = tasks.length ? `${tasks.length} demo tasks from the simulator.` : "Enter the console key to list the platform's tasks, or type an operation id.";
   }
   if (controller.signal.aborted) return;
+  const hadFocus = refocus && ui.listError.contains(document.activeElement);
+  hideListError();
   const options = [h("option", { value: "", text: tasks.length ? "Choose a task…" : "No tasks to choose from" })];
   for (const t of tasks) {
     const option = h("option", { value: t.operationId });
@@ -249,14 +277,17 @@ async function loadPicker() {
   ui.picker.value = tasks.some((t) => t.operationId === keep) ? keep : "";
   ui.pickerNote.textContent = note;
   const pages = page ? Math.max(1, Math.ceil(page.totalCount / LIST_PAGE_SIZE)) : 1;
+  listPages = page ? pages : null;
   ui.listPage.textContent = page ? `Page ${listPageNo + 1} of ${pages}` : "";
   ui.listPrev.disabled = !page || listPageNo === 0;
   ui.listNext.disabled = !page || listPageNo >= pages - 1;
+  if (hadFocus) (ui.picker.disabled ? ui.operationId : ui.picker).focus(); // Retry is gone: on to what it loaded
 }
 
 for (const filter of [ui.listStatus, ui.listType]) {
   filter.addEventListener("change", () => {
     listPageNo = 0;
+    listPages = null;
     loadPicker();
   });
 }
