@@ -294,3 +294,38 @@ test("finding 6: a failed page of the task list shows its typed error and a Retr
     for (const id of extra) stack.sim.deleteTask(id);
   }
 });
+
+test("finding 8: a watch that ends in an error marks the task it showed as stale, as a failed query of it does", { timeout: 40000 }, async () => {
+  await withPage(stack, async ({ page, seen }) => {
+    await openConnected(stack, page);
+    stack.sim.restartTask("demo-progress-failed", { progressMs: 60000 });
+    await page.fill("#operation-id", "demo-progress-failed");
+    await page.click("#watch-button");
+    await page.waitForSelector("#task-status[data-status]");
+    await devicesLoaded(page);
+    assert.equal(await page.isHidden("#task-stale"), true, "a fresh answer is not stale");
+    stack.sim.setFault("status=404", { operationId: "demo-progress-failed", route: "task" });
+    await page.waitForFunction(() => /^Watch: Task not found/.test(document.querySelector(".error-card .error-title")?.textContent ?? ""), null, { timeout: 15000 });
+    const note = page.locator("#task-stale");
+    assert.equal(await note.isVisible(), true, "the old panel says it is stale");
+    assert.match(await note.textContent(), /^As of \d{1,2}:\d{2}:\d{2}( [AP]M)?, the watch ended: Task not found\./);
+    assert.equal(await page.getAttribute("#task", "data-stale"), "true");
+    assert.equal(await page.getAttribute("#devices", "data-stale"), "true");
+    assert.match(await page.textContent("#devices-note"), /^As of .*the watch ended/);
+    await screenshot(page, "review13-watch-404-stale");
+
+    // A query of it that fails says the same; one that works clears the mark.
+    await page.click("#query-button");
+    await page.waitForFunction(() => /^Query: Task not found/.test(document.querySelector(".error-card .error-title")?.textContent ?? ""));
+    assert.match(await note.textContent(), /querying it again failed: Task not found/);
+    stack.sim.clearFaults();
+    await page.waitForTimeout(150); // the gateway's cache of the 404 (100 ms here)
+    await query(page, "demo-progress-failed");
+    await page.waitForFunction(() => document.getElementById("task-stale").hidden && !document.getElementById("task").dataset.stale);
+    assert.equal(await page.locator(".error-card").count(), 0);
+    assert.deepEqual(seen.errors, []);
+  }).finally(() => {
+    stack.sim.clearFaults();
+    stack.sim.restartTask("demo-progress-failed", { progressMs: 4000 });
+  });
+});

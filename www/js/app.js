@@ -5,7 +5,7 @@
 // straight to a CORS-enabled simulator, with an access token in that field.)
 
 import { dataText, h, replaceChildren } from "./dom.js";
-import { FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, consoleHint, count, devicesDoneText, relativeTime } from "./format.js";
+import { ERROR_TITLES, FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, consoleHint, count, devicesDoneText, relativeTime } from "./format.js";
 import { DevicesView } from "./devices.js";
 import { packageHas, queryUpgradeSubTasks, queryUpgradeTask, queryUpgradeTaskList, simulatorTasks, waitForUpgradeTask, walkSubTasks } from "./platform.js";
 import { TaskView, errorCard, refreshRelativeTimes } from "./render.js";
@@ -58,6 +58,21 @@ const devices = new DevicesView(ui.devices, {
 function clearTask() {
   view.clear();
   devices.clear();
+}
+/**
+ * After a failed query or watch: the task on screen stays only when it is the one asked for,
+ * marked as an earlier answer ("As of 09:00:05, the watch ended: Task not found."); any
+ * other task is cleared. A query and a watch do the same.
+ */
+function keepAsStale(operationId, what, err) {
+  if (view.operationId === null || view.operationId !== operationId) {
+    clearTask();
+    return;
+  }
+  const title = ERROR_TITLES[err?.kind] ?? "Something went wrong";
+  const asOf = `As of ${clockTime(view.fetchedAt)}, ${what}: ${title}.`;
+  view.markStale(`${asOf} What follows is the task's last answer, not updated since.`);
+  devices.markStale(asOf);
 }
 const hasDevices = () => packageHas("queryUpgradeSubTasks"); // an older package: no devices table
 const settings = { ...DEFAULTS };
@@ -340,7 +355,7 @@ ui.queryForm.addEventListener("submit", async (event) => {
     announce(`Loaded ${task.operationId}: ${describe(task)}.`);
   } catch (err) {
     if (!finish(gen)) return;
-    clearTask();
+    keepAsStale(operationId, "querying it again failed", err);
     announce(`Could not load ${operationId || "the task"}.`);
     noteKeyOutcome(err);
     showError(err, "Query");
@@ -401,6 +416,7 @@ async function watch() {
     if (!finish(gen)) return;
     devices.unfollow();
     if (err?.kind === "aborted") return;
+    keepAsStale(operationId, "the watch ended", err);
     announce(`Watching ${operationId || "the task"} failed.`);
     noteKeyOutcome(err);
     showError(err, "Watch");

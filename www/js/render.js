@@ -179,8 +179,21 @@ export class TaskView {
 
   clear() {
     this.operationId = null;
+    this.fetchedAt = null;
     replaceChildren(this.container);
     this.container.hidden = true;
+  }
+
+  /**
+   * Marks the task on screen as an earlier answer (a watch or a query of it failed since):
+   * a note above it, the panel dimmed, no "watching" look. The next update() clears it.
+   */
+  markStale(text) {
+    if (!this.progress) return;
+    this.staleNote.textContent = text;
+    this.staleNote.hidden = false;
+    this.container.dataset.stale = "true";
+    this.container.classList.remove("watching");
   }
 
   update(task, { fetchedAt = Date.now(), watching = false } = {}) {
@@ -199,6 +212,10 @@ export class TaskView {
     this.#section("extend", extendCard(task.extendPara), JSON.stringify(task.extendPara));
     this.raw.textContent = json;
     this.fetched.textContent = `Fetched at ${clockTime(fetchedAt)}`;
+    this.fetchedAt = fetchedAt;
+    this.staleNote.hidden = true;
+    this.staleNote.textContent = "";
+    delete this.container.dataset.stale;
     this.container.hidden = false;
   }
 
@@ -231,8 +248,10 @@ export class TaskView {
     setRaw(this.rawOpen);
     rawButton.addEventListener("click", () => setRaw(!this.rawOpen));
     this.fetched = h("p", { class: "muted small fetched" });
+    this.staleNote = h("p", { class: "stale-note note-warn", id: "task-stale", role: "note", hidden: true });
     replaceChildren(
       this.container,
+      this.staleNote,
       h("header", { class: "task-head" }, h("div", { class: "task-name" }, this.type, this.title), this.badge),
       this.progress.root,
       h("div", { class: "task-grid" }, this.slots.times, this.slots.policy, this.slots.extend, this.slots.targets),
