@@ -247,7 +247,7 @@ test("an unknown id shows not_found as the product defines it, and the console k
     await openConnected(stack, page);
     const token = await tokenOf(page);
     await query(page, "no-such-task-42");
-    const card = page.locator(".error-card");
+    const card = page.locator("#errors .error-card");
     assert.equal(await card.getAttribute("data-kind"), "not_found");
     assert.match(await card.locator(".error-title").textContent(), /Task not found/);
     const field = (name) => card.locator(`dd[data-field='${name}']`).textContent();
@@ -285,7 +285,7 @@ test("a wrong console key is shown as unauthorized (401 / 1010005 from the gatew
     assert.match(await page.textContent("#session"), /console key/);
     const before = stack.sim.requests().length;
     await query(page, "fw-now-devices");
-    const card = page.locator(".error-card");
+    const card = page.locator("#errors .error-card");
     assert.equal(await card.getAttribute("data-kind"), "unauthorized");
     assert.equal(await card.locator("dd[data-field='http-status']").textContent(), "401");
     assert.equal(await card.locator("dd[data-field='platform-code']").textContent(), "1010005");
@@ -305,7 +305,7 @@ test("error titles name what the console talks to: no gateway at the URL, a brok
     await openConnected(stack, page);
     stack.sim.setFault("truncated", { operationId: "sw-lenient-shapes", count: 1 });
     await query(page, "sw-lenient-shapes");
-    const card = page.locator(".error-card");
+    const card = page.locator("#errors .error-card");
     assert.equal(await card.getAttribute("data-kind"), "invalid_response");
     assert.equal(await card.locator(".error-title").textContent(), "Query: The platform's answer breaks its documented format");
 

@@ -153,7 +153,7 @@ export async function openConnected(stack, page) {
 export async function query(page, operationId) {
   await page.fill("#operation-id", operationId);
   await page.click("#query-button");
-  await page.waitForFunction(() => document.body.dataset.busy === "" && (!document.getElementById("task").hidden || document.querySelector(".error-card")));
+  await page.waitForFunction(() => document.body.dataset.busy === "" && (!document.getElementById("task").hidden || document.querySelector("#errors .error-card")));
 }
 
 export async function legendCounts(page) {

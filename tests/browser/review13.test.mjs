@@ -97,7 +97,7 @@ test("finding 9: one heading says Devices; the devices table's scroller takes fo
 test("finding 7: the error cards say what to do in the console's words, the package's text kept as the detail", { timeout: 40000 }, async () => {
   await withPage(stack, async ({ page, seen }) => {
     await openConsole(stack, page);
-    const card = page.locator(".error-card");
+    const card = page.locator("#errors .error-card"); // (the task list shows its own)
     const hint = () => card.locator(".hint").textContent();
     const detail = () => card.locator(".error-message").textContent();
 
