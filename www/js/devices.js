@@ -153,6 +153,7 @@ export class DevicesView {
     if (this.operationId !== task.operationId) {
       this.#abort();
       this.operationId = task.operationId;
+      this.lastRefreshAt = 0; // the rationing is per task: a new one loads at once
       this.filter = "";
       this.page = 0;
       this.sorted = null;
@@ -205,7 +206,8 @@ export class DevicesView {
 
   /** The filter's options, each with the task's count for that status (the counts of staResult). */
   #options(sta) {
-    const failedFirst = sta.total <= SORT_LIMIT && (!this.following || sta.total <= WALK_PAGE);
+    // As the rows on screen are (sorted ones stay so until the next refresh), else as "All" would load.
+    const failedFirst = this.sorted !== null || (sta.total <= SORT_LIMIT && (!this.following || sta.total <= WALK_PAGE));
     const options = [h("option", { value: "", text: `All (${count(sta.total)})${failedFirst ? ", failed first" : ""}` })];
     for (const status of DEVICE_ORDER) {
       const n = sta[COUNT_KEY[status]];
@@ -298,6 +300,8 @@ export class DevicesView {
       ? `${count(total)} ${what}, failed first, then timed out, stopped, processing, waiting, succeeded.`
       : `${count(total)} ${what}${this.filter === "" ? why : ""}.`;
     this.note.textContent = this.staleText ? `${this.staleText} ${this.baseNote}` : this.baseNote;
+    // "All" says how the rows on screen are ordered.
+    if (this.filter === "") this.select.options[0].textContent = `All (${count(this.task.staResult.total)})${this.sorted ? ", failed first" : ""}`;
     this.container.dataset.rows = String(rows.length);
   }
 }
