@@ -109,6 +109,13 @@ export interface GatewayStore {
     /** Single-flight: if the stored token is still `stale`, store `obtain(stale)`; else return the stored one. */
     replace(stale: TokenRecord | null, obtain: (current: TokenRecord | null) => Promise<TokenRecord>): Promise<TokenRecord>;
   };
+  /** Optional: a failed login's pause shared by every gateway on this store (the Redis store has one); without it each gateway pauses on its own. */
+  loginPause?: {
+    /** The pause in force: why the login failed, its length, and the ms it has left; null when none. */
+    get(): Promise<{ why: string; delayMs: number; leftMs: number } | null>;
+    set(pause: { why: string; delayMs: number }): Promise<void>;
+    clear(): Promise<void>;
+  };
   limiter: {
     /** Waits in a fair queue; rejects with {@link RateLimited} after `maxWaitMs`, or with `signal`'s reason once it aborts (the gateway aborts it when every console waiting for the call's answer disconnected). */
     acquire(options: { maxWaitMs: number; signal?: AbortSignal }): Promise<RatePermit>;

@@ -161,11 +161,20 @@ export function createGateway(config) {
     return new GatewayAnswer(502, "GW.LOGIN", `The gateway could not log in to the platform: ${why}; it tries again in ${seconds} s.`, { "retry-after": String(seconds) });
   }
 
-  /** A new login (first use, or the platform refused the token). */
+  /**
+   * A new login (first use, or the platform refused the token). A store with a `loginPause`
+   * (the Redis store) shares the pause, so the fleet tries one login per pause, not one per
+   * replica: a pause another replica set is taken as this replica's own.
+   */
   async function relogin() {
+    const sharedPause = await store.loginPause?.get().catch(() => null);
+    if (sharedPause && !(loginFailure !== null && now() < loginFailure.until)) {
+      loginFailure = { why: sharedPause.why, until: now() + sharedPause.leftMs, delayMs: sharedPause.delayMs };
+    }
     if (loginFailure !== null && now() < loginFailure.until) throw loginAnswer(loginFailure.why);
     try {
       const session = record(await upstream.login(), "login");
+      if (loginFailure !== null) await store.loginPause?.clear().catch(() => {});
       loginFailure = null;
       return session;
     } catch (err) {
@@ -173,6 +182,7 @@ export function createGateway(config) {
       const why = (err?.kind === "network" || err?.kind === "timeout" ? upstream.describe(err.connectFailure ?? err.cause ?? err) : scrub(err?.message ?? err)).replace(/[.\s]+$/, "");
       const delayMs = Math.min(30_000, (loginFailure?.delayMs ?? 500) * 2);
       loginFailure = { why, until: now() + delayMs, delayMs };
+      await store.loginPause?.set({ why, delayMs }).catch(() => {});
       log.error({ event: "login", kind: err?.kind ?? null, err: scrub(err?.message ?? err), retryInMs: delayMs }, "login to the platform failed");
       throw loginAnswer(why);
     }

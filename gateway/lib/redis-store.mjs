@@ -71,6 +71,8 @@ ${keepWindowFor("tonumber(ARGV[2]) + 1000")}
 return now
 `;
 
+/** A login pause: its value and the ms it has left (its TTL). */
+const PAUSE_GET = `return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}`;
 /** Adds entries (id, stopsCountingAt in local ms, converted with the local→Redis offset) unless a larger one is there. */
 const SEED = `
 local t = redis.call('TIME')
@@ -135,7 +137,7 @@ export function createRedisStore(o) {
   /** A command unanswered this long has failed (loopback or LAN Redis answers in about a ms). */
   const commandMs = Math.max(50, Math.min(1000, fallbackAfterMs));
   const ns = o.namespace;
-  const keys = { token: `${ns}:token`, lock: `${ns}:token-lock`, window: `${ns}:window`, epoch: `${ns}:epoch`, answer: (k) => `${ns}:answer:${k}`, answerLock: (k) => `${ns}:answer-lock:${k}` };
+  const keys = { token: `${ns}:token`, lock: `${ns}:token-lock`, loginPause: `${ns}:login-pause`, window: `${ns}:window`, epoch: `${ns}:epoch`, answer: (k) => `${ns}:answer:${k}`, answerLock: (k) => `${ns}:answer-lock:${k}` };
   const me = randomBytes(8).toString("hex");
   const log = o.log;
   const ownClient = typeof o.redis === "string";
@@ -385,6 +387,33 @@ export function createRedisStore(o) {
     },
   };
 
+  /**
+   * A failed login's pause, shared by the fleet (advisory: each replica keeps its own too, so a
+   * Redis that is gone or slow only makes this answer null / do nothing). Its TTL is the pause:
+   * no replica's clock is read.
+   */
+  const loginPause = {
+    async get() {
+      if (mode !== "shared") return null;
+      try {
+        const [text, leftMs] = await rc(() => client.eval(PAUSE_GET, { keys: [keys.loginPause], arguments: [] }));
+        if (!text || !(Number(leftMs) > 0)) return null;
+        const { why, delayMs } = JSON.parse(text);
+        return typeof why === "string" && Number.isFinite(delayMs) ? { why, delayMs, leftMs: Number(leftMs) } : null;
+      } catch {
+        return null;
+      }
+    },
+    async set({ why, delayMs }) {
+      if (mode !== "shared") return;
+      await wc(() => client.set(keys.loginPause, JSON.stringify({ why, delayMs }), { PX: Math.max(1, Math.round(delayMs)) })).catch(() => {});
+    },
+    async clear() {
+      if (mode !== "shared") return;
+      await wc(() => client.del(keys.loginPause)).catch(() => {});
+    },
+  };
+
   // ---- the shared window -------------------------------------------------------------------
 
   /** A local FIFO in front of the shared window: one waiter at a time asks Redis. */
@@ -628,6 +657,7 @@ export function createRedisStore(o) {
       return `redis (${mode})`;
     },
     token,
+    loginPause,
     limiter,
     responses,
     /** "shared", "fallback" or "connecting", and the counters, for metrics. */

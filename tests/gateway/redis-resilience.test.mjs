@@ -12,9 +12,9 @@ import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { startRedis } from "./fleet.mjs";
 import { KEY, TASK_PATH, gatewayModule, listen, sleep, waitFor } from "./helpers.mjs";
 
-/** The platform as far as these cases need it: login, and task GETs that need its current token (`refuseAll`: 1010005 whatever the token). */
+/** The platform as far as these cases need it: login (`loginFails`: 503), and task GETs that need its current token (`refuseAll`: 1010005 whatever the token). */
 async function fakePlatform() {
-  const st = { logins: 0, gets: [], token: null, n: 0, hold: null, refuseAll: false };
+  const st = { logins: 0, gets: [], token: null, n: 0, hold: null, refuseAll: false, loginFails: false };
   const server = http.createServer(async (req, res) => {
     for await (const _ of req);
     const json = (status, v) => {
@@ -23,6 +23,7 @@ async function fakePlatform() {
     };
     if (req.url.endsWith("/login")) {
       st.logins += 1;
+      if (st.loginFails) return json(503, { error_code: "50252", error_desc: "temporarily unavailable" });
       st.token = `tok-${++st.n}`;
       return json(200, { accessToken: st.token, tokenType: "bearer", refreshToken: `ref-${st.n}`, expiresIn: 3600, scope: "default" });
     }
@@ -390,6 +391,33 @@ describe("the token across replicas", () => {
       // Before the fix each replica marked only the token it was refused itself: 11 logins, 20 GETs.
       assert.equal(plat.logins, 2, "the first login and one new login after the 1010005, for both replicas");
       assert.equal(plat.gets.length, 11, "each later request one call, no retry");
+    } finally {
+      for (const g of gs) await g.close();
+      await plat.close();
+    }
+  });
+});
+
+describe("logins that fail, on a fleet", () => {
+  test("a failed login pauses every replica (the pause is shared in Redis): 3 replicas, 9 requests round-robin, one login; a success ends it everywhere", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    plat.loginFails = true;
+    const more = { rate: { calls: 100, perMs: 1000 }, cacheMs: 0, replicas: 3 };
+    const gs = [await gatewayOn(plat, redis.url, more), await gatewayOn(plat, redis.url, more), await gatewayOn(plat, redis.url, more)];
+    try {
+      await Promise.all(gs.map((g) => shared(g.gw.store)));
+      const answers = [];
+      for (let i = 0; i < 9; i += 1) answers.push(await gs[i % 3].get(`${TASK_PATH}/p${i}`));
+      assert.deepEqual(answers.map((a) => `${a.status} ${a.json?.error_code}`), Array(9).fill("502 GW.LOGIN"));
+      // Before the fix each replica kept its own pause: one login per replica (3).
+      assert.equal(plat.logins, 1, "one login for the fleet within the pause");
+      assert.ok(answers.every((a) => /tries again in 1 s/.test(a.json.error_desc)), answers[8].json.error_desc);
+      plat.loginFails = false;
+      await sleep(1100); // the 1 s pause ends (the Redis key's TTL, and each replica's own copy)
+      assert.equal((await gs[1].get(`${TASK_PATH}/after`)).status, 200);
+      assert.equal((await gs[2].get(`${TASK_PATH}/after-2`)).status, 200);
+      assert.equal(await admin.exists(`${gs[0].ns}:login-pause`), 0, "a success ends the shared pause");
+      assert.equal(plat.logins, 2);
     } finally {
       for (const g of gs) await g.close();
       await plat.close();
