@@ -54,6 +54,9 @@ const KIND_EXIT = {
 /** The exit code of a failure of the given kind. */
 const exitCodeOf = (kind) => KIND_EXIT[kind] ?? EXIT.other;
 
+/** The package's own deadline of a login (its default timeoutMs). */
+const LOGIN_TIMEOUT_MS = 30000;
+
 // ---------------------------------------------------------------------------------------------
 // Options
 
@@ -587,26 +590,39 @@ async function loadApi() {
   }
 }
 
-/** The access token: given, or from a login. */
-async function accessToken(api, cfg, log) {
+/**
+ * The options of a login (first or again) beside the credentials: the run's interrupt signal, so
+ * Ctrl-C and SIGTERM stop a login that hangs, and the command's deadline, when it has one.
+ */
+const loginLimits = ({ signal, timeoutMs }) => ({ ...(signal === undefined ? {} : { signal }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+
+/** The access token: given, or from a login (`limits`: `{ signal, timeoutMs }`, see loginLimits). */
+async function accessToken(api, cfg, log, limits = {}) {
   if (cfg.token.value !== undefined) {
     log(`access token from ${cfg.token.from} (${cfg.token.value.length} characters, not shown)`);
     return cfg.token.value;
   }
   log(`logging in at ${safe(cfg.baseUrl.value)} as app ${masked(cfg.appId.value)} (secret from ${cfg.secret.from}, not shown)`);
   const started = Date.now();
-  const session = await api.login({ baseUrl: cfg.baseUrl.value, appId: cfg.appId.value, secret: cfg.secret.value });
+  const session = await api.login({ baseUrl: cfg.baseUrl.value, appId: cfg.appId.value, secret: cfg.secret.value, ...loginLimits(limits) });
   addSecret(session.accessToken);
   addSecret(session.refreshToken);
   log(`logged in in ${Date.now() - started} ms; the token (not shown) expires ${localTime(new Date(session.expiresAt).toISOString())}`);
   return session.accessToken;
 }
 
-/** `{ token }`, or `{ code }`: the exit code of a failed login, reported on stderr. */
-async function tokenOrExit(api, cfg, log, verbose) {
+/**
+ * `{ token }`, or `{ code }`: the exit code of a failed login, reported on stderr. `interrupt`
+ * (from interruptible()) stops the login on Ctrl-C or SIGTERM, which is then reported as such;
+ * `timeoutMs` is the login's deadline; `onTimeout(error)`, when given, reports a login that ran
+ * out of time in the command's own words and gives the exit code.
+ */
+async function tokenOrExit(api, cfg, log, verbose, { interrupt, timeoutMs, onTimeout } = {}) {
   try {
-    return { token: await accessToken(api, cfg, log) };
+    return { token: await accessToken(api, cfg, log, { signal: interrupt?.signal, timeoutMs }) };
   } catch (e) {
+    if (e?.kind === "aborted" && interrupt?.signal.aborted) return { code: interrupt.report() };
+    if (e?.kind === "timeout" && onTimeout !== undefined) return { code: onTimeout(e) };
     return { code: reportError(e, { context: "login failed", verbose }) };
   }
 }
@@ -617,7 +633,17 @@ async function tokenOrExit(api, cfg, log, verbose) {
 async function commandGet(ids, values, cfg, log) {
   const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, "--timeout");
   const api = await loadApi();
-  const login = await tokenOrExit(api, cfg, log, values.verbose);
+  const interrupt = interruptible();
+  try {
+    return await getTasks(api, ids, values, cfg, log, timeoutMs, interrupt);
+  } finally {
+    interrupt.release();
+  }
+}
+
+async function getTasks(api, ids, values, cfg, log, timeoutMs, interrupt) {
+  // --timeout is the deadline of the login too, as of each query.
+  const login = await tokenOrExit(api, cfg, log, values.verbose, { interrupt, timeoutMs });
   if (login.code !== undefined) return login.code;
   const token = login.token;
   // Several ids share the platform's own rate (100 calls a minute per app) instead of tripping
@@ -629,6 +655,7 @@ async function commandGet(ids, values, cfg, log) {
     appKey: cfg.appKey.value,
     ...(ids.length > 1 ? { rateLimit: {} } : {}),
     ...(timeoutMs === undefined ? queued : { timeoutMs }),
+    signal: interrupt.signal,
   };
   log(`querying ${plural(ids.length, "task")} at ${safe(cfg.baseUrl.value)}${timeoutMs === undefined ? "" : ` (timeout ${timeoutMs} ms each)`}`);
   const started = Date.now();
@@ -643,9 +670,11 @@ async function commandGet(ids, values, cfg, log) {
     try {
       results = await api.queryUpgradeTasks(ids, token, options);
     } catch (error) {
+      if (error?.kind === "aborted" && interrupt.signal.aborted) return interrupt.report();
       return reportError(error, { verbose: values.verbose });
     }
   }
+  if (interrupt.signal.aborted) return interrupt.report();
   log(`done in ${Date.now() - started} ms: ${results.filter((r) => r.ok).length} ok, ${results.filter((r) => !r.ok).length} failed`);
 
   const paint = painter(process.stdout);
@@ -755,8 +784,27 @@ async function commandWatch(id, values, cfg, log) {
   const interrupt = interruptible();
 
   const display = progressDisplay(id, values.verbose);
+  // --timeout covers the whole watch, the login included: a login gets the time left (at most
+  // the usual 30 s; when that is what runs out, the login failed, not the watch).
+  const deadline = maxWaitMs === undefined ? undefined : Date.now() + maxWaitMs;
+  const timeLeft = () => Math.max(1, deadline - Date.now());
+  const loginTimeout = () => (deadline === undefined ? undefined : Math.min(timeLeft(), LOGIN_TIMEOUT_MS));
+  /** Reports that --timeout passed; `last` is the last task seen, or null. */
+  const timedOut = (error, last) => {
+    const seen = last === null ? "no answer came in that time" : `the last status seen was ${safe(last.status)}, ${done(last.staResult)} of ${last.staResult.total} devices done (${percent(last.staResult)}%)`;
+    const paint = painter(process.stderr);
+    err(`${paint.red(paint.bold("error:"))} the watch timed out after ${humanDuration(maxWaitMs)} (--timeout): ${seen}`);
+    if (values.verbose && error.message) err(`  detail: ${safe(error.message)}`);
+    return EXIT.transient;
+  };
   try {
-    const login = await tokenOrExit(api, cfg, log, values.verbose);
+    const firstLoginMs = loginTimeout();
+    const login = await tokenOrExit(api, cfg, log, values.verbose, {
+      interrupt,
+      timeoutMs: firstLoginMs,
+      // The deadline of the login was the watch's own: the watch timed out.
+      ...(firstLoginMs !== undefined && firstLoginMs < LOGIN_TIMEOUT_MS ? { onTimeout: (e) => timedOut(e, null) } : {}),
+    });
     if (login.code !== undefined) return login.code;
     const token = login.token;
     log(
@@ -767,14 +815,14 @@ async function commandWatch(id, values, cfg, log) {
     display.start();
     let task;
     try {
-      const client = platformClient(api, cfg, token, (line) => display.log(line), { rateLimit: false });
+      const client = platformClient(api, cfg, token, (line) => display.log(line), { rateLimit: false }, () => ({ signal: interrupt.signal, timeoutMs: loginTimeout() }));
       task = await client.waitForUpgradeTask(id, {
         signal: interrupt.signal,
         onProgress: (t) => display.update(t),
         // A poll that failed after its own retries, the watch going on: said with --verbose.
         onRetry: (e, { failures, delayMs }) =>
           display.log(`poll failed: ${safe(e.kind)}${e.httpStatus === null ? "" : ` (HTTP ${e.httpStatus})`}, ${plural(failures, "time")} in a row; next poll in ${delayMs} ms`),
-        ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
+        ...(deadline === undefined ? {} : { maxWaitMs: timeLeft() }),
         ...(minDelayMs === undefined ? {} : { minDelayMs }),
         ...(maxDelayMs === undefined ? {} : { maxDelayMs: Math.max(maxDelayMs, minDelayMs ?? 1) }),
       });
@@ -785,12 +833,7 @@ async function commandWatch(id, values, cfg, log) {
       }
       if (error?.kind === "timeout" && maxWaitMs !== undefined) {
         // Only --timeout ends a watch with kind timeout (slow answers are retried).
-        const last = display.lastTask();
-        const seen = last === null ? "no answer came in that time" : `the last status seen was ${safe(last.status)}, ${done(last.staResult)} of ${last.staResult.total} devices done (${percent(last.staResult)}%)`;
-        const paint = painter(process.stderr);
-        err(`${paint.red(paint.bold("error:"))} the watch timed out after ${humanDuration(maxWaitMs)} (--timeout): ${seen}`);
-        if (values.verbose && error.message) err(`  detail: ${safe(error.message)}`);
-        return EXIT.transient;
+        return timedOut(error, display.lastTask());
       }
       return reportError(error, { context: `operation "${safe(id)}"`, verbose: values.verbose });
     }
@@ -837,15 +880,16 @@ function interruptible() {
 
 /**
  * The package's client for this run. With an app id and secret, a token that expires during a
- * long run is replaced by a new login (the client asks for one when the platform refuses it).
+ * long run is replaced by a new login (the client asks for one when the platform refuses it);
+ * `limits()` gives that login's `{ signal, timeoutMs }` (see loginLimits).
  */
-function platformClient(api, cfg, token, log, more = {}) {
+function platformClient(api, cfg, token, log, more = {}, limits = () => ({})) {
   let current = token;
   const canLogin = cfg.appId.value !== undefined && cfg.secret.value !== undefined;
   const getAccessToken = async ({ forceRefresh }) => {
     if (forceRefresh) {
       log("the platform refused the token: logging in again");
-      const session = await api.login({ baseUrl: cfg.baseUrl.value, appId: cfg.appId.value, secret: cfg.secret.value });
+      const session = await api.login({ baseUrl: cfg.baseUrl.value, appId: cfg.appId.value, secret: cfg.secret.value, ...loginLimits(limits()) });
       addSecret(session.accessToken);
       addSecret(session.refreshToken);
       current = session.accessToken;
@@ -891,11 +935,12 @@ async function walkList(values, cfg, log, { what, walk, print, finish, context }
   let invalid = 0;
   let count = 0;
   try {
-    const login = await tokenOrExit(api, cfg, log, values.verbose);
+    // --timeout is the deadline of the login too, as of each page.
+    const login = await tokenOrExit(api, cfg, log, values.verbose, { interrupt, timeoutMs });
     if (login.code !== undefined) return login.code;
     const token = login.token;
     // The platform's own rate (100 calls a minute per app) paces the pages of a long list.
-    const client = platformClient(api, cfg, token, log, { rateLimit: {}, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    const client = platformClient(api, cfg, token, log, { rateLimit: {}, ...(timeoutMs === undefined ? {} : { timeoutMs }) }, () => ({ signal: interrupt.signal, timeoutMs }));
     const started = Date.now();
     const onInvalid = (item, { pageNo }) => {
       invalid += 1;
