@@ -94,7 +94,8 @@ const COMMON_HELP = `Connection (flags win over the environment):
   --app-id ID         log in with this application id ...                 [IOT_APP_ID]
   --secret SECRET     ... and this secret (used when no token is given)   [IOT_SECRET]
   Prefer the environment for the token and the secret: flags are visible to other users
-  of the machine (ps). The token and the secret are never printed, not even with --verbose.
+  of the machine (ps). The token, the secret and a user:password@ inside the URL are never
+  printed, not even with --verbose.
 
 TLS (files in PEM format; for a platform with a private CA or two-way TLS):
   --ca FILE           also trust this CA (the platform's own), besides the usual ones [IOT_CA]
@@ -232,10 +233,46 @@ const secrets = new Set();
 function addSecret(value) {
   if (typeof value === "string" && value.length >= 6) secrets.add(value);
 }
+// A URL's userinfo (`https://user:password@host`): a credential wherever it shows up.
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
 function redact(text) {
   let out = text;
   for (const s of secrets) out = out.split(s).join("***");
-  return out;
+  return out.replace(USERINFO, "$1***@");
+}
+
+/**
+ * A base URL as this tool shows it: terminal-safe, its userinfo (`user:password@`, which the
+ * package refuses anyway) shown as `***@`. A URL that does not parse loses everything from its
+ * start (or after `scheme://`) to its last `@` before any `?` or `#`.
+ */
+function shownUrl(text) {
+  try {
+    const url = new URL(text);
+    if (/^https?:$/.test(url.protocol)) {
+      if (url.username === "" && url.password === "") return safe(text);
+      return safe(text.replace(/^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/?#\\]*@/i, "$1***@"));
+    }
+  } catch {
+    // not a URL: masked below
+  }
+  return safe(text.replace(/^(\s*(?:[a-z][a-z0-9+.-]*:\/\/)?)[^?#]*@/i, "$1***@"));
+}
+/** Registers the password (and the whole userinfo) of a URL that carries one, as given and decoded. */
+function addUserinfoSecrets(text) {
+  if (typeof text !== "string") return;
+  const m = /^\s*[a-z][a-z0-9+.-]*:[\\/]*([^?#]*)@/i.exec(text);
+  if (m === null) return;
+  const userinfo = m[1].replace(/^.*[\\/]/, "");
+  const password = userinfo.includes(":") ? userinfo.slice(userinfo.indexOf(":") + 1) : userinfo;
+  for (const v of [userinfo, password]) {
+    addSecret(v);
+    try {
+      addSecret(decodeURIComponent(v));
+    } catch {
+      // not percent-encoded text: registered as given
+    }
+  }
 }
 const write = (stream, text) => stream.write(redact(text));
 const out = (line = "") => write(process.stdout, `${line}\n`);
@@ -527,6 +564,7 @@ function configure(values) {
   const secret = pick("secret", "IOT_SECRET");
   let appKey = pick("app-key", "IOT_APP_KEY");
   for (const s of [token.value, secret.value]) addSecret(s);
+  addUserinfoSecrets(baseUrl.value);
 
   if (baseUrl.value === undefined) throw new UsageError("no platform URL: pass --base-url or set IOT_BASE_URL");
   if (token.value === undefined && (appId.value === undefined || secret.value === undefined)) {
@@ -602,7 +640,7 @@ async function accessToken(api, cfg, log, limits = {}) {
     log(`access token from ${cfg.token.from} (${cfg.token.value.length} characters, not shown)`);
     return cfg.token.value;
   }
-  log(`logging in at ${safe(cfg.baseUrl.value)} as app ${masked(cfg.appId.value)} (secret from ${cfg.secret.from}, not shown)`);
+  log(`logging in at ${shownUrl(cfg.baseUrl.value)} as app ${masked(cfg.appId.value)} (secret from ${cfg.secret.from}, not shown)`);
   const started = Date.now();
   const session = await api.login({ baseUrl: cfg.baseUrl.value, appId: cfg.appId.value, secret: cfg.secret.value, ...loginLimits(limits) });
   addSecret(session.accessToken);
@@ -657,7 +695,7 @@ async function getTasks(api, ids, values, cfg, log, timeoutMs, interrupt) {
     ...(timeoutMs === undefined ? queued : { timeoutMs }),
     signal: interrupt.signal,
   };
-  log(`querying ${plural(ids.length, "task")} at ${safe(cfg.baseUrl.value)}${timeoutMs === undefined ? "" : ` (timeout ${timeoutMs} ms each)`}`);
+  log(`querying ${plural(ids.length, "task")} at ${shownUrl(cfg.baseUrl.value)}${timeoutMs === undefined ? "" : ` (timeout ${timeoutMs} ms each)`}`);
   const started = Date.now();
   let results;
   if (ids.length === 1) {
@@ -808,7 +846,7 @@ async function commandWatch(id, values, cfg, log) {
     if (login.code !== undefined) return login.code;
     const token = login.token;
     log(
-      `watching at ${safe(cfg.baseUrl.value)}` +
+      `watching at ${shownUrl(cfg.baseUrl.value)}` +
         (maxWaitMs === undefined ? "" : `, giving up after ${maxWaitMs} ms`) +
         (minDelayMs === undefined && maxDelayMs === undefined ? "" : ` (poll delays ${minDelayMs ?? "default"}–${maxDelayMs ?? "default"} ms)`),
     );
@@ -1121,7 +1159,7 @@ async function main(argv) {
       globalThis.fetch = tlsSession.fetch;
       log(`TLS: ${cfg.tls.from.join(", ")}`);
     }
-    log(`platform ${safe(cfg.baseUrl.value)} (from ${cfg.baseUrl.from}); app key ${masked(cfg.appKey.value)} (from ${cfg.appKey.from})`);
+    log(`platform ${shownUrl(cfg.baseUrl.value)} (from ${cfg.baseUrl.from}); app key ${masked(cfg.appKey.value)} (from ${cfg.appKey.from})`);
     switch (command) {
       case "get":
         return await commandGet(args, values, cfg, log);

@@ -106,6 +106,27 @@ test("--verbose tells where the settings came from, and masks the app key", asyn
   assert.ok(!r.stderr.includes("demo-app"));
 });
 
+test("a password inside the base URL is never printed, not even with --verbose (the URL is refused)", async (t) => {
+  const port = new URL(ctx.sim.baseUrl).port;
+  const login = { IOT_APP_ID: "demo-app", IOT_SECRET: "demo-secret" };
+  const cases = [
+    ["a flag, with a token", ["--base-url", `http://admin:hunter2pw@127.0.0.1:${port}`], ctx.env()],
+    ["a flag, logging in", ["--base-url", `http://admin:hunter2pw@127.0.0.1:${port}`], login],
+    ["the environment", [], { ...login, IOT_BASE_URL: `http://admin:hunter2pw@127.0.0.1:${port}` }],
+    ["a URL that does not parse", ["--base-url", `http://admin:hunter2pw/x@127.0.0.1:${port}`], login],
+    ["no scheme", ["--base-url", `admin:hunter2pw@127.0.0.1:${port}`], login],
+    ["a short password", ["--base-url", `http://admin:pw@127.0.0.1:${port}`], login],
+  ];
+  for (const [name, flags, env] of cases) {
+    await t.test(name, async () => {
+      const r = await ctx.run(["get", "-v", ...flags, "fw-now-devices"], { env });
+      assert.equal(r.code, EXIT.usage, r.stderr);
+      assert.match(r.stderr, /^verbose: platform (http:\/\/)?\*\*\*@127\.0\.0\.1:\d+ \(from /m, "said where, with the userinfo masked");
+      assert.doesNotMatch(r.stdout + r.stderr, /hunter2pw|admin|:pw@/);
+    });
+  }
+});
+
 test("--version prints the version from package.json next to the CLI", async () => {
   const { version } = JSON.parse(readFileSync(join(ctx.dir, "package.json"), "utf8"));
   for (const args of [["--version"], ["-V"], ["get", "--version"]]) {
