@@ -1088,6 +1088,77 @@ const FLAG_COMMANDS = {
   csv: ["devices"],
 };
 
+/**
+ * The Damerau-Levenshtein distance of two words (optimal string alignment: an insertion, a
+ * deletion, a substitution or a swap of two neighbours counts 1), for "did you mean". Written
+ * here because the package has no runtime dependencies, and this is twenty lines.
+ */
+function editDistance(a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The candidates nearest to a mistyped word: those it begins (or that begin it) first, else
+ * those within an edit distance of 2 (1 when either word has at most 4 letters); all of the
+ * best ones, at most 3 (more would be no help). Nothing for a single letter.
+ */
+function nearest(word, candidates) {
+  const w = word.toLowerCase();
+  if ([...w].length < 2) return [];
+  const scored = [];
+  for (const c of candidates) {
+    if (c === w) continue;
+    if ((c.startsWith(w) || (w.startsWith(c) && c.length >= 2))) {
+      scored.push([0, c]);
+      continue;
+    }
+    const distance = editDistance(w, c);
+    if (distance <= (Math.min(w.length, c.length) <= 4 ? 1 : 2)) scored.push([distance, c]);
+  }
+  if (scored.length === 0) return [];
+  const best = Math.min(...scored.map(([d]) => d));
+  const top = scored.filter(([d]) => d === best).map(([, c]) => c);
+  return top.length <= 3 ? top : [];
+}
+
+/** " (did you mean a?)", " (did you mean a or b?)", or "". */
+const didYouMean = (names) => (names.length === 0 ? "" : ` (did you mean ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`}?)`);
+
+/** The long flags a command takes (every flag when the command is not known yet). */
+function flagsOf(command) {
+  return Object.keys(OPTIONS).filter((name) => {
+    if (name === "min-delay" || name === "max-delay") return command === "watch";
+    return command === undefined || FLAG_COMMANDS[name] === undefined || FLAG_COMMANDS[name].includes(command);
+  });
+}
+
+/** "did you mean" for an unknown option token of parseArgs. */
+function suggestFlag(token, command) {
+  if (!token.rawName.startsWith("--") || [...token.name].length === 1) {
+    // A single letter: only a short flag of another case (-H → -h); never a long flag.
+    const shorts = Object.values(OPTIONS)
+      .map((o) => o.short)
+      .filter((c) => c !== undefined && c !== token.name && c.toLowerCase() === token.name.toLowerCase());
+    return didYouMean(shorts.map((c) => `-${c}`));
+  }
+  return didYouMean(nearest(token.name, flagsOf(command)).map((n) => `--${n}`));
+}
+
+/** An unknown command, with the nearest ones or the list of all. */
+function unknownCommand(word) {
+  const near = nearest(word, [...COMMANDS, "help"]);
+  return `unknown command "${safe(word)}"${near.length > 0 ? didYouMean(near) : ` (try ${COMMANDS.slice(0, -1).join(", ")} or ${COMMANDS.at(-1)})`}`;
+}
+
 /** Why a flag does not fit the command (e.g. --csv with list), or null. */
 function misplacedFlag(command, values) {
   for (const [flag, commands] of Object.entries(FLAG_COMMANDS)) {
@@ -1111,10 +1182,7 @@ async function main(argv) {
     if (t.kind !== "option") continue;
     const spec = OPTIONS[t.name];
     const command = positionals.find((a) => COMMANDS.includes(a));
-    if (spec === undefined) {
-      const near = Object.keys(OPTIONS).filter((n) => n !== t.name && (n.startsWith(t.name) || t.name.startsWith(n)));
-      return usageFail(`unknown option ${safe(t.rawName)}${near.length === 1 ? ` (did you mean --${near[0]}?)` : ""}`, command);
-    }
+    if (spec === undefined) return usageFail(`unknown option ${safe(t.rawName)}${suggestFlag(t, command)}`, command);
     if (spec.type === "string" && t.value === undefined) return usageFail(`${safe(t.rawName)} needs a value`, command);
     if (spec.type === "boolean" && t.inlineValue) return usageFail(`${safe(t.rawName)} takes no value`, command);
   }
@@ -1126,12 +1194,12 @@ async function main(argv) {
   }
   if (command === "help") {
     const topic = args[0];
-    if (topic !== undefined && !(topic in HELP && topic !== "main")) return usageFail(`unknown command "${safe(topic)}"`);
+    if (topic !== undefined && !COMMANDS.includes(topic)) return usageFail(unknownCommand(topic));
     out(HELP[topic ?? "main"]);
     return EXIT.ok;
   }
   if (values.help) {
-    if (command !== undefined && !COMMANDS.includes(command)) return usageFail(`unknown command "${safe(command)}"`);
+    if (command !== undefined && !COMMANDS.includes(command)) return usageFail(unknownCommand(command));
     out(HELP[command ?? "main"]);
     return EXIT.ok;
   }
@@ -1139,7 +1207,7 @@ async function main(argv) {
     err(HELP.main);
     return EXIT.usage;
   }
-  if (!COMMANDS.includes(command)) return usageFail(`unknown command "${safe(command)}" (try ${COMMANDS.slice(0, -1).join(", ")} or ${COMMANDS.at(-1)})`);
+  if (!COMMANDS.includes(command)) return usageFail(unknownCommand(command));
   if (command === "list" && args.length > 0) return usageFail(`list takes no operation id (got "${safe(args[0])}"); filter with --type, --status, --device-id, --model`, command);
   if (command !== "list" && args.length === 0) return usageFail(`${command} needs ${command === "get" ? "at least one operation id" : "an operation id"}`, command);
   if ((command === "watch" || command === "devices") && args.length > 1) return usageFail(`${command} takes one operation id at a time`, command);

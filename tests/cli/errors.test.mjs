@@ -139,7 +139,7 @@ test("usage errors exit 2 with a pointer to --help", async (t) => {
     [["watch"], /watch needs an operation id/],
     [["watch", "a", "b"], /one operation id at a time/],
     [["get", "x", "--bogus"], /^error: unknown option --bogus\nRun "iot-upgrade-task get --help" for usage\.\n$/],
-    [["get", "x", "--jsn"], /^error: unknown option --jsn\n/],
+    [["get", "x", "--jsn"], /^error: unknown option --jsn \(did you mean --json\?\)\n/],
     [["get", "x", "--base"], /^error: unknown option --base \(did you mean --base-url\?\)\n/],
     [["watch", "x", "-q"], /^error: unknown option -q\n/],
     [["get", "x", "--timeout"], /^error: --timeout needs a value\n/],
@@ -156,6 +156,39 @@ test("usage errors exit 2 with a pointer to --help", async (t) => {
       assert.equal(r.code, EXIT.usage, r.stderr);
       assert.match(r.stderr, message);
       assert.equal(r.stdout, "");
+    });
+  }
+});
+
+test("a mistyped flag or command gets the nearest names (edit distance), or none", async (t) => {
+  const env = ctx.env();
+  const cases = [
+    [["get", "x", "--jsn"], "unknown option --jsn (did you mean --json?)"],
+    [["list", "--stauts", "wait"], "unknown option --stauts (did you mean --status?)"],
+    [["get", "--tokne", "X", "x"], "unknown option --tokne (did you mean --token?)"],
+    [["devices", "x", "--cvs"], "unknown option --cvs (did you mean --csv?)"],
+    [["get", "--baseurl", "u", "x"], "unknown option --baseurl (did you mean --base-url?)"],
+    [["get", "--base-uri", "u", "x"], "unknown option --base-uri (did you mean --base-url?)"],
+    [["get", "--verbos", "x"], "unknown option --verbos (did you mean --verbose?)"],
+    [["watch", "x", "--min-dealy", "5"], "unknown option --min-dealy (did you mean --min-delay?)"],
+    // Two equally near: both.
+    [["list", "--device", "d"], "unknown option --device (did you mean --device-id or --device-type?)"],
+    // Only the command's own flags: get takes no --device-id.
+    [["get", "x", "--device", "d"], "unknown option --device"],
+    // A single letter: only a short flag of that letter.
+    [["get", "x", "-j"], "unknown option -j"],
+    [["get", "x", "-H"], "unknown option -H (did you mean -h?)"],
+    [["get", "x", "--bogus"], "unknown option --bogus"],
+    [["gte", "x"], 'unknown command "gte" (did you mean get?)'],
+    [["lst"], 'unknown command "lst" (did you mean list?)'],
+    [["help", "wacth"], 'unknown command "wacth" (did you mean watch?)'],
+    [["frobnicate", "x"], 'unknown command "frobnicate" (try get, watch, list or devices)'],
+  ];
+  for (const [args, message] of cases) {
+    await t.test(args.join(" "), async () => {
+      const r = await ctx.run(args, { env });
+      assert.equal(r.code, EXIT.usage, r.stderr);
+      assert.equal(r.stderr.split("\n")[0], `error: ${message}`);
     });
   }
 });
