@@ -107,7 +107,8 @@ Output:
   -v, --verbose       say what is going on (on stderr); more detail on errors
   -h, --help          this help
   -V, --version       the package version
-  Colours only when writing to a terminal, and never when NO_COLOR is set.`;
+  Colours only when writing to a terminal, and not with TERM=dumb; never when NO_COLOR is set
+  (not empty); FORCE_COLOR=0 (or false) turns them off, any other FORCE_COLOR on (pipes too).`;
 
 const EXIT_HELP = `Exit codes:
   0  success
@@ -278,8 +279,18 @@ const write = (stream, text) => stream.write(redact(text));
 const out = (line = "") => write(process.stdout, `${line}\n`);
 const err = (line = "") => write(process.stderr, `${line}\n`);
 
-const noColorEnv = typeof process.env.NO_COLOR === "string" && process.env.NO_COLOR !== "";
-const colorOn = (stream) => !noColorEnv && stream.isTTY === true;
+/**
+ * Colours, by the usual Node convention: never with NO_COLOR (set, not empty); FORCE_COLOR=0
+ * (or false) off, any other FORCE_COLOR on, on a pipe too; off with TERM=dumb; otherwise only
+ * on a terminal.
+ */
+function colorOn(stream) {
+  const env = process.env;
+  if (typeof env.NO_COLOR === "string" && env.NO_COLOR !== "") return false;
+  if (typeof env.FORCE_COLOR === "string") return !["0", "false"].includes(env.FORCE_COLOR.trim().toLowerCase());
+  if (env.TERM === "dumb") return false;
+  return stream.isTTY === true;
+}
 function painter(stream) {
   const on = colorOn(stream);
   const wrap = (open, close) => (text) => (on ? `\x1b[${open}m${text}\x1b[${close}m` : text);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { DONE_CASES } from "../done-cases.mjs";
-import { ANSI, EXIT, setup } from "./helpers.mjs";
+import { ANSI, EXIT, requireScript, runCliOnTty, setup } from "./helpers.mjs";
 
 let ctx;
 before(async () => {
@@ -30,6 +30,37 @@ test("get prints a readable summary with times in local time", async () => {
   assert.match(o, /Stopped\s+2024-03-01 16:15:12 \+08:00/);
   assert.match(o, /Extra\s+releaseChannel: stable/);
   assert.doesNotMatch(o, ANSI, "no colours when stdout is not a terminal");
+});
+
+test("colours: NO_COLOR off, FORCE_COLOR=0 off, other FORCE_COLOR on (a pipe too), TERM=dumb off, else a terminal", async (t) => {
+  await requireScript();
+  const SGR = /\x1b\[[0-9;]*m/;
+  // [name, environment, on a terminal?, colours expected]
+  const cases = [
+    ["a pipe", {}, false, false],
+    ["a pipe, FORCE_COLOR=1", { FORCE_COLOR: "1" }, false, true],
+    ["a pipe, FORCE_COLOR empty", { FORCE_COLOR: "" }, false, true],
+    ["a pipe, FORCE_COLOR=0", { FORCE_COLOR: "0" }, false, false],
+    ["a pipe, FORCE_COLOR=1 and NO_COLOR=1", { FORCE_COLOR: "1", NO_COLOR: "1" }, false, false],
+    ["a terminal", {}, true, true],
+    ["a terminal, FORCE_COLOR=0", { FORCE_COLOR: "0" }, true, false],
+    ["a terminal, FORCE_COLOR=false", { FORCE_COLOR: "false" }, true, false],
+    ["a terminal, TERM=dumb", { TERM: "dumb" }, true, false],
+    ["a terminal, TERM=dumb and FORCE_COLOR=1", { TERM: "dumb", FORCE_COLOR: "1" }, true, true],
+    ["a terminal, NO_COLOR=1", { NO_COLOR: "1" }, true, false],
+    ["a terminal, NO_COLOR empty", { NO_COLOR: "" }, true, true],
+  ];
+  for (const [name, extra, tty, colours] of cases) {
+    await t.test(name, async () => {
+      const env = ctx.env(extra);
+      const r = tty ? await runCliOnTty(ctx.cli, ["get", "fw-now-devices"], { env }) : await ctx.run(["get", "fw-now-devices"], { env });
+      const output = tty ? r.output : r.stdout;
+      assert.equal(r.code, EXIT.ok, output + (r.stderr ?? ""));
+      assert.match(output, /Status\s+(\x1b\[[0-9;]*m)*success/);
+      if (colours) assert.match(output, SGR);
+      else assert.doesNotMatch(output, SGR);
+    });
+  }
 });
 
 test("get summary of an ended task: what ended how; stopped devices are not \"done\"", async () => {
