@@ -113,7 +113,8 @@ Output:
 const EXIT_HELP = `Exit codes:
   0  success
   1  the watched task ended "failed" or "stop"
-  2  usage error, or invalid_argument
+  2  usage error, or invalid_argument; also a login answered 404 (no login API at the base
+     URL: check --base-url and its path prefix)
   3  not_found (the task does not exist)
   4  unauthorized (token, app key, app id or secret refused)
   5  throttled (the platform's rate limit; try again later)
@@ -466,8 +467,49 @@ function summary(task, { verbose, paint }) {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+/**
+ * The hint of a failure in this tool's words: the package's hints speak of its options
+ * (timeoutMs, getAccessToken, baseUrl), which an operator of the CLI never sets. `login`: the
+ * failure was the login's.
+ */
+function cliHint(error, login) {
+  const cfg = runConfig;
+  const base = cfg === null ? "--base-url (or IOT_BASE_URL)" : named(cfg.baseUrl, "base-url", "IOT_BASE_URL");
+  const hint = typeof error.hint === "string" ? error.hint : "";
+  switch (error.kind) {
+    case "timeout":
+      return login && helpCommand === "watch"
+        ? `The login got no complete answer within 30 s: retry later, and check ${base}.`
+        : `No complete answer came within the time allowed (--timeout, 30s by default): retry later, or allow more time with --timeout.`;
+    case "unauthorized":
+      if (cfg === null) return hint;
+      if (login) return `The platform refused the login: check ${named(cfg.appId, "app-id", "IOT_APP_ID")} and ${named(cfg.secret, "secret", "IOT_SECRET")}.`;
+      if (cfg.token.value !== undefined) {
+        return (
+          `The platform refused the access token or the app key: check ${named(cfg.token, "token", "IOT_ACCESS_TOKEN")} (a token expires, and each login of the app ` +
+          `invalidates the previous one) and ${named(cfg.appKey, "app-key", "IOT_APP_KEY")}; or log in instead with --app-id and --secret (IOT_APP_ID and IOT_SECRET).`
+        );
+      }
+      return `The platform refused the app key or the token of this run's login: check ${SETTING_NAMES.get("options.appKey") ?? "--app-key (or IOT_APP_KEY)"}; another login with the same app id invalidates this run's token.`;
+    case "not_found":
+      if (login) return `The login API was not found at this base URL: check ${base} and its path prefix (the platform's northbound API must be under it).`;
+      if (error.errorCode === null || error.errorCode === undefined) {
+        return `The 404 came without the platform's error code: the task may not exist, or ${base} may be wrong (its host or path prefix).`;
+      }
+      return hint.replace(/\boperationId\b/g, "operation id");
+    case "network":
+      // The package's general hint speaks of browsers (CORS); its TLS hints are kept.
+      if (/CORS/.test(hint)) return `No answer came: check ${base}, the network and TLS (--ca, --cert and --key); retry later.`;
+      return hint.replace(/\bbaseUrl\b/g, base);
+    case "http":
+      return `The platform answered with an unexpected HTTP status: check ${base} and any proxy or gateway in between.`;
+    default:
+      return hint.replace(/\bbaseUrl\b/g, base).replace(/\boperationId\b/g, "operation id");
+  }
+}
+
 /** Reports an UpgradeTaskError (or anything else) on stderr; returns the exit code. */
-function reportError(error, { context, verbose }) {
+function reportError(error, { context, verbose, login = false }) {
   const paint = painter(process.stderr);
   if (!error || typeof error !== "object" || typeof error.kind !== "string") {
     const text = error instanceof Error ? error.message : String(error);
@@ -492,7 +534,8 @@ function reportError(error, { context, verbose }) {
     error.errorCode === null || error.errorCode === undefined ? "none" : `${safe(error.errorCode)}${error.errorDesc ? ` (${safe(error.errorDesc)})` : ""}`,
   );
   if (error.message) field("detail:", safe(error.message));
-  if (error.hint) field("hint:", safe(error.hint));
+  const hint = cliHint(error, login);
+  if (hint) field("hint:", safe(hint));
   if (problems.length > 0) {
     err(`  problems:`);
     const shown = verbose ? problems : problems.slice(0, 20);
@@ -500,6 +543,8 @@ function reportError(error, { context, verbose }) {
     if (shown.length < problems.length) err(`    … and ${problems.length - shown.length} more (--verbose lists all)`);
   }
   if (verbose) field("retryable:", `${error.retryable ? "yes" : "no"}; requests sent: ${error.attempts ?? 0}`);
+  // No login API at the base URL is a wrong setting, not a missing task.
+  if (login && error.kind === "not_found") return EXIT.usage;
   return exitCodeOf(error.kind);
 }
 
@@ -672,7 +717,7 @@ async function tokenOrExit(api, cfg, log, verbose, { interrupt, timeoutMs, onTim
   } catch (e) {
     if (e?.kind === "aborted" && interrupt?.signal.aborted) return { code: interrupt.report() };
     if (e?.kind === "timeout" && onTimeout !== undefined) return { code: onTimeout(e) };
-    return { code: reportError(e, { context: "login failed", verbose }) };
+    return { code: reportError(e, { context: "login failed", verbose, login: true }) };
   }
 }
 
@@ -1232,6 +1277,7 @@ async function main(argv) {
   const log = values.verbose ? (line) => err(painter(process.stderr).dim(`verbose: ${line}`)) : () => {};
   try {
     const cfg = configure(values);
+    runConfig = cfg;
     log(`${NAME} ${readVersion()} on Node ${process.version}`);
     if (cfg.tls !== null) {
       tlsSession = fetchWithTls(cfg.tls);
@@ -1271,6 +1317,8 @@ for (const stream of [process.stdout, process.stderr]) {
 let tlsSession = null;
 /** The command being run, once known: a refused setting points at its --help. */
 let helpCommand = null;
+/** The settings of this run, once read: hints name them as they were given. */
+let runConfig = null;
 const code = await main(process.argv.slice(2));
 tlsSession?.close();
 // Let stdout/stderr drain (pipes are asynchronous) before leaving with the code.

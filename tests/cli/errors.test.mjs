@@ -88,6 +88,70 @@ test("timeout (--timeout passes, nothing answers) exits 6", async () => {
   }
 });
 
+/** The hint line of a report. */
+const hintOf = (stderr) => /^ {2}hint: +(.*)$/m.exec(stderr)?.[1] ?? "";
+/** The package's option names, which an operator of the CLI never sets. */
+const LIBRARY_WORDS = /timeoutMs|attemptTimeoutMs|maxWaitMs|getAccessToken|baseUrl|operationId|CORS/;
+
+test("hints speak of the CLI's flags and variables, not the package's options", async (t) => {
+  await t.test("timeout → --timeout", async () => {
+    ctx.sim.setFault("hang-headers", { operationId: "sw-stopped", count: 20 });
+    try {
+      const r = await ctx.run(["get", "sw-stopped", "--timeout", "400ms"], { env: ctx.env() });
+      assert.equal(r.code, EXIT.transient, r.stderr);
+      assert.match(hintOf(r.stderr), /--timeout/);
+      assert.doesNotMatch(hintOf(r.stderr), LIBRARY_WORDS);
+      assert.match(r.stderr, /^ {2}detail: +timeout: /m, "the package's message stays as the detail");
+    } finally {
+      ctx.sim.clearFaults();
+    }
+  });
+  await t.test("unauthorized with a token → --token, --app-key, --app-id/--secret", async () => {
+    const r = await ctx.run(["get", "fw-now-devices", "--token", "x1234567-wrong"], { env: ctx.env({ IOT_ACCESS_TOKEN: undefined }) });
+    assert.equal(r.code, EXIT.unauthorized, r.stderr);
+    const hint = hintOf(r.stderr);
+    for (const word of ["--token", "IOT_APP_KEY", "--app-id", "--secret"]) assert.ok(hint.includes(word), `${word} in: ${hint}`);
+    assert.doesNotMatch(hint, LIBRARY_WORDS);
+    assert.ok(!r.stderr.includes("x1234567-wrong"), "the token is not shown");
+  });
+  await t.test("unauthorized login → the app id and the secret, as given", async () => {
+    const r = await ctx.run(["get", "fw-now-devices"], { env: { IOT_BASE_URL: ctx.sim.baseUrl, IOT_APP_ID: "demo-app", IOT_SECRET: "wrong-secret-1" } });
+    assert.equal(r.code, EXIT.unauthorized, r.stderr);
+    assert.match(hintOf(r.stderr), /refused the login: check IOT_APP_ID \(or --app-id\) and IOT_SECRET \(or --secret\)/);
+    assert.doesNotMatch(hintOf(r.stderr), LIBRARY_WORDS);
+  });
+  await t.test("network → --base-url, not baseUrl or CORS", async () => {
+    const port = await closedPort();
+    const r = await ctx.run(["get", "fw-now-devices"], { env: ctx.env({ IOT_BASE_URL: `http://127.0.0.1:${port}` }) });
+    assert.equal(r.code, EXIT.transient, r.stderr);
+    assert.match(hintOf(r.stderr), /IOT_BASE_URL \(or --base-url\)/);
+    assert.doesNotMatch(hintOf(r.stderr), LIBRARY_WORDS);
+  });
+  await t.test("not_found of a task → the operation id", async () => {
+    const r = await ctx.run(["get", "no-such-task"], { env: ctx.env() });
+    assert.equal(r.code, EXIT.notFound, r.stderr);
+    assert.equal(hintOf(r.stderr), "The task does not exist: check the operation id.");
+  });
+});
+
+test("a login that answers 404 (the base URL lacks its path prefix) points at --base-url and exits 2", async (t) => {
+  const prefixed = await setup({ prefix: "/iot" });
+  t.after(() => prefixed.close());
+  const wrong = new URL(prefixed.sim.baseUrl).origin; // the prefix left out
+  const r = await prefixed.run(["get", "fw-now-devices"], { env: { IOT_BASE_URL: wrong, IOT_APP_ID: "demo-app", IOT_SECRET: "demo-secret" } });
+  assert.equal(r.code, EXIT.usage, r.stderr);
+  assert.match(r.stderr, /^error: not_found — login failed$/m);
+  assert.match(hintOf(r.stderr), /^The login API was not found at this base URL: check IOT_BASE_URL \(or --base-url\) and its path prefix/);
+  assert.doesNotMatch(r.stderr, /task does not exist/i);
+  // The same base URL with the prefix logs in and finds the task.
+  const ok = await prefixed.run(["get", "fw-now-devices"], { env: { IOT_BASE_URL: prefixed.sim.baseUrl, IOT_APP_ID: "demo-app", IOT_SECRET: "demo-secret" } });
+  assert.equal(ok.code, EXIT.ok, ok.stderr);
+  // With a token, a 404 without the platform's code may be the URL too: the hint says both.
+  const token = await prefixed.run(["get", "fw-now-devices"], { env: { ...prefixed.env(), IOT_BASE_URL: wrong } });
+  assert.equal(token.code, EXIT.notFound, token.stderr);
+  assert.match(hintOf(token.stderr), /the task may not exist, or IOT_BASE_URL \(or --base-url\) may be wrong \(its host or path prefix\)/);
+});
+
 test("throttled exits 5", async () => {
   ctx.sim.setFault("status=429", { operationId: "sw-stopped", count: 20 });
   try {
