@@ -38,6 +38,8 @@ const EXIT = {
   other: 8,
   interrupted: 130,
   terminated: 143,
+  /** The reader of the output went away before the command had its result (a shell's SIGPIPE). */
+  readerGone: 141,
 };
 
 const KIND_EXIT = {
@@ -122,6 +124,8 @@ const EXIT_HELP = `Exit codes:
   7  invalid_response (the platform's answer broke the documented format)
   8  anything else (bad_request, page_limit, http, ...)
   130 interrupted (Ctrl-C, SIGINT)
+  141 the output's reader went away (| head) before the command had its result (a watch
+      that had not ended, a list still being walked); as a shell's SIGPIPE
   143 terminated (SIGTERM)
   With several ids, the code of the first id (in the order given) that failed; list and
   devices exit with the code of a failed page (the items printed before it stay printed).`;
@@ -276,7 +280,17 @@ function addUserinfoSecrets(text) {
     }
   }
 }
-const write = (stream, text) => stream.write(redact(text));
+/**
+ * Whether the command has its result (what it exits with is decided): a reader that goes away
+ * after that (`| head -1`) changes nothing; before it, the run stops with EXIT.readerGone.
+ */
+let resultComplete = false;
+const settled = () => {
+  resultComplete = true;
+};
+/** The streams whose reader went away after the result was complete: written no more. */
+const gone = new Set();
+const write = (stream, text) => (gone.has(stream) ? true : stream.write(redact(text)));
 const out = (line = "") => write(process.stdout, `${line}\n`);
 const err = (line = "") => write(process.stderr, `${line}\n`);
 
@@ -510,6 +524,7 @@ function cliHint(error, login) {
 
 /** Reports an UpgradeTaskError (or anything else) on stderr; returns the exit code. */
 function reportError(error, { context, verbose, login = false }) {
+  settled();
   const paint = painter(process.stderr);
   if (!error || typeof error !== "object" || typeof error.kind !== "string") {
     const text = error instanceof Error ? error.message : String(error);
@@ -549,6 +564,7 @@ function reportError(error, { context, verbose, login = false }) {
 }
 
 function usageFail(message, command) {
+  settled();
   const paint = painter(process.stderr);
   err(`${paint.red(paint.bold("error:"))} ${message}`);
   err(`Run "${NAME} ${command ? `${command} ` : ""}--help" for usage.`);
@@ -769,6 +785,7 @@ async function getTasks(api, ids, values, cfg, log, timeoutMs, interrupt) {
     }
   }
   if (interrupt.signal.aborted) return interrupt.report();
+  settled();
   log(`done in ${Date.now() - started} ms: ${results.filter((r) => r.ok).length} ok, ${results.filter((r) => !r.ok).length} failed`);
 
   const paint = painter(process.stdout);
@@ -885,6 +902,7 @@ async function commandWatch(id, values, cfg, log) {
   const loginTimeout = () => (deadline === undefined ? undefined : Math.min(timeLeft(), LOGIN_TIMEOUT_MS));
   /** Reports that --timeout passed; `last` is the last task seen, or null. */
   const timedOut = (error, last) => {
+    settled();
     const seen = last === null ? "no answer came in that time" : `the last status seen was ${safe(last.status)}, ${done(last.staResult)} of ${last.staResult.total} devices done (${percent(last.staResult)}%)`;
     const paint = painter(process.stderr);
     err(`${paint.red(paint.bold("error:"))} the watch timed out after ${humanDuration(maxWaitMs)} (--timeout): ${seen}`);
@@ -931,6 +949,7 @@ async function commandWatch(id, values, cfg, log) {
       }
       return reportError(error, { context: `operation "${safe(id)}"`, verbose: values.verbose });
     }
+    settled();
     display.stop();
     if (values.json) out(jsonLine(task));
     else for (const line of summary(task, { verbose: values.verbose, paint: painter(process.stdout) })) out(line);
@@ -962,6 +981,7 @@ function interruptible() {
   return {
     signal: controller.signal,
     report() {
+      settled();
       err(first === EXIT.terminated ? "terminated" : "interrupted");
       return first;
     },
@@ -1051,6 +1071,7 @@ async function walkList(values, cfg, log, { what, walk, print, finish, context }
       }
       return reportError(error, { context, verbose: values.verbose });
     }
+    settled();
     log(`${count} ${what}s in ${Date.now() - started} ms${invalid > 0 ? `, ${invalid} left out` : ""}`);
     finish(count);
     return invalid > 0 ? EXIT.invalidResponse : EXIT.ok;
@@ -1245,21 +1266,25 @@ async function main(argv) {
   let [command, ...args] = positionals;
 
   if (values.version) {
+    settled();
     out(readVersion());
     return EXIT.ok;
   }
   if (command === "help") {
     const topic = args[0];
     if (topic !== undefined && !COMMANDS.includes(topic)) return usageFail(unknownCommand(topic));
+    settled();
     out(HELP[topic ?? "main"]);
     return EXIT.ok;
   }
   if (values.help) {
     if (command !== undefined && !COMMANDS.includes(command)) return usageFail(unknownCommand(command));
+    settled();
     out(HELP[command ?? "main"]);
     return EXIT.ok;
   }
   if (command === undefined) {
+    settled();
     err(HELP.main);
     return EXIT.usage;
   }
@@ -1305,11 +1330,15 @@ async function main(argv) {
 // remove it; after ten polls Node warns about a possible leak, which is noise on a terminal.
 setMaxListeners(0);
 
-// A reader that goes away (`| head -1`) is not an error of this tool: stop quietly.
+// A reader that goes away (`| head -1`) is not an error of this tool: no trace. Before the
+// command has its result (a watch still going, a list still being walked), the run stops with
+// 141, as a shell's SIGPIPE would, so `set -o pipefail` does not see a success; after it, the
+// output goes nowhere and the run ends with the result's own code.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (e) => {
-    if (e?.code === "EPIPE") process.exit(process.exitCode ?? EXIT.ok);
-    throw e;
+    if (e?.code !== "EPIPE") throw e;
+    if (!resultComplete) process.exit(EXIT.readerGone);
+    gone.add(stream);
   });
 }
 
@@ -1320,6 +1349,7 @@ let helpCommand = null;
 /** The settings of this run, once read: hints name them as they were given. */
 let runConfig = null;
 const code = await main(process.argv.slice(2));
+settled();
 tlsSession?.close();
 // Let stdout/stderr drain (pipes are asynchronous) before leaving with the code.
 process.exitCode = code;

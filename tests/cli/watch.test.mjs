@@ -198,3 +198,39 @@ test("a token that expires during a long watch is replaced by a new login (app i
   assert.equal(bare.code, EXIT.unauthorized, bare.stderr);
   assert.match(bare.stderr, /^error: unauthorized\b/m);
 });
+
+/** Runs the CLI and closes the reading end of stderr (and stdout) after its first chunk, as `2>&1 | head -1` does. */
+async function readerGoesAway(args, env, which = "stderr") {
+  const { child, done } = spawnCli(ctx.cli, args, { env });
+  const stream = child[which];
+  await new Promise((resolve) => stream.once("data", resolve));
+  child.stdout.destroy();
+  child.stderr.destroy();
+  const r = await Promise.race([done, new Promise((resolve) => setTimeout(() => resolve(null), 20_000))]);
+  if (r === null) child.kill("SIGKILL");
+  assert.ok(r !== null, "still running 20 s after its reader went away");
+  return r;
+}
+
+test("watch | head -1: the reader goes away before the task ended: exit 141, not 0", async () => {
+  ctx.sim.restartTask("demo-progress-success", { progressMs: 1500 });
+  // One progress line per change on stderr: the next one after the first finds no reader.
+  const r = await readerGoesAway(["watch", "demo-progress-success", ...FAST], ctx.env());
+  assert.equal(r.code, 141);
+  assert.equal(r.signal, null);
+});
+
+test("devices --json | head -1: the reader goes away during the walk: exit 141", async () => {
+  // 256 devices, 3 pages: the first page's lines are written while the walk goes on.
+  const r = await readerGoesAway(["devices", "fw-256-devices", "--json"], ctx.env(), "stdout");
+  assert.equal(r.code, 141);
+});
+
+test("a reader that goes away once the result is complete keeps the result's code", async () => {
+  // The task has ended (failed): the summary is the result; exit 1 whether or not it was read.
+  const { child, done } = spawnCli(ctx.cli, ["watch", "fw-256-devices", "--verbose"], { env: ctx.env() });
+  child.stdout.destroy();
+  await new Promise((resolve) => child.stderr.once("data", resolve));
+  const r = await done;
+  assert.equal(r.code, EXIT.taskEnded, r.stderr);
+});
