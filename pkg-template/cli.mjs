@@ -162,7 +162,8 @@ stdout in the order given; failures go to stderr (kind, HTTP status, platform co
 and the other ids are still printed.
 
 Options:
-  --timeout DURATION  deadline of each query: 30s (default), 1500ms, 2m; a bare number is seconds
+  --timeout DURATION  deadline of the login and of each query: 30s (default), 1500ms, 2m;
+                      a bare number is seconds
 
 ${COMMON_HELP}
 
@@ -176,8 +177,9 @@ otherwise (on stderr). Then prints the final task to stdout (a summary, or with 
 task as one line of JSON) and exits 0 on success, 1 on failed or stop.
 
 Options:
-  --timeout DURATION  give up (exit 6) when the task has not ended after this long:
-                      10m, 90s, 1h; a bare number is seconds (default: wait as long as it takes)
+  --timeout DURATION  give up (exit 6) when the task has not ended after this long, the
+                      login included: 10m, 90s, 1h; a bare number is seconds (default: wait
+                      as long as it takes)
 
 ${COMMON_HELP}
 
@@ -198,7 +200,7 @@ Filters (all optional; only the ones given are sent):
   --manufacturer M      tasks for this manufacturer
 
 Options:
-  --timeout DURATION  deadline of each page's query: 30s (default), 1500ms, 2m
+  --timeout DURATION  deadline of the login and of each page's query: 30s (default), 1500ms, 2m
 
 Tasks the platform sent in a shape that breaks its documented format are named on stderr
 (their place in the page, their id, what is wrong); the others are printed, and the exit
@@ -219,7 +221,7 @@ Options:
   --status STATUS     only devices in this status: wait, processing, failed, success, stop
                       or timeout (the platform's "fail" is "failed" here, as everywhere)
   --json | --csv      machine-readable output instead of the table
-  --timeout DURATION  deadline of each page's query: 30s (default), 1500ms, 2m
+  --timeout DURATION  deadline of the login and of each page's query: 30s (default), 1500ms, 2m
 
 Devices the platform sent in a broken shape are named on stderr (exit code 7).
 

@@ -162,9 +162,11 @@ test("--help for the tool and for every command documents options, environment a
     assert.doesNotMatch(r.stdout, /\x1b\[/);
   }
   const get = await ctx.run(["get", "--help"]);
-  assert.match(get.stdout, /--timeout DURATION\s+deadline of each query/);
+  assert.match(get.stdout, /--timeout DURATION\s+deadline of the login and of each query/);
   const watch = await ctx.run(["watch", "--help"]);
-  assert.match(watch.stdout, /--timeout DURATION\s+give up/);
+  assert.match(watch.stdout, /--timeout DURATION\s+give up \(exit 6\) when the task has not ended after this long, the\s+login included/);
+  const list = await ctx.run(["list", "--help"]);
+  assert.match(list.stdout, /--timeout DURATION\s+deadline of the login and of each page's query/);
 });
 
 test("the first line is the node shebang", () => {
