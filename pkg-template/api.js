@@ -84,21 +84,65 @@ function abortSignalOf(value) {
 /** Node's longest timer (ms); a longer one would fire at once. */
 const MAX_TIMER_MS = 2147483647;
 
+/** `signal.reason`, read without throwing. */
+function reasonOf(signal) {
+  try {
+    return signal.reason;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Runs `run()` (a caller's callback, sync or async) until it settles, `signal` aborts or
- * `ms` pass: `{ state: "ok", value }`, `{ state: "error", error }`, `{ state: "aborted" }` or
- * `{ state: "timeout" }`. What the callback does after an abort or a timeout is ignored.
+ * A real AbortSignal that aborts, with the same reason, when any of `signals` does (a client's
+ * and a call's). What reads as no signal is skipped; accessors that throw are caught. `release()`
+ * removes the listeners it added (the client's signal outlives its calls).
+ */
+function linkedSignal(signals) {
+  const controller = new AbortController();
+  const undo = [];
+  for (const signal of signals.map(abortSignalOf)) {
+    if (signal === undefined || controller.signal.aborted) continue;
+    try {
+      if (signal.aborted) {
+        controller.abort(reasonOf(signal));
+        continue;
+      }
+      const onAbort = () => controller.abort(reasonOf(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      undo.push(() => signal.removeEventListener("abort", onAbort));
+    } catch {
+      // Its accessors threw: the core's own reading decides about it.
+    }
+  }
+  const release = () => {
+    for (const remove of undo.splice(0)) {
+      try {
+        remove();
+      } catch {
+        // As above.
+      }
+    }
+  };
+  return { signal: controller.signal, release };
+}
+
+/**
+ * Runs `run()` (a caller's callback, sync or async) until it settles, `signal` (a real
+ * AbortSignal: see linkedSignal) aborts or `ms` pass: `{ state: "ok", value }`,
+ * `{ state: "error", error }`, `{ state: "aborted" }` or `{ state: "timeout" }`. What the
+ * callback does after an abort or a timeout is ignored.
  */
 function settleWithin(run, signal, ms) {
   return new Promise((resolve) => {
     let timer = null;
     const done = (outcome) => {
-      if (timer !== null) clearTimeout(timer);
-      signal?.removeEventListener?.("abort", onAbort);
       resolve(outcome);
+      if (timer !== null) clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
     };
     const onAbort = () => done({ state: "aborted" });
-    signal?.addEventListener?.("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
     if (Number.isFinite(ms)) timer = setTimeout(() => done({ state: "timeout" }), Math.max(0, Math.min(ms, MAX_TIMER_MS)));
     Promise.resolve()
       .then(run)
@@ -334,7 +378,7 @@ export function createApi(load) {
     async #token(forceRefresh, secrets, signal, leftMs) {
       const c = this.#config;
       if (typeof c.getAccessToken !== "function") return c.accessToken;
-      if (signal?.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent", { cause: signal.reason });
+      if (signal.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent", { cause: signal.reason });
       const got = await settleWithin(() => Reflect.apply(c.getAccessToken, this.#source, [{ forceRefresh }]), signal, leftMs);
       if (got.state === "aborted") throw await fail("aborted", "the caller's signal fired while getAccessToken ran; nothing was sent", { cause: signal.reason });
       if (got.state === "timeout") throw await fail("timeout", "getAccessToken gave no token within the call's timeoutMs; nothing was sent");
@@ -363,6 +407,19 @@ export function createApi(load) {
       const own = ownOptions(options);
       await this.#refuseBound(own);
       const merged = this.#options(own);
+      // The client's signal and the call's both cancel it: given both, the call carries one
+      // signal linked to the two. The JS's own waits (getAccessToken) always use a real one.
+      const link = linkedSignal([this.#config.signal, own?.signal]);
+      if (abortSignalOf(this.#config.signal) && abortSignalOf(own?.signal)) merged.signal = link.signal;
+      try {
+        return await this.#callWithToken(call, merged, link.signal);
+      } finally {
+        link.release();
+      }
+    }
+
+    /** #withToken's work: `signal` is the real AbortSignal linked to the call's signals. */
+    async #callWithToken(call, merged, signal) {
       const started = Date.now();
       const total = merged.timeoutMs === undefined ? 30000 : merged.timeoutMs;
       const timed = typeof total === "number" && Number.isFinite(total) && total > 0;
@@ -375,7 +432,6 @@ export function createApi(load) {
         return { ...merged, timeoutMs: ms };
       };
       const secrets = [this.#config.appKey, this.#config.accessToken];
-      const signal = abortSignalOf(merged.signal);
       const first = await this.#token(false, secrets, signal, left());
       const firstOptions = await rest(0, `timeoutMs (${total} ms) passed while getAccessToken ran; nothing was sent`);
       try {
@@ -402,8 +458,9 @@ export function createApi(load) {
 
     /** Many tasks at once, in input order, sharing the client's rate limit. */
     async queryUpgradeTasks(operationIds, options) {
-      await this.#refuseBound(ownOptions(options));
-      return batch((id) => this.queryUpgradeTask(id, options), operationIds, options);
+      const own = ownOptions(options); // once, for every id: the caller's getters run once
+      await this.#refuseBound(own);
+      return batch((id) => this.queryUpgradeTask(id, own), operationIds, own);
     }
 
     /** One page of the task list (see the function of the same name). */
@@ -426,7 +483,8 @@ export function createApi(load) {
 
     /** Every subtask (one per device) of a task, page by page; `options.status` filters them. */
     listUpgradeSubTasks(operationId, options) {
-      return walk(options, options, "options", SUB_TASK_FILTER_KEYS, (pageOptions) => this.queryUpgradeSubTasks(operationId, pageOptions), LIST_OF_SUB_TASKS);
+      const own = ownOptions(options); // the filter and the options are one object: its getters run once
+      return walk(own, own, "options", SUB_TASK_FILTER_KEYS, (pageOptions) => this.queryUpgradeSubTasks(operationId, pageOptions), LIST_OF_SUB_TASKS);
     }
   }
 

@@ -296,7 +296,7 @@ export interface WalkOptions extends ClientCallOptions {
   signal?: AbortSignal;
   /** Called with each invalid item of each page (the walk yields only valid ones); what it throws is reported asynchronously, the walk goes on. */
   onInvalid?: (item: InvalidItem, context: { pageNo: number }) => void;
-  /** Items per page, 1–100 (default 100); a page over the 4 MiB answer limit is asked for again in smaller pages. The walk always starts at page 0. */
+  /** Items per page, 1–100 (default 100); a page over the 4 MiB answer limit is asked for again in smaller pages over the same items. The walk always starts at page 0. */
   pageSize?: number;
 }
 

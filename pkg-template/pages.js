@@ -10,8 +10,8 @@
 // - the caller's signal cancels it, and leaving a `for await` loop early asks for no further
 //   page;
 // - a page too large to read (over the 4 MiB every answer may hold: a hundred very large tasks)
-//   is asked for again in smaller pages covering the same items (100 → 50 → 25 → 5 → 1), and
-//   the walk goes on at that size;
+//   is asked for again in smaller pages covering the same items (100 → 50 → 25 → 5 → 1), until
+//   those have covered it: then whole pages again;
 // - what `onInvalid` throws is reported like an event listener's error, and the walk goes on.
 
 /** The platform's largest page (and the walkers' page size). */
@@ -62,20 +62,26 @@ export function walkPages(source, options = {}) {
 
   async function* pages() {
     let seen = 0;
-    let pageSize = options.pageSize ?? WALK_PAGE_SIZE;
-    for (let pageNo = 0; pageNo <= MAX_PAGE_NO; pageNo += 1) {
+    const size = options.pageSize ?? WALK_PAGE_SIZE;
+    // The walk by item: `start` is the first item of the next page. A page too large to read
+    // is asked for again in smaller pages from the same item; at the next multiple of the
+    // walk's page size the walk asks for whole pages again.
+    let start = 0;
+    let pageSize = size;
+    for (;;) {
       if (signal?.aborted) throw await source.abortedError();
+      if (Number.isInteger(size) && start % size === 0) pageSize = size;
       let page;
       for (;;) {
+        const pageNo = start / pageSize;
         try {
+          if (pageNo > MAX_PAGE_NO) return;
           page = await source.fetchPage(pageNo, pageSize, signal);
           break;
         } catch (error) {
           const smaller = Number.isInteger(pageSize) ? smallerPageSize(pageSize) : 0;
           if (!tooLarge(error) || smaller === 0) throw error;
-          pageNo *= pageSize / smaller; // the same first item, in pages of the smaller size
-          pageSize = smaller;
-          if (pageNo > MAX_PAGE_NO) throw error;
+          pageSize = smaller; // divides the page size before it, so `start` is a whole page of it
         }
       }
       const count = source.itemsOf(page).length + page.invalid.length;
@@ -83,6 +89,7 @@ export function walkPages(source, options = {}) {
       seen += count;
       yield page;
       if (seen >= page.totalCount) return;
+      start += pageSize;
     }
   }
 

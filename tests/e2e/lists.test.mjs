@@ -499,7 +499,7 @@ describe("walkers against a stand-in whose totals lie", () => {
     }
   });
 
-  test("a page over the 4 MiB answer limit is asked for again in smaller pages over the same items; the walk goes on at that size", async () => {
+  test("a page over the 4 MiB answer limit is asked for again in smaller pages over the same items, then whole pages again", async () => {
     // Valid tasks of 256 device groups of 256 characters (about 67 KB each): a page of 100 is
     // about 6.7 MB, one of 50 about 3.4 MB.
     const groups = Array.from({ length: 256 }, (_, i) => `group-${i}-`.padEnd(256, "abcdefghijklmnopqrstuvwxyz"));
@@ -516,7 +516,9 @@ describe("walkers against a stand-in whose totals lie", () => {
       for await (const t of c.listUpgradeTasks()) ids.push(t.operationId);
       assert.deepEqual(ids, tasks.map((t) => t.operationId), "every task once, in order");
       const asked = server.requests.map((r) => { const u = new URL(r.url, "http://x"); return `${u.searchParams.get("pageNo")}/${u.searchParams.get("pageSize")}`; });
-      assert.deepEqual(asked, ["0/100", "0/50", "1/50", "2/50"], "before the fix the walk rejected on the first page (invalid_response)");
+      // Before the fix the walk rejected on the first page (invalid_response). Once the pages of
+      // 50 have covered the first 100 items, it asks for pages of 100 again.
+      assert.deepEqual(asked, ["0/100", "0/50", "1/50", "1/100"]);
       // A walk of a smaller pageSize asks for that; pageNo is the walk's own.
       server.requests.length = 0;
       let n = 0;

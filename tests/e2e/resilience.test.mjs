@@ -609,6 +609,54 @@ describe("a client's token source and options, as a review tried them", () => {
     assert.equal(server.requests.length, before + 1, "nothing sent for the aborted call");
   });
 
+  test("with getAccessToken, a duck-typed signal whose accessors throw still gives an answer or an UpgradeTaskError (never a raw Error, never a hang)", async () => {
+    const client = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: "k", getAccessToken: () => "tok" });
+    const duck = (more) => ({ aborted: false, addEventListener() {}, removeEventListener() {}, ...more });
+    const signals = {
+      "addEventListener throws": duck({ addEventListener() { throw new Error("add boom"); } }),
+      "removeEventListener throws": duck({ removeEventListener() { throw new Error("remove boom"); } }),
+      "aborted throws on its second read": (() => { let reads = 0; return { get aborted() { reads += 1; if (reads > 1) throw new Error("aborted boom"); return false; }, addEventListener() {}, removeEventListener() {} }; })(),
+    };
+    for (const [what, signal] of Object.entries(signals)) {
+      const outcome = await settledWithin(client.queryUpgradeTask("op-1", { signal }));
+      // Before the fix: a raw Error for two of these, and a call that never settled for one.
+      assert.ok(outcome === "still pending" ? false : outcome.status === "success" || outcome instanceof UpgradeTaskError, `${what}: ${outcome}`);
+    }
+  });
+
+  test("a client's signal and a call's own both cancel the call", async () => {
+    const clientStop = new AbortController();
+    const client = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: "k", accessToken: "tok", signal: clientStop.signal });
+    assert.equal((await client.queryUpgradeTask("op-1", { signal: new AbortController().signal })).status, "success");
+    clientStop.abort(new Error("the client is shut down"));
+    const before = server.requests.length;
+    // Before the fix the call's own signal replaced the client's, and the call was sent.
+    const e = await rejection(client.queryUpgradeTask("op-1", { signal: new AbortController().signal }), { token: "tok", appKey: "" });
+    assert.equal(e.kind, "aborted");
+    assert.equal(e.cause?.message, "the client is shut down");
+    const callStop = new AbortController();
+    callStop.abort(new Error("this call only"));
+    const other = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: "k", accessToken: "tok", signal: new AbortController().signal });
+    assert.equal((await rejection(other.queryUpgradeTask("op-1", { signal: callStop.signal }), { token: "tok", appKey: "" })).cause?.message, "this call only");
+    assert.equal(server.requests.length, before, "nothing sent");
+  });
+
+  test("a client's batch and subtask walk read each of the caller's getters once", async () => {
+    const client = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: "k", accessToken: "tok", rateLimit: false });
+    let reads = 0;
+    const counted = { get timeoutMs() { reads += 1; return 5000; } };
+    await client.queryUpgradeTasks(["op-1", "op-2", "op-3"], counted);
+    assert.equal(reads, 1, "before the fix 5 reads for 3 ids");
+    reads = 0;
+    answer = (_req, res) => json(res, 200, { data: [], totalCount: 0 });
+    try {
+      for await (const _ of client.listUpgradeSubTasks("op-1", counted));
+    } finally {
+      answer = null;
+    }
+    assert.equal(reads, 1, "before the fix 2 reads (the filter and the options are one object)");
+  });
+
   test("after the client's refresh-once, the error holds neither the refused token nor the new one", async () => {
     const tokens = ["first-token-AAA-111", "second-token-BBB-222"];
     answer = (req, res) => json(res, 401, { error_code: "1010005", error_desc: `Invalid access token ${req.headers.authorization.slice(7)} (earlier: ${tokens[0]})` });
