@@ -234,6 +234,10 @@ export function createGateway(config) {
           const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
           throw new GatewayAnswer(429, THROTTLED, `Too many requests for the platform's rate (${o.rate.calls} per ${o.rate.perMs} ms); retry after ${seconds} s.`, { "retry-after": String(seconds) });
         }
+        if (err instanceof ConsolesGone) {
+          metrics.abandoned.inc(); // once per call (however many consoles had waited for it)
+          log.info({ event: "abandoned", route, attempt }, attempt === 1 ? "every console waiting for this answer left before its call had a rate slot: not sent" : "every console waiting for this answer left before the call's retry (after a new login) had a rate slot: not sent again");
+        }
         throw err;
       }
       try {
@@ -480,10 +484,9 @@ export function createGateway(config) {
         return sendError(res, 503, ...CLOSING);
       }
       if (err instanceof GatewayAnswer) return sendError(res, err.status, err.code, err.message, err.headers);
-      if (err instanceof ConsolesGone) {
-        metrics.abandoned.inc();
-        return log.info({ reqId: ctx.id, event: "abandoned", route: ctx.route }, "every console waiting for this answer left before its call had a rate slot: none spent");
-      }
+      // This console left (the call was counted and logged where its wait ended); one still
+      // connected here (answerFor gave up asking again) is told to retry.
+      if (err instanceof ConsolesGone) return sendError(res, 503, "GW.RETRY", "The call for this answer was abandoned by the consoles waiting for it; retry.", { "retry-after": "1" });
       log.error({ reqId: ctx.id, err: scrub(err?.stack ?? err) }, "unexpected failure");
       sendError(res, 500, "GW.INTERNAL", "The gateway failed unexpectedly; see its log.");
     }

@@ -47,13 +47,13 @@ export function matchRoute(path, query) {
 }
 
 /**
- * Whether a path is the gateway's to answer: its own /healthz and /metrics, or under the
- * northbound task routes (forwarded, or refused by the gateway). As middleware, every other
- * request goes on to the app untouched.
+ * Whether a path is the gateway's to answer: its own /healthz and /metrics, a forwarded task
+ * route, or one of a task route's shape whose id it refuses. As middleware, every other request
+ * (`…/operations/a/b/c` too) goes on to the app untouched.
  * @param {string} path the raw path (no query)
  */
 export function gatewayPath(path) {
-  return path === "/healthz" || path === "/metrics" || path === NORTHBOUND || path.startsWith(`${NORTHBOUND}/`);
+  return path === "/healthz" || path === "/metrics" || matchRoute(path, "") !== null || refusedIdRoute(path) !== null;
 }
 
 /** A path of the task or subtasks route's shape: the route and its raw (still encoded) id segment; null otherwise. */

@@ -268,7 +268,9 @@ describe("consoles that leave while their call waits for the rate", () => {
     try {
       assert.equal((await gw.get("first")).status, 200); // the one slot is in the window for 60 s
       let cut;
-      leaving(gw.url, "gone", new Promise((r) => (cut = r)));
+      const gone = new Promise((r) => (cut = r));
+      leaving(gw.url, "gone", gone);
+      leaving(gw.url, "gone", gone); // two consoles on one (coalesced) call: it is one call abandoned
       await depth(1);
       const shared = gw.get("shared"); // queued behind "gone"; one console stays, one leaves
       let cutShared;
@@ -283,7 +285,7 @@ describe("consoles that leave while their call waits for the rate", () => {
       clock.advance(60_001);
       assert.equal((await behind).status, 200);
       assert.deepEqual(platform.gets.map((g) => g.id), ["first", "shared", "behind"]);
-      assert.match((await raw(gw.url, "/metrics", { key: null })).text, /^iot_gateway_abandoned_total 1$/m);
+      assert.match((await raw(gw.url, "/metrics", { key: null })).text, /^iot_gateway_abandoned_total 1$/m, "one call, not one per console");
       assert.ok(gw.logs.lines.some((l) => l.event === "abandoned"), "the abandoned call is logged");
     } finally {
       await gw.close();
@@ -502,6 +504,10 @@ describe("as middleware", () => {
       assert.equal(bigHeaders.status, 200, bigHeaders.text);
       assert.equal((await raw(url, `/api${TASK_PATH}/x?q=${"x".repeat(3000)}`)).status, 414, "its own routes keep the limit");
       assert.equal((await raw(url, `/api${TASK_PATH}/x`, { headers: { cookie: `session=${"y".repeat(9000)}` } })).status, 431);
+      // A path under the task routes that is none of them is the app's too.
+      const appsOwn = await raw(url, `/api${TASK_PATH}/a/b/c`, { key: null, headers: { cookie: `session=${"y".repeat(9000)}` } });
+      assert.equal(appsOwn.status, 404, appsOwn.text);
+      assert.doesNotMatch(appsOwn.text, /GW\./, "the app's own 404, not the gateway's 431");
       // The gateway's own answers keep them.
       const task = await raw(url, `/api${TASK_PATH}/x`, { headers: { origin: ORIGIN } });
       assert.equal(task.status, 200);
