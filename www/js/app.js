@@ -158,7 +158,8 @@ function cancelQuery() {
 
 ui.cancelButton.addEventListener("click", cancelQuery);
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && current?.kind === "query") {
+  // Not an Escape that closes an open list (a <select>): that one is the list's.
+  if (event.key === "Escape" && current?.kind === "query" && !(event.target instanceof HTMLSelectElement)) {
     event.preventDefault();
     cancelQuery();
   }

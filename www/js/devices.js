@@ -191,7 +191,7 @@ export class DevicesView {
       return;
     }
     this.pending = false;
-    this.refresh().finally(() => this.#schedule());
+    this.refresh();
   }
 
   /** No rows: a message instead, the pager disabled. */
@@ -265,6 +265,9 @@ export class DevicesView {
       if (this.controller === controller) {
         this.controller = null;
         delete this.container.dataset.loading;
+        // Whoever started it (a watch's turn, a page turn, the filter): a change the watch saw
+        // meanwhile is loaded next, not left until the one after.
+        this.#schedule();
       }
     }
   }
