@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, test } from "node:test";
+import { ALMOST_DONE } from "../done-cases.mjs";
 import { connect, openConnected, openConsole, query, screenshot, startStack, withPage } from "./helpers.mjs";
 
 let stack;
@@ -143,17 +144,12 @@ test("finding 7: the error cards say what to do in the console's words, the pack
   });
 });
 
-/** A task of 1000 devices, processing, `k` steps along (platform JSON). */
+/** A task of 1000 devices, processing, `k` steps along (platform JSON; done-cases' task, grown). */
 const big = (k) => ({
+  ...ALMOST_DONE,
   operationId: "big-1000",
-  createTime: "20240306T080000Z",
-  startTime: "20240306T080005Z",
-  operateType: "firmware_upgrade",
-  targets: { deviceGroups: ["fleet-1000"], deviceType: "WaterMeter", model: "WM-300", manufacturerName: "Acme Metering", devices: [] },
-  policy: { executeType: "now", retryType: false },
-  status: "processing",
+  targets: { ...ALMOST_DONE.targets, deviceGroups: ["fleet-1000"] },
   staResult: { total: 1000, wait: 990 - 20 * k, processing: 10, success: 20 * k, fail: 0, stop: 0, timeout: 0 },
-  extendPara: { fileVersion: "V3.0.0" },
 });
 
 test("finding 3: watching a task of 1000 devices whose counts keep changing asks for a bounded number of subtask pages; the polls go on", { timeout: 40000 }, async () => {
