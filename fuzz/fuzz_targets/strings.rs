@@ -8,7 +8,8 @@
 //! - `parse_timestamp`: what passes prints as `YYYY-MM-DDTHH:MM:SSZ` and reads back the same,
 //!   and every RFC 3339 text chrono reads (leap seconds aside) gives chrono's instant;
 //! - `parse_retry_after` (a header the server controls): a wait is finite and never negative,
-//!   delta-seconds give exactly that many seconds, and an IMF-fixdate gives chrono's instant.
+//!   delta-seconds give exactly that many seconds (more than a `u64` holds: `u64::MAX` of
+//!   them, a wait any cap makes maxDelayMs), and an IMF-fixdate gives chrono's instant.
 #![no_main]
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -155,7 +156,11 @@ fn check_retry_after(text: &str) {
     assert!(wait.is_finite() && wait >= 0.0, "{text:?} → {wait}");
     let trimmed = text.trim();
     if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
-        let seconds: f64 = trimmed.parse().unwrap_or(f64::NAN);
+        #[allow(clippy::cast_precision_loss)]
+        let seconds: f64 = match trimmed.parse::<u64>() {
+            Ok(_) => trimmed.parse().unwrap_or(f64::NAN),
+            Err(_) => u64::MAX as f64,
+        };
         assert!(
             (wait - seconds * 1000.0).abs() <= seconds * 1e-12 * 1000.0,
             "{text:?} → {wait}"
