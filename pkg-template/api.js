@@ -153,7 +153,11 @@ function settleWithin(run, signal, ms) {
   });
 }
 
-/** `text` with every occurrence of `secret` replaced as the core replaces secrets. */
+/**
+ * `text` with every occurrence of `secret` replaced by the core's marker. Wherever it occurs,
+ * also inside a word: stricter than the core for a secret under 8 characters (it replaces
+ * those only as whole words), which is the safe side for a token.
+ */
 const withoutSecret = (text, secret) => (typeof text === "string" ? text.split(secret).join("[redacted]") : text);
 
 /**
@@ -409,8 +413,12 @@ export function createApi(load) {
       const merged = this.#options(own);
       // The client's signal and the call's both cancel it: given both, the call carries one
       // signal linked to the two. The JS's own waits (getAccessToken) always use a real one.
+      // With neither need (a fixed token, at most one signal), no link is made: the call's
+      // options go to the core as they are.
+      const both = abortSignalOf(this.#config.signal) !== undefined && abortSignalOf(own?.signal) !== undefined;
+      if (!both && typeof this.#config.getAccessToken !== "function") return this.#callWithToken(call, merged, null);
       const link = linkedSignal([this.#config.signal, own?.signal]);
-      if (abortSignalOf(this.#config.signal) && abortSignalOf(own?.signal)) merged.signal = link.signal;
+      if (both) merged.signal = link.signal;
       try {
         return await this.#callWithToken(call, merged, link.signal);
       } finally {
@@ -418,7 +426,7 @@ export function createApi(load) {
       }
     }
 
-    /** #withToken's work: `signal` is the real AbortSignal linked to the call's signals. */
+    /** #withToken's work: `signal` is the real AbortSignal linked to the call's signals (null with a fixed token: #token does not wait). */
     async #callWithToken(call, merged, signal) {
       const started = Date.now();
       const total = merged.timeoutMs === undefined ? 30000 : merged.timeoutMs;
