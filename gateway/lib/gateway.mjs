@@ -167,11 +167,13 @@ export function createGateway(config) {
    * replica: a pause another replica set is taken as this replica's own.
    */
   async function relogin() {
-    const sharedPause = await store.loginPause?.get().catch(() => null);
-    if (sharedPause && !(loginFailure !== null && now() < loginFailure.until)) {
-      loginFailure = { why: sharedPause.why, until: now() + sharedPause.leftMs, delayMs: sharedPause.delayMs };
+    const paused = () => loginFailure !== null && now() < loginFailure.until;
+    if (!paused()) {
+      // Paused here already: no need to ask the store.
+      const shared = await store.loginPause?.get().catch(() => null);
+      if (shared) loginFailure = { why: shared.why, until: now() + shared.leftMs, delayMs: shared.delayMs };
     }
-    if (loginFailure !== null && now() < loginFailure.until) throw loginAnswer(loginFailure.why);
+    if (paused()) throw loginAnswer(loginFailure.why);
     try {
       const session = record(await upstream.login(), "login");
       if (loginFailure !== null) await store.loginPause?.clear().catch(() => {});

@@ -53,7 +53,9 @@ export function matchRoute(path, query) {
  * @param {string} path the raw path (no query)
  */
 export function gatewayPath(path) {
-  return path === "/healthz" || path === "/metrics" || matchRoute(path, "") !== null || refusedIdRoute(path) !== null;
+  // A task route's shape with an id segment is either forwarded (matchRoute) or refused
+  // (refusedIdRoute): no need to decode the id here as well.
+  return path === "/healthz" || path === "/metrics" || path === NORTHBOUND || (taskRouteShape(path)?.rawId ?? "") !== "";
 }
 
 /** A path of the task or subtasks route's shape: the route and its raw (still encoded) id segment; null otherwise. */
