@@ -32,6 +32,9 @@ export const WATCH_REFRESH_MS = 10000;
 /** The package's walker asks for this many subtasks a page: a task this small is one request to walk. */
 const WALK_PAGE = 100;
 
+/** The filter's "All" option: the device count, and whether the rows come failed first. */
+const allLabel = (total, failedFirst) => `All (${count(total)})${failedFirst ? ", failed first" : ""}`;
+
 const fingerprintOf = (task) => `${task.operationId} ${task.status} ${JSON.stringify(task.staResult)}`;
 
 /**
@@ -208,7 +211,7 @@ export class DevicesView {
   #options(sta) {
     // As the rows on screen are (sorted ones stay so until the next refresh), else as "All" would load.
     const failedFirst = this.sorted !== null || (sta.total <= SORT_LIMIT && (!this.following || sta.total <= WALK_PAGE));
-    const options = [h("option", { value: "", text: `All (${count(sta.total)})${failedFirst ? ", failed first" : ""}` })];
+    const options = [h("option", { value: "", text: allLabel(sta.total, failedFirst) })];
     for (const status of DEVICE_ORDER) {
       const n = sta[COUNT_KEY[status]];
       options.push(h("option", { value: status, "data-count": String(n), text: `${DEVICE_LABELS[status]} (${count(n)})` }));
@@ -304,7 +307,7 @@ export class DevicesView {
       : `${count(total)} ${what}${this.filter === "" ? why : ""}.`;
     this.note.textContent = this.staleText ? `${this.staleText} ${this.baseNote}` : this.baseNote;
     // "All" says how the rows on screen are ordered.
-    if (this.filter === "") this.select.options[0].textContent = `All (${count(this.task.staResult.total)})${this.sorted ? ", failed first" : ""}`;
+    if (this.filter === "") this.select.options[0].textContent = allLabel(this.task.staResult.total, this.sorted !== null);
     this.container.dataset.rows = String(rows.length);
   }
 }
