@@ -294,9 +294,19 @@ test("a wrong console key is shown as unauthorized (401 / 1010005 from the gatew
     // The note under the key field says the key was refused (it said "Using this console key").
     assert.equal(await page.getAttribute("#session", "data-state"), "error");
     assert.match(await page.textContent("#session"), /^This key was refused \(unauthorized\): paste the console key/);
+    // One card says it (the query's): the task list, refused for the same key, says so in its note.
+    await page.waitForFunction(() => document.getElementById("picker-note").textContent.includes("refused"));
+    assert.equal(await page.locator(".error-card").count(), 1, "one error card for one refused key");
+    assert.equal(await page.isHidden("#list-error"), true);
+    assert.match(await page.textContent("#picker-note"), /^The gateway refused this console key, so the task list is not shown; it loads once the key is accepted\.$/);
+    assert.equal(await page.isDisabled("#list-next"), true);
     const everything = await page.evaluate(() => document.body.innerText + document.documentElement.outerHTML);
     assert.ok(!everything.includes(fake));
     assert.ok(!seen.console.some((l) => l.includes(fake)));
+    // The right key lists the platform's tasks again.
+    await page.fill("#console-key", stack.consoleKey);
+    await page.waitForFunction(() => document.getElementById("picker-note").textContent.includes("on the platform"));
+    assert.equal(await page.isDisabled("#picker"), false);
   });
 });
 

@@ -217,6 +217,8 @@ let pickerController = null;
 let listPageNo = 0;
 /** How many pages the platform's list had at its last answer (null: none yet, or another filter). */
 let listPages = null;
+/** The last page asked for was refused for the console key: an accepted query lists again. */
+let listRefused = false;
 
 /** A failed page of the task list: its typed error and a Retry of the same page. */
 function showListError(err) {
@@ -257,9 +259,19 @@ async function loadPicker({ refocus = false } = {}) {
     } catch (err) {
       if (controller.signal.aborted) return;
       noteKeyOutcome(err);
-      showListError(err);
       replaceChildren(ui.picker, h("option", { value: "", text: "This page of the list did not load" }));
       ui.picker.disabled = true;
+      if (err?.kind === "unauthorized") {
+        // The key's note says it was refused, and a new key reloads the list: no second card.
+        hideListError();
+        listRefused = true;
+        ui.pickerNote.textContent = "The gateway refused this console key, so the task list is not shown; it loads once the key is accepted.";
+        ui.listPage.textContent = "";
+        ui.listPrev.disabled = true;
+        ui.listNext.disabled = true;
+        return;
+      }
+      showListError(err);
       ui.pickerNote.textContent = "The task list could not be loaded (see below: Retry); meanwhile, type an operation id.";
       // The page number and the pager stay: Retry asks for the same page, Previous/Next for others.
       ui.listPage.textContent = listPages === null ? `Page ${listPageNo + 1}` : `Page ${listPageNo + 1} of ${listPages}`;
@@ -280,6 +292,7 @@ async function loadPicker({ refocus = false } = {}) {
     note = tasks.length ? `${tasks.length} demo tasks from the simulator.` : "Enter the console key to list the platform's tasks, or type an operation id.";
   }
   if (controller.signal.aborted) return;
+  listRefused = false;
   const hadFocus = refocus && ui.listError.contains(document.activeElement);
   hideListError();
   const options = [h("option", { value: "", text: tasks.length ? "Choose a task…" : "No tasks to choose from" })];
@@ -352,6 +365,7 @@ ui.queryForm.addEventListener("submit", async (event) => {
     if (!finish(gen)) return;
     clearError();
     view.update(task, { fetchedAt: Date.now() });
+    if (listRefused) loadPicker(); // the same key is accepted now (the gateway's keys changed)
     if (hasDevices()) devices.show(task); // a new Query always loads the rows again
     announce(`Loaded ${task.operationId}: ${describe(task)}.`);
   } catch (err) {
