@@ -173,7 +173,7 @@ ${EXIT_HELP}`,
 
 Polls the task until it is "success", "failed" or "stop" (quickly while it changes, backing
 off while it does not), showing a live progress bar on a terminal or one line per change
-otherwise (on stderr). Then prints the final task to stdout (a summary, or with --json the
+otherwise, TERM=dumb too (on stderr). Then prints the final task to stdout (a summary, or with --json the
 task as one line of JSON) and exits 0 on success, 1 on failed or stop.
 
 Options:
@@ -812,7 +812,8 @@ async function getTasks(api, ids, values, cfg, log, timeoutMs, interrupt) {
 /** The live progress display of `watch`, on stderr. */
 function progressDisplay(id, verbose) {
   const stream = process.stderr;
-  const tty = stream.isTTY === true;
+  // The bar redraws its line in place: a terminal without cursor control gets plain lines.
+  const tty = stream.isTTY === true && process.env.TERM !== "dumb";
   const paint = painter(stream);
   const started = Date.now();
   let last = null;

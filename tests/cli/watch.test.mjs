@@ -162,6 +162,16 @@ test("NO_COLOR turns colours off on a terminal; the bar stays", async () => {
   assert.match(r.output, /Status\s+failed/);
 });
 
+test("TERM=dumb on a terminal: one plain line per change, no cursor control or bar", async () => {
+  await requireScript();
+  ctx.sim.restartTask("demo-progress-success", { progressMs: 1500 });
+  const r = await runCliOnTty(ctx.cli, ["watch", "demo-progress-success", ...FAST], { env: ctx.env({ TERM: "dumb" }) });
+  assert.equal(r.code, EXIT.ok, r.output);
+  assert.doesNotMatch(r.output, /\x1b/, "no escape sequence (a dumb terminal prints them as text)");
+  assert.doesNotMatch(r.output, /█|░|⠋/, "no bar, no spinner");
+  assert.match(r.output, /^\[\d\d:\d\d:\d\d\] success 24\/24 done \(100%\)/m, "the plain progress lines");
+});
+
 for (const [signal, code, word] of [
   ["SIGINT", 130, "interrupted"],
   ["SIGTERM", 143, "terminated"],
