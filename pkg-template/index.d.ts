@@ -13,41 +13,41 @@ export interface QueryOptions {
   /** The platform's application id, sent as the `app_key` header. */
   appKey: string;
   /** Whole-call deadline in milliseconds (default 30000; values above 2147483647 are clamped). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Cancels the call; it then rejects with kind `"aborted"`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Retries of `throttled`, `server`, `network` and per-attempt `timeout` failures, with
    * full-jitter exponential backoff; a `Retry-After` header is honoured (capped by
    * `maxDelayMs`). On by default; `false` makes exactly one request.
    */
-  retry?: false | RetryOptions;
+  retry?: false | RetryOptions | undefined;
   /** Deadline of one request in ms (default: none); its expiry is retried. */
-  attemptTimeoutMs?: number;
+  attemptTimeoutMs?: number | undefined;
   /**
    * Client-side rate limit shared by every call with the same `baseUrl` and `appKey`: never
    * more than `calls` requests in any `perMs` window; calls queue in order. Off by default
    * for the functions; `{}` means the platform's 100 calls per 60000 ms.
    */
-  rateLimit?: false | RateLimitOptions;
+  rateLimit?: false | RateLimitOptions | undefined;
 }
 
 /** Retry settings. */
 export interface RetryOptions {
   /** Requests at most, the first included (default 3). */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Ceiling of the first backoff in ms (default 100); doubles each retry. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** Longest wait between attempts in ms (default 20000). */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
 }
 
 /** Rate-limit settings. */
 export interface RateLimitOptions {
   /** Requests per window (default 100). */
-  calls?: number;
+  calls?: number | undefined;
   /** The window in ms (default 60000). */
-  perMs?: number;
+  perMs?: number | undefined;
 }
 
 /** Options of {@link waitForUpgradeTask}. */
@@ -56,19 +56,19 @@ export interface WaitOptions extends QueryOptions {
    * First delay between polls, and the delay after each change (default 2000, or `maxDelayMs`
    * when that is smaller). Above `maxDelayMs` it is refused (`invalid_argument`).
    */
-  minDelayMs?: number;
+  minDelayMs?: number | undefined;
   /** Longest delay between polls (default 30000, or `minDelayMs` when that is larger); delays double while nothing changes. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Give up with kind `"timeout"` after this many ms (default: no limit). */
-  maxWaitMs?: number;
+  maxWaitMs?: number | undefined;
   /** Called with the task on the first answer and each time it changes. */
-  onProgress?: (task: UpgradeTask) => void;
+  onProgress?: ((task: UpgradeTask) => void) | undefined;
   /**
    * Called when a poll failed with a retryable error (after that poll's own retries, see
    * `retry`) and the wait goes on: with the error and {@link WaitRetry} (the polls failed in a
    * row, the pause before the next). Not called when the wait rejects.
    */
-  onRetry?: (error: UpgradeTaskError, retry: WaitRetry) => void;
+  onRetry?: ((error: UpgradeTaskError, retry: WaitRetry) => void) | undefined;
 }
 
 /** What {@link WaitOptions.onRetry} is told of a failed poll. */
@@ -82,7 +82,7 @@ export interface WaitRetry {
 /** Options of {@link queryUpgradeTasks}. */
 export interface BatchOptions extends QueryOptions {
   /** Requests in flight at most (default 8). */
-  concurrency?: number;
+  concurrency?: number | undefined;
 }
 
 /** One entry of {@link queryUpgradeTasks}'s answer. */
@@ -105,10 +105,15 @@ export interface LoginOptions {
   /** The application id (also the `app_key` of later calls). */
   appId: string;
   secret: string;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  retry?: false | RetryOptions;
-  attemptTimeoutMs?: number;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  retry?: false | RetryOptions | undefined;
+  attemptTimeoutMs?: number | undefined;
+  /**
+   * Client-side rate limit, off by default: the login counts in the same queue as the task
+   * calls with this `baseUrl` and an `appKey` equal to `appId` (see {@link QueryOptions.rateLimit}).
+   */
+  rateLimit?: false | RateLimitOptions | undefined;
 }
 
 /** Options of {@link refreshToken}. */
@@ -121,12 +126,12 @@ export type ClientConfig = {
   baseUrl: string;
   appKey: string;
   /** Client rate limit; default `{}` (the platform's 100 calls per minute); `false` turns it off. */
-  rateLimit?: false | RateLimitOptions;
-  retry?: false | RetryOptions;
-  timeoutMs?: number;
-  attemptTimeoutMs?: number;
+  rateLimit?: false | RateLimitOptions | undefined;
+  retry?: false | RetryOptions | undefined;
+  timeoutMs?: number | undefined;
+  attemptTimeoutMs?: number | undefined;
   /** Cancels every call of this client (with kind `aborted`), as a call's own `signal` does. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 } & (
   | { accessToken: string; getAccessToken?: never }
   | {
@@ -210,32 +215,32 @@ export interface UpgradeTask {
 /** The task list's filters: only the ones given are sent (checked first: `invalid_argument`). */
 export interface TaskFilter {
   /** Only firmware or only software upgrades. */
-  operationType?: OperateType;
+  operationType?: OperateType | undefined;
   /** Only tasks in this status. */
-  operationStatus?: TaskStatus;
+  operationStatus?: TaskStatus | undefined;
   /** Only tasks for this device type (at most 256 characters). */
-  deviceType?: string;
+  deviceType?: string | undefined;
   /** Only tasks for this device model (at most 256 characters). */
-  model?: string;
+  model?: string | undefined;
   /** Only tasks for this manufacturer (at most 256 characters). */
-  manufacturerName?: string;
+  manufacturerName?: string | undefined;
   /** Only tasks that include this device (listed, or in one of the task's groups). */
-  deviceId?: string;
+  deviceId?: string | undefined;
 }
 
 /** Which page (checked first: `invalid_argument`; the platform answers `page_limit` beyond its limits). */
 export interface Paging {
   /** The page, from 0 (the first page, and the default) to 2147483647. */
-  pageNo?: number;
+  pageNo?: number | undefined;
   /** Items per page, 1–100 (default 10). */
-  pageSize?: number;
+  pageSize?: number | undefined;
 }
 
 /** Options of {@link queryUpgradeTaskList}. */
 export type TaskListOptions = QueryOptions & TaskFilter & Paging;
 
 /** Options of {@link queryUpgradeSubTasks}. */
-export type SubTaskOptions = QueryOptions & { status?: SubTaskStatus } & Paging;
+export type SubTaskOptions = QueryOptions & { status?: SubTaskStatus | undefined } & Paging;
 
 /**
  * A device's status in a task. The platform spells failure `fail`; the package says `failed`
@@ -293,11 +298,11 @@ export interface SubTaskPage {
 /** Options of the walkers ({@link UpgradeTaskClient.listUpgradeTasks}, {@link UpgradeTaskClient.listUpgradeSubTasks}). */
 export interface WalkOptions extends ClientCallOptions {
   /** Cancels the walk: the next step rejects with kind `"aborted"`, and no further page is asked for. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called with each invalid item of each page (the walk yields only valid ones); what it throws is reported asynchronously, the walk goes on. */
-  onInvalid?: (item: InvalidItem, context: { pageNo: number }) => void;
+  onInvalid?: ((item: InvalidItem, context: { pageNo: number }) => void) | undefined;
   /** Items per page, 1–100 (default 100); a page over the 4 MiB answer limit is asked for again in smaller pages over the same items. The walk always starts at page 0. */
-  pageSize?: number;
+  pageSize?: number | undefined;
 }
 
 /**
@@ -412,11 +417,11 @@ export declare class UpgradeTaskClient {
   constructor(config: ClientConfig);
   queryUpgradeTask(operationId: string, options?: ClientCallOptions): Promise<UpgradeTask>;
   waitForUpgradeTask(operationId: string, options?: ClientCallOptions & Omit<WaitOptions, keyof QueryOptions>): Promise<UpgradeTask>;
-  queryUpgradeTasks(operationIds: readonly string[], options?: ClientCallOptions & { concurrency?: number }): Promise<BatchResult[]>;
+  queryUpgradeTasks(operationIds: readonly string[], options?: ClientCallOptions & { concurrency?: number | undefined }): Promise<BatchResult[]>;
   /** One page of the task list, with the client's token, rate limit and defaults. */
   queryUpgradeTaskList(options?: ClientCallOptions & TaskFilter & Paging): Promise<UpgradeTaskPage>;
   /** One page of a task's subtasks, with the client's token, rate limit and defaults. */
-  queryUpgradeSubTasks(operationId: string, options?: ClientCallOptions & { status?: SubTaskStatus } & Paging): Promise<SubTaskPage>;
+  queryUpgradeSubTasks(operationId: string, options?: ClientCallOptions & { status?: SubTaskStatus | undefined } & Paging): Promise<SubTaskPage>;
   /**
    * Every task matching `filter`, through the client's rate limit, token refresh and retries.
    * @example
@@ -428,5 +433,5 @@ export declare class UpgradeTaskClient {
    * @example
    * for await (const device of client.listUpgradeSubTasks(id, { status: "failed" })) console.log(device.deviceId, device.detailInfo);
    */
-  listUpgradeSubTasks(operationId: string, options?: WalkOptions & { status?: SubTaskStatus }): ListWalk<UpgradeSubTask, SubTaskPage>;
+  listUpgradeSubTasks(operationId: string, options?: WalkOptions & { status?: SubTaskStatus | undefined }): ListWalk<UpgradeSubTask, SubTaskPage>;
 }

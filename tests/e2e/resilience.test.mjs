@@ -152,6 +152,31 @@ describe("login and refreshToken answers whose token no header can carry", () =>
   });
 });
 
+describe("a login's rate limit", () => {
+  let sim;
+  before(async () => {
+    sim = await startSimulator({ port: 0, throttle: false });
+  });
+  after(() => sim.close());
+
+  test("login and refreshToken wait in the rate limit's queue, which task calls with appKey = appId share", async () => {
+    const rateLimit = { calls: 1, perMs: 60000 };
+    const session = await login({ baseUrl: sim.baseUrl, ...APP, rateLimit });
+    const logins = sim.requests().length;
+    // The window's one call is spent: a second login waits, and its timeoutMs ends it unsent.
+    const e = await rejection(login({ baseUrl: sim.baseUrl, ...APP, rateLimit, timeoutMs: 300 }), { token: APP.secret });
+    assert.equal(e.kind, "timeout");
+    const f = await rejection(refreshToken({ baseUrl: sim.baseUrl, ...APP, refreshToken: session.refreshToken, rateLimit, timeoutMs: 300 }), { token: session.refreshToken });
+    assert.equal(f.kind, "timeout");
+    const g = await rejection(queryUpgradeTask("fw-now-devices", session.accessToken, { baseUrl: sim.baseUrl, appKey: APP.appId, rateLimit, timeoutMs: 300 }), { token: session.accessToken });
+    assert.equal(g.kind, "timeout");
+    assert.equal(sim.requests().length, logins, "none of the three was sent");
+    // Without a rate limit a login goes at once.
+    await login({ baseUrl: sim.baseUrl, ...APP });
+    assert.equal(sim.requests().length, logins + 1);
+  });
+});
+
 describe("against the simulator", () => {
   let sim;
   before(async () => {

@@ -2,6 +2,7 @@
 // contract exactly. Each @ts-expect-error line fails the build if the types became too loose.
 
 import {
+  login,
   queryUpgradeTask,
   waitForUpgradeTask,
   UpgradeTaskClient,
@@ -107,6 +108,21 @@ async function waiting(): Promise<void> {
   // @ts-expect-error onRetry is a function
   const notAFunction: WaitOptions = { ...options, onRetry: true };
   void [ended, wrongRetry, notAFunction, countOnly];
+
+  // An option set to `undefined` is one left out (the runtime reads it so), also under
+  // exactOptionalPropertyTypes, which this build turns on: a value that may be missing passes as is.
+  const maybe: AbortSignal | undefined = Math.random() > 0.5 ? new AbortController().signal : undefined;
+  const maybeMs: number | undefined = undefined;
+  await queryUpgradeTask("op-1", "token", { ...options, signal: maybe, timeoutMs: maybeMs, retry: { maxAttempts: maybeMs }, rateLimit: undefined });
+  await client.queryUpgradeTask("op-1", { signal: maybe, timeoutMs: maybeMs });
+  await client.queryUpgradeTasks(["op-1"], { concurrency: maybeMs });
+  await waitForUpgradeTask("op-1", "token", { ...options, maxWaitMs: maybeMs, onProgress: undefined });
+  // A login counts in the rate limit's queue too.
+  await login({ baseUrl: options.baseUrl, appId: "app", secret: "s", rateLimit: { calls: 1, perMs: 60000 }, signal: maybe });
+  // @ts-expect-error a rate limit is an object or false
+  await login({ baseUrl: options.baseUrl, appId: "app", secret: "s", rateLimit: 100 });
+  // @ts-expect-error undefined is not a base URL
+  await queryUpgradeTask("op-1", "token", { ...options, baseUrl: undefined });
 }
 
 void main;
