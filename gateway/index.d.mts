@@ -4,8 +4,25 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DestinationStream, Logger, LoggerOptions } from "pino";
 import type { Registry } from "prom-client";
 
-/** Configuration of {@link createGateway}. */
-export interface GatewayConfig {
+/**
+ * Configuration of {@link createGateway}: the settings, and at least one way in for consoles
+ * (`consoleKeys`, `authorize`, or both); a gateway with neither is refused.
+ */
+export type GatewayConfig = GatewaySettings &
+  (
+    | {
+        /** Keys consoles send as `Authorization: Bearer <key>` (each at least 16 characters). */
+        consoleKeys: string[];
+        authorize?: GatewayAuthorize;
+      }
+    | { consoleKeys?: string[]; authorize: GatewayAuthorize }
+  );
+
+/** Another way in (cookie sessions…): resolves true to let the request through. */
+export type GatewayAuthorize = (req: IncomingMessage) => boolean | Promise<boolean>;
+
+/** Everything of a {@link GatewayConfig} but its ways in. */
+export interface GatewaySettings {
   /** The platform's base URL: `https:`, or `http:` to loopback (e.g. "https://iot.example.com:8743"). */
   upstream: string;
   /** The platform application id (sent as `app_key`). */
@@ -18,10 +35,6 @@ export interface GatewayConfig {
   key?: string | Buffer;
   /** CA certificate(s) (PEM) the platform's certificate must chain to; default: Node's CA list. Verification is always on. */
   ca?: string | Buffer;
-  /** Keys consoles send as `Authorization: Bearer <key>` (each at least 16 characters). */
-  consoleKeys?: string[];
-  /** Another way in (cookie sessions…): resolves true to let the request through. */
-  authorize?: (req: IncomingMessage) => boolean | Promise<boolean>;
   /** Browser origins allowed by CORS, exactly as browsers send them (default: none). */
   origins?: string[];
   /** How long answers are kept, in ms (default 1000; 0 disables). Errors other than 404 are never kept. */
@@ -185,6 +198,8 @@ export declare class GatewayAnswer extends Error {
   readonly status: number;
   readonly code: string;
   readonly headers: Record<string, string>;
+  /** `desc` becomes the answer's `error_desc` (and the error's `message`); `headers` are sent with it. */
+  constructor(status: number, code: string, desc: string, headers?: Record<string, string>);
 }
 export declare const DEFAULTS: Readonly<{
   cacheMs: number;

@@ -1,6 +1,6 @@
 // Compile-only check of iot-upgrade-task-gateway's types (tsc --strict), as a user writes them.
 import http from "node:http";
-import { createGateway, createMemoryStore, type Gateway, type GatewayClock, type GatewayConfig, type GatewayStore, RateLimited } from "iot-upgrade-task-gateway";
+import { createGateway, createMemoryStore, GatewayAnswer, type Gateway, type GatewayClock, type GatewayConfig, type GatewayStore, RateLimited } from "iot-upgrade-task-gateway";
 
 const config: GatewayConfig = {
   upstream: "https://iot.example.com:8743",
@@ -27,6 +27,14 @@ const ms: number = e.retryAfterMs;
 void [metricsText, closed, ms];
 // @ts-expect-error the secret is required
 createGateway({ upstream: "https://x", appId: "a", consoleKeys: [] });
+// @ts-expect-error a way in is required: consoleKeys, authorize, or both
+createGateway({ upstream: "https://x", appId: "a", secret: "s" });
+createGateway({ upstream: "https://x", appId: "a", secret: "s", authorize: () => true });
+createGateway({ upstream: "https://x", appId: "a", secret: "s", consoleKeys: ["0123456789abcdef"] });
+// A gateway's own answer, as a custom store may throw it (the platform's error shape).
+const answer = new GatewayAnswer(502, "GW.UPSTREAM", "the platform is down", { "retry-after": "5" });
+const answerStatus: number = answer.status;
+void answerStatus;
 createGateway({ ...config, store: "redis://127.0.0.1:6379/0", replicas: 3 });
 // One clock for every time-dependent decision (a virtual one in tests).
 let virtual = 0;
