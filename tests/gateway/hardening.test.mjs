@@ -528,6 +528,29 @@ describe("as middleware", () => {
 });
 
 describe("shutdown", () => {
+  test("a platform call that hangs when the gateway closes: close() ends it at once and the request gets 503 GW.CLOSING", async () => {
+    const platform = await fakePlatform();
+    const gw = await front(platform, { upstreamTimeoutMs: 60_000 });
+    try {
+      assert.equal((await gw.get("first")).status, 200);
+      platform.hold = new Promise(() => {}); // the platform never answers again
+      const hung = gw.get("hung");
+      await waitFor(() => platform.gets.length === 2, "the call reached the platform");
+      const started = Date.now();
+      await gw.gateway.close();
+      const r = await hung;
+      // The deadline is generous: before, close() waited for the platform call (here 60 s).
+      assert.ok(Date.now() - started < 10_000, `close() took ${Date.now() - started} ms`);
+      assert.equal(r.status, 503, r.text);
+      assert.equal(r.json.error_code, "GW.CLOSING");
+      assert.equal(r.headers["retry-after"], "1");
+    } finally {
+      platform.hold = null;
+      await gw.close();
+      await platform.close();
+    }
+  });
+
   test("a request waiting for the rate when the gateway closes gets 503 GW.CLOSING with Retry-After, not a 429", async () => {
     const clock = simClock();
     const platform = await fakePlatform();
