@@ -29,8 +29,10 @@ Options:
   --rate N/MS          the platform's rate for the whole gateway (default ${DEFAULTS.rate.calls}/${DEFAULTS.rate.perMs})
   --max-wait-ms N      longest a request waits for a slot of the rate before 429 (default ${DEFAULTS.maxWaitMs})
   --store URL          redis://HOST:PORT/DB: share the token, the rate and the cache with the other
-                       replicas of this app through Redis (default: this process only)
-  --replicas N         how many replicas share the app: without Redis each keeps 1/N of the rate (default 1)
+                       replicas of this app through Redis (default: this process only). Or set
+                       GATEWAY_STORE (a URL with a password stays out of ps)
+  --replicas N         how many replicas share the app through --store (needs it); while Redis is
+                       unreachable each keeps 1/N of the rate (default 1)
   --quiet              log warnings and errors only (no line per request)
   --help, --version
 
@@ -113,16 +115,22 @@ let secret = process.env.IOT_SECRET;
 if (args["secret-file"] !== undefined) {
   if (secret) usageError("give the secret once: IOT_SECRET or --secret-file, not both");
   try {
-    secret = readFileSync(args["secret-file"], "utf8").replace(/\r?\n$/, "");
+    secret = readFileSync(args["secret-file"], "utf8").replace(/[\r\n]+$/, ""); // as editors and echo leave it
   } catch (err) {
     usageError(`--secret-file ${args["secret-file"]}: ${err.code === "ENOENT" ? "no such file" : err.code ?? err.message}`);
   }
+  if (!secret) usageError(`--secret-file ${args["secret-file"]}: the file is empty`);
 }
 if (!secret) usageError("no secret: set IOT_SECRET or give --secret-file PATH");
 
 const consoleKeys = [...(args["console-key"] ?? []), ...(process.env.GATEWAY_CONSOLE_KEYS ?? "").split(",").map((k) => k.trim()).filter(Boolean)];
 if (consoleKeys.length === 0) usageError("no console key: give --console-key KEY (repeatable) or set GATEWAY_CONSOLE_KEYS");
 const listen = parseListen(args.listen ?? "127.0.0.1:8744");
+if (args.store !== undefined && process.env.GATEWAY_STORE) usageError("give the store once: GATEWAY_STORE or --store, not both");
+const store = args.store ?? (process.env.GATEWAY_STORE || undefined);
+if (store === undefined && Number(args.replicas) > 1) {
+  usageError("--replicas needs --store redis://…: replicas without a shared store each log in, and each login logs the others out");
+}
 let rate;
 if (args.rate !== undefined) {
   rate = parseRate(args.rate);
@@ -144,7 +152,7 @@ try {
     cacheMs: wholeNumber("cache-ms", args["cache-ms"]),
     rate,
     maxWaitMs: wholeNumber("max-wait-ms", args["max-wait-ms"], MAX_TIMER_MS),
-    store: args.store,
+    store,
     replicas: args.replicas === undefined ? undefined : /^[1-9]\d{0,3}$/.test(args.replicas) ? Number(args.replicas) : usageError(`--replicas needs a whole number ≥ 1, not "${args.replicas}"`),
     logger: { level: args.quiet ? "warn" : "info" },
   });

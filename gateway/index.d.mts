@@ -59,7 +59,7 @@ export interface GatewaySettings {
    * app), or any {@link GatewayStore}.
    */
   store?: GatewayStore | string | RedisClientLike;
-  /** Replicas of this app: without Redis each keeps 1/replicas of the rate (default 1). */
+  /** Replicas of this app sharing a Redis `store` (above 1 is refused without a store): while Redis is unreachable each keeps 1/replicas of the rate (default 1). */
   replicas?: number;
   /**
    * A pino logger, pino options (plus `destination`, a pino destination or writable stream),

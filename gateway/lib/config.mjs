@@ -1,5 +1,7 @@
 // createGateway's configuration: checked once, with messages that name the option.
 
+import { X509Certificate } from "node:crypto";
+import { createSecureContext } from "node:tls";
 import { clockOf } from "./clock.mjs";
 
 export const DEFAULTS = Object.freeze({
@@ -71,6 +73,27 @@ function delay(name, v, min, fallback) {
   return ms;
 }
 
+/**
+ * Refuses TLS material the platform connection could not use, now rather than at the first login
+ * (which would report it as "the platform could not be reached"): a cert or ca that is no PEM
+ * certificate, a key that is no PEM private key (or needs a passphrase), a key of another
+ * certificate. Messages give OpenSSL's code only, never the contents.
+ */
+function checkTls({ cert, key, ca }) {
+  const attempt = (what, check) => {
+    try {
+      check();
+    } catch (err) {
+      fail(`${what} (${err?.code ?? "unreadable"})`);
+    }
+  };
+  if (ca) attempt("ca is not a PEM certificate", () => new X509Certificate(ca));
+  if (!cert) return;
+  attempt("cert is not a PEM certificate", () => new X509Certificate(cert));
+  attempt("key is not a PEM private key without a passphrase", () => createSecureContext({ key }));
+  attempt("key is not the private key of cert", () => createSecureContext({ cert, key }));
+}
+
 /** Checks and fills in createGateway's config. */
 export function normalizeConfig(config) {
   if (config === null || typeof config !== "object") fail("config must be an object");
@@ -85,6 +108,7 @@ export function normalizeConfig(config) {
     tls[k] = c[k];
   }
   if (Boolean(tls.cert) !== Boolean(tls.key)) fail("cert and key go together (the client certificate and its private key)");
+  checkTls(tls);
 
   const consoleKeys = c.consoleKeys ?? [];
   if (!Array.isArray(consoleKeys)) fail("consoleKeys must be an array of strings");
@@ -118,8 +142,10 @@ export function normalizeConfig(config) {
   const clock = clockOf(c);
   if ("error" in clock) fail(clock.error);
   const store = c.store ?? null;
-  if (typeof store === "string" && !/^rediss?:\/\//.test(store)) fail(`store must be a redis:// or rediss:// URL, a node-redis client or a GatewayStore, not "${store}"`);
+  if (typeof store === "string" && !/^rediss?:\/\//.test(store)) fail("store must be a redis:// or rediss:// URL, a node-redis client or a GatewayStore (the text given is not shown: it may hold a password)");
   if (store !== null && typeof store !== "string" && typeof store !== "object") fail("store must be a redis:// URL, a node-redis client or a GatewayStore");
+  const replicas = whole("replicas", c.replicas, 1, 1);
+  if (replicas > 1 && store === null) fail(`replicas (${replicas}) needs a shared store (store: "redis://…"): replicas without one each log in, and each login logs the others out`);
 
   return {
     upstream,
@@ -138,7 +164,7 @@ export function normalizeConfig(config) {
     maxBodyBytes: whole("maxBodyBytes", c.maxBodyBytes, 1024, DEFAULTS.maxBodyBytes),
     connections: whole("connections", c.connections, 1, DEFAULTS.connections),
     store,
-    replicas: whole("replicas", c.replicas, 1, 1),
+    replicas,
     logger: c.logger,
     clock: clock.clock,
   };

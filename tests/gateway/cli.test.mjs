@@ -101,12 +101,31 @@ describe("the bin from the checkout", () => {
       [[...base, "--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem"], env, /--cert \/nonexistent\/c.pem: no such file/],
       [[...base, "--secret-file", "/nonexistent/secret"], {}, /--secret-file \/nonexistent\/secret: no such file/],
       [[...base, "--origin", "https://a.example/path"], env, /exactly scheme/],
+      [[...base, "--replicas", "3"], env, /--replicas needs --store/],
+      [base, { ...env, GATEWAY_STORE: "redis//:hunter2-store-password@redis:6379" }, /store must be a redis:\/\/ or rediss:\/\/ URL.*not shown/],
+      [[...base, "--store", "redis://127.0.0.1:1/0"], { ...env, GATEWAY_STORE: "redis://127.0.0.1:1/0" }, /give the store once/],
     ];
-    for (const [args, e, pattern] of cases) {
-      const r = await run(args, e);
-      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-      assert.match(r.stderr, pattern, args.join(" "));
-      assert.match(r.stderr, /Try --help/);
+    // TLS files the platform connection could not use are refused at start, not at the first login.
+    const f = sim.certificates.files;
+    cases.push(
+      [[...base, "--cert", f.clientKey, "--key", f.clientCert], env, /cert is not a PEM certificate \(ERR_OSSL_PEM_NO_START_LINE\)/],
+      [[...base, "--cert", f.clientCert, "--key", f.key], env, /key is not the private key of cert \(ERR_OSSL_X509_KEY_VALUES_MISMATCH\)/],
+      [[...base, "--cert", f.clientCert, "--key", f.ca], env, /key is not a PEM private key/],
+      [[...base, "--ca", f.clientKey], env, /ca is not a PEM certificate/],
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), "gw-secret-"));
+    try {
+      writeFileSync(path.join(dir, "empty"), "\n");
+      cases.push([[...base, "--secret-file", path.join(dir, "empty")], {}, /--secret-file .*empty: the file is empty/]);
+      for (const [args, e, pattern] of cases) {
+        const r = await run(args, e);
+        assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+        assert.match(r.stderr, pattern, args.join(" "));
+        assert.match(r.stderr, /Try --help/);
+        assert.doesNotMatch(r.stderr, /BEGIN|PRIVATE|hunter2/, "no key, certificate or password text");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
