@@ -80,7 +80,7 @@ function removeFetchWrapper() {
 }
 
 /** A short, secret-free description of a connection failure to the platform. */
-export function describeFailure(err, { hasClientCert = true } = {}) {
+export function describeFailure(err, { hasClientCert = true, tls = true } = {}) {
   const code = err?.code ?? err?.cause?.code ?? "";
   const message = String(err?.cause?.message ?? err?.message ?? err);
   if (/CERTIFICATE_REQUIRED|alert certificate required|alert number 116/i.test(`${code} ${message}`)) {
@@ -93,11 +93,13 @@ export function describeFailure(err, { hasClientCert = true } = {}) {
     return `the platform's certificate could not be verified (${code}; give its CA with --ca)`;
   }
   if (code === "ECONNREFUSED") return "the platform refused the connection (ECONNREFUSED)";
-  if ((code === "ECONNRESET" || code === "UND_ERR_SOCKET") && !hasClientCert) {
-    return `the platform closed the TLS connection (${code}): it requires a client certificate and the gateway has none (give it --cert and --key)`;
-  }
+  // A reset says nothing more (undici reports a refused client certificate the same way, and a
+  // cut in the middle of an answer too): name the likely TLS causes only where TLS is spoken.
   if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") {
-    return `the connection to the platform was reset (${code}); if the platform requires a client certificate, give the gateway --cert and --key`;
+    const reset = `the platform closed the connection (${code})`;
+    if (!tls) return reset;
+    if (!hasClientCert) return `${reset}; if it requires a client certificate, give the gateway --cert and --key`;
+    return `${reset}; if every call ends so, check --cert / --key against the CA the platform trusts`;
   }
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return `the platform did not answer in time (${code})`;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `the platform's host name does not resolve (${code})`;
@@ -149,7 +151,7 @@ export function createUpstream(o) {
   return {
     base,
     /** Explains a connection failure in the gateway's own words (secret-free). */
-    describe: (err) => describeFailure(err, { hasClientCert: Boolean(o.tls.cert) }),
+    describe: (err) => describeFailure(err, { hasClientCert: Boolean(o.tls.cert), tls: o.upstream.protocol === "https:" }),
     /** The package's login: `{ accessToken, refreshToken, expiresAt }`. Rejects with an UpgradeTaskError. */
     login: () =>
       ((route.lastFailure = null), platformLogin)({ baseUrl: packageBase, appId: o.appId, secret: o.secret, timeoutMs: o.timeoutMs, retry: false }).catch((e) => {

@@ -216,6 +216,17 @@ describe("the token's life", () => {
     }
   });
 
+  test("a connection the platform resets: the 502 names TLS causes only over https, and the right flags for each", async () => {
+    const { describeFailure } = await import("../../pkg-gateway/lib/upstream.mjs");
+    const reset = { code: "UND_ERR_SOCKET", message: "other side closed" };
+    const plain = describeFailure(reset, { hasClientCert: false, tls: false });
+    assert.equal(plain, "the platform closed the connection (UND_ERR_SOCKET)");
+    assert.match(describeFailure(reset, { hasClientCert: false, tls: true }), /if it requires a client certificate, give the gateway --cert and --key$/);
+    const withCert = describeFailure({ code: "ECONNRESET" }, { hasClientCert: true, tls: true });
+    assert.match(withCert, /check --cert \/ --key against the CA the platform trusts$/);
+    assert.doesNotMatch(withCert, /give the gateway --cert/, "it has them");
+  });
+
   test("a platform certificate from another CA is refused (verification is always on)", async () => {
     const stack = await startStack({ gateway: { ca: undefined } });
     try {
