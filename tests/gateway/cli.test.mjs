@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -150,13 +151,27 @@ describe("the bin from the checkout", () => {
     for (const secret of [APP.secret, KEY, extra]) assert.ok(!stdout.includes(secret) && !stderr.includes(secret), "no secret in the output");
   });
 
-  test("the secret from --secret-file; --quiet logs no request lines", { timeout: 60_000 }, async () => {
+  test("the secret from --secret-file (its line ends left out); --quiet logs no request lines; a client whose headers never end gets 408", { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gw-secret-"));
     const file = path.join(dir, "secret");
-    writeFileSync(file, `${APP.secret}\n`, { mode: 0o600 });
+    writeFileSync(file, `${APP.secret}\r\n\n`, { mode: 0o600 });
     const gw = await start([process.execPath, BIN], [...flags, "--secret-file", file, "--quiet"], {});
     try {
       assert.equal((await raw(gw.url, `${TASK_PATH}/fw-now-devices`)).status, 200);
+      // Headers that never end: the 10 s headersTimeout answers 408 (before: 400 after ~37 s).
+      const { port } = new URL(gw.url);
+      const started = Date.now();
+      const answer = await new Promise((resolve, reject) => {
+        const socket = net.connect(Number(port), "127.0.0.1", () => socket.write("GET /healthz HTTP/1.1\r\nhost: x\r\n"));
+        let text = "";
+        socket.setEncoding("utf8").on("data", (c) => (text += c));
+        socket.on("close", () => resolve(text));
+        socket.on("error", reject);
+        setTimeout(() => socket.destroy(), 30_000).unref();
+      });
+      assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/, answer);
+      assert.match(answer, /"error_code":"GW.REQUEST_TIMEOUT"/);
+      assert.ok(Date.now() - started < 25_000, `answered after ${Date.now() - started} ms`);
     } finally {
       assert.equal((await gw.stop("SIGINT")).code, 0);
       rmSync(dir, { recursive: true, force: true });
