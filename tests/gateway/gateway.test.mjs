@@ -93,6 +93,7 @@ describe("through the gateway over two-way TLS", () => {
   });
 
   test("the token is revoked at the platform (another login): the gateway logs in again once and the call succeeds", async () => {
+    await queryUpgradeTask("sw-stopped", KEY, through(stack)); // logged in, whatever ran before
     const before = stack.logins().length;
     stack.sim.login(); // a new login invalidates the gateway's token
     const tasks = await Promise.all(Array.from({ length: 10 }, (_, i) => queryUpgradeTask(i % 2 ? "sw-stopped" : "fw-now-devices", KEY, through(stack))));
@@ -103,6 +104,7 @@ describe("through the gateway over two-way TLS", () => {
   });
 
   test("the platform answers resultcode 1010005 once: one re-login, the caller never sees it", async () => {
+    await queryUpgradeTask("sw-stopped", KEY, through(stack)); // logged in, whatever ran before
     const before = stack.logins().length;
     stack.sim.setFault("resultcode", { operationId: "fw-now-devices", count: 1 });
     const task = await queryUpgradeTask("fw-now-devices", KEY, through(stack));
