@@ -134,8 +134,8 @@ export interface GatewayStore {
     acquire(options: { maxWaitMs: number; signal?: AbortSignal }): Promise<RatePermit>;
     /** Callers waiting. */
     depth(): number;
-    /** Calls counted in the current window. */
-    used?(): number;
+    /** Calls counted in the current window (for `iot_gateway_rate_window_calls`; read once per metrics scrape, so it may ask a shared store). */
+    used?(): number | Promise<number>;
   };
   responses: {
     /** One `load()` in flight per key; its answer kept `ttlMs` when `cacheable`. */

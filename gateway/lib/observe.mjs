@@ -95,10 +95,10 @@ export function createMetrics({ queueDepth, rateInUse, storeState }) {
     }),
     rateInUse: new Gauge({
       name: "iot_gateway_rate_window_calls",
-      help: "Calls counted in the platform's current window (in flight or answered within it).",
+      help: "Calls counted in the platform's current window (in flight or answered within it); on Redis, the fleet's shared window.",
       registers,
-      collect() {
-        this.set(rateInUse());
+      async collect() {
+        this.set(await rateInUse()); // the Redis store reads its shared window: one round trip per scrape
       },
     }),
   };

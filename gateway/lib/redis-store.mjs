@@ -71,6 +71,13 @@ ${keepWindowFor("tonumber(ARGV[2]) + 1000")}
 return now
 `;
 
+/** The calls counting in the shared window now (on Redis' clock), for the metric: entries that stopped counting are not yet pruned. */
+const WINDOW_CALLS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+`;
+
 /** A login pause: its value and the ms it has left (its TTL). */
 const PAUSE_GET = `return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}`;
 /** Adds entries (id, stopsCountingAt in local ms, converted with the local→Redis offset) unless a larger one is there. */
@@ -564,6 +571,8 @@ export function createRedisStore(o) {
     }
   }
 
+  /** The shared window's count last read (see limiter.used). */
+  let lastWindowCalls = 0;
   const limiter = {
     acquire({ maxWaitMs = 10000, signal } = {}) {
       if (closed) return Promise.reject(new RateLimited(1000));
@@ -589,7 +598,18 @@ export function createRedisStore(o) {
       });
     },
     depth: () => queue.filter((w) => !w.done).length + local.limiter.depth(),
-    used: () => local.limiter.used(),
+    /**
+     * Calls counted in the window now: while shared, the shared window's (every replica's calls,
+     * one read per call of this, i.e. per metrics scrape, none per request; the last count read
+     * if Redis fails to answer); else the local window's (the fallback, its hold included).
+     */
+    used() {
+      if (mode !== "shared") return local.limiter.used();
+      return rc(() => client.eval(WINDOW_CALLS, { keys: [keys.window], arguments: [] })).then(
+        (n) => (lastWindowCalls = Number(n)),
+        () => lastWindowCalls,
+      );
+    },
   };
 
   // ---- the shared response cache ----------------------------------------------------------

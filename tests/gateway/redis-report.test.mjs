@@ -1,0 +1,96 @@
+// What the Redis store reports (from a review, each case failed before its fix): the shared
+// window's calls in iot_gateway_rate_window_calls, iot_gateway_store_budget_waits once per call
+// that waited, the 429 of the fallback's hold saying it is the hold, and Redis refusing the
+// gateway's credentials (WRONGPASS, NOAUTH, NOPERM) told apart from Redis being away. A
+// redis-server of our own on a free loopback port, a small fake platform on loopback http.
+
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, describe, test } from "node:test";
+import { freePort, startRedis } from "./fleet.mjs";
+import { KEY, TASK_PATH, gatewayModule, listen, logSink, waitFor } from "./helpers.mjs";
+
+/** Login, and task GETs answered 200 at once; `gets` counts the task GETs. */
+async function fakePlatform() {
+  const st = { logins: 0, gets: 0 };
+  const server = http.createServer(async (req, res) => {
+    for await (const _ of req);
+    res.writeHead(200, { "content-type": "application/json" });
+    if (req.url.endsWith("/login")) {
+      st.logins += 1;
+      return res.end(JSON.stringify({ accessToken: `tok-${st.logins}`, tokenType: "bearer", refreshToken: "ref", expiresIn: 3600, scope: "default" }));
+    }
+    st.gets += 1;
+    res.end(JSON.stringify({ operationId: req.url.split("/").pop() }));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  st.url = `http://127.0.0.1:${server.address().port}`;
+  st.close = () => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  };
+  return st;
+}
+
+/** A gateway on `store` in front of `plat`, its log kept; get() resolves to { status, headers, text, json }. */
+async function gatewayOn(plat, store, more = {}) {
+  const logs = logSink();
+  const gw = gatewayModule.createGateway({ upstream: plat.url, appId: "app", secret: "app-secret-value", consoleKeys: [KEY], store, logger: { level: "info", destination: logs.stream }, upstreamTimeoutMs: 1000, cacheMs: 0, ...more });
+  const server = await listen(gw);
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    gw,
+    logs,
+    async get(p) {
+      const r = await fetch(url + p, { headers: { authorization: `Bearer ${KEY}` }, signal: AbortSignal.timeout(15_000) });
+      const text = await r.text();
+      return { status: r.status, headers: r.headers, text, json: text.startsWith("{") ? JSON.parse(text) : null };
+    },
+    /** One gauge of GET /metrics. */
+    async metric(name) {
+      const { text } = await this.get("/metrics");
+      const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+      assert.ok(line, `${name} in /metrics`);
+      return Number(line.slice(name.length + 1));
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(() => r()));
+      await gw.close();
+    },
+  };
+}
+
+const shared = (g) => waitFor(() => g.gw.store.state().mode === "shared", "the store on Redis");
+const fallback = (g) => waitFor(() => g.gw.store.state().mode === "fallback", "the fallback");
+
+let redis;
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await redis?.stop();
+});
+
+describe("the metrics of the Redis store", () => {
+  test("iot_gateway_rate_window_calls counts the shared window's calls while shared (those of every replica), the local window's in the fallback", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    const rate = { calls: 10, perMs: 60_000 };
+    const a = await gatewayOn(plat, redis.url, { rate, replicas: 2 });
+    const b = await gatewayOn(plat, redis.url, { rate, replicas: 2 });
+    const away = await gatewayOn(plat, `redis://127.0.0.1:${await freePort()}/0`, { rate, replicas: 2 });
+    try {
+      await Promise.all([shared(a), shared(b)]);
+      for (const id of ["m1", "m2", "m3"]) assert.equal((await a.get(`${TASK_PATH}/${id}`)).status, 200);
+      assert.equal(plat.gets, 3);
+      assert.equal(await a.metric("iot_gateway_rate_window_calls"), 3, "the replica that made the calls");
+      assert.equal(await b.metric("iot_gateway_rate_window_calls"), 3, "a replica that made none sees the shared window too");
+      // In the fallback: the local window, which the hold fills (the replica's whole share, 10 / 2).
+      await fallback(away);
+      assert.equal(await away.metric("iot_gateway_rate_window_calls"), 5);
+    } finally {
+      await Promise.all([a.close(), b.close(), away.close()]);
+      await plat.close();
+    }
+  });
+});
