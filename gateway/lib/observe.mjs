@@ -68,7 +68,7 @@ export function createMetrics({ queueDepth, rateInUse, storeState }) {
     fromState("iot_gateway_store_connected", "1 while the replicas share Redis, 0 in the local fallback (or still connecting).", (s) => (s.mode === "shared" ? 1 : 0));
     fromState("iot_gateway_store_fallbacks", "Switches to the local fallback since start.", (s) => s.fallbacks);
     fromState("iot_gateway_store_lock_waits", "Times a replica waited for another's login (the token lock) since start.", (s) => s.lockWaits);
-    fromState("iot_gateway_store_budget_waits", "Times a call waited for the shared rate window since start.", (s) => s.budgetWaits);
+    fromState("iot_gateway_store_budget_waits", "Calls that waited for the shared rate window since start (each once, however long; a call refused at once did not wait).", (s) => s.budgetWaits);
   }
   return {
     registry,

@@ -558,11 +558,15 @@ export function createRedisStore(o) {
           w.grant(sharedPermit(id));
           continue;
         }
-        counters.budgetWaits += 1;
         if (now() + r.freeInMs > w.deadline) {
           queue.shift();
           w.refuse(new RateLimited(Math.max(1000, r.freeInMs)));
           continue;
+        }
+        // A call that waits for the shared window: counted once, not at every poll below.
+        if (!w.waited) {
+          w.waited = true;
+          counters.budgetWaits += 1;
         }
         await sleep(Math.min(r.freeInMs + 1, 250, Math.max(1, w.deadline - now())));
       }

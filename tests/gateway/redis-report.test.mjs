@@ -93,4 +93,24 @@ describe("the metrics of the Redis store", () => {
       await plat.close();
     }
   });
+
+  test("iot_gateway_store_budget_waits counts a call that waited for the shared window once (not once per poll), and not a call refused at once", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    const rate = { calls: 1, perMs: 3000 };
+    const patient = await gatewayOn(plat, redis.url, { rate, maxWaitMs: 10_000 });
+    const hasty = await gatewayOn(plat, redis.url, { rate, maxWaitMs: 100 });
+    try {
+      await Promise.all([shared(patient), shared(hasty)]);
+      assert.equal((await patient.get(`${TASK_PATH}/w1`)).status, 200); // the window's one slot, for 3 s after its answer
+      const refused = await hasty.get(`${TASK_PATH}/w2`);
+      assert.equal(refused.status, 429, "the window is full for longer than this gateway's 100 ms wait");
+      assert.equal(await hasty.metric("iot_gateway_store_budget_waits"), 0, "a call refused at once did not wait");
+      assert.equal((await patient.get(`${TASK_PATH}/w3`)).status, 200, "this one waits for the slot (about 3 s, polling Redis every 250 ms)");
+      assert.equal(await patient.metric("iot_gateway_store_budget_waits"), 1, "one call waited");
+      assert.equal(plat.gets, 2);
+    } finally {
+      await Promise.all([patient.close(), hasty.close()]);
+      await plat.close();
+    }
+  });
 });
