@@ -191,7 +191,9 @@ export declare function createMemoryStore(options: { rate: { calls: number; perM
 export declare class GatewayConfigError extends TypeError {}
 export declare class RateLimited extends Error {
   readonly retryAfterMs: number;
-  constructor(retryAfterMs: number);
+  /** What holds the call: the rate's window, or a shared store's fallback holding every call after losing the store (its 429 says so). */
+  readonly reason: "rate" | "store-hold";
+  constructor(retryAfterMs: number, reason?: "rate" | "store-hold");
 }
 /** An answer the gateway gives itself (platform error shape). */
 export declare class GatewayAnswer extends Error {

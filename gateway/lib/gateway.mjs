@@ -234,7 +234,11 @@ export function createGateway(config) {
         if (err instanceof RateLimited && !closed) {
           metrics.throttled.inc({ source: "gateway" });
           const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
-          throw new GatewayAnswer(429, THROTTLED, `Too many requests for the platform's rate (${o.rate.calls} per ${o.rate.perMs} ms); retry after ${seconds} s.`, { "retry-after": String(seconds) });
+          const why =
+            err.reason === "store-hold"
+              ? "The gateway lost its shared store (Redis) and holds its calls until those the fleet may have sent before are out of the platform's window"
+              : `Too many requests for the platform's rate (${o.rate.calls} per ${o.rate.perMs} ms)`;
+          throw new GatewayAnswer(429, THROTTLED, `${why}; retry after ${seconds} s.`, { "retry-after": String(seconds) });
         }
         if (err instanceof ConsolesGone) {
           metrics.abandoned.inc(); // once per call (however many consoles had waited for it)

@@ -169,6 +169,8 @@ export function createRedisStore(o) {
   let closed = false;
   let probe = null;
   let rejoining = null;
+  /** Until then (local ms) the fallback holds every call (the last switch to it, see setMode). */
+  let holdUntil = 0;
 
   function setMode(next, why) {
     if (mode === next) return;
@@ -178,7 +180,7 @@ export function createRedisStore(o) {
       counters.fallbacks += 1;
       // Everything the fleet may have sent before the switch still counts at the platform: hold
       // until the last of it (sent at the latest now, answered at the latest upstreamTimeoutMs later) is out.
-      const holdUntil = Math.max(now(), lastContact) + inflightMs;
+      holdUntil = Math.max(now(), lastContact) + inflightMs;
       local.limiter.seed?.(Array.from({ length: share }, () => holdUntil));
       log?.warn({ event: "store", state: "fallback", from: before, holdMs: holdUntil - now(), reason: why }, `Redis unreachable: each replica now keeps 1/${replicas} of the rate locally`);
       probeLater();
@@ -513,6 +515,17 @@ export function createRedisStore(o) {
     };
   }
 
+  /**
+   * A permit of the local fallback. Refused while the switch's hold lasts: the hold is what
+   * blocks (it fills the whole local share), and the refusal says so (not the platform's rate).
+   */
+  function localAcquire(maxWaitMs, signal) {
+    return local.limiter.acquire({ maxWaitMs, signal }).then(localPermit, (err) => {
+      if (err instanceof RateLimited && now() < holdUntil) throw new RateLimited(err.retryAfterMs, "store-hold");
+      throw err;
+    });
+  }
+
   async function pump() {
     if (pumping) return;
     pumping = true;
@@ -535,7 +548,7 @@ export function createRedisStore(o) {
           // Fallback: the waiters go to the local limiter (their remaining wait carried over).
           queue.shift();
           const left = w.deadline - now();
-          local.limiter.acquire({ maxWaitMs: Math.max(0, left), signal: w.signal }).then((p) => w.grant(localPermit(p)), w.refuse);
+          localAcquire(Math.max(0, left), w.signal).then(w.grant, w.refuse);
           continue;
         }
         // One id per waiter: a try that timed out but ran late granted it already (ACQUIRE sees the id).
@@ -581,7 +594,7 @@ export function createRedisStore(o) {
     acquire({ maxWaitMs = 10000, signal } = {}) {
       if (closed) return Promise.reject(new RateLimited(1000));
       if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
-      if (mode === "fallback") return local.limiter.acquire({ maxWaitMs, signal }).then(localPermit);
+      if (mode === "fallback") return localAcquire(maxWaitMs, signal);
       return new Promise((resolve, reject) => {
         const w = { deadline: now() + maxWaitMs, done: false, signal };
         const end = (settle) => {

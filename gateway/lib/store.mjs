@@ -21,11 +21,17 @@ import { storeClock } from "./clock.mjs";
 
 /** Thrown by `limiter.acquire` when no slot frees within the caller's wait. */
 export class RateLimited extends Error {
-  /** @param {number} retryAfterMs when a slot is expected to be free again */
-  constructor(retryAfterMs) {
-    super(`the platform's rate is used up; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+  /**
+   * @param {number} retryAfterMs when a slot is expected to be free again
+   * @param {"rate" | "store-hold"} [reason] what holds the call: the rate's window ("rate"), or a
+   *   shared store's fallback holding every call until what the fleet may have sent before is out ("store-hold")
+   */
+  constructor(retryAfterMs, reason = "rate") {
+    const seconds = Math.ceil(retryAfterMs / 1000);
+    super(reason === "store-hold" ? `the gateway lost its shared store and holds its calls; retry in ${seconds} s` : `the platform's rate is used up; retry in ${seconds} s`);
     this.name = "RateLimited";
     this.retryAfterMs = retryAfterMs;
+    this.reason = reason;
   }
 }
 

@@ -114,3 +114,25 @@ describe("the metrics of the Redis store", () => {
     }
   });
 });
+
+describe("the fallback's hold", () => {
+  test("a gateway started while Redis is unreachable: its 429 says the gateway lost its shared store and holds, not that the platform's rate is used up; nothing is sent", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    const g = await gatewayOn(plat, `redis://127.0.0.1:${await freePort()}/0`, { rate: { calls: 100, perMs: 60_000 } });
+    try {
+      await fallback(g);
+      const r = await g.get(`${TASK_PATH}/h1`);
+      assert.equal(r.status, 429);
+      assert.equal(r.json.error_code, "1010009", "the platform's throttling code, as any 429 of the gateway");
+      const seconds = Number(r.headers.get("retry-after"));
+      assert.ok(seconds > 50 && seconds <= 61, `held for the window plus the upstream timeout (${seconds} s)`);
+      assert.doesNotMatch(r.json.error_desc, /platform's rate/, r.json.error_desc);
+      assert.match(r.json.error_desc, /lost its shared store/, r.json.error_desc);
+      assert.match(r.json.error_desc, new RegExp(`retry after ${seconds} s\\.$`), r.json.error_desc);
+      assert.equal(plat.gets, 0);
+    } finally {
+      await g.close();
+      await plat.close();
+    }
+  });
+});
