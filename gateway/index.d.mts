@@ -183,7 +183,17 @@ export declare function createRedisStore(options: {
   clock?: GatewayClock;
   now?: () => number;
   log?: Logger;
-}): GatewayStore & { state(): { mode: "shared" | "fallback" | "connecting"; lockWaits: number; budgetWaits: number; fallbacks: number; rejoins: number } };
+}): GatewayStore & {
+  state(): {
+    mode: "shared" | "fallback" | "connecting";
+    /** Redis refused the gateway's credentials (wrong password or user, none given, or ACL rights missing): not transient, logged once at error level; null once it rejoins. */
+    refused: "WRONGPASS" | "NOAUTH" | "NOPERM" | null;
+    lockWaits: number;
+    budgetWaits: number;
+    fallbacks: number;
+    rejoins: number;
+  };
+};
 
 /** The in-process store (the default). */
 export declare function createMemoryStore(options: { rate: { calls: number; perMs: number }; clock?: GatewayClock; now?: () => number }): GatewayStore;

@@ -119,6 +119,18 @@ class RedisFailure extends Error {
     this.since = since;
   }
 }
+/**
+ * Redis refusing the gateway's credentials or their rights: WRONGPASS (wrong password or user),
+ * NOAUTH (a password needed, none given), NOPERM (the ACL user may not run a command or touch a
+ * key). Read from the error reply's code (its message, or a RedisFailure's cause), never the URL.
+ */
+function refusalOf(err) {
+  for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) {
+    const m = /^(WRONGPASS|NOAUTH|NOPERM)\b/.exec(String(e?.message ?? ""));
+    if (m) return m[1];
+  }
+  return null;
+}
 const same = (a, b) => (a === null || a === undefined ? b === null || b === undefined : b !== null && b !== undefined && a.accessToken === b.accessToken);
 
 /** The namespace of an upstream + app id: one fleet per platform application. */
@@ -171,6 +183,17 @@ export function createRedisStore(o) {
   let rejoining = null;
   /** Until then (local ms) the fallback holds every call (the last switch to it, see setMode). */
   let holdUntil = 0;
+  /** Redis refused the gateway's credentials ("WRONGPASS" | "NOAUTH" | "NOPERM"), until a rejoin; null otherwise. */
+  let refused = null;
+
+  /** The refusal, at error level: once per refusal (node-redis reconnects and is refused again every second). */
+  function logRefusal(from) {
+    const rights = refused === "NOPERM" ? " and its ACL rights (the store runs GET, SET, DEL and Lua scripts on its keys)" : "";
+    log?.error(
+      { event: "store", state: "fallback", from, refused, holdMs: Math.max(0, holdUntil - now()) },
+      `Redis refused the gateway's credentials (${refused}): check the store URL's password/user${rights}. Not transient: until it is fixed this replica keeps 1/${replicas} of the rate locally, without the other replicas`,
+    );
+  }
 
   function setMode(next, why) {
     if (mode === next) return;
@@ -182,9 +205,11 @@ export function createRedisStore(o) {
       // until the last of it (sent at the latest now, answered at the latest upstreamTimeoutMs later) is out.
       holdUntil = Math.max(now(), lastContact) + inflightMs;
       local.limiter.seed?.(Array.from({ length: share }, () => holdUntil));
-      log?.warn({ event: "store", state: "fallback", from: before, holdMs: holdUntil - now(), reason: why }, `Redis unreachable: each replica now keeps 1/${replicas} of the rate locally`);
+      if (refused) logRefusal(before);
+      else log?.warn({ event: "store", state: "fallback", from: before, holdMs: holdUntil - now(), reason: why }, `Redis unreachable: each replica now keeps 1/${replicas} of the rate locally`);
       probeLater();
     } else if (next === "shared" && before !== "connecting") {
+      refused = null;
       counters.rejoins += 1;
       log?.warn({ event: "store", state: "shared", from: before }, "Redis is back: the replicas share one token, one rate and one cache again");
     } else if (next === "shared") {
@@ -194,6 +219,11 @@ export function createRedisStore(o) {
 
   function noteDown(err) {
     if (closed) return;
+    const code = refusalOf(err);
+    if (code && code !== refused) {
+      refused = code;
+      if (mode === "fallback") logRefusal(mode); // in the fallback already (Redis was away, came back refusing): said now
+    }
     // A timeout: failing since the command was sent (but not before the last answer).
     if (downSince === null) downSince = Math.min(now(), Math.max(err?.since ?? now(), lastContact));
     if (mode === "connecting" || now() - downSince >= fallbackAfterMs) setMode("fallback", String(err?.message ?? err));
@@ -697,8 +727,8 @@ export function createRedisStore(o) {
     loginPause,
     limiter,
     responses,
-    /** "shared", "fallback" or "connecting", and the counters, for metrics. */
-    state: () => ({ mode, ...counters }),
+    /** "shared", "fallback" or "connecting", Redis' refusal of the credentials (or null), and the counters, for metrics and /healthz. */
+    state: () => ({ mode, refused, ...counters }),
     async close() {
       closed = true;
       clearTimeout(probe);

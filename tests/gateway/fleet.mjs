@@ -22,13 +22,13 @@ export function freePort() {
   });
 }
 
-/** A redis-server of our own on a free loopback port; stop() and start() again on the same port, signal(s) (e.g. SIGSTOP, SIGCONT) it. */
-export async function startRedis() {
+/** A redis-server of our own on a free loopback port (`args`: more options, e.g. `--requirepass`); stop() and start() again on the same port, signal(s) (e.g. SIGSTOP, SIGCONT) it. */
+export async function startRedis({ args = [] } = {}) {
   const port = await freePort();
   let child = null;
   const start = async () => {
     if (child && child.exitCode === null && child.signalCode === null) return;
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args], { stdio: "ignore" });
     for (let i = 0; i < 100; i++) {
       const ok = await new Promise((r) => {
         const s = net.connect(port, "127.0.0.1", () => {

@@ -7,8 +7,9 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, describe, test } from "node:test";
+import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { freePort, startRedis } from "./fleet.mjs";
-import { KEY, TASK_PATH, gatewayModule, listen, logSink, waitFor } from "./helpers.mjs";
+import { KEY, TASK_PATH, gatewayModule, listen, logSink, sleep, waitFor } from "./helpers.mjs";
 
 /** Login, and task GETs answered 200 at once; `gets` counts the task GETs. */
 async function fakePlatform() {
@@ -130,6 +131,74 @@ describe("the fallback's hold", () => {
       assert.match(r.json.error_desc, /lost its shared store/, r.json.error_desc);
       assert.match(r.json.error_desc, new RegExp(`retry after ${seconds} s\\.$`), r.json.error_desc);
       assert.equal(plat.gets, 0);
+    } finally {
+      await g.close();
+      await plat.close();
+    }
+  });
+});
+
+describe("Redis refusing the gateway's credentials", () => {
+  const PASSWORD = "right-password-4711";
+  const WRONG = "wrong-password-0815";
+  /** The ACL users' own (right) password. */
+  const USER_PASSWORD = "user-password-2342";
+  let locked;
+  let admin;
+  before(async () => {
+    locked = await startRedis({ args: ["--requirepass", PASSWORD] });
+    admin = createClient({ url: `redis://:${PASSWORD}@127.0.0.1:${locked.port}` });
+    admin.on("error", () => {});
+    await admin.connect();
+    // A user that may read and write keys but not run scripts (the store's window needs EVAL).
+    await admin.sendCommand(["ACL", "SETUSER", "noscripts", "on", `>${USER_PASSWORD}`, "~*", "+@all", "-eval", "-evalsha"]);
+  });
+  after(async () => {
+    admin?.destroy();
+    await locked?.stop();
+  });
+
+  for (const [code, url] of [
+    ["WRONGPASS", () => `redis://:${WRONG}@127.0.0.1:${locked.port}/0`],
+    ["NOAUTH", () => `redis://127.0.0.1:${locked.port}/0`],
+    ["NOPERM", () => `redis://noscripts:${USER_PASSWORD}@127.0.0.1:${locked.port}/0`],
+  ]) {
+    test(`${code}: logged once at error level naming the cause, shown by /healthz, never as "Redis unreachable"; the gateway keeps serving from its fallback; no credential logged`, { timeout: 30_000 }, async () => {
+      const plat = await fakePlatform();
+      const g = await gatewayOn(plat, url());
+      try {
+        await fallback(g);
+        await sleep(2500); // node-redis reconnects (and is refused again) every second meanwhile, the store probes every 500 ms
+        const health = await g.get("/healthz");
+        assert.equal(health.status, 200, "the gateway keeps serving");
+        assert.equal(health.json.storeState.mode, "fallback");
+        assert.equal(health.json.storeState.refused, code, health.text);
+        const errors = g.logs.lines.filter((l) => l.event === "store" && l.level === 50);
+        assert.equal(errors.length, 1, JSON.stringify(errors));
+        assert.match(errors[0].msg, new RegExp(`^Redis refused the gateway's credentials \\(${code}\\): check the store URL's password/user`));
+        assert.deepEqual(g.logs.lines.filter((l) => /unreachable/i.test(l.msg)), [], "not told as Redis being away");
+        assert.equal((await g.get(`${TASK_PATH}/c1`)).status, 429, "the fallback's hold, as for a Redis away");
+        for (const text of [...g.logs.raw, health.text, await g.get("/metrics").then((m) => m.text)]) {
+          assert.ok(![WRONG, PASSWORD, USER_PASSWORD].some((p) => text.includes(p)), `no password in ${text}`);
+          assert.ok(!text.includes(`@127.0.0.1:${locked.port}`), `no store URL in ${text}`);
+        }
+      } finally {
+        await g.close();
+        await plat.close();
+      }
+    });
+  }
+
+  test("credentials fixed (the ACL user may run scripts again): the replica rejoins and /healthz no longer shows the refusal", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform();
+    await admin.sendCommand(["ACL", "SETUSER", "fixable", "on", `>${USER_PASSWORD}`, "~*", "+@all", "-eval", "-evalsha"]);
+    const g = await gatewayOn(plat, `redis://fixable:${USER_PASSWORD}@127.0.0.1:${locked.port}/0`);
+    try {
+      await waitFor(() => g.gw.store.state().refused === "NOPERM", "the refusal");
+      await admin.sendCommand(["ACL", "SETUSER", "fixable", "+eval", "+evalsha"]);
+      await shared(g);
+      const health = await g.get("/healthz");
+      assert.equal(health.json.storeState.refused, null, health.text);
     } finally {
       await g.close();
       await plat.close();
