@@ -34,6 +34,18 @@ export class GatewayAnswer extends Error {
 
 const sha = (text) => createHash("sha256").update(text).digest();
 
+/** Every answer is data: a browser that opens one as a page runs nothing of it. */
+const DATA_ONLY = "default-src 'none'; frame-ancestors 'none'; sandbox";
+/**
+ * The content type of a relayed answer: the platform's when it is JSON, else text/plain (a page
+ * the platform, or a proxy before it, sends as text/html is never served as HTML from the
+ * gateway's origin, which may be the console's). None given: JSON.
+ */
+function relayedType(type) {
+  if (type === undefined) return JSON_TYPE;
+  return /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type) ? type : "text/plain; charset=utf-8";
+}
+
 /** Why a call's wait for the rate ended: every console that asked for its answer has gone. */
 class ConsolesGone extends Error {
   constructor() {
@@ -352,7 +364,7 @@ export function createGateway(config) {
     const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
     const ctx = contexts.get(res);
     const own = ctx ? { "x-request-id": ctx.id, ...ctx.cors } : {};
-    res.writeHead(status, { ...own, "cache-control": "no-store", "x-content-type-options": "nosniff", ...headers, "content-length": buf.length });
+    res.writeHead(status, { ...own, "cache-control": "no-store", "x-content-type-options": "nosniff", "content-security-policy": DATA_ONLY, ...headers, "content-length": buf.length });
     res.end(buf);
   }
 
@@ -463,7 +475,7 @@ export function createGateway(config) {
     const { answer, source } = await answerFor(match, res, ctx);
     ctx.cache = source;
     metrics.cache.inc({ result: source });
-    const headers = { "content-type": answer.headers["content-type"] ?? JSON_TYPE, "x-gateway-cache": source };
+    const headers = { "content-type": relayedType(answer.headers["content-type"]), "x-gateway-cache": source };
     if (answer.headers["retry-after"]) headers["retry-after"] = answer.headers["retry-after"];
     return send(res, answer.status, headers, answer.body);
   }

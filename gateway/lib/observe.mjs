@@ -116,39 +116,37 @@ const isWord = (b) => b === undefined ? false : b >= 0x80 || b === 0x5f || (b >=
  * (redact.rs): one pass (the marker is never scrubbed again), the longest secret first where two
  * start at one place; a secret of 8 characters or more wherever it occurs, a shorter one only
  * where it stands as a whole word. Works on the bytes (each secret as its UTF-8, and as it reads
- * inside a JSON string), so a body holding no secret comes back as the same Buffer; a JSON body
- * with escapes also on its decoded strings (redactDecoded).
+ * inside a JSON string), so a body holding no secret comes back as the same Buffer; a body with
+ * escapes also on its decoded strings (redactDecoded).
  * @param {Buffer} body
  * @param {(string | null | undefined)[]} secrets
  */
 export function redactBytes(body, secrets) {
   const forms = formsOf(secrets);
-  return (body.includes(0x5c) && redactDecoded(body, forms)) || redactForms(body, forms);
+  if (forms.length === 0) return body;
+  return redactForms((body.includes(0x5c) && redactDecoded(body, forms)) || body, forms);
 }
 
-/** Larger JSON bodies are not decoded for redactDecoded (the platform's answers are a few KiB). */
-const DECODE_MAX_BYTES = 1024 * 1024;
-
 /**
- * A JSON body whose escapes (`\u003d` for `=` as Gson writes it, `\u00e4` as ensure_ascii does,
+ * A body whose JSON escapes (`\u003d` for `=` as Gson writes it, `\u00e4` as ensure_ascii does,
  * `\n` before a short secret) hide a secret from the byte rules: each string token (value or
- * name), decoded, by the same rules; a token that changed is written again (JSON.stringify of the
- * redacted string), everything else (numbers beyond 2^53, spacing, the other escapes) stays as
- * sent. Null when nothing changed (or the body is not JSON).
+ * name) that holds an escape, decoded, by the same rules; a token that changed is written again
+ * (JSON.stringify of the redacted string), everything else (numbers beyond 2^53, spacing, the
+ * other escapes, a leading BOM) stays as sent. Any body, whatever its size (maxBodyBytes bounds
+ * it) and whether or not it parses: a token that does not decode is left to the byte rules,
+ * which run on the whole result after this. Null when no token changed.
  */
 function redactDecoded(body, forms) {
-  if (body.length > DECODE_MAX_BYTES) return null;
-  const first = body.subarray(0, 64).toString("utf8").trimStart()[0];
-  if (first !== "{" && first !== "[") return null;
   const text = body.toString("utf8");
-  try {
-    JSON.parse(text); // valid JSON: outside its string tokens there is no quote, so the scan below finds exactly them
-  } catch {
-    return null;
-  }
   let changed = false;
   const out = text.replace(/"(?:[^"\\]|\\.)*"/g, (token) => {
-    const str = token.includes("\\") ? JSON.parse(token) : token.slice(1, -1);
+    if (!token.includes("\\")) return token; // the byte rules see it as it is
+    let str;
+    try {
+      str = JSON.parse(token);
+    } catch {
+      return token; // not a JSON string (a body that is no JSON): the byte rules only
+    }
     const b = Buffer.from(str);
     const r = redactForms(b, forms);
     if (r === b) return token;

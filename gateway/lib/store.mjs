@@ -224,18 +224,42 @@ export function memoryLimiter({ calls, perMs, clock }) {
   };
 }
 
+/** The cache looks for answers past their time at most this often (an answer is let go at most this late). */
+const SWEEP_EVERY_MS = 1000;
+
 /**
  * Answers by key: one `load()` in flight per key (everyone asking meanwhile shares it), and the
- * answer kept for `ttlMs` when `cacheable(answer)`.
- * @param {{ now: () => number, maxEntries?: number }} o
+ * answer kept for `ttlMs` when `cacheable(answer)`. An answer is let go within SWEEP_EVERY_MS
+ * after its time, whether or not anything is asked meanwhile (a timer on `clock`, one at a time).
+ * @param {{ clock: { now(): number, setTimeout(cb: () => void, ms: number): unknown, clearTimeout(h: unknown): void }, maxEntries?: number }} o
  */
-export function memoryResponses({ now, maxEntries = 10000 }) {
+export function memoryResponses({ clock, maxEntries = 10000 }) {
+  const now = () => clock.now();
   /** @type {Map<string, { answer: unknown, expiresAt: number }>} */
   const cache = new Map();
   /** @type {Map<string, Promise<unknown>>} */
   const inflight = new Map();
-  const sweep = (t) => {
-    for (const [k, v] of cache) if (v.expiresAt <= t) cache.delete(k);
+  let timer = null;
+  let timerAt = Infinity;
+  let closed = false;
+  /** Drops the answers past their time; wakes again for the next one to expire. */
+  const sweep = () => {
+    timer = null;
+    timerAt = Infinity;
+    const t = now();
+    let next = Infinity;
+    for (const [k, v] of cache) {
+      if (v.expiresAt <= t) cache.delete(k);
+      else next = Math.min(next, v.expiresAt);
+    }
+    if (next !== Infinity) wakeAt(Math.max(next, t + SWEEP_EVERY_MS));
+  };
+  const wakeAt = (at) => {
+    if (closed || at >= timerAt) return;
+    if (timer !== null) clock.clearTimeout(timer);
+    timerAt = at;
+    timer = clock.setTimeout(sweep, Math.max(0, at - now()));
+    timer?.unref?.(); // a real timer: the cache alone keeps no process alive
   };
   return {
     /** @returns {Promise<{ answer: unknown, source: "hit" | "coalesced" | "miss" }>} */
@@ -250,9 +274,10 @@ export function memoryResponses({ now, maxEntries = 10000 }) {
         try {
           const answer = await load();
           if (ttlMs > 0 && cacheable(answer)) {
-            if (cache.size >= maxEntries) sweep(now());
-            if (cache.size >= maxEntries) cache.delete(cache.keys().next().value);
-            cache.set(key, { answer, expiresAt: now() + ttlMs });
+            if (cache.size >= maxEntries) cache.delete(cache.keys().next().value); // the oldest
+            const expiresAt = now() + ttlMs;
+            cache.set(key, { answer, expiresAt });
+            wakeAt(expiresAt);
           }
           return answer;
         } finally {
@@ -264,6 +289,13 @@ export function memoryResponses({ now, maxEntries = 10000 }) {
     },
     size: () => cache.size,
     clear: () => cache.clear(),
+    /** Stops the timer and lets every answer go. */
+    close() {
+      closed = true;
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
+      cache.clear();
+    },
   };
 }
 
@@ -275,13 +307,15 @@ export function memoryResponses({ now, maxEntries = 10000 }) {
 export function createMemoryStore({ rate, clock, now }) {
   const c = storeClock("createMemoryStore", { clock, now });
   const limiter = memoryLimiter({ ...rate, clock: c });
+  const responses = memoryResponses({ clock: c });
   return {
     kind: "memory",
     token: memoryTokenSlot(),
     limiter,
-    responses: memoryResponses({ now: c.now }),
+    responses,
     async close() {
       limiter.close();
+      responses.close();
     },
   };
 }

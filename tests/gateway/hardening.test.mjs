@@ -19,7 +19,7 @@ const APP_ID = "hardening-app-id";
  * A fake platform: login and refresh issue `tok-N-SECRETTOKEN` (a new one invalidates the old),
  * task GETs answer 200 with the current token, else 401/1010005. Knobs: `loginFails` (true: 503;
  * a string: 400/100208 with that error_desc),
- * `refreshFails`, `answer(req)` → [status, body text] (instead of the default), `hold` (a promise
+ * `refreshFails`, `answer(req)` → [status, body text, headers?] (instead of the default), `hold` (a promise
  * every GET waits for).
  */
 async function fakePlatform({ expiresIn = 3600 } = {}) {
@@ -31,8 +31,8 @@ async function fakePlatform({ expiresIn = 3600 } = {}) {
   };
   const server = http.createServer(async (req, res) => {
     for await (const _ of req);
-    const send = (status, body) => {
-      res.writeHead(status, { "content-type": "application/json" });
+    const send = (status, body, headers = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(typeof body === "string" ? body : JSON.stringify(body));
     };
     const unavailable = { error_code: "50252", error_desc: "temporarily unavailable" };
@@ -227,6 +227,29 @@ describe("the token", () => {
     } finally {
       await gw.close();
       await platform.close();
+    }
+  });
+});
+
+describe("the in-memory answer cache", () => {
+  test("an answer is let go soon after cacheMs, without another request (it was kept until 10000 answers filled the cache)", async () => {
+    const clock = simClock();
+    const store = createMemoryStore({ rate: { calls: 100, perMs: 60_000 }, clock });
+    try {
+      for (let i = 0; i < 20; i++) {
+        await store.responses.load(`k${i}`, 1000, async () => ({ body: Buffer.alloc(1024) }), () => true);
+        clock.advance(10);
+      }
+      assert.equal(store.responses.size(), 20);
+      clock.advance(1000); // the first ones are past their 1000 ms, the last ones not yet
+      assert.ok(store.responses.size() < 20, `${store.responses.size()} kept`);
+      clock.advance(2000);
+      assert.equal(store.responses.size(), 0, "all let go, though nothing asked since");
+      const hit = await store.responses.load("again", 1000, async () => "fresh", () => true);
+      assert.equal(hit.source, "miss");
+      assert.equal((await store.responses.load("again", 1000, async () => "other", () => true)).answer, "fresh", "still a cache");
+    } finally {
+      await store.close();
     }
   });
 });
@@ -436,6 +459,32 @@ describe("relayed answers", () => {
   });
 });
 
+describe("relayed answers that are no JSON", () => {
+  test("a platform answer typed text/html is relayed as text/plain, and every answer forbids running as a page (CSP sandbox)", async () => {
+    const platform = await fakePlatform();
+    const gw = await front(platform);
+    try {
+      assert.equal((await gw.get("warm")).status, 200);
+      const page = "<script>document.title='pwned'</script>";
+      platform.answer = () => [200, page, { "content-type": "text/html; charset=utf-8" }];
+      const html = await gw.get("html");
+      assert.equal(html.status, 200);
+      assert.equal(html.text, page, "the body as sent");
+      assert.equal(html.headers["content-type"], "text/plain; charset=utf-8");
+      assert.equal(html.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'; sandbox");
+      assert.equal(html.headers["x-content-type-options"], "nosniff");
+      platform.answer = () => [200, '{"operationId":"j"}', { "content-type": "application/problem+json" }];
+      assert.equal((await gw.get("json")).headers["content-type"], "application/problem+json", "a JSON type is kept");
+      const own = await gw.get("a%2Fb"); // the gateway's own answer (400 GW.BAD_ID) carries it too
+      assert.equal(own.status, 400);
+      assert.equal(own.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'; sandbox");
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+});
+
 describe("relayed answers with JSON escapes", () => {
   test("a secret a JSON escape hides from the bytes (\\u003d for '=' as Gson writes it, \\u00e4 as ensure_ascii does, a short one right after \\n) is redacted too", async () => {
     const { redactBytes } = await import(path.join(ROOT, "pkg-gateway", "lib", "observe.mjs"));
@@ -452,6 +501,13 @@ describe("relayed answers with JSON escapes", () => {
     );
     const kept = Buffer.from('{ "d" : "line\\none \\u00e4", "n": 1 }');
     assert.equal(redactBytes(kept, ["ab12cd"]), kept, "escapes but no secret: the same Buffer");
+    // Bodies the decoding once left to the byte rules: over 1 MiB (the package reads up to 4 MiB),
+    // after a UTF-8 BOM (which Response.json() and the package accept), and one that is no JSON.
+    const hidden = '"token abc\\u003dDEF-secret-x bad"';
+    const large = `{"pad":"${"x".repeat(1_200_000)}","error_desc":${hidden}}`;
+    assert.equal(red(large, ["abc=DEF-secret-x"]), large.replace(hidden, '"token [redacted] bad"'));
+    assert.equal(red(`\ufeff{"error_desc":${hidden}}`, ["abc=DEF-secret-x"]), '\ufeff{"error_desc":"token [redacted] bad"}');
+    assert.equal(red(`<p>oops</p> {"error_desc":${hidden}, abc=DEF-secret-x`, ["abc=DEF-secret-x"]), '<p>oops</p> {"error_desc":"token [redacted] bad", [redacted]');
 
     const platform = await fakePlatform();
     const gw = await front(platform);
