@@ -35,6 +35,7 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets --locked -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --test wasm_edge --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
 
 ## Native Rust tests; the property tests' seed is printed first (PROPTEST_RNG_SEED=N replays).
 test-native:

@@ -8,7 +8,7 @@
 //! errors serde reports are the ones that make a body not JSON at all (syntax, truncation,
 //! numbers beyond the f64 range, lone surrogate escapes, nesting beyond 127 levels).
 //!
-//! The objects use [`wire_object!`] rather than `#[derive(Deserialize)]`: the derive refuses a
+//! The objects use `wire_object!` rather than `#[derive(Deserialize)]`: the derive refuses a
 //! repeated key, where `JSON.parse` (and so the contract) keeps the last one. Unknown keys are
 //! read by [`Skip`] (checked, not kept); unknown `extendPara` members by [`Raw`], the JSON text
 //! as sent, handed on to `JSON.parse` unchanged.
