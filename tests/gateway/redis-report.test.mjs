@@ -11,11 +11,14 @@ import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { freePort, startRedis } from "./fleet.mjs";
 import { KEY, TASK_PATH, gatewayModule, listen, logSink, sleep, waitFor } from "./helpers.mjs";
 
-/** Login, and task GETs answered 200 at once; `gets` counts the task GETs. */
-async function fakePlatform() {
+/** Login (after `loginDelayMs`), and task GETs answered 200 at once; `gets` counts the task GETs. */
+async function fakePlatform({ loginDelayMs = 0 } = {}) {
   const st = { logins: 0, gets: 0 };
   const server = http.createServer(async (req, res) => {
     for await (const _ of req);
+    if (req.url.endsWith("/login")) st.loginsAsked = (st.loginsAsked ?? 0) + 1;
+    if (req.url.endsWith("/login") && loginDelayMs > 0) await sleep(loginDelayMs);
+    if (res.destroyed) return;
     res.writeHead(200, { "content-type": "application/json" });
     if (req.url.endsWith("/login")) {
       st.logins += 1;
@@ -111,6 +114,32 @@ describe("the metrics of the Redis store", () => {
       assert.equal(plat.gets, 2);
     } finally {
       await Promise.all([patient.close(), hasty.close()]);
+      await plat.close();
+    }
+  });
+});
+
+describe("a replica that closes", () => {
+  test("closed while its login runs: the fleet's token lock is released, so another replica logs in at once; no false login error", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform({ loginDelayMs: 1000 });
+    const a = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
+    const b = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
+    try {
+      await Promise.all([shared(a), shared(b)]);
+      const first = a.get(`${TASK_PATH}/c1`).catch((err) => err);
+      await waitFor(() => plat.loginsAsked > 0, "A's login reached the platform"); // A holds the token lock
+
+      await a.gw.close(); // a rolling deploy
+      const answer = await first;
+      assert.ok(answer instanceof Error || answer.status === 503, `A's caller: ${answer.status ?? answer}`);
+      const started = Date.now();
+      const r = await b.get(`${TASK_PATH}/c2`);
+      assert.equal(r.status, 200, r.text);
+      // Before, B waited for the lock's lease (upstreamTimeoutMs + 2 s = 17 s here).
+      assert.ok(Date.now() - started < 8000, `B answered after ${Date.now() - started} ms`);
+      assert.deepEqual(a.logs.lines.filter((l) => l.level >= 50).map((l) => l.msg), [], "the shutdown is no failed login");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
       await plat.close();
     }
   });
