@@ -195,9 +195,15 @@ function keyNote(state) {
   ui.session.textContent = SESSION_NOTES[state] ?? SESSION_HINT;
   ui.session.dataset.state = state === "ok" ? "ok" : state ? "error" : "";
 }
+/**
+ * The console key itself was refused: the gateway's 401 (or, straight against a simulator, the
+ * platform's refusal of the access token in that field), both with code 1010005. Not any other
+ * `unauthorized` (a platform 403 such as 100203, no right to an API), which is the platform's to show.
+ */
+const keyRefused = (err) => err?.kind === "unauthorized" && err.errorCode === "1010005";
 /** After an answer: a refused key says so under the field (until the key is edited). */
 function noteKeyOutcome(err) {
-  if (err?.kind === "unauthorized") keyNote("refused");
+  if (keyRefused(err)) keyNote("refused");
 }
 /** The key, or null after asking for it (a query without one would only be refused). */
 function consoleKeyOrAsk() {
@@ -261,7 +267,7 @@ async function loadPicker({ refocus = false } = {}) {
       noteKeyOutcome(err);
       replaceChildren(ui.picker, h("option", { value: "", text: "This page of the list did not load" }));
       ui.picker.disabled = true;
-      if (err?.kind === "unauthorized") {
+      if (keyRefused(err)) {
         // The key's note says it was refused, and a new key reloads the list: no second card.
         hideListError();
         listRefused = true;
