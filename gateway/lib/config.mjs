@@ -1,6 +1,6 @@
 // createGateway's configuration: checked once, with messages that name the option.
 
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import { clockOf } from "./clock.mjs";
 
@@ -90,8 +90,11 @@ function checkTls({ cert, key, ca }) {
   if (ca) attempt("ca is not a PEM certificate", () => new X509Certificate(ca));
   if (!cert) return;
   attempt("cert is not a PEM certificate", () => new X509Certificate(cert));
-  attempt("key is not a PEM private key without a passphrase", () => createSecureContext({ key }));
-  attempt("key is not the private key of cert", () => createSecureContext({ cert, key }));
+  attempt("key is not a PEM private key without a passphrase", () => createPrivateKey(key));
+  // checkPrivateKey compares the public halves, whatever the two algorithms (OpenSSL's own check,
+  // in createSecureContext, passes an EC key with an RSA certificate).
+  if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) fail("key is not the private key of cert");
+  attempt("cert and key are no TLS credentials", () => createSecureContext({ cert, key }));
 }
 
 /** Checks and fills in createGateway's config. */
