@@ -19,8 +19,6 @@ const THROTTLED = "1010009";
 const NOT_FOUND = "123009";
 /** How long a failed token renewal, or a fresh token the platform refused too, holds off the next try. */
 const BACKOFF_MS = 10_000;
-/** How long close() lets the store's token work that the close ended finish (its lock released). */
-const CLOSE_SETTLE_MS = 3000;
 /** The answer to a request the gateway cannot finish because it is closing. */
 const CLOSING = ["GW.CLOSING", "The gateway is shutting down; retry (another replica may answer).", { "retry-after": "1" }];
 
@@ -206,20 +204,10 @@ export function createGateway(config) {
     }
   }
 
-  /** The store's token.replace calls running (each may hold the fleet's token lock): close() lets them end before it closes the store. */
-  const replacing = new Set();
-  function storeReplace(stale, obtain) {
-    const p = store.token.replace(stale, obtain);
-    replacing.add(p);
-    const done = () => replacing.delete(p);
-    p.then(done, done);
-    return p;
-  }
-
   /** store.token.replace, never null: a store that lost the record meanwhile (its key expired) is asked once more, for a new one. */
   async function replaceToken(stale, obtain) {
-    let t = await storeReplace(stale, obtain);
-    if (!t?.accessToken && stale !== null) t = await storeReplace(null, obtain);
+    let t = await store.token.replace(stale, obtain);
+    if (!t?.accessToken && stale !== null) t = await store.token.replace(null, obtain);
     if (!t?.accessToken) throw new GatewayAnswer(502, "GW.LOGIN", "The gateway's store gave it no platform token; retry.");
     return t;
   }
@@ -305,7 +293,7 @@ export function createGateway(config) {
         }
         if (!backingOff) {
           const marked = { ...t, refusedUntil: now() + BACKOFF_MS };
-          t = await storeReplace(t, async () => marked).then((r) => r ?? marked, () => marked); // a store failing here: the answer all the same
+          t = await store.token.replace(t, async () => marked).then((r) => r ?? marked, () => marked); // a store failing here: the answer all the same
         }
         const retryInMs = Math.max(0, (t.refusedUntil ?? now()) - now());
         log.warn({ event: "token_rejected", route, retryInMs }, "the platform refused a token obtained moments ago; no new login before the backoff ends");
@@ -527,13 +515,9 @@ export function createGateway(config) {
   handler.close = async () => {
     if (closed) return;
     closed = true;
+    // The platform calls end first (a login among them), then the store, which gives back the
+    // leases they held (the Redis store's token lock).
     await upstream.close();
-    // A login or refresh the close just ended still releases what it holds in the store (the
-    // Redis store's token lock: left behind, the other replicas would wait out its lease).
-    // Bounded on real time: the store's own deadlines end it well before.
-    let cap;
-    await Promise.race([Promise.allSettled([...replacing]), new Promise((r) => (cap = setTimeout(r, CLOSE_SETTLE_MS)))]);
-    clearTimeout(cap);
     if (ownStore) await store.close();
     log.flush?.();
   };

@@ -380,6 +380,9 @@ export function createRedisStore(o) {
     if (!same(cur, rec)) await local.token.replace(cur, async () => rec);
   }
 
+  /** The leases this replica holds now (the token lock, answer locks): close() gives them back. */
+  const heldLocks = new Set();
+
   let pendingReplace = null;
   async function replaceShared(stale, obtain) {
     for (;;) {
@@ -389,6 +392,7 @@ export function createRedisStore(o) {
       // Ours already: an earlier SET NX that timed out here but ran late on Redis took it.
       const got = (await wc(() => client.set(keys.lock, me, { NX: true, PX: leaseMs }))) || (await rc(() => client.get(keys.lock))) === me;
       if (got) {
+        heldLocks.add(keys.lock);
         // The lease lasts while the work runs (a refresh, then a login: up to 2 × upstreamTimeoutMs).
         const keep = setInterval(() => wc(() => client.eval(EXTEND, { keys: [keys.lock], arguments: [me, String(leaseMs)] })).catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)));
         keep.unref?.();
@@ -404,9 +408,11 @@ export function createRedisStore(o) {
           return rec;
         } finally {
           clearInterval(keep);
+          heldLocks.delete(keys.lock);
           await wc(() => client.eval(UNLOCK, { keys: [keys.lock], arguments: [me] })).catch(() => {});
         }
       }
+      if (closed) throw new Error("the store is closed"); // the caller is answered 503 GW.CLOSING
       counters.lockWaits += 1;
       await sleep(100); // another replica is logging in: wait for its token (or for its lease to run out)
     }
@@ -677,6 +683,7 @@ export function createRedisStore(o) {
       if (ttlMs <= 0) break;
       const got = await wc(() => client.set(keys.answerLock(k), me, { NX: true, PX: Math.min(leaseMs, o.upstreamTimeoutMs + 1000) }));
       if (got) {
+        heldLocks.add(keys.answerLock(k));
         try {
           // The loader before us may have finished between our miss and our lock.
           const late = await rc(() => client.get(keys.answer(k)));
@@ -685,9 +692,11 @@ export function createRedisStore(o) {
           if (cacheable(answer)) await wc(() => client.set(keys.answer(k), encode(answer), { PX: ttlMs })).catch((err) => noteDown(err));
           return { answer, source: "miss" };
         } finally {
+          heldLocks.delete(keys.answerLock(k));
           await wc(() => client.eval(UNLOCK, { keys: [keys.answerLock(k)], arguments: [me] })).catch(() => {});
         }
       }
+      if (closed) break; // load() fails at once: the gateway is closing
       // Another replica is loading it: wait for its answer (or its lock to go, then load ourselves).
       await sleep(20);
       waited += 20;
@@ -733,6 +742,11 @@ export function createRedisStore(o) {
       closed = true;
       clearTimeout(probe);
       for (const w of queue.splice(0)) if (!w.done) w.refuse(new RateLimited(1000));
+      // A login or an answer the close ended (the gateway destroyed its platform calls first):
+      // its lease goes back now, by owner (compare-and-delete), not at the end of its lease, which
+      // the other replicas would wait out. The work's own release may still come; it finds none.
+      await Promise.allSettled([...heldLocks].map((k) => wc(() => client.eval(UNLOCK, { keys: [k], arguments: [me] }))));
+      heldLocks.clear();
       await local.close();
       if (ownClient) {
         // close() waits for the reply to every command sent, which a frozen Redis never gives

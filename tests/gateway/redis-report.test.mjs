@@ -145,6 +145,33 @@ describe("a replica that closes", () => {
   });
 });
 
+describe("a replica that closes while another logs in", () => {
+  test("closed while it waits for another replica's login: close() and its caller's 503 come at once, not after that login", { timeout: 30_000 }, async () => {
+    const plat = await fakePlatform({ loginDelayMs: 6000 });
+    const a = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
+    const b = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
+    try {
+      await Promise.all([shared(a), shared(b)]);
+      const first = a.get(`${TASK_PATH}/l1`).catch((err) => err);
+      await waitFor(() => plat.loginsAsked > 0, "A's login reached the platform"); // A holds the lock
+      const waiting = b.get(`${TASK_PATH}/l2`).catch((err) => err);
+      await waitFor(() => b.gw.store.state().lockWaits > 0, "B waits for A's login");
+      const started = Date.now();
+      await b.gw.close();
+      const closedIn = Date.now() - started;
+      const r = await waiting;
+      assert.equal(r.status, 503, r.text ?? String(r));
+      assert.equal(r.json.error_code, "GW.CLOSING");
+      assert.ok(closedIn < 3000, `close() took ${closedIn} ms (A's login takes 6 s)`);
+      assert.equal(plat.logins, 0, "A's login has not answered yet");
+      await first;
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await plat.close();
+    }
+  });
+});
+
 describe("the fallback's hold", () => {
   test("a gateway started while Redis is unreachable: its 429 says the gateway lost its shared store and holds, not that the platform's rate is used up; nothing is sent", { timeout: 30_000 }, async () => {
     const plat = await fakePlatform();
