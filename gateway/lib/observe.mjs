@@ -115,98 +115,171 @@ const isWord = (b) => b === undefined ? false : b >= 0x80 || b === 0x5f || (b >=
  * `body` with each occurrence of a secret replaced by "[redacted]", by the package's rules
  * (redact.rs): one pass (the marker is never scrubbed again), the longest secret first where two
  * start at one place; a secret of 8 characters or more wherever it occurs, a shorter one only
- * where it stands as a whole word. Works on the bytes (each secret as its UTF-8, and as it reads
- * inside a JSON string), so a body holding no secret comes back as the same Buffer; a body with
- * escapes also on its decoded strings (redactDecoded).
+ * where it stands as a whole word. Looked for in the bytes as they are and in the bytes with every
+ * valid JSON escape decoded (`\u003d` for `=` as Gson writes it, `\u00e4` as ensure_ascii does,
+ * `\n` before a short secret, `\"` inside one), wherever the escape stands: in a string or not,
+ * in a body that parses or not, after a BOM, at any size. A secret found only through escapes
+ * replaces the escapes it spans. Only the secrets' own bytes change; a body holding none comes
+ * back as the same Buffer. Linear in the body (the searches are Buffer.indexOf).
  * @param {Buffer} body
  * @param {(string | null | undefined)[]} secrets
  */
 export function redactBytes(body, secrets) {
-  const forms = formsOf(secrets);
-  if (forms.length === 0) return body;
-  return redactForms((body.includes(0x5c) && redactDecoded(body, forms)) || body, forms);
-}
-
-/**
- * A body whose JSON escapes (`\u003d` for `=` as Gson writes it, `\u00e4` as ensure_ascii does,
- * `\n` before a short secret) hide a secret from the byte rules: each string token (value or
- * name) that holds an escape, decoded, by the same rules; a token that changed is written again
- * (JSON.stringify of the redacted string), everything else (numbers beyond 2^53, spacing, the
- * other escapes, a leading BOM) stays as sent. Any body, whatever its size (maxBodyBytes bounds
- * it) and whether or not it parses: a token that does not decode is left to the byte rules,
- * which run on the whole result after this. Null when no token changed.
- */
-function redactDecoded(body, forms) {
-  const text = body.toString("utf8");
-  const parts = [];
-  let copied = 0;
-  // One pass left to right (a regex over the tokens backtracks from every quote of a string
-  // that never closes: 19 s for 320 KB); a string never closed ends the scan.
-  for (let i = text.indexOf('"'); i !== -1; ) {
-    let j = i + 1;
-    let escaped = false;
-    while (j < text.length && text.charCodeAt(j) !== 0x22) {
-      if (text.charCodeAt(j) === 0x5c) {
-        escaped = true;
-        j += 1;
-      }
-      j += 1;
-    }
-    if (j >= text.length) break;
-    const redacted = escaped ? redactToken(text.slice(i, j + 1), forms) : null;
-    if (redacted !== null) {
-      parts.push(text.slice(copied, i), redacted);
-      copied = j + 1;
-    }
-    i = text.indexOf('"', j + 1);
-  }
-  if (parts.length === 0) return null;
-  parts.push(text.slice(copied));
-  return Buffer.from(parts.join(""));
-}
-
-/** A JSON string token decoded, redacted and written again; null when it holds no secret (or is no JSON string). */
-function redactToken(token, forms) {
-  let str;
-  try {
-    str = JSON.parse(token);
-  } catch {
-    return null; // not a JSON string (a body that is no JSON): the byte rules only
-  }
-  const b = Buffer.from(str);
-  const r = redactForms(b, forms);
-  return r === b ? null : JSON.stringify(r.toString("utf8"));
-}
-
-/** Each secret as its UTF-8 and its JSON string forms: `{ bytes, long }` (long: replaced even inside a word). */
-function formsOf(secrets) {
-  const forms = new Map();
+  const needles = [];
   for (const s of secrets) {
     if (typeof s !== "string" || s === "") continue;
-    const long = [...s].length >= ANYWHERE_LEN;
-    const json = JSON.stringify(s).slice(1, -1);
-    for (const f of [s, json, json.replaceAll("/", "\\/")]) if (!forms.has(f) || long) forms.set(f, long);
+    needles.push({ bytes: Buffer.from(s), long: [...s].length >= ANYWHERE_LEN });
   }
-  return [...forms].map(([f, long]) => ({ bytes: Buffer.from(f), long }));
-}
-
-/** redactBytes' rules on the bytes as they are, for the forms of formsOf. */
-function redactForms(body, forms) {
-  const present = forms.filter((n) => body.includes(n.bytes));
-  if (present.length === 0) return body;
-  present.sort((a, b) => b.bytes.length - a.bytes.length);
-  const alone = (at, n) => n.long || !((isWord(body[at - 1]) && isWord(n.bytes[0])) || (isWord(body[at + n.bytes.length]) && isWord(n.bytes[n.bytes.length - 1])));
+  if (needles.length === 0) return body;
+  const spans = hits(body, needles); // [start, end) in the body
+  if (body.includes(0x5c)) {
+    const decoded = decodeEscapes(body);
+    const found = hits(decoded, needles);
+    if (found.length > 0) spans.push(...toBody(body, found));
+  }
+  if (spans.length === 0) return body;
+  // The earliest first, the longest of those starting at one place; none overlapping another.
+  spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   const out = [];
   let copied = 0;
-  let at = 0;
-  while (at < body.length) {
-    const n = present.find((p) => body[at] === p.bytes[0] && body.subarray(at, at + p.bytes.length).equals(p.bytes) && alone(at, p));
-    if (n) {
-      out.push(body.subarray(copied, at), MARKER);
-      at += n.bytes.length;
-      copied = at;
-    } else at += 1;
+  for (const [start, end] of spans) {
+    if (start < copied) continue;
+    out.push(body.subarray(copied, start), MARKER);
+    copied = end;
   }
   out.push(body.subarray(copied));
   return Buffer.concat(out);
+}
+
+/** Where the needles stand in `bytes` (a long one anywhere, a short one as a whole word): [start, end) pairs. */
+function hits(bytes, needles) {
+  const found = [];
+  for (const { bytes: n, long } of needles) {
+    for (let at = bytes.indexOf(n); at !== -1; at = bytes.indexOf(n, at + 1)) {
+      const end = at + n.length;
+      if (long || !((isWord(bytes[at - 1]) && isWord(n[0])) || (isWord(bytes[end]) && isWord(n[n.length - 1])))) found.push([at, end]);
+    }
+  }
+  return found;
+}
+
+/** The byte a one-letter JSON escape stands for (`\n` → LF, …). */
+const SHORT_ESCAPES = { 0x22: 0x22, 0x5c: 0x5c, 0x2f: 0x2f, 0x62: 0x08, 0x66: 0x0c, 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09 };
+
+/** The four hex digits at `at` as a number, or -1. */
+function hex4(body, at) {
+  let v = 0;
+  for (let i = at; i < at + 4; i++) {
+    const c = body[i];
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (digit < 0) return -1;
+    v = v * 16 + digit;
+  }
+  return v;
+}
+
+/**
+ * The valid JSON escape at `at` (a backslash): `{ len, cp }` (its length in the body, the code
+ * point it stands for; a surrogate pair is one), or null (an invalid or lone-surrogate escape,
+ * which stays as written).
+ */
+function escapeAt(body, at) {
+  const c = body[at + 1];
+  if (c !== 0x75) return c in SHORT_ESCAPES ? { len: 2, cp: SHORT_ESCAPES[c] } : null;
+  const u = hex4(body, at + 2);
+  if (u < 0 || (u >= 0xdc00 && u <= 0xdfff)) return null;
+  if (u < 0xd800 || u > 0xdbff) return { len: 6, cp: u };
+  const low = body[at + 6] === 0x5c && body[at + 7] === 0x75 ? hex4(body, at + 8) : -1;
+  if (low < 0xdc00 || low > 0xdfff) return null;
+  return { len: 12, cp: 0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00) };
+}
+
+/**
+ * Walks the body's escapes in order: `onEscape(o, oEnd, d, dEnd, cp)` for each valid one (its
+ * place in the body and in the decoded bytes); returns the decoded length.
+ */
+function walkEscapes(body, onEscape) {
+  let o = 0;
+  let d = 0;
+  for (let at = body.indexOf(0x5c); at !== -1; at = body.indexOf(0x5c, o)) {
+    d += at - o;
+    const e = escapeAt(body, at);
+    if (e === null) {
+      o = at + 1; // the backslash as written; what follows is read as it is
+      d += 1;
+      continue;
+    }
+    const n = e.cp < 0x80 ? 1 : e.cp < 0x800 ? 2 : e.cp < 0x10000 ? 3 : 4;
+    onEscape(at, at + e.len, d, d + n, e.cp);
+    o = at + e.len;
+    d += n;
+  }
+  return d + (body.length - o);
+}
+
+/** Writes code point `cp` (not a surrogate) as UTF-8 at `at`. */
+function utf8Into(out, at, cp) {
+  if (cp < 0x80) out[at] = cp;
+  else if (cp < 0x800) {
+    out[at] = 0xc0 | (cp >> 6);
+    out[at + 1] = 0x80 | (cp & 0x3f);
+  } else if (cp < 0x10000) {
+    out[at] = 0xe0 | (cp >> 12);
+    out[at + 1] = 0x80 | ((cp >> 6) & 0x3f);
+    out[at + 2] = 0x80 | (cp & 0x3f);
+  } else {
+    out[at] = 0xf0 | (cp >> 18);
+    out[at + 1] = 0x80 | ((cp >> 12) & 0x3f);
+    out[at + 2] = 0x80 | ((cp >> 6) & 0x3f);
+    out[at + 3] = 0x80 | (cp & 0x3f);
+  }
+}
+
+/** The body with every valid JSON escape decoded (see walkEscapes). */
+function decodeEscapes(body) {
+  const out = Buffer.allocUnsafe(body.length); // never longer: each escape is at least as long as its UTF-8
+  let o = 0;
+  let d = 0;
+  const length = walkEscapes(body, (at, oEnd, dAt, dEnd, cp) => {
+    body.copy(out, d, o, at);
+    utf8Into(out, dAt, cp);
+    o = oEnd;
+    d = dEnd;
+  });
+  body.copy(out, d, o);
+  return out.subarray(0, length);
+}
+
+/**
+ * Decoded spans as spans of the body: a boundary inside an escape's bytes takes the whole escape
+ * (a start its start, an end its end). One more walk over the escapes, for all spans at once.
+ */
+function toBody(body, spans) {
+  const points = [];
+  spans.forEach(([s, e], i) => points.push({ d: s, end: false, i }, { d: e, end: true, i }));
+  points.sort((a, b) => a.d - b.d);
+  const out = spans.map(() => [0, 0]);
+  let next = 0;
+  let o = 0; // the body's offset where the decoded run at `d` starts (between escapes: one to one)
+  let d = 0;
+  const settle = (limit, unit) => {
+    // Up to the escape's start, a start or an end alike: the run before it, one to one.
+    while (next < points.length && points[next].d <= limit) {
+      const p = points[next++];
+      out[p.i][p.end ? 1 : 0] = o + (p.d - d);
+    }
+    if (unit === null) return;
+    // Strictly inside the escape's decoded bytes: the whole escape (its end, at the next run).
+    while (next < points.length && points[next].d < unit.dEnd) {
+      const p = points[next++];
+      out[p.i][p.end ? 1 : 0] = p.end ? unit.oEnd : unit.o;
+    }
+  };
+  walkEscapes(body, (at, oEnd, dAt, dEnd) => {
+    settle(dAt, { o: at, oEnd, dEnd });
+    o = oEnd;
+    d = dEnd;
+  });
+  settle(Infinity, null);
+  return out;
 }

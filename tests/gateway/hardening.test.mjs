@@ -515,6 +515,50 @@ describe("relayed answers with JSON escapes", () => {
     assert.equal(red(unclosed, ["abc=DEF-secret-x", "tok-1-SECRETTOKEN"]), unclosed);
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     assert.equal(red(`"a\\u003d" "${'\\"'.repeat(10)}`, ["abc=DEF-secret-x"]), `"a\\u003d" "${'\\"'.repeat(10)}`, "no secret: as sent");
+    // A string with another flaw (an invalid escape, a raw control character, a cut \u escape),
+    // or after a stray quote, still has its valid escapes read (these all leaked before).
+    const s = ["abc=DEF-secret-x"];
+    assert.equal(red('{"error_desc":"token abc\\u003dDEF-secret-x bad C:\\temp\\x"}', s), '{"error_desc":"token [redacted] bad C:\\temp\\x"}');
+    assert.equal(red('{"e":"tab\there abc\\u003dDEF-secret-x"}', s), '{"e":"tab\there [redacted]"}');
+    assert.equal(red('{"e":"abc\\u003dDEF-secret-x \\u12"}', s), '{"e":"[redacted] \\u12"}');
+    assert.equal(red('<p>a 5" screen</p> {"error_desc":"token abc\\u003dDEF-secret-x bad"}', s), '<p>a 5" screen</p> {"error_desc":"token [redacted] bad"}');
+    assert.equal(red('{"e":"\\ud83d\\ude00 abc\\u003dDEF\\u002dsecret-x \\ud800"}', s), '{"e":"\\ud83d\\ude00 [redacted] \\ud800"}', "a pair, a lone surrogate kept as written");
+    // Only a secret's own bytes change: a Latin-1 byte (no UTF-8) elsewhere stays as it was.
+    const latin = Buffer.concat([Buffer.from('{"name":"M'), Buffer.from([0xfc]), Buffer.from('ller","e":"abc\\u003dDEF-secret-x"}')]);
+    assert.deepEqual(redactBytes(latin, s), Buffer.concat([Buffer.from('{"name":"M'), Buffer.from([0xfc]), Buffer.from('ller","e":"[redacted]"}')]));
+    const untouched = Buffer.concat([latin.subarray(0, 20), Buffer.from("\\u00e4 \\x \\ud800")]);
+    assert.equal(redactBytes(untouched, s), untouched, "no secret: the same Buffer");
+    // Seeded cases: a secret written with random escapes (\uXXXX, a pair for one beyond the BMP,
+    // \/ and \" where they stand) among other escaped text: exactly its own bytes become the marker.
+    let seed = 20261204;
+    const rand = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const escapeChar = (ch) => {
+      if (ch === '"' || ch === "\\") return `\\${ch}`;
+      if (ch === "/" && rand(2)) return "\\/";
+      if (rand(3) !== 0) return ch;
+      const hex = (u) => u.toString(16).padStart(4, "0");
+      const units = ch.length === 2 ? [ch.charCodeAt(0), ch.charCodeAt(1)] : [ch.charCodeAt(0)]; // a pair beyond the BMP
+      return units.map((u) => `\\u${rand(2) ? hex(u) : hex(u).toUpperCase()}`).join("");
+    };
+    const alphabet = ['a', 'Z', '9', '=', '/', '"', "\\", 'ä', '€', '😀', ' ', '-'];
+    for (let n = 0; n < 300; n++) {
+      const secret = Array.from({ length: 8 + rand(8) }, () => alphabet[rand(alphabet.length)]).join("");
+      const noise = () => Array.from({ length: rand(6) }, () => escapeChar(["x", "\n", "ü", "/", "q"][rand(5)])).join("").replaceAll("\n", "\\n");
+      const written = [...secret].map(escapeChar).join("");
+      const gap = () => (rand(2) ? " " : ""); // the secret right next to an escape, or not
+      const [before, after] = [`{"a":"${noise()}","e":"${noise()}${gap()}`, `${gap()}${noise()}","z":${rand(100)}}`];
+      const body = before + written + after;
+      assert.equal(JSON.parse(body).e.includes(secret), true, `case ${n} is valid JSON holding the secret`);
+      assert.equal(red(body, [secret]), `${before}[redacted]${after}`, `case ${n}: ${body}`);
+    }
+    // Many short escaped or broken strings, 8 MiB (the gateway's maxBodyBytes): linear, not a
+    // thrown JSON.parse per string (10 s before); the deadline is generous.
+    for (const unit of ['"\\x"', '"\\n",', '"\\u12"']) {
+      const big = Buffer.from(unit.repeat(Math.floor((8 * 1024 * 1024) / unit.length)));
+      const t0 = Date.now();
+      assert.equal(redactBytes(big, [...s, "tok-1-SECRETTOKEN", "ab12cd"]), big);
+      assert.ok(Date.now() - t0 < 5000, `${unit}: ${Date.now() - t0} ms`);
+    }
 
     const platform = await fakePlatform();
     const gw = await front(platform);
