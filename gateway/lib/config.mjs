@@ -87,8 +87,14 @@ function checkTls({ cert, key, ca }) {
       fail(`${what} (${err?.code ?? "unreadable"})`);
     }
   };
-  if (ca) attempt("ca is not a PEM certificate", () => new X509Certificate(ca));
+  // X509Certificate also reads DER, which the TLS connection does not: a PEM block first.
+  const pemCert = (v) => /-----BEGIN (?:TRUSTED )?CERTIFICATE-----/.test(Buffer.from(v).toString("latin1"));
+  if (ca) {
+    if (!pemCert(ca)) fail("ca is not a PEM certificate (no PEM certificate block; a DER file needs converting: openssl x509 -inform der)");
+    attempt("ca is not a PEM certificate", () => new X509Certificate(ca));
+  }
   if (!cert) return;
+  if (!pemCert(cert)) fail("cert is not a PEM certificate (no PEM certificate block; a DER file needs converting: openssl x509 -inform der)");
   attempt("cert is not a PEM certificate", () => new X509Certificate(cert));
   attempt("key is not a PEM private key without a passphrase", () => createPrivateKey(key));
   // checkPrivateKey compares the public halves, whatever the two algorithms (OpenSSL's own check,

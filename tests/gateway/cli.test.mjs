@@ -3,8 +3,8 @@
 
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { X509Certificate, generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -110,7 +110,7 @@ describe("the bin from the checkout", () => {
     // TLS files the platform connection could not use are refused at start, not at the first login.
     const f = sim.certificates.files;
     cases.push(
-      [[...base, "--cert", f.clientKey, "--key", f.clientCert], env, /cert is not a PEM certificate \(ERR_OSSL_PEM_NO_START_LINE\)/],
+      [[...base, "--cert", f.clientKey, "--key", f.clientCert], env, /cert is not a PEM certificate \(no PEM certificate block/],
       [[...base, "--cert", f.clientCert, "--key", f.key], env, /key is not the private key of cert/],
       [[...base, "--cert", f.clientCert, "--key", f.ca], env, /key is not a PEM private key/],
       [[...base, "--ca", f.clientKey], env, /ca is not a PEM certificate/],
@@ -121,6 +121,9 @@ describe("the bin from the checkout", () => {
       // An RSA key for the EC certificate: OpenSSL's own pairing check lets that one pass.
       writeFileSync(path.join(dir, "rsa.key"), generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }));
       cases.push([[...base, "--cert", f.clientCert, "--key", path.join(dir, "rsa.key")], env, /key is not the private key of cert/]);
+      // DER, which X509Certificate reads but a TLS connection does not.
+      writeFileSync(path.join(dir, "ca.der"), new X509Certificate(readFileSync(f.ca)).raw);
+      cases.push([[...base, "--ca", path.join(dir, "ca.der")], env, /ca is not a PEM certificate \(no PEM certificate block/]);
       cases.push([[...base, "--secret-file", path.join(dir, "empty")], {}, /--secret-file .*empty: the file is empty/]);
       for (const [args, e, pattern] of cases) {
         const r = await run(args, e);
