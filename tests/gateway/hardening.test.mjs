@@ -8,7 +8,7 @@ import http from "node:http";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { simClock } from "../sim-clock.mjs";
-import { KEY, ROOT, TASK_PATH, gatewayModule, listen, logSink, pkg, raw, waitFor } from "./helpers.mjs";
+import { gatewayModule, KEY, listen, logSink, onLoopback, pkg, raw, ROOT, TASK_PATH, waitFor } from "./helpers.mjs";
 
 const { createGateway, createMemoryStore, GatewayConfigError, RateLimited } = gatewayModule;
 const BIN = path.join(ROOT, "pkg-gateway", "bin.mjs");
@@ -52,13 +52,7 @@ async function fakePlatform({ expiresIn = 3600 } = {}) {
     if (auth !== `Bearer ${p.token}`) return send(401, { error_code: "1010005", error_desc: "Invalid access token" });
     send(200, { operationId: req.url.split("/").at(-1), status: "success" });
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  p.url = `http://127.0.0.1:${server.address().port}`;
-  p.close = () => {
-    server.closeAllConnections();
-    return new Promise((r) => server.close(r));
-  };
-  return p;
+  return Object.assign(p, await onLoopback(server));
 }
 
 /**

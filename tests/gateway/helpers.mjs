@@ -63,6 +63,18 @@ export function logSink() {
   return { stream, lines, raw };
 }
 
+/** Puts a fake platform's server on a free loopback port: `{ url, close() }` (close cuts its open connections first). */
+export async function onLoopback(server) {
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close() {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(r));
+    },
+  };
+}
+
 export function listen(handler, host = "127.0.0.1") {
   // Idle kept-alive sockets stay open longer than any pause of the test clients (Node's 5 s
   // default could close one just as a client reuses it: a reset that is no gateway's answer).

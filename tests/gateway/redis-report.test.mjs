@@ -9,7 +9,7 @@ import http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { freePort, startRedis } from "./fleet.mjs";
-import { KEY, TASK_PATH, gatewayModule, listen, logSink, sleep, waitFor } from "./helpers.mjs";
+import { gatewayModule, KEY, listen, logSink, onLoopback, sleep, TASK_PATH, waitFor } from "./helpers.mjs";
 
 /** Login (after `loginDelayMs`), and task GETs answered 200 at once; `gets` counts the task GETs. */
 async function fakePlatform({ loginDelayMs = 0 } = {}) {
@@ -27,13 +27,7 @@ async function fakePlatform({ loginDelayMs = 0 } = {}) {
     st.gets += 1;
     res.end(JSON.stringify({ operationId: req.url.split("/").pop() }));
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  st.url = `http://127.0.0.1:${server.address().port}`;
-  st.close = () => {
-    server.closeAllConnections();
-    return new Promise((r) => server.close(r));
-  };
-  return st;
+  return Object.assign(st, await onLoopback(server));
 }
 
 /** A gateway on `store` in front of `plat`, its log kept; get() resolves to { status, headers, text, json }. */

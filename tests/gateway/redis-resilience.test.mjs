@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { startRedis } from "./fleet.mjs";
-import { KEY, TASK_PATH, gatewayModule, listen, sleep, waitFor } from "./helpers.mjs";
+import { gatewayModule, KEY, listen, onLoopback, sleep, TASK_PATH, waitFor } from "./helpers.mjs";
 
 /** The platform as far as these cases need it: login (`loginFails`: 503), and task GETs that need its current token (`refuseAll`: 1010005 whatever the token). */
 async function fakePlatform() {
@@ -32,13 +32,7 @@ async function fakePlatform() {
     if (st.refuseAll || req.headers.authorization !== `Bearer ${st.token}`) return json(401, { error_code: "1010005", error_desc: "Invalid access token" });
     json(200, { operationId: req.url.split("/").pop() });
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  st.url = `http://127.0.0.1:${server.address().port}`;
-  st.close = () => {
-    server.closeAllConnections();
-    return new Promise((r) => server.close(r));
-  };
-  return st;
+  return Object.assign(st, await onLoopback(server));
 }
 
 /** A gateway on `store` in front of `plat`; get() resolves to { status, json } (status 0: no answer within 15 s). */
