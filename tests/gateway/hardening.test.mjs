@@ -545,6 +545,9 @@ describe("relayed answers with JSON escapes", () => {
       assert.equal(JSON.parse(body).e.includes(secret), true, `case ${n} is valid JSON holding the secret`);
       assert.equal(red(body, [secret]), `${before}[redacted]${after}`, `case ${n}: ${body}`);
     }
+    // A body that is the escaped secret 400000 times (a spread of that many spans would throw).
+    const many = redactBytes(Buffer.from("abc\\u003dDEF-secret-x ".repeat(400_000)), s);
+    assert.equal(many.toString(), "[redacted] ".repeat(400_000));
     // Many short escaped or broken strings, 8 MiB (the gateway's maxBodyBytes): linear, not a
     // thrown JSON.parse per string (10 s before); the deadline is generous.
     for (const unit of ['"\\x"', '"\\n",', '"\\u12"']) {
