@@ -174,7 +174,8 @@ server.on("clientError", (err, socket) => {
   if (!socket.writable || err.code === "ECONNRESET") return void socket.destroy();
   const [status, code, desc] = refusal(err);
   const body = JSON.stringify({ error_code: code, error_desc: desc });
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json;charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const headers = ["connection: close", "content-type: application/json;charset=UTF-8", "x-content-type-options: nosniff", "content-security-policy: default-src 'none'; frame-ancestors 'none'; sandbox", `content-length: ${Buffer.byteLength(body)}`];
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${headers.join("\r\n")}\r\n\r\n${body}`);
 });
 server.on("error", (err) => {
   process.stderr.write(`iot-upgrade-task-gateway: ${err.code === "EADDRINUSE" ? `${listen.host}:${listen.port} is in use (try --listen ${listen.host}:0)` : err.message}\n`);

@@ -178,6 +178,7 @@ describe("the bin from the checkout", () => {
       });
       assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/, answer);
       assert.match(answer, /"error_code":"GW.REQUEST_TIMEOUT"/);
+      assert.match(answer, /\r\ncontent-security-policy: default-src 'none'; frame-ancestors 'none'; sandbox\r\n/, "data only, as the gateway's own answers");
       assert.ok(Date.now() - started < 25_000, `answered after ${Date.now() - started} ms`);
     } finally {
       assert.equal((await gw.stop("SIGINT")).code, 0);
