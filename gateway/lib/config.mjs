@@ -82,24 +82,24 @@ function delay(name, v, min, fallback) {
 function checkTls({ cert, key, ca }) {
   const attempt = (what, check) => {
     try {
-      check();
+      return check();
     } catch (err) {
-      fail(`${what} (${err?.code ?? "unreadable"})`);
+      return fail(`${what} (${err?.code ?? "unreadable"})`);
     }
   };
-  // X509Certificate also reads DER, which the TLS connection does not: a PEM block first.
-  const pemCert = (v) => /-----BEGIN (?:TRUSTED )?CERTIFICATE-----/.test(Buffer.from(v).toString("latin1"));
-  if (ca) {
-    if (!pemCert(ca)) fail("ca is not a PEM certificate (no PEM certificate block; a DER file needs converting: openssl x509 -inform der)");
-    attempt("ca is not a PEM certificate", () => new X509Certificate(ca));
-  }
+  /** The first certificate of a PEM text; X509Certificate also reads DER, which the TLS connection does not. */
+  const certificate = (name, v) => {
+    const what = `${name} is not a PEM certificate`;
+    if (!/-----BEGIN (?:TRUSTED )?CERTIFICATE-----/.test(Buffer.from(v).toString("latin1"))) fail(`${what} (no PEM certificate block; a DER file needs converting: openssl x509 -inform der)`);
+    return attempt(what, () => new X509Certificate(v));
+  };
+  if (ca) certificate("ca", ca);
   if (!cert) return;
-  if (!pemCert(cert)) fail("cert is not a PEM certificate (no PEM certificate block; a DER file needs converting: openssl x509 -inform der)");
-  attempt("cert is not a PEM certificate", () => new X509Certificate(cert));
-  attempt("key is not a PEM private key without a passphrase", () => createPrivateKey(key));
+  const leaf = certificate("cert", cert);
+  const privateKey = attempt("key is not a PEM private key without a passphrase", () => createPrivateKey(key));
   // checkPrivateKey compares the public halves, whatever the two algorithms (OpenSSL's own check,
   // in createSecureContext, passes an EC key with an RSA certificate).
-  if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) fail("key is not the private key of cert");
+  if (!leaf.checkPrivateKey(privateKey)) fail("key is not the private key of cert");
   attempt("cert and key are no TLS credentials", () => createSecureContext({ cert, key }));
 }
 
