@@ -6,6 +6,7 @@ import http from "node:http";
 import { parseArgs } from "node:util";
 import { DEFAULTS, GatewayConfigError, createGateway, parseRate } from "./index.mjs";
 import { MAX_TIMER_MS, MAX_TIMER_WHY } from "./lib/config.mjs";
+import { DATA_ONLY_HEADERS } from "./lib/gateway.mjs";
 
 const HELP = `Usage: iot-upgrade-task-gateway --upstream URL --app-id ID --console-key KEY [options]
 
@@ -174,8 +175,9 @@ server.on("clientError", (err, socket) => {
   if (!socket.writable || err.code === "ECONNRESET") return void socket.destroy();
   const [status, code, desc] = refusal(err);
   const body = JSON.stringify({ error_code: code, error_desc: desc });
-  const headers = ["connection: close", "content-type: application/json;charset=UTF-8", "x-content-type-options: nosniff", "content-security-policy: default-src 'none'; frame-ancestors 'none'; sandbox", `content-length: ${Buffer.byteLength(body)}`];
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${headers.join("\r\n")}\r\n\r\n${body}`);
+  const headers = { connection: "close", "content-type": "application/json;charset=UTF-8", ...DATA_ONLY_HEADERS, "content-length": Buffer.byteLength(body) };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${head}\r\n${body}`);
 });
 server.on("error", (err) => {
   process.stderr.write(`iot-upgrade-task-gateway: ${err.code === "EADDRINUSE" ? `${listen.host}:${listen.port} is in use (try --listen ${listen.host}:0)` : err.message}\n`);

@@ -34,8 +34,8 @@ export class GatewayAnswer extends Error {
 
 const sha = (text) => createHash("sha256").update(text).digest();
 
-/** Every answer is data: a browser that opens one as a page runs nothing of it. */
-const DATA_ONLY = "default-src 'none'; frame-ancestors 'none'; sandbox";
+/** Every answer is data: a browser that opens one as a page runs nothing of it (the bin's own answers carry them too). */
+export const DATA_ONLY_HEADERS = Object.freeze({ "x-content-type-options": "nosniff", "content-security-policy": "default-src 'none'; frame-ancestors 'none'; sandbox" });
 /**
  * The content type of a relayed answer: the platform's when it is JSON, else text/plain (a page
  * the platform, or a proxy before it, sends as text/html is never served as HTML from the
@@ -366,7 +366,7 @@ export function createGateway(config) {
     const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
     const ctx = contexts.get(res);
     const own = ctx ? { "x-request-id": ctx.id, ...ctx.cors } : {};
-    res.writeHead(status, { ...own, "cache-control": "no-store", "x-content-type-options": "nosniff", "content-security-policy": DATA_ONLY, ...headers, "content-length": buf.length });
+    res.writeHead(status, { ...own, "cache-control": "no-store", ...DATA_ONLY_HEADERS, ...headers, "content-length": buf.length });
     res.end(buf);
   }
 
