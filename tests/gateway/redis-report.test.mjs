@@ -113,16 +113,29 @@ describe("the metrics of the Redis store", () => {
   });
 });
 
+/**
+ * Two replicas A and B on Redis in front of a platform whose login takes `loginDelayMs`; runs
+ * `fn({ plat, a, b, first })` once A's first call holds the fleet's token lock, its login in
+ * flight (`first`: that call's answer, or its error).
+ */
+async function withLoginInFlight(loginDelayMs, fn) {
+  const plat = await fakePlatform({ loginDelayMs });
+  const a = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
+  const b = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
+  try {
+    await Promise.all([shared(a), shared(b)]);
+    const first = a.get(`${TASK_PATH}/first`).catch((err) => err);
+    await waitFor(() => plat.loginsAsked > 0, "A's login reached the platform"); // A holds the token lock
+    await fn({ plat, a, b, first });
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await plat.close();
+  }
+}
+
 describe("a replica that closes", () => {
   test("closed while its login runs: the fleet's token lock is released, so another replica logs in at once; no false login error", { timeout: 30_000 }, async () => {
-    const plat = await fakePlatform({ loginDelayMs: 1000 });
-    const a = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
-    const b = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
-    try {
-      await Promise.all([shared(a), shared(b)]);
-      const first = a.get(`${TASK_PATH}/c1`).catch((err) => err);
-      await waitFor(() => plat.loginsAsked > 0, "A's login reached the platform"); // A holds the token lock
-
+    await withLoginInFlight(1000, async ({ a, b, first }) => {
       await a.gw.close(); // a rolling deploy
       const answer = await first;
       assert.ok(answer instanceof Error || answer.status === 503, `A's caller: ${answer.status ?? answer}`);
@@ -132,22 +145,11 @@ describe("a replica that closes", () => {
       // Before, B waited for the lock's lease (upstreamTimeoutMs + 2 s = 17 s here).
       assert.ok(Date.now() - started < 8000, `B answered after ${Date.now() - started} ms`);
       assert.deepEqual(a.logs.lines.filter((l) => l.level >= 50).map((l) => l.msg), [], "the shutdown is no failed login");
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-      await plat.close();
-    }
+    });
   });
-});
 
-describe("a replica that closes while another logs in", () => {
   test("closed while it waits for another replica's login: close() and its caller's 503 come at once, not after that login", { timeout: 30_000 }, async () => {
-    const plat = await fakePlatform({ loginDelayMs: 6000 });
-    const a = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
-    const b = await gatewayOn(plat, redis.url, { replicas: 2, upstreamTimeoutMs: 15_000 });
-    try {
-      await Promise.all([shared(a), shared(b)]);
-      const first = a.get(`${TASK_PATH}/l1`).catch((err) => err);
-      await waitFor(() => plat.loginsAsked > 0, "A's login reached the platform"); // A holds the lock
+    await withLoginInFlight(6000, async ({ plat, b, first }) => {
       const waiting = b.get(`${TASK_PATH}/l2`).catch((err) => err);
       await waitFor(() => b.gw.store.state().lockWaits > 0, "B waits for A's login");
       const started = Date.now();
@@ -159,10 +161,7 @@ describe("a replica that closes while another logs in", () => {
       assert.ok(closedIn < 3000, `close() took ${closedIn} ms (A's login takes 6 s)`);
       assert.equal(plat.logins, 0, "A's login has not answered yet");
       await first;
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-      await plat.close();
-    }
+    });
   });
 });
 
