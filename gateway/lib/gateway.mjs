@@ -426,7 +426,10 @@ export function createGateway(config) {
     if (Buffer.byteLength(url) > o.maxUrlBytes) return sendError(res, 414, "GW.URI_TOO_LONG", `The request URL is longer than ${o.maxUrlBytes} bytes.`);
     if (headerBytes(req) > o.maxHeaderBytes) return sendError(res, 431, "GW.HEADERS_TOO_LARGE", `The request headers are larger than ${o.maxHeaderBytes} bytes.`);
     if (!url.startsWith("/")) return sendError(res, 400, "GW.BAD_REQUEST", "The request target must be an absolute path.");
-    const query = cut < 0 ? "" : url.slice(cut + 1).replace(/#.*$/, "");
+    // A fragment never travels in HTTP (RFC 9110 §4.2.4): a raw '#' is refused rather than read as
+    // the end of the path or query, which another hop in front of the gateway might read otherwise.
+    if (url.includes("#")) return sendError(res, 400, "GW.BAD_REQUEST", "The request target must not hold a raw '#' (percent-encode it as %23).");
+    const query = cut < 0 ? "" : url.slice(cut + 1);
     const originOk = cors(req, ctx);
 
     if (path === "/healthz" || path === "/metrics") {

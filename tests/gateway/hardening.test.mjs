@@ -367,6 +367,25 @@ describe("the gateway's own refusals", () => {
     }
   });
 
+  test("a request target holding a raw '#' (never sent by a browser or fetch) is 400 GW.BAD_REQUEST, not forwarded as the part before it; nothing is sent", async () => {
+    const platform = await fakePlatform();
+    const gw = await front(platform);
+    try {
+      for (const p of [`${TASK_PATH}/abc#def`, `${TASK_PATH}/abc/subOperations#x`, `${TASK_PATH}?pageNo=0#pageSize=1`, `${TASK_PATH}#`]) {
+        const r = await raw(gw.url, p);
+        assert.equal(r.status, 400, `${p}: ${r.text}`);
+        assert.equal(r.json.error_code, "GW.BAD_REQUEST", p);
+        assert.match(r.json.error_desc, /'#'/);
+      }
+      assert.equal(platform.gets.length, 0, "nothing was sent");
+      assert.equal((await gw.get("abc%23def")).status, 200, "an id holding an encoded '#' still travels");
+      assert.equal(platform.gets.at(-1).id, "abc%23def");
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+
   test("a browser's preflight for a bad id or no route gets its 204, so the browser sees the gateway's 400/404 (not a CORS failure read as 'no answer')", async () => {
     const ORIGIN = "https://console.example.com";
     const platform = await fakePlatform();
