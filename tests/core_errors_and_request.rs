@@ -176,6 +176,41 @@ fn gateway_resultcode_shape_means_the_same() {
 }
 
 #[test]
+fn a_null_code_is_no_code_and_an_empty_one_is_an_error_without_a_code() {
+    // Some gateways add `"error_code": null` to every answer: a task carrying it is a task.
+    let task = r#""operationId":"op-1","operateType":"firmware_upgrade","status":"wait","targets":{"devices":["d"]}"#;
+    for extra in [
+        r#""error_code":null,"error_desc":null"#,
+        r#""resultcode":null,"resultmsg":null"#,
+        r#""error_code":null,"resultcode":null,"error_desc":"ignored""#,
+    ] {
+        let body = format!("{{{task},{extra}}}");
+        let answer = interpret(200, Some(body.as_bytes()));
+        assert_eq!(
+            answer.map(|t| t.operation_id),
+            Ok(String::from("op-1")),
+            "{extra}"
+        );
+    }
+    // An empty code still marks an error; its `errorCode` is null, and an empty description
+    // gives way to the gateway's `resultmsg`.
+    let report = error(
+        200,
+        r#"{"error_code":"","error_desc":"","resultmsg":"real text"}"#,
+    );
+    assert_eq!(report.kind, ErrorKind::Http);
+    assert_eq!(report.error_code, None);
+    assert_eq!(report.error_desc.as_deref(), Some("real text"));
+    let report = error(403, r#"{"error_code":null,"resultcode":"1010005"}"#);
+    assert_eq!(
+        report.kind,
+        ErrorKind::Unauthorized,
+        "a null error_code gives way to resultcode"
+    );
+    assert_eq!(report.error_code.as_deref(), Some("1010005"));
+}
+
+#[test]
 fn messages_name_kind_status_code_and_text() {
     let report = error(
         404,

@@ -377,6 +377,16 @@ fn device_groups_require_type_model_and_manufacturer() {
         paths(&problems(&with(valid(), "/targets", groups))),
         ["targets.model"]
     );
+    // A field of the wrong type has one problem, its type, not a second "is required".
+    let groups = json!({ "deviceGroups": ["g1"], "deviceType": 5, "model": ["M1"], "manufacturerName": "Acme" });
+    let found = problems(&with(valid(), "/targets", groups));
+    assert_eq!(paths(&found), ["targets.deviceType", "targets.model"]);
+    assert!(
+        found
+            .iter()
+            .all(|p| p.message.starts_with("must be a string")),
+        "{found:?}"
+    );
     let groups = json!({ "deviceGroups": ["g1"], "deviceType": "Meter", "model": "M1", "manufacturerName": "Acme" });
     let task = ok(&with(valid(), "/targets", groups));
     assert_eq!(task.targets.device_groups, ["g1"]);
@@ -690,4 +700,20 @@ fn enum_spellings_ignore_ascii_case_underscores_and_dashes_only() {
     ] {
         assert!(!spells(text, name), "{text:?} does not spell {name}");
     }
+}
+
+#[test]
+fn failed_success_and_stop_are_the_final_statuses() {
+    use iot_upgrade_task::core::task::TaskStatus;
+    let finals: Vec<bool> = [
+        TaskStatus::Wait,
+        TaskStatus::Processing,
+        TaskStatus::Failed,
+        TaskStatus::Success,
+        TaskStatus::Stop,
+    ]
+    .into_iter()
+    .map(TaskStatus::is_final)
+    .collect();
+    assert_eq!(finals, [false, false, true, true, true]);
 }

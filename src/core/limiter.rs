@@ -175,6 +175,7 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::problem::Problem;
 
     /// Runs `n` calls that all arrive at t=0 through a limiter with an injected clock; each
     /// answer takes `latency(i)` ms. Returns (send time, answer time) per call.
@@ -256,8 +257,60 @@ mod tests {
     fn the_platform_default_is_100_per_minute() {
         let calls = simulate(RateLimit::default(), 250, |_| 30.0);
         assert!(worst_window(&calls, 60_000.0) <= 100);
+        assert!(
+            calls[..100].iter().all(|(sent, _)| *sent == 0.0),
+            "100 go at once"
+        );
+        assert!(calls[100].0 >= 60_030.0, "the 101st waits for the window");
         let last = calls[249].0;
         assert!((120_060.0..121_000.0).contains(&last), "{last}");
+    }
+
+    fn read(calls: Option<f64>, per_ms: Option<f64>) -> (Option<RateLimit>, Vec<Problem>) {
+        let mut problems = Problems::default();
+        let raw = RawRateLimit::Custom {
+            calls: calls.map(Ok),
+            per_ms: per_ms.map(Ok),
+        };
+        let limit = rate_limit(&raw, &mut problems);
+        (limit, problems.into_vec())
+    }
+
+    #[test]
+    fn a_half_given_rate_limit_takes_the_platform_default_for_the_other_half() {
+        let default = RateLimit::default();
+        assert_eq!(
+            read(None, None),
+            (Some(default), vec![]),
+            "{{}} is the default"
+        );
+        let per = |per_ms| RateLimit { per_ms, ..default };
+        let calls = |calls| RateLimit { calls, ..default };
+        assert_eq!(read(None, Some(1_000.0)), (Some(per(1_000.0)), vec![]));
+        assert_eq!(read(Some(5.0), None), (Some(calls(5)), vec![]));
+        assert_eq!(read(Some(1.0), None).0, Some(calls(1)), "the smallest");
+        assert_eq!(
+            read(Some(1e9), None).0,
+            Some(calls(1_000_000_000)),
+            "the largest"
+        );
+        for bad in [0.0, 1e9 + 1.0, 1.5, -1.0] {
+            let (_, problems) = read(Some(bad), None);
+            assert_eq!(problems.len(), 1, "{bad}");
+            assert_eq!(problems[0].path, "options.rateLimit.calls");
+            assert_eq!(
+                problems[0].message,
+                "must be a whole number from 1 to 1000000000"
+            );
+        }
+        let (_, problems) = read(None, Some(0.0));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].path, "options.rateLimit.perMs");
+        assert_eq!(
+            rate_limit(&RawRateLimit::Off, &mut Problems::default()),
+            None,
+            "absent or false: off"
+        );
     }
 
     #[test]

@@ -367,6 +367,8 @@ mod tests {
             "soon",
             "Sun, 06 Nov 1994 08:49:37 PST",
             "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT x",
+            "Sun, 06 Nov 1994 08:49:37",
         ] {
             assert_eq!(parse_retry_after(bad, 0.0), None, "{bad}");
         }
@@ -391,6 +393,27 @@ mod tests {
             (5, 100.0, MAX_TIMER_MS)
         );
         assert!(problems.is_empty());
+        for (given, attempts) in [(1.0, 1), (100.0, 100)] {
+            let edge = RawRetry::Custom {
+                max_attempts: Some(Ok(given)),
+                base_delay_ms: None,
+                max_delay_ms: None,
+            };
+            assert_eq!(retry_policy(&edge, &mut problems).max_attempts, attempts);
+        }
+        assert!(problems.is_empty(), "1 and 100 are in range");
+        let over = RawRetry::Custom {
+            max_attempts: Some(Ok(101.0)),
+            base_delay_ms: None,
+            max_delay_ms: None,
+        };
+        assert_eq!(retry_policy(&over, &mut problems).max_attempts, 3);
+        let problems_over = std::mem::take(&mut problems).into_vec();
+        assert_eq!(problems_over.len(), 1);
+        assert_eq!(
+            problems_over[0].message,
+            "must be a whole number from 1 to 100"
+        );
         let bad = RawRetry::Custom {
             max_attempts: Some(Ok(0.5)),
             base_delay_ms: Some(Ok(-1.0)),
