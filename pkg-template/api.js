@@ -7,8 +7,8 @@ import { assertClientConfig } from "./config.js";
 import { UpgradeTaskError, toUpgradeTaskError } from "./errors.js";
 import * as wasm from "./iot_upgrade_task.js";
 import { notify, walkPages } from "./pages.js";
+import { FINAL_STATUSES as FINAL } from "./table.js";
 
-const FINAL = new Set(["success", "failed", "stop"]);
 
 /** An `aborted` error keeps why the caller's signal fired: `signal.reason` becomes its `cause`. */
 function keepAbortReason(error, signal) {

@@ -19,7 +19,7 @@ import tls from "node:tls";
 import { parseArgs } from "node:util";
 // Devices done (upgraded, failed, timed out; stopped ones are not) and their whole percentage,
 // rounded down: the rule the demo console shows too.
-import { csvRecord, devicesDone as done, percentDone as percent, table } from "./table.js";
+import { FINAL_STATUSES as FINAL, csvRecord, devicesDone as done, percentDone as percent, table } from "./table.js";
 
 const NAME = "iot-upgrade-task";
 
@@ -388,7 +388,6 @@ function localTime(iso) {
 }
 
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const FINAL = new Set(["success", "failed", "stop"]);
 
 /** What ended how, for a task that has ended: "12 succeeded, 3 failed, 15 stopped, 0 not reached". */
 function outcomes(s) {

@@ -1,9 +1,13 @@
-// Plain-text tables and CSV for the CLI's `list` and `devices` commands, and the rule for how
-// many of a task's devices are done, which the CLI and the demo console (www/, which imports
-// this file from the package it serves at /pkg/) both show. No dependencies; the cells arrive
+// Plain-text tables and CSV for the CLI's `list` and `devices` commands, and the rules for which
+// statuses are final and how many of a task's devices are done, which the package's waiting,
+// the CLI and the demo console (www/, which imports this file from the package it serves at
+// /pkg/) share. No dependencies; the cells arrive
 // already made terminal-safe (the CLI's `safe`), so widths are counted in code points, and a
 // column's header sets its minimum width. Not an export of the package: its `exports` map does
 // not name this file.
+
+/** The statuses after which a task never changes again (`waitForUpgradeTask` stops there). */
+export const FINAL_STATUSES = new Set(["success", "failed", "stop"]);
 
 /**
  * Devices of a task's `staResult` that reached an outcome of their own: upgraded, failed or

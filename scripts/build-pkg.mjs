@@ -160,7 +160,7 @@ if (existsSync(join(root, "simulator"))) {
 }
 
 // The Node entry (node.js) ships as one module: esbuild bundles the template's node.js with
-// api.js, config.js, errors.js and pages.js (readable, not minified; the glue stays its own
+// api.js, config.js, errors.js, pages.js and table.js (readable, not minified; the glue stays its own
 // module, shared with the browser entry). Every ES module costs Node a resolve, a read, a
 // compile and a link: importing the package took 4.7 ms against 3.4 ms for the bundle (median of
 // 30 fresh processes each, interleaved; an empty module 1.1 ms). Line comments are dropped; each
@@ -229,13 +229,13 @@ const printWithoutComments = (file, name) => {
 for (const name of ["config.cjs", "errors.cjs"]) printWithoutComments(join(pkg, name), name);
 const parts = mkdtempSync(join(tmpdir(), "iot-build-pkg-"));
 try {
-  for (const name of ["index.js", "api.js", "config.js", "errors.js", "pages.js"]) {
+  for (const name of ["index.js", "api.js", "config.js", "errors.js", "pages.js", "table.js"]) {
     cpSync(join(template, name), join(parts, name));
     printWithoutComments(join(parts, name), name);
   }
 
   // The browser entry (index.js) ships as one module, like node.js: index.js bundled with
-  // api.js, config.js, errors.js and pages.js as printed above without comments (esbuild would
+  // api.js, config.js, errors.js, pages.js and table.js as printed above without comments (esbuild would
   // keep the JSDoc blocks inside classes and functions: +356 B gzip), readable, keepNames, a
   // `// api.js` marker before each part; the glue and the .wasm beside it (`new URL("./…_bg.wasm",
   // import.meta.url)` is kept as written, the pattern bundlers follow). A browser then loads two

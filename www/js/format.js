@@ -13,7 +13,7 @@ export const STATUS_LABELS = Object.freeze({
 });
 
 /** Statuses after which a task never changes. */
-export const FINAL_STATUSES = new Set(["success", "failed", "stop"]);
+export { FINAL_STATUSES } from "../pkg/table.js";
 
 export const OPERATE_TYPE_LABELS = Object.freeze({
   firmware_upgrade: "Firmware upgrade",

@@ -4,6 +4,7 @@
 // There is no login here: the gateway holds the platform's secret and logs in for every console.
 
 import * as pkg from "../pkg/index.js";
+import { FINAL_STATUSES as FINAL } from "../pkg/table.js";
 
 export const { UpgradeTaskError, queryUpgradeTask, queryUpgradeTaskList, queryUpgradeSubTasks } = pkg;
 
@@ -13,7 +14,6 @@ export function walkSubTasks(operationId, accessToken, { baseUrl, appKey, timeou
   return client.listUpgradeSubTasks(operationId, { signal });
 }
 
-const FINAL = new Set(["success", "failed", "stop"]);
 
 /** True when this build of the package has the function (later versions add waiting). */
 export const packageHas = (name) => typeof pkg[name] === "function";
