@@ -250,6 +250,9 @@ export function createSimulator(o) {
   // ---- northbound -----------------------------------------------------------------
 
   async function handleNorthbound(req, res, path, query, entry) {
+    // A fragment never travels in HTTP: a raw '#' in the target is a malformed request, refused
+    // as the platform refuses any other (not read as the end of the path or query).
+    if (req.url.includes("#")) return deliver(res, platformAnswer(PLATFORM_ERRORS.badRequest), null);
     let rest = path;
     if (prefix) {
       if (!path.startsWith(`${prefix}/`)) return notFoundRoute(req, res);

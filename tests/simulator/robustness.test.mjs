@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { startSimulator } from "../../simulator/index.mjs";
-import { LOGIN, OPS, query, raw, rawSocket, simFor } from "./helpers.mjs";
+import { BAD_REQUEST, LOGIN, OPS, authHeaders, query, raw, rawSocket, simFor } from "./helpers.mjs";
 
 test("garbage on the wire gets a 4xx and the server keeps serving", async (t) => {
   const sim = await simFor(t);
@@ -99,4 +99,16 @@ test("close() is idempotent and the port is released", async () => {
   const again = await startSimulator({ port });
   assert.equal(again.port, port);
   await again.close();
+});
+
+test("a raw '#' in the request target is 400 120015, not read as the end of the path or the query", async (t) => {
+  const sim = await simFor(t);
+  const headers = authHeaders(sim.login());
+  for (const path of [`${OPS}fw-now-devices#junk`, `${OPS}fw-now-devices/subOperations#x`, `${OPS.slice(0, -1)}?pageNo=0#pageSize=1`, `${LOGIN}#`]) {
+    const r = await raw({ port: sim.port, path, method: path.startsWith(LOGIN) ? "POST" : "GET", headers });
+    assert.equal(r.status, 400, path);
+    assert.deepEqual(JSON.parse(r.body.toString()), BAD_REQUEST, path);
+  }
+  const ok = await raw({ port: sim.port, path: `${OPS}fw-now-devices`, headers });
+  assert.equal(ok.status, 200, "the same request without the '#' is answered");
 });
