@@ -485,6 +485,15 @@ fn custom_policy_requires_an_ordered_window() {
         Some("2015-12-12T12:00:00Z")
     );
     assert_eq!(task.policy.end_time, task.policy.start_time);
+    // The order is checked on the times as normalised (to the second, fractions dropped).
+    let window = json!({ "executeType": "custom", "startTime": "2015-12-12T12:00:00.900Z", "endTime": "2015-12-12T12:00:00.100Z" });
+    let task = ok(&with(valid(), "/policy", window));
+    assert_eq!(task.policy.end_time, task.policy.start_time);
+    let window = json!({ "executeType": "custom", "startTime": "2015-12-12T12:00:01.000Z", "endTime": "2015-12-12T12:00:00.999Z" });
+    assert_eq!(
+        paths(&problems(&with(valid(), "/policy", window))),
+        ["policy.endTime"]
+    );
     let window =
         json!({ "executeType": "custom", "startTime": "bad", "endTime": "20151212T120000Z" });
     assert_eq!(
