@@ -1041,7 +1041,8 @@ function reportInvalid(item, pageNo, what, verbose) {
 
 /**
  * Walks a list (`walk(client, options)` gives the package's async iterable), printing each
- * item with `print` as it arrives and invalid ones on stderr; `finish()` runs after the last.
+ * item with `print` as it arrives and invalid ones on stderr; `finish(count)` runs after the
+ * last, and after the items before a failed page (never for none: a failed walk is no empty list).
  * Exit code: ok, invalidResponse when an item was invalid, or the failure's.
  */
 async function walkList(values, cfg, log, { what, walk, print, finish, context }) {
@@ -1071,6 +1072,8 @@ async function walkList(values, cfg, log, { what, walk, print, finish, context }
       if (error?.kind === "aborted" && interrupt.signal.aborted) {
         return interrupt.report();
       }
+      // The rows fetched before the failed page stay printed: a table shows them before the error.
+      if (count > 0) finish(count);
       return reportError(error, { context, verbose: values.verbose });
     }
     settled();

@@ -126,6 +126,24 @@ test("invalid items are named on stderr, the rest printed, exit 7", async (t) =>
   assert.match(r.stderr, /warning: device 1 of page 0 \(id "s1"\) breaks the platform's documented format; left out:\n\s+- data\[1\]\.status: "exploded" is not a known value/);
 });
 
+test("a page that fails mid-walk: the table of the rows fetched before it is printed, then the error, with its exit code", async (t) => {
+  ctx.sim.reset();
+  t.after(() => ctx.sim.clearFaults());
+  ctx.sim.setFault("status=400", { operationId: "fw-256-devices", route: "subtasks", pageNo: 2, count: 1 });
+  const r = await ctx.run(["devices", "fw-256-devices"], { env: ctx.env() });
+  assert.equal(r.code, EXIT.other, r.stderr);
+  const rows = lines(r.stdout);
+  assert.match(rows[0], /^DEVICE\s+STATUS\s+REASON/);
+  assert.equal(rows.length, 201, "a header and the 200 devices of pages 0 and 1");
+  assert.match(r.stderr, /HTTP 400/);
+  assert.doesNotMatch(r.stderr, /has no devices/);
+  ctx.sim.setFault("status=503", { route: "list", pageNo: 0, count: 3 });
+  const none = await ctx.run(["list"], { env: ctx.env() });
+  assert.equal(none.code, EXIT.transient, none.stderr);
+  assert.equal(none.stdout, "", "no rows: no table");
+  assert.doesNotMatch(none.stderr, /no tasks match/, "a failed walk is not an empty list");
+});
+
 test("usage errors: flags in the tool's words, misplaced flags, bad values refused before sending", async () => {
   const cases = [
     [["list", "--status", "fail"], /--status "fail" is not one of wait, processing, failed, success, stop/],
