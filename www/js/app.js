@@ -4,8 +4,8 @@
 // password field: never logged, rendered or put in a URL. (For development it can also talk
 // straight to a CORS-enabled simulator, with an access token in that field.)
 
-import { dataText, h, replaceChildren } from "./dom.js";
-import { ERROR_TITLES, FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, consoleHint, count, devicesDoneText, relativeTime } from "./format.js";
+import { dataText, h, replaceChildren, setPager } from "./dom.js";
+import { ERROR_TITLES, FINAL_STATUSES, OPERATE_TYPE_LABELS as OPERATE_LABELS, STATUS_LABELS, clockTime, consoleHint, count, devicesDoneText, keyRefused, relativeTime } from "./format.js";
 import { DevicesView } from "./devices.js";
 import { packageHas, queryUpgradeSubTasks, queryUpgradeTask, queryUpgradeTaskList, simulatorTasks, waitForUpgradeTask, walkSubTasks } from "./platform.js";
 import { TaskView, errorCard, refreshRelativeTimes } from "./render.js";
@@ -195,26 +195,24 @@ function keyNote(state) {
   ui.session.textContent = SESSION_NOTES[state] ?? SESSION_HINT;
   ui.session.dataset.state = state === "ok" ? "ok" : state ? "error" : "";
 }
-/**
- * The console key itself was refused: the gateway's 401 (or, straight against a simulator, the
- * platform's refusal of the access token in that field), both with code 1010005. Not any other
- * `unauthorized` (a platform 403 such as 100203, no right to an API), which is the platform's to show.
- */
-const keyRefused = (err) => err?.kind === "unauthorized" && err.errorCode === "1010005";
 /** After an answer: a refused key says so under the field (until the key is edited). */
 function noteKeyOutcome(err) {
   if (keyRefused(err)) keyNote("refused");
 }
+const NO_KEY_YET = "No console key yet: paste it into the Connection panel.";
 /** The key, or null after asking for it (a query without one would only be refused). */
 function consoleKeyOrAsk() {
   const key = ui.consoleKey.value.trim();
   if (key) return key;
   keyNote("missing");
-  announce("No console key yet: paste it into the Connection panel.");
+  announce(NO_KEY_YET);
   ui.consoleKey.focus();
   return null;
 }
-ui.consoleKey.addEventListener("input", () => keyNote(ui.consoleKey.value ? "ok" : ""));
+ui.consoleKey.addEventListener("input", () => {
+  keyNote(ui.consoleKey.value ? "ok" : "");
+  if (ui.consoleKey.value && ui.status.textContent === NO_KEY_YET) announce(""); // asked for, and given
+});
 
 // ---- the task picker: the platform's own task list ----------------------------------------
 
@@ -272,6 +270,7 @@ async function loadPicker({ refocus = false } = {}) {
         hideListError();
         listRefused = true;
         ui.pickerNote.textContent = "The gateway refused this console key, so the task list is not shown; it loads once the key is accepted.";
+        announce("The gateway refused this console key: paste the key the gateway was started with.");
         ui.listPage.textContent = "";
         ui.listPrev.disabled = true;
         ui.listNext.disabled = true;
@@ -281,8 +280,7 @@ async function loadPicker({ refocus = false } = {}) {
       ui.pickerNote.textContent = "The task list could not be loaded (see below: Retry); meanwhile, type an operation id.";
       // The page number and the pager stay: Retry asks for the same page, Previous/Next for others.
       ui.listPage.textContent = listPages === null ? `Page ${listPageNo + 1}` : `Page ${listPageNo + 1} of ${listPages}`;
-      ui.listPrev.disabled = listPageNo === 0;
-      ui.listNext.disabled = listPages === null || listPageNo >= listPages - 1;
+      setPager(ui.listPrev, ui.listNext, { prevDisabled: listPageNo === 0, nextDisabled: listPages === null || listPageNo >= listPages - 1 });
       if (refocus) document.getElementById("list-retry")?.focus();
       return;
     }
@@ -314,8 +312,7 @@ async function loadPicker({ refocus = false } = {}) {
   const pages = page ? Math.max(1, Math.ceil(page.totalCount / LIST_PAGE_SIZE)) : 1;
   listPages = page ? pages : null;
   ui.listPage.textContent = page ? `Page ${listPageNo + 1} of ${pages}` : "";
-  ui.listPrev.disabled = !page || listPageNo === 0;
-  ui.listNext.disabled = !page || listPageNo >= pages - 1;
+  setPager(ui.listPrev, ui.listNext, { prevDisabled: !page || listPageNo === 0, nextDisabled: !page || listPageNo >= pages - 1 });
   if (hadFocus) (ui.picker.disabled ? ui.operationId : ui.picker).focus(); // Retry is gone: on to what it loaded
 }
 

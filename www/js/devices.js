@@ -2,7 +2,7 @@
 // a count per status, a table of device, status, the platform's reason and times, failed ones
 // first, paged 50 rows at a time so 256 (or 65,536) devices stay fast. Data is text only.
 
-import { dataText, h, replaceChildren } from "./dom.js";
+import { dataText, h, replaceChildren, setPager } from "./dom.js";
 import { FINAL_STATUSES as FINAL, count, localTime, parseIso } from "./format.js";
 
 /** Rows per page of the table. */
@@ -296,8 +296,7 @@ export class DevicesView {
     );
     if (rows.length === 0) replaceChildren(this.body, h("tr", null, h("td", { colspan: "5", class: "muted", text: "No device in this status." })));
     this.pageLabel.textContent = `Page ${this.page + 1} of ${pages}`;
-    this.prev.disabled = this.page === 0;
-    this.next.disabled = this.page >= pages - 1;
+    setPager(this.prev, this.next, { prevDisabled: this.page === 0, nextDisabled: this.page >= pages - 1 });
     const what = this.filter === "" ? "devices" : `${DEVICE_LABELS[this.filter].toLowerCase()} devices`;
     const why = this.loaded?.watching
       ? ` in the platform's order while the task is watched (this page is refreshed every ${Math.round(this.watchRefreshMs / 1000)} s at most; failed first again when the watch ends)`

@@ -35,6 +35,19 @@ export function append(parent, children) {
   return parent;
 }
 
+/**
+ * Enables or disables a pager's Previous and Next. A button that had the keyboard focus and is
+ * now disabled hands it to the other one, so focus never drops to the page (at the last page,
+ * Enter on Next lands on Previous).
+ */
+export function setPager(prev, next, { prevDisabled, nextDisabled }) {
+  const focused = document.activeElement;
+  prev.disabled = prevDisabled;
+  next.disabled = nextDisabled;
+  if (focused === next && nextDisabled && !prevDisabled) prev.focus();
+  else if (focused === prev && prevDisabled && !nextDisabled) next.focus();
+}
+
 /** Replaces all children of `parent`. */
 export function replaceChildren(parent, ...children) {
   parent.replaceChildren();

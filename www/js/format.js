@@ -138,14 +138,25 @@ export function fieldName(path) {
 const HTTP_HOSTS = new Set(["127.0.0.1", "localhost"]);
 
 /**
+ * The console key itself was refused: the gateway's 401 (or, straight against a simulator, the
+ * platform's refusal of the access token in that field), both with code 1010005. Not any other
+ * `unauthorized` (a platform 403 such as 100203, no right to an API), which is the platform's to show.
+ */
+export const keyRefused = (err) => err?.kind === "unauthorized" && err.errorCode === "1010005";
+
+/**
  * "What to do" in the console's words, for the errors whose package hint speaks to a developer
  * (getAccessToken, `problems`, timeoutMs, baseUrl); null: the package's hint says it well.
  * `baseUrl`: the Gateway URL the call went to; `timeoutMs`: the console's time per query.
  */
 export function consoleHint(err, { baseUrl = "", timeoutMs = null } = {}) {
   const kind = err?.kind;
-  if (kind === "unauthorized") {
+  if (keyRefused(err)) {
     return "The gateway refused this console key: paste the key the gateway was started with (make demo prints a fresh one each time it starts) into the Console key field, then query again. Straight against a simulator: paste a fresh access token.";
+  }
+  if (kind === "unauthorized") {
+    const code = typeof err.errorCode === "string" ? ` (platform error ${err.errorCode})` : "";
+    return `The console key was accepted, but the platform refused this request${code}: the gateway's app may lack the right to it. Check the app's rights on the platform; the gateway's log says more.`;
   }
   if (kind === "invalid_argument") {
     const paths = (Array.isArray(err?.problems) ? err.problems : []).map((p) => fieldName(p?.path ?? ""));
