@@ -24,9 +24,10 @@ pack: build
 	npm pack ./pkg --pack-destination . --no-fund --no-audit
 	npm pack ./pkg-gateway --pack-destination . --no-fund --no-audit
 
-## Build, start the platform simulator and the demo console, print the URL.
+## Build, start the platform simulator and the demo console, print the URL. Flags of
+## scripts/demo.mjs go in DEMO_ARGS: make demo DEMO_ARGS="--port 8081 --sim-port 8745".
 demo: build
-	node scripts/demo.mjs
+	node scripts/demo.mjs $(DEMO_ARGS)
 
 ## Everything: lints, native Rust tests, the built package in Node and Chromium, packaging.
 test: setup setup-browser setup-redis lint test-native test-wasm build test-types test-packaging test-fuzz test-supply-chain test-js

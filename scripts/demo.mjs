@@ -31,7 +31,8 @@ Options:
   --port N          port of the demo console (default 8080; 0 picks a free port)
   --gateway-port N  port of the console gateway (default 8744; 0 picks a free port)
   --sim-port N      port of the simulator (default 8743; 0 picks a free port)
-  --progress-ms MS  how long the simulator's progressing tasks run (default 40000)
+  --progress-ms MS  how long the simulator's progressing tasks run (default 40000); the
+                    "start over" line it prints restarts them
   --quiet           do not log requests
   --help            show this help
 `;
@@ -122,6 +123,12 @@ export async function startDemo({
   }
 }
 
+/** The curl command that restarts the simulator's progressing tasks (its control endpoints want the client certificate too). */
+function restartCommand(simUrl, dir) {
+  const file = (name) => path.join(dir, name);
+  return `curl --cert ${file("client.crt")} --key ${file("client.key")} --cacert ${file("ca.crt")} -X POST ${simUrl}/__sim/reset`;
+}
+
 function usageError(message) {
   process.stderr.write(`demo: ${message}\nTry --help.\n`);
   process.exit(2);
@@ -178,7 +185,7 @@ async function main() {
     demo = await startDemo({ port, simPort, gatewayPort, host, progressMs, log });
   } catch (err) {
     const which = err.port === simPort ? `the simulator port ${simPort}` : err.port === gatewayPort ? `the gateway port ${gatewayPort}` : `port ${err.port ?? port}`;
-    process.stderr.write(`demo: ${err.code === "EADDRINUSE" ? `${which} is in use (choose another with --port / --gateway-port / --sim-port)` : err.message}\n`);
+    process.stderr.write(`demo: ${err.code === "EADDRINUSE" ? `${which} is in use: choose others with --port / --gateway-port / --sim-port (through make: make demo DEMO_ARGS="--port 8081 --gateway-port 8745 --sim-port 8746")` : err.message}\n`);
     process.exit(1);
   }
   process.stdout.write(
@@ -190,6 +197,7 @@ async function main() {
       `  gateway      ${demo.gatewayUrl}   (holds the secret and the client certificate; the console talks only to it)`,
       `  simulator    ${demo.sim.baseUrl}   (https, client certificate required, no CORS; progressing tasks run ${progressMs / 1000} s)`,
       `  certificates ${demo.sim.certificates?.dir ?? "-"}`,
+      ...(demo.sim.certificates?.dir ? [`  start over   ${restartCommand(demo.sim.baseUrl, demo.sim.certificates.dir)}   (the demo-progress-* tasks run again)`] : []),
       "Local use only. Ctrl-C stops.",
       "",
     ].join("\n"),
