@@ -85,3 +85,17 @@ test("paging to the end of the task list or of the devices keeps the keyboard fo
     assert.deepEqual(seen.errors, []);
   });
 });
+
+test("at a phone's width (390 px) each task-list filter's label stays on the line of its select", { timeout: 30000 }, async () => {
+  await withPage(stack, { viewport: { width: 390, height: 844 } }, async ({ page, seen }) => {
+    await openConsole(stack, page);
+    for (const id of ["list-status", "list-type"]) {
+      const label = await page.locator(`label[for='${id}']`).boundingBox();
+      const select = await page.locator(`#${id}`).boundingBox();
+      const middle = label.y + label.height / 2;
+      assert.ok(middle > select.y && middle < select.y + select.height, `${id}: label at y ${label.y}, its select at y ${select.y}`);
+      assert.ok(label.x < select.x, `${id}: the label comes before its select`);
+    }
+    assert.deepEqual(seen.errors, []);
+  });
+});
