@@ -84,6 +84,15 @@ function abortSignalOf(value) {
 /** Node's longest timer (ms); a longer one would fire at once. */
 const MAX_TIMER_MS = 2147483647;
 
+/** `String(value)`, or a word for a value that has no text (a null-prototype object, a Symbol, a throwing toString). */
+function textOf(value) {
+  try {
+    return String(value);
+  } catch {
+    return "a value that cannot be shown as text";
+  }
+}
+
 /** `signal.reason`, read without throwing. */
 function reasonOf(signal) {
   try {
@@ -239,8 +248,12 @@ export function createApi(load) {
     const policy = await guarded(wasm.waitPolicy, [opts]);
     const onProgress = typeof opts.onProgress === "function" ? opts.onProgress : null;
     const onRetry = typeof opts.onRetry === "function" ? opts.onRetry : null;
-    const outer = opts.signal;
-    if (outer?.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent", { cause: outer.reason });
+    const outer = abortSignalOf(opts.signal);
+    if (outer === undefined && opts.signal !== undefined && opts.signal !== null) {
+      const problems = [{ path: "options.signal", message: "must be an AbortSignal" }];
+      throw await fail("invalid_argument", "options.signal must be an AbortSignal", { problems });
+    }
+    if (outer?.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent", { cause: reasonOf(outer) });
     const stop = new AbortController();
     let reason = null;
     const halt = (why) => {
@@ -260,7 +273,7 @@ export function createApi(load) {
     const stopped = () =>
       reason === "timeout"
         ? fail("timeout", `the task did not end within maxWaitMs (${policy.maxWaitMs} ms; last status: ${last?.status ?? "unknown"})`, { attempts: polls })
-        : fail("aborted", "the caller's signal fired while waiting for the task", { attempts: polls, cause: outer?.reason });
+        : fail("aborted", "the caller's signal fired while waiting for the task", { attempts: polls, cause: outer === undefined ? undefined : reasonOf(outer) });
     try {
       for (;;) {
         let changed = false;
@@ -356,11 +369,12 @@ export function createApi(load) {
 
     /**
      * The call's options over the client's defaults; `own` is the caller's, as `ownOptions`
-     * copied them. A key the call sets to `undefined` keeps the client's value, as if left out.
+     * copied them. A key the call sets to `undefined` or `null` keeps the client's value, as if
+     * left out (the core reads both as absent).
      */
     #options(own) {
       const { accessToken, getAccessToken, ...defaults } = this.#config;
-      const given = own !== null && typeof own === "object" && !Array.isArray(own) ? Object.fromEntries(Reflect.ownKeys(own).flatMap((key) => (own[key] === undefined ? [] : [[key, own[key]]]))) : own;
+      const given = own !== null && typeof own === "object" && !Array.isArray(own) ? Object.fromEntries(Reflect.ownKeys(own).flatMap((key) => (own[key] === undefined || own[key] === null ? [] : [[key, own[key]]]))) : own;
       return { ...defaults, rateLimit: defaults.rateLimit ?? {}, ...given };
     }
 
@@ -388,7 +402,7 @@ export function createApi(load) {
       if (got.state === "timeout") throw await fail("timeout", "getAccessToken gave no token within the call's timeoutMs; nothing was sent");
       if (got.state === "error") {
         const cause = got.error;
-        const outside = cause instanceof Error ? cause.message : String(cause);
+        const outside = cause instanceof Error ? cause.message : textOf(cause);
         throw await fail("unauthorized", "getAccessToken failed", { outside, secrets, cause });
       }
       if (typeof got.value !== "string" || got.value === "") {
@@ -429,7 +443,7 @@ export function createApi(load) {
     /** #withToken's work: `signal` is the real AbortSignal linked to the call's signals (null with a fixed token: #token does not wait). */
     async #callWithToken(call, merged, signal) {
       const started = Date.now();
-      const total = merged.timeoutMs === undefined ? 30000 : merged.timeoutMs;
+      const total = merged.timeoutMs ?? 30000; // null is absent, as the core reads it
       const timed = typeof total === "number" && Number.isFinite(total) && total > 0;
       const left = () => (timed ? total - (Date.now() - started) : Number.POSITIVE_INFINITY);
       /** The options for the next call: `timeoutMs` what is left of it after getAccessToken. */
@@ -458,10 +472,24 @@ export function createApi(load) {
       }
     }
 
-    /** Polls until the task ends (see the function of the same name). */
-    waitForUpgradeTask(operationId, options) {
+    /**
+     * Polls until the task ends (see the function of the same name). The client's signal ends
+     * the wait too, also during a pause between polls: the wait listens to one signal linked
+     * to the client's and the call's (a call's signal that is not one is refused first).
+     */
+    async waitForUpgradeTask(operationId, options) {
       const own = ownOptions(options);
-      return waitFor((signal) => this.queryUpgradeTask(operationId, { ...own, signal }), own);
+      const poll = (signal) => this.queryUpgradeTask(operationId, { ...own, signal });
+      const given = own?.signal;
+      const plain = own === undefined || own === null || (typeof own === "object" && !Array.isArray(own));
+      const refused = abortSignalOf(given) === undefined && given !== undefined && given !== null;
+      if (!plain || refused || abortSignalOf(this.#config.signal) === undefined) return waitFor(poll, own);
+      const link = linkedSignal([this.#config.signal, given]);
+      try {
+        return await waitFor(poll, { ...own, signal: link.signal });
+      } finally {
+        link.release();
+      }
     }
 
     /** Many tasks at once, in input order, sharing the client's rate limit. */

@@ -618,6 +618,15 @@ pub async fn fetch_answer(request: &WireRequest, call: &Stopper) -> Result<Answe
     };
     let response = gloo_net::http::Response::from(response);
     let status = response.status();
+    // Status 0 is no answer at all: `Response.error()` (a network error a caller's `fetch`
+    // or a service worker gives) or an opaque response. Not an HTTP status to report.
+    if status == 0 {
+        return Err(ErrorReport::simple(
+            ErrorKind::Network,
+            None,
+            "fetch gave a network-error response (status 0), not an answer",
+        ));
+    }
     let headers = response.headers();
     let body = match response.body() {
         None => Some(Vec::new()),
