@@ -258,7 +258,13 @@ fn base_and_key<'a>(
     key_path: &str,
 ) -> (Option<&'a String>, Option<String>) {
     if args.options_missing {
-        problems.add("options", "is required: an object with baseUrl and appKey");
+        // A login's options hold its secret too (its `key_path` is options.appId).
+        let needs = if key_path == "options.appId" {
+            "is required: an object with baseUrl, appId and secret"
+        } else {
+            "is required: an object with baseUrl and appKey"
+        };
+        problems.add("options", needs);
         return (None, None);
     }
     let key = match (&args.app_key, args.key_alias_given) {
@@ -607,6 +613,35 @@ mod tests {
         ] {
             assert_eq!(check_base_url(given).as_deref(), Ok(canonical), "{given}");
         }
+    }
+
+    #[test]
+    fn missing_options_name_what_each_call_needs() {
+        let missing = RawArguments {
+            options_missing: true,
+            ..RawArguments::default()
+        };
+        let problems = build_login(&RawLogin {
+            common: missing.clone(),
+            ..RawLogin::default()
+        })
+        .unwrap_err();
+        let first = problems
+            .first()
+            .map(|p| (p.path.as_str(), p.message.as_str()));
+        assert_eq!(
+            first,
+            Some((
+                "options",
+                "is required: an object with baseUrl, appId and secret"
+            ))
+        );
+        let problems = build_request(&missing).unwrap_err();
+        let options = problems.iter().find(|p| p.path == "options");
+        assert_eq!(
+            options.map(|p| p.message.as_str()),
+            Some("is required: an object with baseUrl and appKey")
+        );
     }
 
     #[test]
