@@ -14,26 +14,47 @@
 /// What each occurrence of a secret becomes.
 pub const MARKER: &str = "[redacted]";
 
+use std::borrow::Cow;
+
+use super::request::form_encode;
+
 /// Secrets at least this many characters long are replaced even inside a longer word.
 pub const ANYWHERE_LEN: usize = 8;
 
 /// The secrets of one call, ready to redact text.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor<'s> {
-    /// The non-empty ones.
-    secrets: Vec<&'s str>,
+    /// The non-empty ones, each also as the login's form encoding spells it (when that differs).
+    secrets: Vec<Cow<'s, str>>,
 }
 
 impl<'s> Redactor<'s> {
-    /// A redactor for these secrets (empty ones are ignored).
+    /// A redactor for these secrets (empty ones are ignored). Each is also redacted
+    /// percent-encoded, as the login form sends it (upper-case hex) and with lower-case hex:
+    /// a platform that echoes the body it received quotes that spelling.
     pub fn new(secrets: &[&'s str]) -> Self {
-        let secrets = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
-        Self { secrets }
+        let mut kept = Vec::with_capacity(secrets.len());
+        for secret in secrets.iter().copied().filter(|s| !s.is_empty()) {
+            kept.push(Cow::Borrowed(secret));
+            let encoded = form_encode(secret);
+            if encoded != secret {
+                let lower = lower_hex(&encoded);
+                if lower != encoded {
+                    kept.push(Cow::Owned(lower));
+                }
+                kept.push(Cow::Owned(encoded));
+            }
+        }
+        Self { secrets: kept }
     }
 
     /// `text` with each occurrence of a secret replaced by [`MARKER`].
     pub fn redact(&self, text: &str) -> String {
-        if !self.secrets.iter().any(|secret| text.contains(secret)) {
+        if !self
+            .secrets
+            .iter()
+            .any(|secret| text.contains(secret.as_ref()))
+        {
             return text.to_owned();
         }
         let mut out = String::with_capacity(text.len());
@@ -47,7 +68,9 @@ impl<'s> Redactor<'s> {
             let found = self
                 .secrets
                 .iter()
-                .filter(|secret| tail.starts_with(**secret) && stands_alone(text, at, secret))
+                .filter(|secret| {
+                    tail.starts_with(secret.as_ref()) && stands_alone(text, at, secret)
+                })
                 .max_by_key(|secret| secret.len());
             match found {
                 Some(secret) => {
@@ -62,6 +85,24 @@ impl<'s> Redactor<'s> {
         out.push_str(text.get(copied..).unwrap_or_default());
         out
     }
+}
+
+/// `encoded` (a percent-encoding) with the two hex digits after each `%` in lower case.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut digits = 0;
+    for c in encoded.chars() {
+        if digits > 0 {
+            out.push(c.to_ascii_lowercase());
+            digits -= 1;
+        } else {
+            out.push(c);
+            if c == '%' {
+                digits = 2;
+            }
+        }
+    }
+    out
 }
 
 /// What a word is made of: ASCII letters and digits, `_`, and (to stay small, without
@@ -100,6 +141,22 @@ mod tests {
         assert_eq!(r.redact("a: [a] a"), "[redacted]: [[redacted]] [redacted]");
         let long = Redactor::new(&["SECRET-1234"]);
         assert_eq!(long.redact("xSECRET-1234y"), "x[redacted]y");
+    }
+
+    #[test]
+    fn a_secret_is_also_redacted_as_the_login_form_encoded_it() {
+        // The login sends `secret=` form-encoded; a platform that echoes the body it got
+        // quotes that spelling (upper-case hex, as sent, or lower-case, as some re-print it).
+        let r = Redactor::new(&["p@ss w+rd/1"]);
+        assert_eq!(
+            r.redact("bad body appId=x&secret=p%40ss%20w%2Brd%2F1"),
+            "bad body appId=x&secret=[redacted]"
+        );
+        assert_eq!(r.redact("secret=p%40ss%20w%2brd%2f1"), "secret=[redacted]");
+        assert_eq!(r.redact("p@ss w+rd/1"), "[redacted]");
+        let short = Redactor::new(&["a b"]);
+        assert_eq!(short.redact("secret=a%20b&x"), "secret=[redacted]&x");
+        assert_eq!(short.redact("xa%20b"), "xa%20b");
     }
 
     #[test]
