@@ -134,8 +134,17 @@ function falseOrObject(problems, path, value, check) {
   } catch {
     return problems.push([path, "must be false or an object, got an object that cannot be read (a revoked Proxy)"]);
   }
-  if (typeof value === "object" && !array) check(value);
+  if (typeof value === "object" && !array) check((key) => field(value, key));
   else problems.push([path, `must be false or an object, got ${typeName(value)}`]);
+}
+
+/** `object[key]` as the core reads a nested option: a getter or trap that throws reads as absent. */
+function field(object, key) {
+  try {
+    return object[key];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every problem of a client configuration, as {path, message}, in the core's order. */
@@ -164,16 +173,17 @@ export function clientConfigProblems(config) {
   if (why !== null) problems.push(["config.baseUrl", why]);
   duration(problems, "config.timeoutMs", c.timeoutMs, false);
   falseOrObject(problems, "config.retry", c.retry, (r) => {
-    wholeNumber(problems, "config.retry.maxAttempts", r.maxAttempts, 1, 100);
-    duration(problems, "config.retry.baseDelayMs", r.baseDelayMs, true);
-    duration(problems, "config.retry.maxDelayMs", r.maxDelayMs, true);
+    wholeNumber(problems, "config.retry.maxAttempts", r("maxAttempts"), 1, 100);
+    duration(problems, "config.retry.baseDelayMs", r("baseDelayMs"), true);
+    duration(problems, "config.retry.maxDelayMs", r("maxDelayMs"), true);
   });
   duration(problems, "config.attemptTimeoutMs", c.attemptTimeoutMs, false);
   falseOrObject(problems, "config.rateLimit", c.rateLimit, (r) => {
-    wholeNumber(problems, "config.rateLimit.calls", r.calls, 1, 1e9);
-    duration(problems, "config.rateLimit.perMs", r.perMs, false);
+    wholeNumber(problems, "config.rateLimit.calls", r("calls"), 1, 1e9);
+    duration(problems, "config.rateLimit.perMs", r("perMs"), false);
   });
-  if (!absent(c.signal) && !(typeof c.signal?.aborted === "boolean" && typeof c.signal?.addEventListener === "function")) {
+  const signal = c.signal;
+  if (!absent(signal) && !(typeof field(signal, "aborted") === "boolean" && typeof field(signal, "addEventListener") === "function")) {
     problems.push(["config.signal", "must be an AbortSignal"]);
   }
   return problems.map(([path, message]) => ({ path, message }));

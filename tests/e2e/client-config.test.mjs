@@ -93,6 +93,22 @@ const bases = [
   "https://\ud800.example",
 ];
 
+/** An object every read of which throws (a hostile Proxy), and one revoked. */
+const throwing = () => new Proxy({}, { get() { throw new Error("trap"); }, has() { throw new Error("trap"); } });
+const revoked = () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+};
+const trappedField = (key) => Object.defineProperty({}, key, { enumerable: true, get() { throw new Error("trap"); } });
+// Nested options and signals whose reads throw: the core reads each such field as absent (or
+// names what cannot be read); the constructor must say the same, never throw raw (review R1 #7).
+const hostile = [
+  ...[throwing(), revoked(), trappedField("maxAttempts")].map((retry) => ({ ...GOOD, retry })),
+  ...[throwing(), revoked(), trappedField("calls")].map((rateLimit) => ({ ...GOOD, rateLimit })),
+  ...[throwing(), revoked(), Object.defineProperty({ addEventListener() {} }, "aborted", { get() { throw new Error("trap"); } })].map((signal) => ({ ...GOOD, signal })),
+];
+
 const numbers = [0, -1, Number.NaN, Number.POSITIVE_INFINITY, "5s", 1e12, 5000, null, true];
 const corpus = [
   GOOD,
@@ -107,6 +123,7 @@ const corpus = [
   { baseUrl: "https://iot.example.com", appId: "app", accessToken: "token" },
   { baseUrl: "https://iot.example.com", appId: "app", appKey: "app", accessToken: "token" },
   { baseUrl: "http://iot.example.com", appKey: "", accessToken: "t\r", timeoutMs: -5, retry: { maxAttempts: 0 }, rateLimit: { perMs: -1 } },
+  ...hostile,
 ];
 
 describe("UpgradeTaskClient checks all of its configuration at construction", () => {
@@ -152,8 +169,13 @@ describe("UpgradeTaskClient checks all of its configuration at construction", ()
   });
 
   test("the constructor and the core give the same answer on every configuration of the corpus", async () => {
-    for (const config of corpus) {
-      const label = JSON.stringify(config, (k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+    for (const [index, config] of corpus.entries()) {
+      let label;
+      try {
+        label = JSON.stringify(config, (k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+      } catch {
+        label = `corpus[${index}] (hostile: cannot be shown)`;
+      }
       const mine = constructorProblems(UpgradeTaskClient, config);
       const core = await coreProblems(config);
       const sorted = (list) => list && [...list].sort((a, b) => a.path.localeCompare(b.path) || a.message.localeCompare(b.message));
