@@ -3,19 +3,19 @@
 // it, so users never call an init function. Rules (retries, backoff, rate limit, validation,
 // polling schedule, hints) live in the Rust core; this file only sequences calls.
 
-import { assertClientConfig } from "./config.js";
+import { assertClientConfig, typeName } from "./config.js";
 import { UpgradeTaskError, toUpgradeTaskError } from "./errors.js";
 import * as wasm from "./iot_upgrade_task.js";
-import { notify, walkPages } from "./pages.js";
+import { WALK_PAGE_SIZE, notify, walkPages } from "./pages.js";
 import { FINAL_STATUSES as FINAL } from "./table.js";
 
 
 /** An `aborted` error keeps why the caller's signal fired: `signal.reason` becomes its `cause`. */
 function keepAbortReason(error, signal) {
-  if (error instanceof UpgradeTaskError && error.kind === "aborted" && signal?.aborted === true && !Object.hasOwn(error, "cause")) {
+  if (error instanceof UpgradeTaskError && error.kind === "aborted" && isAborted(signal) && !Object.hasOwn(error, "cause")) {
     // A descriptor without a prototype: a `get` or `set` a page defined on Object.prototype
     // would otherwise make it an accessor descriptor (and defineProperty throw).
-    Object.defineProperty(error, "cause", { __proto__: null, value: signal.reason, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(error, "cause", { __proto__: null, value: reasonOf(signal), writable: true, configurable: true, enumerable: false });
   }
   return error;
 }
@@ -38,13 +38,15 @@ const OPTION_KEYS = [
  * them), and each of the package's option names read as the core reads it (inherited too: a
  * class instance's getters), except that a getter that throws leaves its key out and a revoked
  * Proxy copies as no options: the core's guard reads those as absent too, and a call rejects
- * only with an UpgradeTaskError. Each of the caller's getters runs once. The copy's keys are
- * defined, not assigned (a setter a page put on Object.prototype sees none of them). Arrays and
- * non-objects are returned as they are, for the checks to refuse.
+ * only with an UpgradeTaskError. Each of the caller's getters runs once. The copy has no
+ * prototype and its keys are defined, not assigned: a getter or setter a page put on
+ * Object.prototype for an option name neither sees the copy's keys nor runs when this file
+ * reads a key the caller left out. Arrays and non-objects are returned as they are, for the
+ * checks to refuse.
  */
 function ownOptions(options) {
   if (options === null || typeof options !== "object") return options;
-  const copy = {};
+  const copy = { __proto__: null };
   const keep = (key, value) => Object.defineProperty(copy, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
   const read = new Set();
   try {
@@ -102,38 +104,101 @@ function reasonOf(signal) {
   }
 }
 
-/**
- * A real AbortSignal that aborts, with the same reason, when any of `signals` does (a client's
- * and a call's). What reads as no signal is skipped; accessors that throw are caught. `release()`
- * removes the listeners it added (the client's signal outlives its calls).
- */
-function linkedSignal(signals) {
-  const controller = new AbortController();
-  const undo = [];
-  for (const signal of signals.map(abortSignalOf)) {
-    if (signal === undefined || controller.signal.aborted) continue;
-    try {
-      if (signal.aborted) {
-        controller.abort(reasonOf(signal));
-        continue;
-      }
-      const onAbort = () => controller.abort(reasonOf(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      undo.push(() => signal.removeEventListener("abort", onAbort));
-    } catch {
-      // Its accessors threw: the core's own reading decides about it.
-    }
+/** Whether `signal` has fired; one whose `aborted` throws (or no signal) has not. */
+function isAborted(signal) {
+  try {
+    return signal?.aborted === true;
+  } catch {
+    return false;
   }
-  const release = () => {
-    for (const remove of undo.splice(0)) {
-      try {
-        remove();
-      } catch {
-        // As above.
-      }
+}
+
+/** Whether `value` is given (neither undefined nor null) but does not read as an AbortSignal: the core refuses it. */
+const notASignal = (value) => value !== undefined && value !== null && abortSignalOf(value) === undefined;
+
+/**
+ * Calls `onAbort` once when `signal` fires; gives the function that removes it. A signal
+ * whose methods throw gets no listener (the core's own reading decides about it).
+ */
+function listen(signal, onAbort) {
+  try {
+    signal.addEventListener("abort", onAbort, { __proto__: null, once: true });
+  } catch {
+    return () => {};
+  }
+  return () => {
+    try {
+      signal.removeEventListener("abort", onAbort);
+    } catch {
+      // As above.
     }
   };
+}
+
+/**
+ * One "abort" listener on a long-lived signal (a client's), shared by every call that follows
+ * it: a listener per call would pile up while calls are in flight (Node warns past ten).
+ * `follow(onAbort)` runs `onAbort` once when the signal fires (at once if it has) and gives
+ * the function that stops following.
+ */
+function sharedAbort(signal) {
+  const followers = new Set();
+  let listening = false;
+  const fire = () => {
+    const now = [...followers];
+    followers.clear();
+    for (const onAbort of now) onAbort();
+  };
+  return {
+    signal,
+    follow(onAbort) {
+      if (isAborted(signal)) {
+        onAbort();
+        return () => {};
+      }
+      if (!listening) {
+        listen(signal, fire);
+        listening = true;
+      }
+      followers.add(onAbort);
+      return () => followers.delete(onAbort);
+    },
+  };
+}
+
+/**
+ * A real AbortSignal that aborts, with the same reason, when `shared`'s signal (a client's;
+ * may be null) or the call's `signal` does. What reads as no signal is skipped; accessors that
+ * throw are caught. `release()` stops listening (the client's signal outlives its calls).
+ */
+function linkedSignal(signal, shared) {
+  const controller = new AbortController();
+  const abort = (source) => () => controller.abort(reasonOf(source));
+  const undo = [];
+  if (shared !== null) undo.push(shared.follow(abort(shared.signal)));
+  const call = abortSignalOf(signal);
+  if (call !== undefined && !controller.signal.aborted) {
+    if (isAborted(call)) controller.abort(reasonOf(call));
+    else undo.push(listen(call, abort(call)));
+  }
+  const release = () => {
+    for (const remove of undo.splice(0)) remove();
+  };
   return { signal: controller.signal, release };
+}
+
+/**
+ * The ids of `operationIds`, an array, read by index (its own iterator or `map` is not run;
+ * the copy's elements are defined, not assigned), or null when it is no array or cannot be
+ * read (a revoked Proxy, a trap that throws).
+ */
+function idsOf(operationIds) {
+  try {
+    if (!Array.isArray(operationIds)) return null;
+    return Array.from({ length: operationIds.length }, (_, i) => operationIds[i]);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -151,7 +216,7 @@ function settleWithin(run, signal, ms) {
       signal.removeEventListener("abort", onAbort);
     };
     const onAbort = () => done({ state: "aborted" });
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { __proto__: null, once: true });
     if (Number.isFinite(ms)) timer = setTimeout(() => done({ state: "timeout" }), Math.max(0, Math.min(ms, MAX_TIMER_MS)));
     Promise.resolve()
       .then(run)
@@ -241,29 +306,32 @@ export function createApi(load) {
   /**
    * Polls `poll(signal)` until the task ends; the schedule comes from the core. `options` is
    * the caller's options as `ownOptions` copied them, the copy `poll` sends too: what is
-   * checked is what is used, and each of the caller's getters ran once.
+   * checked is what is used, and each of the caller's getters ran once. `shared` (a client's
+   * signal, or null) ends the wait as `options.signal` does, also during a pause.
    */
-  async function waitFor(poll, options) {
-    const opts = options ?? {};
+  async function waitFor(poll, options, shared = null) {
+    const opts = options ?? { __proto__: null };
     const policy = await guarded(wasm.waitPolicy, [opts]);
     const onProgress = typeof opts.onProgress === "function" ? opts.onProgress : null;
     const onRetry = typeof opts.onRetry === "function" ? opts.onRetry : null;
     const outer = abortSignalOf(opts.signal);
-    if (outer === undefined && opts.signal !== undefined && opts.signal !== null) {
+    if (notASignal(opts.signal)) {
       const problems = [{ path: "options.signal", message: "must be an AbortSignal" }];
       throw await fail("invalid_argument", "options.signal must be an AbortSignal", { problems });
     }
-    if (outer?.aborted) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent", { cause: reasonOf(outer) });
+    const fired = [outer, shared?.signal].find(isAborted);
+    if (fired !== undefined) throw await fail("aborted", "the caller's signal was already aborted; nothing was sent", { cause: reasonOf(fired) });
     const stop = new AbortController();
     let reason = null;
-    const halt = (why) => {
+    let abortedBy; // the signal that ended the wait: its reason is the error's cause
+    const halt = (why, by) => {
       if (reason === null) {
         reason = why;
+        abortedBy = by;
         stop.abort();
       }
     };
-    const onAbort = () => halt("aborted");
-    outer?.addEventListener?.("abort", onAbort);
+    const unlisten = [outer === undefined ? () => {} : listen(outer, () => halt("aborted", outer)), shared === null ? () => {} : shared.follow(() => halt("aborted", shared.signal))];
     const timer = policy.maxWaitMs === null ? null : setTimeout(() => halt("timeout"), policy.maxWaitMs);
     let last = null;
     let lastText = null;
@@ -273,7 +341,7 @@ export function createApi(load) {
     const stopped = () =>
       reason === "timeout"
         ? fail("timeout", `the task did not end within maxWaitMs (${policy.maxWaitMs} ms; last status: ${last?.status ?? "unknown"})`, { attempts: polls })
-        : fail("aborted", "the caller's signal fired while waiting for the task", { attempts: polls, cause: outer === undefined ? undefined : reasonOf(outer) });
+        : fail("aborted", "the caller's signal fired while waiting for the task", { attempts: polls, cause: abortedBy === undefined ? undefined : reasonOf(abortedBy) });
     try {
       for (;;) {
         let changed = false;
@@ -307,19 +375,20 @@ export function createApi(load) {
             resolve();
           };
           const pause = setTimeout(wake, delay);
-          stop.signal.addEventListener("abort", wake, { once: true });
+          stop.signal.addEventListener("abort", wake, { __proto__: null, once: true });
         });
         if (reason !== null) throw await stopped();
       }
     } finally {
       if (timer !== null) clearTimeout(timer);
-      outer?.removeEventListener?.("abort", onAbort);
+      for (const remove of unlisten) remove();
     }
   }
 
   /** Fetches many ids with bounded concurrency; one result per id, in input order. */
-  async function batch(query, operationIds, options) {
-    if (!Array.isArray(operationIds)) {
+  async function batch(query, given, options) {
+    const operationIds = idsOf(given);
+    if (operationIds === null) {
       const problems = [{ path: "operationIds", message: "must be an array of operation ids" }];
       throw await fail("invalid_argument", "operationIds must be an array of operation ids", { problems });
     }
@@ -359,12 +428,16 @@ export function createApi(load) {
     #config;
     /** The caller's configuration object: `getAccessToken` is called on it (a class's method may use its `this`). */
     #source;
+    /** The client's signal, one listener for all of its calls (sharedAbort), or null. */
+    #shared;
 
     constructor(config) {
       const own = ownOptions(config);
       assertClientConfig(own);
       this.#config = own;
       this.#source = config;
+      const signal = abortSignalOf(own.signal);
+      this.#shared = signal === undefined ? null : sharedAbort(signal);
     }
 
     /**
@@ -375,7 +448,8 @@ export function createApi(load) {
     #options(own) {
       const { accessToken, getAccessToken, ...defaults } = this.#config;
       const given = own !== null && typeof own === "object" && !Array.isArray(own) ? Object.fromEntries(Reflect.ownKeys(own).flatMap((key) => (own[key] === undefined || own[key] === null ? [] : [[key, own[key]]]))) : own;
-      return { ...defaults, rateLimit: defaults.rateLimit ?? {}, ...given };
+      // No prototype, as ownOptions' copies: what this file reads of it is what was given.
+      return { __proto__: null, ...defaults, rateLimit: this.#config.rateLimit ?? {}, ...given };
     }
 
     /**
@@ -383,7 +457,7 @@ export function createApi(load) {
      * client's token belongs to its own application and never goes to another host.
      */
     async #refuseBound(own) {
-      const named = own !== null && typeof own === "object" ? CLIENT_BOUND.filter((key) => own[key] !== undefined) : [];
+      const named = own !== null && typeof own === "object" && !Array.isArray(own) ? CLIENT_BOUND.filter((key) => own[key] !== undefined) : [];
       if (named.length === 0) return;
       const problems = named.map((key) => ({ path: `options.${key}`, message: `is the client's own (config.${key}); another application needs another UpgradeTaskClient` }));
       throw await fail("invalid_argument", `${problems[0].path} ${problems[0].message}`, { problems });
@@ -425,14 +499,15 @@ export function createApi(load) {
       const own = ownOptions(options);
       await this.#refuseBound(own);
       const merged = this.#options(own);
-      // The client's signal and the call's both cancel it: given both, the call carries one
-      // signal linked to the two. The JS's own waits (getAccessToken) always use a real one.
-      // With neither need (a fixed token, at most one signal), no link is made: the call's
-      // options go to the core as they are.
-      const both = abortSignalOf(this.#config.signal) !== undefined && abortSignalOf(own?.signal) !== undefined;
-      if (!both && typeof this.#config.getAccessToken !== "function") return this.#callWithToken(call, merged, null);
-      const link = linkedSignal([this.#config.signal, own?.signal]);
-      if (both) merged.signal = link.signal;
+      // The client's signal and the call's both cancel it: with a client signal, the call
+      // carries one signal linked to the two (the client's holds one listener for all calls:
+      // sharedAbort). The JS's own waits (getAccessToken) always use a real one. With neither
+      // need (a fixed token, no client signal), no link is made: the call's options go to the
+      // core as they are, as they do with a call's signal that is none, for the core to refuse.
+      const shared = this.#shared;
+      if (shared === null && typeof this.#config.getAccessToken !== "function") return this.#callWithToken(call, merged, null);
+      const link = linkedSignal(merged.signal === shared?.signal ? undefined : merged.signal, shared);
+      if (shared !== null && !notASignal(merged.signal)) merged.signal = link.signal;
       try {
         return await this.#callWithToken(call, merged, link.signal);
       } finally {
@@ -474,22 +549,11 @@ export function createApi(load) {
 
     /**
      * Polls until the task ends (see the function of the same name). The client's signal ends
-     * the wait too, also during a pause between polls: the wait listens to one signal linked
-     * to the client's and the call's (a call's signal that is not one is refused first).
+     * the wait too, also during a pause between polls.
      */
-    async waitForUpgradeTask(operationId, options) {
+    waitForUpgradeTask(operationId, options) {
       const own = ownOptions(options);
-      const poll = (signal) => this.queryUpgradeTask(operationId, { ...own, signal });
-      const given = own?.signal;
-      const plain = own === undefined || own === null || (typeof own === "object" && !Array.isArray(own));
-      const refused = abortSignalOf(given) === undefined && given !== undefined && given !== null;
-      if (!plain || refused || abortSignalOf(this.#config.signal) === undefined) return waitFor(poll, own);
-      const link = linkedSignal([this.#config.signal, given]);
-      try {
-        return await waitFor(poll, { ...own, signal: link.signal });
-      } finally {
-        link.release();
-      }
+      return waitFor((signal) => this.queryUpgradeTask(operationId, { ...own, signal }), own, this.#shared);
     }
 
     /** Many tasks at once, in input order, sharing the client's rate limit. */
@@ -539,7 +603,7 @@ export function createApi(load) {
    */
   function walk(rawFilter, options, name, filterKeys, query, list) {
     const filter = ownOptions(rawFilter);
-    const given = ownOptions(options) ?? {};
+    const given = ownOptions(options) ?? { __proto__: null };
     const problems = [];
     if (filter !== undefined && filter !== null && (typeof filter !== "object" || Array.isArray(filter))) {
       problems.push({ path: name, message: "must be an object (or left out)" });
@@ -547,8 +611,14 @@ export function createApi(load) {
     if (given !== null && (typeof given !== "object" || Array.isArray(given))) {
       problems.push({ path: "options", message: "must be an object (or left out)" });
     }
-    const { signal, onInvalid, pageNo, pageSize, ...callOptions } = problems.length === 0 ? given : {};
+    const { signal: givenSignal, onInvalid, pageNo, pageSize, ...callOptions } = problems.length === 0 ? given : { __proto__: null };
+    const signal = abortSignalOf(givenSignal);
+    if (notASignal(givenSignal)) problems.push({ path: "options.signal", message: "must be an AbortSignal" });
     if (onInvalid !== undefined && typeof onInvalid !== "function") problems.push({ path: "options.onInvalid", message: "must be a function" });
+    // The core's rule for a page size, checked here: the walk computes page numbers with it.
+    if (pageSize !== undefined && pageSize !== null && !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= WALK_PAGE_SIZE)) {
+      problems.push({ path: "options.pageSize", message: `must be a whole number from 1 to ${WALK_PAGE_SIZE}${typeof pageSize === "number" ? "" : `, got ${typeName(pageSize)}`}` });
+    }
     if (pageNo !== undefined) problems.push({ path: "options.pageNo", message: "is the walk's own: it asks for every page from 0 (for one page, use queryUpgradeTaskList or queryUpgradeSubTasks)" });
     // No prototype: a setter a page defined on Object.prototype for a filter key would
     // swallow the assignment (the spread below copies own properties only).
@@ -562,9 +632,9 @@ export function createApi(load) {
           if (problems.length > 0) throw await fail("invalid_argument", `${problems[0].path} ${problems[0].message}`, { problems });
           return query({ ...base, pageNo: pageNumber, pageSize: size, ...(pageSignal ? { signal: pageSignal } : {}) });
         },
-        abortedError: () => fail("aborted", "the caller's signal fired between pages of the list", { cause: signal?.reason }),
+        abortedError: () => fail("aborted", "the caller's signal fired between pages of the list", { cause: reasonOf(signal) }),
       },
-      { signal, onInvalid, pageSize },
+      { signal, onInvalid, pageSize: problems.length === 0 ? pageSize : undefined },
     );
   }
 

@@ -12,7 +12,7 @@
 import { UpgradeTaskError } from "./errors.js";
 
 /** The JS type as the core names it ("null", "an array", or typeof). */
-function typeName(value) {
+export function typeName(value) {
   if (value === null) return "null";
   try {
     if (Array.isArray(value)) return "an array";

@@ -59,6 +59,14 @@ const MAX_PAGE_NO = 2147483647;
  */
 export function walkPages(source, options = {}) {
   const { signal, onInvalid } = options;
+  /** Whether the caller's signal fired; one whose `aborted` throws reads as not (the call's own check then refuses it). */
+  const aborted = () => {
+    try {
+      return signal?.aborted === true;
+    } catch {
+      return false;
+    }
+  };
 
   async function* pages() {
     let seen = 0;
@@ -69,7 +77,7 @@ export function walkPages(source, options = {}) {
     let start = 0;
     let pageSize = size;
     for (;;) {
-      if (signal?.aborted) throw await source.abortedError();
+      if (aborted()) throw await source.abortedError();
       if (Number.isInteger(size) && start % size === 0) pageSize = size;
       let page;
       for (;;) {
