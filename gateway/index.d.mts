@@ -94,6 +94,8 @@ export interface TokenRecord {
   refreshAt: number;
   /** Set on a token the platform refused (1010005) right after the new login that got it: no new login for it before this (epoch ms). */
   refusedUntil?: number;
+  /** Set on a still-valid token whose renewal (refresh, then login) failed: no replica tries again before this (epoch ms). */
+  renewRetryAt?: number;
 }
 
 /** A relayed platform answer. */

@@ -105,8 +105,6 @@ export function createGateway(config) {
   let lastTokens = [];
   /** The token record last read from the store (obtained by this replica or another): its tokens are scrubbed too. */
   let inUse = null;
-  /** `{ accessToken, until }`: renewing this token failed before it ran out; it is used until `until`, then renewal is tried again. */
-  let renewFailed = null;
   let closed = false;
 
   const tokensOf = (t) => (t ? [t.accessToken, t.refreshToken] : []);
@@ -147,8 +145,27 @@ export function createGateway(config) {
     return { accessToken: session.accessToken, refreshToken: session.refreshToken ?? null, expiresAt, refreshAt: expiresAt - margin };
   }
 
-  /** Before expiry: the refresh token if there is one, else a login. */
+  /**
+   * Before expiry: the refresh token if there is one, else a login. Runs under the store's lock
+   * (token.replace), `current` the record as stored now. A renewal that fails while the token is
+   * still valid keeps it, marked `renewRetryAt` (BACKOFF_MS on): the mark is stored with the
+   * record, so no replica sharing the store tries again before then (one refresh and one login
+   * per backoff for the fleet, not per replica).
+   */
   async function renew(current) {
+    const valid = Boolean(current?.accessToken) && now() < current.expiresAt;
+    if (valid && now() < (current.renewRetryAt ?? 0)) return current; // another replica's renewal failed just now
+    try {
+      return await renewNow(current);
+    } catch (err) {
+      if (!(err instanceof GatewayAnswer) || !valid) throw err;
+      log.warn({ event: "renew_failed", expiresInMs: current.expiresAt - now(), retryInMs: BACKOFF_MS }, "could not renew the platform token; using the current one while it is valid");
+      return { ...current, renewRetryAt: now() + BACKOFF_MS };
+    }
+  }
+
+  /** renew's attempt: the refresh token if there is one, else a login. */
+  async function renewNow(current) {
     if (current?.refreshToken && current.expiresAt > now() + 200) {
       try {
         return record(await upstream.refresh(current.refreshToken), "refresh");
@@ -214,21 +231,15 @@ export function createGateway(config) {
 
   /**
    * The token to use now: the store's, renewed once past refreshAt. A renewal that fails while the
-   * token is still valid keeps it (logged) and is tried again only after BACKOFF_MS.
+   * token is still valid keeps it (logged) and is tried again only after BACKOFF_MS, by any
+   * replica (renew's `renewRetryAt`).
    */
   async function token() {
     const stored = await store.token.current();
     const t = stored?.accessToken ? stored : null;
     if (t && now() < t.refreshAt) return (inUse = t);
-    if (t && now() < t.expiresAt && renewFailed?.accessToken === t.accessToken && now() < renewFailed.until) return (inUse = t);
-    try {
-      return (inUse = await replaceToken(t ?? null, renew));
-    } catch (err) {
-      if (!(err instanceof GatewayAnswer) || !t || now() >= t.expiresAt) throw err;
-      renewFailed = { accessToken: t.accessToken, until: now() + BACKOFF_MS };
-      log.warn({ event: "renew_failed", expiresInMs: t.expiresAt - now(), retryInMs: BACKOFF_MS }, "could not renew the platform token; using the current one while it is valid");
-      return (inUse = t);
-    }
+    if (t && now() < t.expiresAt && now() < (t.renewRetryAt ?? 0)) return (inUse = t);
+    return (inUse = await replaceToken(t ?? null, renew));
   }
 
   // ---- one upstream call, through the rate ---------------------------------------------
@@ -261,7 +272,11 @@ export function createGateway(config) {
         throw err;
       }
       try {
-        t = await token(); // the token current now that the slot is ours (one renewed during the wait replaced it)
+        // The token current now that the slot is ours (one renewed during the wait replaced
+        // it), read, not renewed: a renewal is another call to the platform, made before the
+        // queue (above), never while a slot of the rate is held.
+        const stored = await store.token.current();
+        if (stored?.accessToken && now() < stored.expiresAt) t = inUse = stored;
       } catch (err) {
         permit.release();
         throw err;

@@ -170,6 +170,64 @@ describe("the token", () => {
     }
   });
 
+  test("a failed early refresh holds off the whole fleet, not one replica: two gateways on one store try one refresh and one login per backoff", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform({ expiresIn: 100 }); // refreshAt at 80 s
+    const store = createMemoryStore({ rate: { calls: 100, perMs: 60_000 }, clock }); // the fleet's shared store
+    const a = await front(platform, { store, clock });
+    const b = await front(platform, { store, clock });
+    try {
+      assert.equal((await a.get("first")).status, 200);
+      clock.advance(81_000);
+      platform.refreshFails = true;
+      platform.loginFails = true;
+      const statuses = [];
+      for (let i = 0; i < 6; i += 1) statuses.push((await (i % 2 === 0 ? a : b).get(`during-${i}`)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200], "the old token is still valid on both replicas");
+      assert.deepEqual([platform.refreshes, platform.logins], [1, 2], "one refresh and one login for the fleet, not one per replica");
+      const warnings = [...a.logs.lines, ...b.logs.lines].filter((l) => l.event === "renew_failed");
+      assert.equal(warnings.length, 1, "logged once, by the replica that tried");
+      platform.refreshFails = false;
+      platform.loginFails = false;
+      clock.advance(10_001); // the backoff is over: the next request on either replica renews
+      assert.equal((await b.get("renewed")).status, 200);
+      assert.equal((await a.get("after")).status, 200);
+      assert.deepEqual([platform.refreshes, platform.logins], [2, 2]);
+      assert.deepEqual(platform.gets.slice(-2).map((g) => g.auth), ["tok-2-SECRETTOKEN", "tok-2-SECRETTOKEN"]);
+    } finally {
+      await b.close();
+      await a.close();
+      await platform.close();
+    }
+  });
+
+  test("a token that passes refreshAt while a caller waits for the rate is not renewed while that caller holds its slot: renewal waits for the next call, before the queue", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform({ expiresIn: 100 }); // refreshAt just before 80 s
+    const gw = await front(platform, { clock, rate: { calls: 1, perMs: 5000 }, maxWaitMs: 60_000 });
+    const limiter = gw.gateway.store.limiter;
+    try {
+      assert.equal((await gw.get("warm")).status, 200); // tok-1 at T
+      clock.advance(76_000);
+      assert.equal((await gw.get("r1")).status, 200); // its slot: until T + 81 s
+      const r2 = gw.get("r2"); // reads tok-1, still fresh, and waits for r1's slot
+      await waitFor(() => limiter.depth() === 1, "r2 waiting");
+      clock.advance(5001); // T + 81 s: past refreshAt, r2's slot comes
+      await waitFor(() => platform.gets.length === 3, "r2 sent");
+      assert.equal((await r2).status, 200);
+      assert.equal(platform.refreshes, 0, "no refresh while r2 held its slot");
+      assert.equal(platform.gets[2].auth, "tok-1-SECRETTOKEN", "r2 went out with the still-valid token");
+      await settle();
+      clock.advance(5001);
+      assert.equal((await gw.get("r3")).status, 200); // renews first (before the queue), then sends
+      assert.equal(platform.refreshes, 1);
+      assert.equal(platform.gets.at(-1).auth, "tok-2-SECRETTOKEN");
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+
   test("a refresh while a caller waits for the rate: the caller sends the token current when its slot comes, not the one it read before", async () => {
     const clock = simClock();
     const platform = await fakePlatform({ expiresIn: 100 }); // a refresh invalidates the old token
