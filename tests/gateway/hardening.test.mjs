@@ -599,6 +599,11 @@ describe("relayed answers with JSON escapes", () => {
     assert.deepEqual(redactBytes(latin, s), Buffer.concat([Buffer.from('{"name":"M'), Buffer.from([0xfc]), Buffer.from('ller","e":"[redacted]"}')]));
     const untouched = Buffer.concat([latin.subarray(0, 20), Buffer.from("\\u00e4 \\x \\ud800")]);
     assert.equal(redactBytes(untouched, s), untouched, "no secret: the same Buffer");
+    // A million hits, plain and through escapes, with a longer secret that starts at the same
+    // places some of the time: each one replaced, the longest where two start at one place.
+    const words = " ab abc".repeat(500_000);
+    assert.equal(red(words, ["ab", "abc"]), " [redacted] [redacted]".repeat(500_000));
+    assert.equal(red(" \\u0061b".repeat(1_000_000), ["ab"]), " [redacted]".repeat(1_000_000));
     // Seeded cases: a secret written with random escapes (\uXXXX, a pair for one beyond the BMP,
     // \/ and \" where they stand) among other escaped text: exactly its own bytes become the marker.
     let seed = 20261204;
