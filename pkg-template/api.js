@@ -136,18 +136,20 @@ function listen(signal, onAbort) {
 }
 
 /**
- * One "abort" listener on a long-lived signal (a client's), shared by every call that follows
- * it: a listener per call would pile up while calls are in flight (Node warns past ten).
- * `follow(onAbort)` runs `onAbort` once when the signal fires (at once if it has) and gives
- * the function that stops following.
+ * One "abort" listener on a long-lived signal (a client's), shared by the calls that follow it
+ * while they run: a listener per call would pile up while calls are in flight (Node warns past
+ * ten). `follow(onAbort)` runs `onAbort` once when the signal fires (at once if it has) and
+ * gives the function that stops following; when the last follower stops, the listener is
+ * removed (a signal shared by many clients keeps none of theirs between calls).
  */
 function sharedAbort(signal) {
   const followers = new Set();
-  let listening = false;
+  let unlisten = null;
   const fire = () => {
+    unlisten = null; // a `once` listener: gone now (a signal that fires again gets a new one)
     const now = [...followers];
     followers.clear();
-    for (const onAbort of now) onAbort();
+    for (const follower of now) follower.onAbort();
   };
   return {
     signal,
@@ -156,12 +158,14 @@ function sharedAbort(signal) {
         onAbort();
         return () => {};
       }
-      if (!listening) {
-        listen(signal, fire);
-        listening = true;
-      }
-      followers.add(onAbort);
-      return () => followers.delete(onAbort);
+      const follower = { onAbort };
+      followers.add(follower);
+      if (unlisten === null) unlisten = listen(signal, fire);
+      return () => {
+        if (!followers.delete(follower) || followers.size > 0 || unlisten === null) return;
+        unlisten();
+        unlisten = null;
+      };
     },
   };
 }
@@ -187,19 +191,31 @@ function linkedSignal(signal, shared) {
   return { signal: controller.signal, release };
 }
 
+/** The most ids one queryUpgradeTasks call takes (at the platform's rate, hours of calls). */
+const MAX_BATCH_IDS = 100000;
+
 /**
- * The ids of `operationIds`, an array, read by index (its own iterator or `map` is not run;
- * the copy's elements are defined, not assigned), or null when it is no array or cannot be
- * read (a revoked Proxy, a trap that throws).
+ * The ids of `operationIds`, an array of at most MAX_BATCH_IDS, read by index (its own
+ * iterator or `map` is not run; the copy's elements are defined, not assigned), or null when
+ * it is no such array or cannot be read (a revoked Proxy, a trap that throws).
  */
 function idsOf(operationIds) {
   try {
     if (!Array.isArray(operationIds)) return null;
-    return Array.from({ length: operationIds.length }, (_, i) => operationIds[i]);
+    const { length } = operationIds;
+    if (!(length <= MAX_BATCH_IDS)) return null;
+    return Array.from({ length }, (_, i) => operationIds[i]);
   } catch {
     return null;
   }
 }
+
+/**
+ * Options given but not an object (an array, a function, a primitive): a call refuses them
+ * before reading any of them. `own` is what ownOptions gave (an object it copies has no
+ * prototype; what it hands back as it is, is no object to read).
+ */
+const notAnObject = (own) => own !== undefined && own !== null && (typeof own !== "object" || Array.isArray(own));
 
 /**
  * Runs `run()` (a caller's callback, sync or async) until it settles, `signal` (a real
@@ -281,8 +297,14 @@ export function createApi(load) {
     }
   }
 
-  /** An UpgradeTaskError for a failure this file detects (message and hint from the core). */
-  async function fail(kind, detail, { outside, attempts = 0, secrets = [], cause, problems } = {}) {
+  /**
+   * An UpgradeTaskError for a failure this file detects (message and hint from the core).
+   * `more`'s keys are read only when its own (a getter a page put on Object.prototype for
+   * `cause` or `secrets` is not one of them).
+   */
+  async function fail(kind, detail, more = null) {
+    const own = (key, otherwise) => (more !== null && Object.hasOwn(more, key) ? more[key] : otherwise);
+    const [outside, attempts, secrets, cause, problems] = [own("outside"), own("attempts", 0), own("secrets", []), own("cause"), own("problems")];
     await guarded(() => undefined, []);
     const record = wasm.errorRecord(kind, detail, outside, attempts, secrets.filter((s) => typeof s === "string" && s !== ""));
     if (problems) record.problems = problems;
@@ -389,8 +411,8 @@ export function createApi(load) {
   async function batch(query, given, options) {
     const operationIds = idsOf(given);
     if (operationIds === null) {
-      const problems = [{ path: "operationIds", message: "must be an array of operation ids" }];
-      throw await fail("invalid_argument", "operationIds must be an array of operation ids", { problems });
+      const message = `must be an array of at most ${MAX_BATCH_IDS} operation ids`;
+      throw await fail("invalid_argument", `operationIds ${message}`, { problems: [{ path: "operationIds", message }] });
     }
     const concurrency = ownOptions(options)?.concurrency ?? 8;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -414,12 +436,23 @@ export function createApi(load) {
     return operationIds.map((id) => ({ ...settled.get(id) }));
   }
 
+  /** Rejects options that are given but no object (notAnObject) with `message`, as the core words it. */
+  async function refuseOptions(message) {
+    throw await fail("invalid_argument", `options ${message}`, { problems: [{ path: "options", message }] });
+  }
+  /** The core's words for a function's options that are missing or no object. */
+  const OPTIONS_REQUIRED = "is required: an object with baseUrl and appKey";
+  /** A client call's: its options may be left out. */
+  const OPTIONS_OPTIONAL = "must be an object (or left out)";
+
   function waitForUpgradeTask(operationId, accessToken, options) {
     const own = ownOptions(options);
+    if (notAnObject(own)) return refuseOptions(OPTIONS_REQUIRED);
     return waitFor((signal) => queryUpgradeTask(operationId, accessToken, { ...own, signal }), own);
   }
 
   function queryUpgradeTasks(operationIds, accessToken, options) {
+    if (notAnObject(ownOptions(options))) return refuseOptions(OPTIONS_REQUIRED);
     return batch((id) => queryUpgradeTask(id, accessToken, options), operationIds, options);
   }
 
@@ -497,6 +530,7 @@ export function createApi(load) {
      */
     async #withToken(call, options) {
       const own = ownOptions(options);
+      if (notAnObject(own)) await refuseOptions(OPTIONS_OPTIONAL);
       await this.#refuseBound(own);
       const merged = this.#options(own);
       // The client's signal and the call's both cancel it: with a client signal, the call
@@ -521,23 +555,23 @@ export function createApi(load) {
       const total = merged.timeoutMs ?? 30000; // null is absent, as the core reads it
       const timed = typeof total === "number" && Number.isFinite(total) && total > 0;
       const left = () => (timed ? total - (Date.now() - started) : Number.POSITIVE_INFINITY);
-      /** The options for the next call: `timeoutMs` what is left of it after getAccessToken. */
+      /** The options for the next call: `timeoutMs` what is left of it after getAccessToken (`passed()` words its timeout). */
       const rest = async (attempts, passed) => {
         if (!timed || typeof this.#config.getAccessToken !== "function") return merged;
         const ms = left();
-        if (ms <= 0) throw await fail("timeout", passed, { attempts });
+        if (ms <= 0) throw await fail("timeout", passed(), { attempts });
         return { ...merged, timeoutMs: ms };
       };
       const secrets = [this.#config.appKey, this.#config.accessToken];
       const first = await this.#token(false, secrets, signal, left());
-      const firstOptions = await rest(0, `timeoutMs (${total} ms) passed while getAccessToken ran; nothing was sent`);
+      const firstOptions = await rest(0, () => `timeoutMs (${total} ms) passed while getAccessToken ran; nothing was sent`);
       try {
         return await call(first, firstOptions);
       } catch (e) {
         const refreshable = typeof this.#config.getAccessToken === "function" && merged.retry !== false;
         if (!(e instanceof UpgradeTaskError) || e.kind !== "unauthorized" || !refreshable) throw e;
         const token = await this.#token(true, [...secrets, first], signal, left());
-        const againOptions = await rest(e.attempts, "timeoutMs passed before the refreshed token could be used");
+        const againOptions = await rest(e.attempts, () => "timeoutMs passed before the refreshed token could be used");
         try {
           return await call(token, againOptions);
         } catch (again) {
@@ -553,12 +587,14 @@ export function createApi(load) {
      */
     waitForUpgradeTask(operationId, options) {
       const own = ownOptions(options);
+      if (notAnObject(own)) return refuseOptions(OPTIONS_OPTIONAL);
       return waitFor((signal) => this.queryUpgradeTask(operationId, { ...own, signal }), own, this.#shared);
     }
 
     /** Many tasks at once, in input order, sharing the client's rate limit. */
     async queryUpgradeTasks(operationIds, options) {
       const own = ownOptions(options); // once, for every id: the caller's getters run once
+      if (notAnObject(own)) await refuseOptions(OPTIONS_OPTIONAL);
       await this.#refuseBound(own);
       return batch((id) => this.queryUpgradeTask(id, own), operationIds, own);
     }

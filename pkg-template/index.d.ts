@@ -379,7 +379,7 @@ export declare function queryUpgradeTask(
 /** Polls a task until it is `success`, `failed` or `stop`, and resolves with the final task. */
 export declare function waitForUpgradeTask(operationId: string, accessToken: string, options: WaitOptions): Promise<UpgradeTask>;
 
-/** Fetches many tasks; never rejects for one id: one {@link BatchResult} per id, in input order. */
+/** Fetches many tasks (at most 100 000 ids); never rejects for one id: one {@link BatchResult} per id, in input order. */
 export declare function queryUpgradeTasks(operationIds: readonly string[], accessToken: string, options: BatchOptions): Promise<BatchResult[]>;
 
 /**

@@ -123,17 +123,17 @@ describe("review R1: reads that throw", () => {
         const keys = ${JSON.stringify(keys)};
         for (const key of keys) Object.defineProperty(Object.prototype, key, { configurable: true, get() { throw new Error("trap " + key); } });
         const out = {};
-        const settle = (name, promise) => promise.then(() => { out[name] = "ok"; }, (e) => { out[name] = e instanceof pkg.UpgradeTaskError ? "UpgradeTaskError" : "raw " + e; });
+        const settle = (name, promise) => promise.then(() => { out[name] = "ok"; }, (e) => { out[name] = e instanceof pkg.UpgradeTaskError ? "UpgradeTaskError " + e.kind : "raw " + e; });
         try {
           const client = new pkg.UpgradeTaskClient({ baseUrl, appKey: "a", accessToken: "t" });
           const signalled = new pkg.UpgradeTaskClient({ baseUrl, appKey: "a", getAccessToken: () => "t", signal: new AbortController().signal });
-          await settle("wait", pkg.waitForUpgradeTask("op-1", "t", { baseUrl, appKey: "a", maxWaitMs: 3000 }));
+          await settle("wait", pkg.waitForUpgradeTask("op-1", "t", { baseUrl, appKey: "a", maxWaitMs: 1000 }));
           await settle("batch", pkg.queryUpgradeTasks(["op-1"], "t", { baseUrl, appKey: "a" }));
           await settle("clientQuery", client.queryUpgradeTask("op-1"));
-          await settle("clientWait", client.waitForUpgradeTask("op-1", { maxWaitMs: 3000 }));
+          await settle("clientWait", client.waitForUpgradeTask("op-1", { maxWaitMs: 1000 }));
           await settle("clientBatch", client.queryUpgradeTasks(["op-1"]));
           await settle("signalledQuery", signalled.queryUpgradeTask("op-1"));
-          await settle("signalledWait", signalled.waitForUpgradeTask("op-1", { signal: new AbortController().signal, maxWaitMs: 3000 }));
+          await settle("signalledWait", signalled.waitForUpgradeTask("op-1", { signal: new AbortController().signal, maxWaitMs: 1000 }));
         } catch (e) {
           out.constructor = "raw " + e;
         }
@@ -147,12 +147,15 @@ describe("review R1: reads that throw", () => {
     // Names only the package reads: every call works as if the page had not touched them.
     const mine = await outcomes(["onProgress", "onRetry", "concurrency", "maxWaitMs", "timeoutMs", "retry", "rateLimit", "getAccessToken", "accessToken"]);
     assert.deepEqual(mine, Object.fromEntries(calls.map((name) => [name, "ok"])));
-    // `signal` is read by the runtime too (addEventListener's options, fetch's init): its
-    // fetch may fail (a wait then goes on until its maxWaitMs: a network failure is
-    // transient), but as an UpgradeTaskError, never with the page's error.
+    // `signal` is read by the runtime too (addEventListener's options, fetch's init): Node's
+    // fetch fails (a network UpgradeTaskError; a wait then goes on until its maxWaitMs: a
+    // network failure is transient), never with the page's error.
     const withSignal = await outcomes(["signal", "onProgress"]);
     assert.deepEqual(Object.keys(withSignal), calls);
-    for (const [name, outcome] of Object.entries(withSignal)) assert.ok(outcome === "ok" || outcome === "UpgradeTaskError", `${name}: ${outcome}`);
+    for (const [name, outcome] of Object.entries(withSignal)) {
+      const expected = name.toLowerCase().includes("wait") ? "UpgradeTaskError timeout" : "UpgradeTaskError network";
+      assert.ok(outcome === "ok" || outcome === expected, `${name}: ${outcome}`);
+    }
   });
 });
 
@@ -233,4 +236,103 @@ describe("review R1: the 4 MiB body limit is exact (R1 #15)", () => {
       assert.ok(e.problems.some((p) => p.path === "" && /^the body is larger than 4194304 bytes/.test(p.message)), JSON.stringify(e.problems));
     });
   }
+});
+
+describe("review of the R1 fixes", () => {
+  let server;
+  before(async () => {
+    server = await scriptedServer((req, res) => {
+      if (req.url.includes("slow")) return; // never answers
+      json(res, 200, platformTask({ operationId: decodeURIComponent(req.url.split("/").pop()), status: "success" }));
+    });
+  });
+  after(() => server.close());
+
+  test("clients that share one signal leave no listener on it once their calls end, and add no warning", async () => {
+    const { getEventListeners } = await import("node:events");
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const app = new AbortController(); // one app-wide shutdown signal
+      for (let i = 0; i < 15; i += 1) {
+        const client = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: APP_KEY, accessToken: TOKEN, signal: app.signal });
+        await client.queryUpgradeTask("op-1");
+        await client.waitForUpgradeTask("op-1", { maxWaitMs: 5000 });
+      }
+      assert.equal(getEventListeners(app.signal, "abort").length, 0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(warnings.map((w) => w.name), []);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  test("a client signal that fires more than once (an EventTarget that reads as never aborted) cancels each call it fires during", async () => {
+    const target = new EventTarget();
+    const signal = { aborted: false, addEventListener: (...a) => target.addEventListener(...a), removeEventListener: (...a) => target.removeEventListener(...a) };
+    const client = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: APP_KEY, accessToken: TOKEN, signal, timeoutMs: 5000, retry: false });
+    for (let i = 0; i < 2; i += 1) {
+      const call = rejection(client.queryUpgradeTask(`slow-${i}`));
+      setTimeout(() => target.dispatchEvent(new Event("abort")), 50);
+      assert.equal((await call).kind, "aborted", `call ${i}`);
+    }
+  });
+
+  test("a client call's timeoutMs that is a Symbol or a null-prototype object is invalid_argument, not a raw TypeError", async () => {
+    for (const config of [{ accessToken: TOKEN }, { getAccessToken: () => TOKEN }]) {
+      const client = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: APP_KEY, ...config });
+      for (const timeoutMs of [Symbol("t"), Object.create(null)]) {
+        const e = await rejection(client.queryUpgradeTask("op-1", { timeoutMs }));
+        assert.equal(e.kind, "invalid_argument", e.message);
+        assert.deepEqual(e.problems.map((p) => p.path), ["options.timeoutMs"]);
+      }
+    }
+  });
+
+  test("options that are no object (a number, a string, an array, a function, a trapping Proxy of either) are refused as invalid_argument at path options", async () => {
+    const client = new UpgradeTaskClient({ baseUrl: server.baseUrl, appKey: APP_KEY, accessToken: TOKEN });
+    const bad = () => [5, "x", [], () => {}, throwingProxy(), new Proxy(() => {}, { get: trap, apply: trap })];
+    const calls = [
+      (o) => client.queryUpgradeTask("op-1", o),
+      (o) => client.queryUpgradeTaskList(o),
+      (o) => client.queryUpgradeSubTasks("op-1", o),
+      (o) => client.waitForUpgradeTask("op-1", o),
+      (o) => client.queryUpgradeTasks(["op-1"], o),
+      (o) => pkg.waitForUpgradeTask("op-1", TOKEN, o),
+      (o) => queryUpgradeTasks(["op-1"], TOKEN, o),
+    ];
+    for (const [i, call] of calls.entries()) {
+      for (const options of bad()) {
+        const e = await rejection(call(options));
+        assert.equal(e.kind, "invalid_argument", `call ${i}: ${e.message}`);
+        assert.deepEqual(e.problems.map((p) => p.path), ["options"], `call ${i}: ${e.message}`);
+      }
+    }
+  });
+
+  test("an id list longer than 100000 (a sparse array of length 2^32 - 1) is invalid_argument, not a process out of memory", async () => {
+    const ids = ["op-1"];
+    ids.length = 2 ** 32 - 1;
+    const e = await rejection(queryUpgradeTasks(ids, TOKEN, options(server.baseUrl)));
+    assert.equal(e.kind, "invalid_argument");
+    assert.deepEqual(e.problems, [{ path: "operationIds", message: "must be an array of at most 100000 operation ids" }]);
+  });
+
+  test("the package's own refusals stay UpgradeTaskErrors with getters on Object.prototype for the names they use (cause, secrets, outside, attempts, problems)", async () => {
+    const { report } = await inFreshProcess(`
+      const pkg = await import(${JSON.stringify(new URL("../../pkg/node.js", import.meta.url).href)});
+      const keys = ["cause", "secrets", "outside", "attempts", "problems"];
+      for (const key of keys) Object.defineProperty(Object.prototype, key, { configurable: true, get() { throw new Error("trap " + key); } });
+      const out = {};
+      const settle = async (name, promise) => { try { await promise; out[name] = "resolved"; } catch (e) { out[name] = e instanceof pkg.UpgradeTaskError ? e.kind : "raw " + e; } };
+      const client = new pkg.UpgradeTaskClient({ baseUrl: "https://iot.example.com", appKey: "a", accessToken: "t" });
+      await settle("concurrency", client.queryUpgradeTasks(["x"], { concurrency: 0 }));
+      await settle("walk", (async () => { for await (const _ of client.listUpgradeTasks({}, { pageSize: 0 })); })());
+      await settle("signal", pkg.waitForUpgradeTask("op-1", "t", { baseUrl: "https://iot.example.com", appKey: "a", signal: 42 }));
+      for (const key of keys) delete Object.prototype[key];
+      console.log(JSON.stringify(out));
+    `);
+    assert.deepEqual(report, { concurrency: "invalid_argument", walk: "invalid_argument", signal: "invalid_argument" });
+  });
 });
