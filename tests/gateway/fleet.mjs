@@ -9,6 +9,7 @@ import https from "node:https";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { summary } from "../../benches/lib/stats.mjs";
+import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { startSimulator } from "../../simulator/index.mjs";
 import { KEY, TASK_PATH, gatewayModule, listen, logSink, maxInWindow, raw, sleep } from "./helpers.mjs";
 
@@ -48,8 +49,24 @@ export async function startRedis({ args = [] } = {}) {
       child.once("exit", () => r());
       child.kill("SIGKILL");
     });
+  const url = `redis://127.0.0.1:${port}`;
+  /**
+   * Empties it (FLUSHALL): for a test that must not see an earlier test's keys. A simulator or
+   * platform of a later test can get an earlier one's port, hence its namespace and its token
+   * (seen once: a fleet's first calls went out with a token of another run's simulator).
+   */
+  const flush = async () => {
+    const client = createClient({ url, ...(args.includes("--requirepass") ? { password: args[args.indexOf("--requirepass") + 1] } : {}) });
+    client.on("error", () => {});
+    await client.connect();
+    try {
+      await client.flushAll();
+    } finally {
+      await client.close();
+    }
+  };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, signal: (s) => child?.kill(s) };
+  return { port, url, start, stop, flush, signal: (s) => child?.kill(s) };
 }
 
 /** N gateway replicas on node:http in front of `sim`, all with `config` (e.g. `store`, a redis URL). */

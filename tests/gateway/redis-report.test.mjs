@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import http from "node:http";
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { freePort, startRedis } from "./fleet.mjs";
 import { gatewayModule, KEY, listen, logSink, onLoopback, sleep, TASK_PATH, waitFor } from "./helpers.mjs";
@@ -66,6 +66,9 @@ let redis;
 before(async () => {
   redis = await startRedis();
 });
+// Each test starts from an empty Redis (startRedis: flush).
+beforeEach(() => redis?.flush());
+
 after(async () => {
   await redis?.stop();
 });

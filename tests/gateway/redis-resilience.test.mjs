@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { startRedis } from "./fleet.mjs";
 import { gatewayModule, KEY, listen, onLoopback, sleep, TASK_PATH, waitFor } from "./helpers.mjs";
@@ -71,6 +71,9 @@ before(async () => {
   admin.on("error", () => {});
   await admin.connect();
 });
+// Each test starts from an empty Redis (startRedis: flush).
+beforeEach(() => redis?.flush());
+
 after(async () => {
   admin?.destroy();
   redis?.signal("SIGCONT");

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import { createClient } from "../../gateway/node_modules/redis/dist/index.js";
 import { fleetTable } from "../../benches/lib/fleet-report.mjs";
 import { freePort, logins, poll, queries, replicas, runFleet, startRedis } from "./fleet.mjs";
@@ -20,6 +20,9 @@ let redis;
 before(async () => {
   redis = await startRedis();
 });
+// Each test starts from an empty Redis (startRedis: flush).
+beforeEach(() => redis?.flush());
+
 after(() => redis?.stop());
 
 describe("three replicas sharing Redis", () => {
