@@ -25,7 +25,19 @@ pub const ANYWHERE_LEN: usize = 8;
 #[derive(Debug, Clone, Default)]
 pub struct Redactor<'s> {
     /// The non-empty ones, each also as the login's form encoding spells it (when that differs).
-    secrets: Vec<Cow<'s, str>>,
+    secrets: Vec<Needle<'s>>,
+}
+
+/// One spelling of a secret, with what the whole-word rule reads of the secret itself (a
+/// spelling's own characters would make `%C3%A9` stand alone where `é` does not).
+#[derive(Debug, Clone)]
+struct Needle<'s> {
+    /// The text looked for.
+    text: Cow<'s, str>,
+    /// The secret is long enough to be replaced anywhere ([`ANYWHERE_LEN`]).
+    anywhere: bool,
+    /// The secret's first and last characters.
+    edges: (Option<char>, Option<char>),
 }
 
 impl<'s> Redactor<'s> {
@@ -35,14 +47,23 @@ impl<'s> Redactor<'s> {
     pub fn new(secrets: &[&'s str]) -> Self {
         let mut kept = Vec::with_capacity(secrets.len());
         for secret in secrets.iter().copied().filter(|s| !s.is_empty()) {
-            kept.push(Cow::Borrowed(secret));
+            let anywhere = secret.chars().count() >= ANYWHERE_LEN;
+            let edges = (secret.chars().next(), secret.chars().next_back());
+            let mut spell = |text| {
+                kept.push(Needle {
+                    text,
+                    anywhere,
+                    edges,
+                })
+            };
+            spell(Cow::Borrowed(secret));
             let encoded = form_encode(secret);
             if encoded != secret {
                 let lower = lower_hex(&encoded);
                 if lower != encoded {
-                    kept.push(Cow::Owned(lower));
+                    spell(Cow::Owned(lower));
                 }
-                kept.push(Cow::Owned(encoded));
+                spell(Cow::Owned(encoded));
             }
         }
         Self { secrets: kept }
@@ -53,7 +74,7 @@ impl<'s> Redactor<'s> {
         if !self
             .secrets
             .iter()
-            .any(|secret| text.contains(secret.as_ref()))
+            .any(|secret| text.contains(secret.text.as_ref()))
         {
             return text.to_owned();
         }
@@ -69,14 +90,14 @@ impl<'s> Redactor<'s> {
                 .secrets
                 .iter()
                 .filter(|secret| {
-                    tail.starts_with(secret.as_ref()) && stands_alone(text, at, secret)
+                    tail.starts_with(secret.text.as_ref()) && stands_alone(text, at, secret)
                 })
-                .max_by_key(|secret| secret.len());
+                .max_by_key(|secret| secret.text.len());
             match found {
                 Some(secret) => {
                     out.push_str(text.get(copied..at).unwrap_or_default());
                     out.push_str(MARKER);
-                    at += secret.len();
+                    at += secret.text.len();
                     copied = at;
                 }
                 None => at += next.len_utf8(),
@@ -112,19 +133,21 @@ fn is_word(c: char) -> bool {
 }
 
 /// Whether `secret`, found at byte `start` of `text`, is to be replaced there: long secrets
-/// always; short ones when they are not glued to the word characters around them.
-fn stands_alone(text: &str, start: usize, secret: &str) -> bool {
-    if secret.chars().count() >= ANYWHERE_LEN {
+/// always; short ones when they are not glued to the word characters around them (the
+/// secret's own length and edges decide, for each of its spellings).
+fn stands_alone(text: &str, start: usize, secret: &Needle<'_>) -> bool {
+    if secret.anywhere {
         return true;
     }
     let before = text.get(..start).and_then(|t| t.chars().next_back());
     let after = text
-        .get(start + secret.len()..)
+        .get(start + secret.text.len()..)
         .and_then(|t| t.chars().next());
     let glued = |outside: Option<char>, edge: Option<char>| {
         outside.is_some_and(is_word) && edge.is_some_and(is_word)
     };
-    !glued(before, secret.chars().next()) && !glued(after, secret.chars().next_back())
+    let (first, last) = secret.edges;
+    !glued(before, first) && !glued(after, last)
 }
 
 #[cfg(test)]
@@ -157,6 +180,20 @@ mod tests {
         let short = Redactor::new(&["a b"]);
         assert_eq!(short.redact("secret=a%20b&x"), "secret=[redacted]&x");
         assert_eq!(short.redact("xa%20b"), "xa%20b");
+    }
+
+    #[test]
+    fn an_encoded_spelling_follows_the_whole_word_rule_of_its_secret() {
+        // The review's cases: the encoding of "café" holds that of "é", and "a b c" is short
+        // though its encoding has 9 characters.
+        let e = Redactor::new(&["é"]);
+        assert_eq!(e.redact("caf%C3%A9 é"), "caf%C3%A9 [redacted]");
+        assert_eq!(e.redact("secret=%C3%A9&"), "secret=[redacted]&");
+        let abc = Redactor::new(&["a b c"]);
+        assert_eq!(abc.redact("xa%20b%20cy"), "xa%20b%20cy");
+        assert_eq!(abc.redact("secret=a%20b%20c"), "secret=[redacted]");
+        let long = Redactor::new(&["p@ss w+rd/1"]);
+        assert_eq!(long.redact("xp%40ss%20w%2Brd%2F1y"), "x[redacted]y");
     }
 
     #[test]
