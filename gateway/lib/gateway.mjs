@@ -274,9 +274,11 @@ export function createGateway(config) {
       try {
         // The token current now that the slot is ours (one renewed during the wait replaced
         // it), read, not renewed: a renewal is another call to the platform, made before the
-        // queue (above), never while a slot of the rate is held.
+        // queue (above), not while a slot of the rate is held — unless the token ran out
+        // during the wait, and none replaced it: a call never goes out with an expired token.
         const stored = await store.token.current();
         if (stored?.accessToken && now() < stored.expiresAt) t = inUse = stored;
+        else if (now() >= t.expiresAt) t = await token();
       } catch (err) {
         permit.release();
         throw err;

@@ -374,10 +374,14 @@ export function createRedisStore(o) {
     if (Number(written) === 1) return rec;
     return sharedToken(); // another replica wrote one just now (or is logging in)
   }
-  /** The local slot follows the shared token, so a fallback starts with it (no extra login). */
+  /**
+   * The local slot follows the shared token record, so a fallback starts with it (no extra
+   * login) and with its marks (renewRetryAt, refusedUntil: a record that differs only there is
+   * copied too, or a fallback would forget a backoff the fleet holds).
+   */
   async function mirror(rec) {
     const cur = await local.token.current();
-    if (!same(cur, rec)) await local.token.replace(cur, async () => rec);
+    if (JSON.stringify(cur) !== JSON.stringify(rec)) await local.token.replace(cur, async () => rec);
   }
 
   /** The leases this replica holds now (the token lock, answer locks): close() gives them back. */

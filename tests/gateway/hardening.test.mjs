@@ -228,6 +228,42 @@ describe("the token", () => {
     }
   });
 
+  test("a token that runs out while a caller waits for the rate is never sent: the caller logs in when its slot comes", async () => {
+    const clock = simClock();
+    const platform = await fakePlatform({ expiresIn: 100 }); // refreshAt just before 80 s, expiry at 100 s
+    const T = clock.now();
+    const gw = await front(platform, { clock, rate: { calls: 1, perMs: 25_000 }, maxWaitMs: 60_000 });
+    const limiter = gw.gateway.store.limiter;
+    // The platform refuses tok-1 once it has run out (the fake platform has no expiry of its own).
+    platform.answer = (req) => {
+      const auth = req.headers.authorization;
+      const valid = auth === `Bearer ${platform.token}` && !(auth === "Bearer tok-1-SECRETTOKEN" && clock.now() >= T + 100_000);
+      return valid ? [200, JSON.stringify({ operationId: req.url.split("/").at(-1), status: "success" })] : [401, JSON.stringify({ error_code: "1010005", error_desc: "Invalid access token" })];
+    };
+    try {
+      assert.equal((await gw.get("warm")).status, 200); // tok-1 at T; its slot until T + 25 s
+      clock.advance(78_000);
+      assert.equal((await gw.get("r1")).status, 200); // its slot: until T + 103 s
+      clock.advance(1000); // T + 79 s: tok-1 is still fresh
+      const r2 = gw.get("r2"); // reads tok-1 and waits for r1's slot
+      await waitFor(() => limiter.depth() === 1, "r2 waiting");
+      clock.advance(24_001); // T + 103 s: r2's slot; tok-1 ran out at T + 100 s
+      // Answered at that slot (a refused expired token would wait for another slot, on a clock
+      // that no longer moves: 5 s of the wall, generous, say so instead of hanging).
+      let wall;
+      const late = new Promise((resolve) => (wall = setTimeout(() => resolve(null), 5000)));
+      const answered = await Promise.race([r2, late]).finally(() => clearTimeout(wall));
+      assert.ok(answered !== null, `r2 was not answered at its slot (sent: ${platform.gets.map((g) => g.auth).join(", ")})`);
+      assert.equal(answered.status, 200);
+      assert.deepEqual(platform.gets.map((g) => `${g.id}:${g.auth.slice(0, 5)}`), ["warm:tok-1", "r1:tok-1", "r2:tok-2"], "r2 went out once, with a new token");
+      assert.equal(platform.logins, 2);
+      assert.equal(gw.logs.lines.filter((l) => l.event === "token_rejected").length, 0);
+    } finally {
+      await gw.close();
+      await platform.close();
+    }
+  });
+
   test("a refresh while a caller waits for the rate: the caller sends the token current when its slot comes, not the one it read before", async () => {
     const clock = simClock();
     const platform = await fakePlatform({ expiresIn: 100 }); // a refresh invalidates the old token

@@ -290,6 +290,28 @@ describe("the login lock", () => {
     }
   });
 
+  test("a mark on the same token (a failed renewal's renewRetryAt) reaches the replica's local copy: a fallback keeps the fleet's backoff", { timeout: 30_000 }, async () => {
+    const ns = `iotgw:test-mark-${randomBytes(4).toString("hex")}`;
+    const s = store(ns, { fallbackAfterMs: 300 });
+    try {
+      await shared(s);
+      const first = await s.token.replace(null, async () => rec("tok-1"));
+      const marked = await s.token.replace(first, async (current) => ({ ...current, renewRetryAt: Date.now() + 10_000 }));
+      assert.equal(typeof marked.renewRetryAt, "number");
+      redis.signal("SIGSTOP");
+      try {
+        await waitFor(async () => (await s.token.current().catch(() => null), s.state().mode === "fallback"), "the fallback");
+        const local = await s.token.current();
+        assert.equal(local?.accessToken, "tok-1");
+        assert.equal(local?.renewRetryAt, marked.renewRetryAt, "the fallback's token has the mark");
+      } finally {
+        redis.signal("SIGCONT");
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
   test("a replica whose lock went to another while it logged in does not write its token back later (token.current() finding :token gone) while the other holds the lock", { timeout: 30_000 }, async () => {
     const ns = `iotgw:test-lost-lock-${randomBytes(4).toString("hex")}`;
     const c = store(ns, { leaseMs: 1000 });
