@@ -38,6 +38,8 @@ struct Needle<'s> {
     anywhere: bool,
     /// The secret's first and last characters.
     edges: (Option<char>, Option<char>),
+    /// A percent-encoded spelling: its neighbours may be escapes too, read decoded.
+    encoded: bool,
 }
 
 impl<'s> Redactor<'s> {
@@ -49,21 +51,22 @@ impl<'s> Redactor<'s> {
         for secret in secrets.iter().copied().filter(|s| !s.is_empty()) {
             let anywhere = secret.chars().count() >= ANYWHERE_LEN;
             let edges = (secret.chars().next(), secret.chars().next_back());
-            let mut spell = |text| {
+            let mut spell = |text, encoded| {
                 kept.push(Needle {
                     text,
                     anywhere,
                     edges,
+                    encoded,
                 })
             };
-            spell(Cow::Borrowed(secret));
+            spell(Cow::Borrowed(secret), false);
             let encoded = form_encode(secret);
             if encoded != secret {
                 let lower = lower_hex(&encoded);
                 if lower != encoded {
-                    spell(Cow::Owned(lower));
+                    spell(Cow::Owned(lower), true);
                 }
-                spell(Cow::Owned(encoded));
+                spell(Cow::Owned(encoded), true);
             }
         }
         Self { secrets: kept }
@@ -126,6 +129,18 @@ fn lower_hex(encoded: &str) -> String {
     out
 }
 
+/// The character a `%XX` escape stands for (any byte beyond ASCII: part of a non-ASCII
+/// character, a word character), or `None` when `three` is no such escape.
+fn escaped(three: Option<&str>) -> Option<char> {
+    let hex = three?.strip_prefix('%')?;
+    let byte = u8::from_str_radix(hex, 16).ok()?;
+    Some(if byte.is_ascii() {
+        char::from(byte)
+    } else {
+        '\u{80}'
+    })
+}
+
 /// What a word is made of: ASCII letters and digits, `_`, and (to stay small, without
 /// Unicode tables) any non-ASCII character.
 fn is_word(c: char) -> bool {
@@ -139,10 +154,16 @@ fn stands_alone(text: &str, start: usize, secret: &Needle<'_>) -> bool {
     if secret.anywhere {
         return true;
     }
-    let before = text.get(..start).and_then(|t| t.chars().next_back());
-    let after = text
-        .get(start + secret.text.len()..)
-        .and_then(|t| t.chars().next());
+    let head = text.get(..start).unwrap_or_default();
+    let tail = text.get(start + secret.text.len()..).unwrap_or_default();
+    let mut before = head.chars().next_back();
+    let mut after = tail.chars().next();
+    if secret.encoded {
+        // Beside an encoded spelling, an escape stands for the character it encodes (the `0`
+        // of `%20` is a space, not a word character).
+        before = escaped(head.get(head.len().saturating_sub(3)..)).or(before);
+        after = escaped(tail.get(..3)).or(after);
+    }
     let glued = |outside: Option<char>, edge: Option<char>| {
         outside.is_some_and(is_word) && edge.is_some_and(is_word)
     };
@@ -194,6 +215,22 @@ mod tests {
         assert_eq!(abc.redact("secret=a%20b%20c"), "secret=[redacted]");
         let long = Redactor::new(&["p@ss w+rd/1"]);
         assert_eq!(long.redact("xp%40ss%20w%2Brd%2F1y"), "x[redacted]y");
+    }
+
+    #[test]
+    fn beside_an_encoded_spelling_an_escape_reads_as_what_it_encodes() {
+        // The review's cases: the character before is the last digit of `%20` or `%2F`.
+        let r = Redactor::new(&["é1", "ñ9x"]);
+        assert_eq!(
+            r.redact("note=hi%20%C3%A91%20there"),
+            "note=hi%20[redacted]%20there"
+        );
+        assert_eq!(r.redact("q=a%2F%C3%B19x"), "q=a%2F[redacted]");
+        // An escape of a letter, or of a byte of a non-ASCII character, still glues.
+        assert_eq!(r.redact("x%41%C3%A91"), "x%41%C3%A91");
+        assert_eq!(r.redact("caf%C3%A9%C3%A91"), "caf%C3%A9%C3%A91");
+        assert_eq!(r.redact("%C3%A91%41"), "%C3%A91%41");
+        assert_eq!(r.redact("%C3%A91%2C"), "[redacted]%2C");
     }
 
     #[test]
