@@ -452,8 +452,9 @@ export function createApi(load) {
   }
 
   function queryUpgradeTasks(operationIds, accessToken, options) {
-    if (notAnObject(ownOptions(options))) return refuseOptions(OPTIONS_REQUIRED);
-    return batch((id) => queryUpgradeTask(id, accessToken, options), operationIds, options);
+    const own = ownOptions(options); // once, for every id (as the client does): the caller's getters run once
+    if (notAnObject(own)) return refuseOptions(OPTIONS_REQUIRED);
+    return batch((id) => queryUpgradeTask(id, accessToken, own), operationIds, own);
   }
 
   /** A client bound to one platform application: tokens, rate limit and defaults in one place. */

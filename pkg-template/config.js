@@ -149,7 +149,7 @@ function field(object, key) {
 
 /** Every problem of a client configuration, as {path, message}, in the core's order. */
 export function clientConfigProblems(config) {
-  if (config === null || typeof config !== "object") {
+  if (config === null || typeof config !== "object" || typeName(config) === "an array") {
     return [{ path: "config", message: "is required: an object with baseUrl, appKey and accessToken or getAccessToken" }];
   }
   const problems = [];

@@ -311,6 +311,32 @@ describe("review of the R1 fixes", () => {
     }
   });
 
+  test("queryUpgradeTasks reads the caller's options once, whatever the number of ids (as the client does)", async () => {
+    const reads = {};
+    const counted = {};
+    for (const [key, value] of Object.entries({ baseUrl: server.baseUrl, appKey: APP_KEY, concurrency: 2 })) {
+      Object.defineProperty(counted, key, { enumerable: true, get: () => ((reads[key] = (reads[key] ?? 0) + 1), value) });
+    }
+    const results = await queryUpgradeTasks(["op-1", "op-2", "op-3"], TOKEN, counted);
+    assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
+    assert.deepEqual(reads, { baseUrl: 1, appKey: 1, concurrency: 1 });
+  });
+
+  test("new UpgradeTaskClient on an array (a trapping Proxy of one, or one with a throwing getter) throws invalid_argument at config, not the trap", () => {
+    const getter = Object.defineProperty([], "accessToken", { get: trap });
+    for (const config of [[], throwingProxy(), getter]) {
+      let error;
+      try {
+        new UpgradeTaskClient(config);
+      } catch (e) {
+        error = e;
+      }
+      assert.ok(error instanceof pkg.UpgradeTaskError, `not an UpgradeTaskError: ${error}`);
+      assert.equal(error.kind, "invalid_argument");
+      assert.deepEqual(error.problems.map((p) => p.path), ["config"]);
+    }
+  });
+
   test("an id list longer than 100000 (a sparse array of length 2^32 - 1) is invalid_argument, not a process out of memory", async () => {
     const ids = ["op-1"];
     ids.length = 2 ** 32 - 1;
