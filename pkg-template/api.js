@@ -3,10 +3,10 @@
 // it, so users never call an init function. Rules (retries, backoff, rate limit, validation,
 // polling schedule, hints) live in the Rust core; this file only sequences calls.
 
-import { assertClientConfig, typeName } from "./config.js";
+import { abortSignalOf, assertClientConfig, typeName } from "./config.js";
 import { UpgradeTaskError, toUpgradeTaskError } from "./errors.js";
 import * as wasm from "./iot_upgrade_task.js";
-import { WALK_PAGE_SIZE, notify, walkPages } from "./pages.js";
+import { WALK_PAGE_SIZE, isAborted, notify, walkPages } from "./pages.js";
 import { FINAL_STATUSES as FINAL } from "./table.js";
 
 
@@ -74,15 +74,6 @@ function ownOptions(options) {
   return copy;
 }
 
-/** `value` if it reads as an AbortSignal (the core refuses anything else), else undefined; never throws. */
-function abortSignalOf(value) {
-  try {
-    return typeof value?.aborted === "boolean" && typeof value.addEventListener === "function" ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Node's longest timer (ms); a longer one would fire at once. */
 const MAX_TIMER_MS = 2147483647;
 
@@ -101,15 +92,6 @@ function reasonOf(signal) {
     return signal.reason;
   } catch {
     return undefined;
-  }
-}
-
-/** Whether `signal` has fired; one whose `aborted` throws (or no signal) has not. */
-function isAborted(signal) {
-  try {
-    return signal?.aborted === true;
-  } catch {
-    return false;
   }
 }
 
@@ -491,7 +473,7 @@ export function createApi(load) {
      * client's token belongs to its own application and never goes to another host.
      */
     async #refuseBound(own) {
-      const named = own !== null && typeof own === "object" && !Array.isArray(own) ? CLIENT_BOUND.filter((key) => own[key] !== undefined) : [];
+      const named = own !== null && typeof own === "object" ? CLIENT_BOUND.filter((key) => own[key] !== undefined) : [];
       if (named.length === 0) return;
       const problems = named.map((key) => ({ path: `options.${key}`, message: `is the client's own (config.${key}); another application needs another UpgradeTaskClient` }));
       throw await fail("invalid_argument", `${problems[0].path} ${problems[0].message}`, { problems });
@@ -642,12 +624,8 @@ export function createApi(load) {
     const filter = ownOptions(rawFilter);
     const given = ownOptions(options) ?? { __proto__: null };
     const problems = [];
-    if (filter !== undefined && filter !== null && (typeof filter !== "object" || Array.isArray(filter))) {
-      problems.push({ path: name, message: "must be an object (or left out)" });
-    }
-    if (given !== null && (typeof given !== "object" || Array.isArray(given))) {
-      problems.push({ path: "options", message: "must be an object (or left out)" });
-    }
+    if (notAnObject(filter)) problems.push({ path: name, message: OPTIONS_OPTIONAL });
+    if (notAnObject(given)) problems.push({ path: "options", message: OPTIONS_OPTIONAL });
     const { signal: givenSignal, onInvalid, pageNo, pageSize, ...callOptions } = problems.length === 0 ? given : { __proto__: null };
     const signal = abortSignalOf(givenSignal);
     if (notASignal(givenSignal)) problems.push({ path: "options.signal", message: "must be an AbortSignal" });

@@ -125,6 +125,15 @@ function wholeNumber(problems, path, value, min, max) {
   else if (!(Number.isInteger(value) && value >= min && value <= max)) problems.push([path, `must be a whole number from ${min} to ${max}`]);
 }
 
+/** `value` if it reads as an AbortSignal (the core's `looks_like_abort_signal`), else undefined; never throws. */
+export function abortSignalOf(value) {
+  try {
+    return typeof value?.aborted === "boolean" && typeof value.addEventListener === "function" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `false` or an object whose fields `check` reads (the core's reading of `retry` and `rateLimit`). */
 function falseOrObject(problems, path, value, check) {
   if (absent(value) || value === false) return;
@@ -182,10 +191,7 @@ export function clientConfigProblems(config) {
     wholeNumber(problems, "config.rateLimit.calls", r("calls"), 1, 1e9);
     duration(problems, "config.rateLimit.perMs", r("perMs"), false);
   });
-  const signal = c.signal;
-  if (!absent(signal) && !(typeof field(signal, "aborted") === "boolean" && typeof field(signal, "addEventListener") === "function")) {
-    problems.push(["config.signal", "must be an AbortSignal"]);
-  }
+  if (!absent(c.signal) && abortSignalOf(c.signal) === undefined) problems.push(["config.signal", "must be an AbortSignal"]);
   return problems.map(([path, message]) => ({ path, message }));
 }
 

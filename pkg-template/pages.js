@@ -14,6 +14,18 @@
 //   those have covered it: then whole pages again;
 // - what `onInvalid` throws is reported like an event listener's error, and the walk goes on.
 
+/**
+ * Whether `signal` has fired; one whose `aborted` throws (or no signal) has not: the call's own
+ * check then refuses it.
+ */
+export function isAborted(signal) {
+  try {
+    return signal?.aborted === true;
+  } catch {
+    return false;
+  }
+}
+
 /** The platform's largest page (and the walkers' page size). */
 export const WALK_PAGE_SIZE = 100;
 
@@ -59,15 +71,6 @@ const MAX_PAGE_NO = 2147483647;
  */
 export function walkPages(source, options = {}) {
   const { signal, onInvalid } = options;
-  /** Whether the caller's signal fired; one whose `aborted` throws reads as not (the call's own check then refuses it). */
-  const aborted = () => {
-    try {
-      return signal?.aborted === true;
-    } catch {
-      return false;
-    }
-  };
-
   async function* pages() {
     let seen = 0;
     const size = options.pageSize ?? WALK_PAGE_SIZE;
@@ -77,7 +80,7 @@ export function walkPages(source, options = {}) {
     let start = 0;
     let pageSize = size;
     for (;;) {
-      if (aborted()) throw await source.abortedError();
+      if (isAborted(signal)) throw await source.abortedError();
       if (Number.isInteger(size) && start % size === 0) pageSize = size;
       let page;
       for (;;) {
